@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class PortalConfig(AppConfig):
+    """The core: people, organisations, roles, protocol packs, accountability, shared UI."""
+
+    name = "portal"
+    default_auto_field = "django.db.models.BigAutoField"

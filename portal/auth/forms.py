@@ -1,0 +1,37 @@
+from django import forms
+from django.contrib.auth import authenticate
+
+
+class SignInForm(forms.Form):
+    username = forms.CharField(max_length=150, error_messages={"required": "Enter your username"})
+    password = forms.CharField(
+        max_length=4096, strip=False, widget=forms.PasswordInput, error_messages={"required": "Enter your password"}
+    )
+
+    def __init__(self, *args, request=None, **kwargs):
+        self.request = request
+        self.user = None
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        self.user = authenticate(self.request, username=data["username"], password=data["password"])
+        if self.user is None or not self.user.is_active:
+            raise forms.ValidationError("Enter a correct username and password", code="invalid_login")
+        return data
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Security code",
+        max_length=20,
+        error_messages={"required": "Enter the security code"},
+    )
+
+    def clean_code(self):
+        code = "".join(self.cleaned_data["code"].split())
+        if not code.isalnum():
+            raise forms.ValidationError("Enter the 6-digit code from your app, or one of your backup codes")
+        return code

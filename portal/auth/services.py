@@ -1,0 +1,100 @@
+"""Sign-in state changes: second-factor enrolment, backup codes, ending sessions.
+
+DOMAIN.md §3: password plus a second factor (TOTP with single-use backup codes); repeated
+failures lock the account; idle sessions end. Views call these; so do the demo loader and tests.
+"""
+from __future__ import annotations
+
+import secrets
+import time
+
+from django.conf import settings
+from django.contrib.auth import login as auth_login
+from django.contrib.auth.signals import user_login_failed
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django_otp import login as otp_login
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from portal.models import User, UserSession
+
+BACKUP_DEVICE_NAME = "backup"
+TOTP_DEVICE_NAME = "authenticator"
+SESSION_STARTED_AT = "portal_session_started_at"
+
+
+def user_has_second_factor(*, user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def totp_device_for(*, user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def new_totp_key() -> str:
+    """A fresh 20-byte TOTP secret, hex encoded as django-otp stores it."""
+    return secrets.token_hex(20)
+
+
+def totp_code_now(*, key_hex: str) -> str:
+    """The current code for a secret (demo sign-in and tests; never shown to real users)."""
+    totp = TOTP(bytes.fromhex(key_hex), step=30, t0=0, digits=6)
+    return f"{totp.token():06d}"
+
+
+def backup_codes_replace(*, user: User) -> list[str]:
+    """Issue a new set of single-use backup codes, voiding the old ones."""
+    device, _ = StaticDevice.objects.get_or_create(user=user, name=BACKUP_DEVICE_NAME, defaults={"confirmed": True})
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(settings.PORTAL_BACKUP_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+@transaction.atomic
+def second_factor_enrol(*, user: User, key_hex: str, code: str) -> tuple[TOTPDevice, list[str]] | None:
+    """Confirm a TOTP secret with a code from the user's app; issue backup codes.
+    Returns None when the code does not match (nothing is saved)."""
+    device = TOTPDevice(user=user, name=TOTP_DEVICE_NAME, key=key_hex, confirmed=True)
+    if not device.verify_token(code):
+        return None
+    TOTPDevice.objects.filter(user=user).delete()
+    device.save()
+    return device, backup_codes_replace(user=user)
+
+
+def second_factor_verify(*, user: User, code: str):
+    """The device that accepts this code, or None. TOTP codes cannot be replayed (django-otp
+    keeps the last time step used); a backup code is deleted when it is used."""
+    code = "".join(code.split())
+    for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+        if device.verify_is_allowed()[0] and device.verify_token(code):
+            return device
+    for device in StaticDevice.objects.filter(user=user, confirmed=True):
+        if device.verify_token(code.lower()):
+            return device
+    return None
+
+
+def sign_in_failed(*, request, username: str) -> None:
+    """Count a failure against the account (django-axes listens to this signal)."""
+    user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
+
+
+def sign_in_complete(*, request, user: User, device) -> None:
+    """Both factors passed: a new session key, the session's start time, and its record."""
+    auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    otp_login(request, device)
+    request.session[SESSION_STARTED_AT] = time.time()
+    request.session.save()
+    UserSession.objects.get_or_create(user=user, session_key=request.session.session_key)
+
+
+def sessions_end_for_user(*, user: User) -> int:
+    """End every server-side session of a user at once (deactivation, password reset)."""
+    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+    deleted, _ = Session.objects.filter(session_key__in=keys).delete()
+    UserSession.objects.filter(user=user).delete()
+    return deleted

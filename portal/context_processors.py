@@ -1,0 +1,20 @@
+"""Values every page template needs: the partnership, the acting membership, the others to switch to."""
+from portal.models import Membership
+
+
+def portal(request):
+    context = {"partnership_name": _partnership_name()}
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and getattr(user, "is_verified", lambda: False)():
+        membership = getattr(request, "membership", None)
+        context["acting_membership"] = membership if membership else None
+        context["switchable_memberships"] = (
+            Membership.objects.active().filter(user=user).select_related("organisation").order_by("pk")
+        )
+    return context
+
+
+def _partnership_name() -> str:
+    from portal.protocols.selectors import current_partnership_name
+
+    return current_partnership_name()

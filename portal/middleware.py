@@ -1,0 +1,102 @@
+"""Request-wide guards: session lifetime, the mandatory second factor, the acting membership.
+
+Nothing behind sign-in is reachable with the password alone: a request is let through only
+when its URL is public (the sign-in steps) or the session has passed the second factor.
+"""
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
+from django.utils.functional import SimpleLazyObject
+
+from portal.models import Membership
+
+SESSION_STARTED_AT = "portal_session_started_at"
+ACTING_MEMBERSHIP = "portal_acting_membership"
+
+# URL names reachable without a full (password + second factor) sign-in.
+PUBLIC_URL_NAMES = {"portal:sign_in", "portal:sign_in_code", "portal:sign_out", "portal:healthz"}
+# Reachable after the password, before enrolment is finished.
+ENROLMENT_URL_NAMES = {"portal:enrol", "portal:enrol_qr"}
+
+
+def url_name(path: str) -> str | None:
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    return match.view_name
+
+
+class SessionLifetimeMiddleware:
+    """Ends any session older than PORTAL_SESSION_MAX_HOURS, however active it is.
+    (The 30-minute idle limit is SESSION_COOKIE_AGE with SESSION_SAVE_EVERY_REQUEST.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = request.session.get(SESSION_STARTED_AT)
+        if started is not None and time.time() - started > settings.PORTAL_SESSION_MAX_HOURS * 3600:
+            request.session.flush()
+        return self.get_response(request)
+
+
+class RequireSecondFactorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if path.startswith(settings.STATIC_URL):
+            return self.get_response(request)
+        name = url_name(path)
+        if name in PUBLIC_URL_NAMES:
+            return self.get_response(request)
+        user = request.user
+        if user.is_authenticated and not user.is_active:
+            logout(request)
+            return redirect(settings.LOGIN_URL)
+        if user.is_authenticated and user.is_verified():
+            return self.get_response(request)
+        if name in ENROLMENT_URL_NAMES and request.session.get("portal_enrolling_user"):
+            return self.get_response(request)
+        if user.is_authenticated:
+            # Password-only sessions are never left lying about.
+            logout(request)
+        from urllib.parse import urlencode
+
+        from django.urls import reverse
+
+        query = urlencode({"next": request.get_full_path()}) if request.method == "GET" and name else ""
+        return redirect(reverse(settings.LOGIN_URL) + (f"?{query}" if query else ""))
+
+
+def _acting_membership(request) -> Membership | None:
+    if not request.user.is_authenticated:
+        return None
+    memberships = list(
+        Membership.objects.active().filter(user=request.user).select_related("organisation").order_by("pk")
+    )
+    if not memberships:
+        return None
+    chosen = request.session.get(ACTING_MEMBERSHIP)
+    for membership in memberships:
+        if membership.pk == chosen:
+            return membership
+    return memberships[0]
+
+
+class ActingMembershipMiddleware:
+    """`request.membership`: the organisation and role the user acts as (switchable in the header)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.membership = SimpleLazyObject(lambda: _acting_membership(request))
+        return self.get_response(request)

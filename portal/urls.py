@@ -1,0 +1,22 @@
+"""Root URLconf. Every pattern here must appear in tests/test_authorization_matrix.py."""
+from django.urls import include, path
+
+from portal.auth import views as auth_views
+from portal.views import home
+
+app_name = "portal"
+
+portal_patterns = [
+    path("", home.home, name="home"),
+    path("sign-in/", auth_views.sign_in, name="sign_in"),
+    path("sign-in/code/", auth_views.sign_in_code, name="sign_in_code"),
+    path("sign-in/set-up-authenticator/", auth_views.enrol, name="enrol"),
+    path("sign-in/set-up-authenticator/qr.svg", auth_views.enrol_qr, name="enrol_qr"),
+    path("sign-out/", auth_views.sign_out, name="sign_out"),
+    path("acting-as/", home.switch_membership, name="switch_membership"),
+    path("healthz/", home.healthz, name="healthz"),
+]
+
+urlpatterns = [
+    path("", include((portal_patterns, "portal"))),
+]

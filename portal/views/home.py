@@ -1,0 +1,33 @@
+"""The home page, the acting-membership switch, and the health check."""
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from portal.middleware import ACTING_MEMBERSHIP
+from portal.models import Membership
+
+
+def home(request):
+    return render(request, "portal/home.html", {"membership": request.membership})
+
+
+@require_POST
+def switch_membership(request):
+    try:
+        membership_id = int(request.POST.get("membership", ""))
+    except ValueError:
+        return HttpResponseBadRequest("Choose an organisation and role")
+    membership = Membership.objects.active().filter(user=request.user, pk=membership_id).first()
+    if membership is None:
+        return HttpResponseBadRequest("Choose an organisation and role")
+    request.session[ACTING_MEMBERSHIP] = membership.pk
+    request.session.cycle_key()
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "portal:home"
+    return redirect(target)
+
+
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
