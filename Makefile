@@ -1,0 +1,51 @@
+# Two commands: `make run` (a demo portal on http://127.0.0.1:8000) and `make test` (the whole suite).
+# Both create .venv and install the locked dependencies first. DATABASE_URL and REDIS_URL are
+# used when set; otherwise `make run` starts an embedded PostgreSQL in .pgdata/ and runs
+# background jobs in-process.
+
+PYTHON ?= $(shell command -v python3.13 || command -v python3.12 || command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install lock check-python browser lint clean-db bench
+
+run: $(STAMP)
+	@$(BIN)/python scripts/run.py
+
+test: $(STAMP) browser
+	@$(BIN)/python scripts/test.py $(ARGS)
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(MAKE) --no-print-directory check-python
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -r requirements.lock
+	@touch $(STAMP)
+
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
+		{ echo "Python 3.11 or newer is needed (found: $$($(PYTHON) --version 2>&1))."; exit 1; }
+
+# The browser tests drive the system Chromium (Debian package `chromium`), never a downloaded build.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing Chromium and fonts for the browser tests (apt-get)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation >/dev/null; \
+		else \
+			echo "The browser tests need Chromium: install the Debian package 'chromium' (sudo apt-get install chromium fonts-liberation)"; exit 1; \
+		fi; }
+
+# Regenerate requirements.lock from pyproject.toml's ranges (run after changing dependencies).
+lock:
+	rm -rf /tmp/portal-lock && $(PYTHON) -m venv /tmp/portal-lock
+	/tmp/portal-lock/bin/pip install --quiet --upgrade pip
+	/tmp/portal-lock/bin/pip install --quiet ".[test]"
+	/tmp/portal-lock/bin/pip freeze --exclude-editable | grep -v '^csp-case-sharing-portal' > requirements.lock
+
+clean-db:
+	-$(BIN)/python scripts/devdb.py stop
+	rm -rf .pgdata

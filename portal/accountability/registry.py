@@ -1,0 +1,33 @@
+"""Decision-log event types. The core defines its own; each app registers its types in its
+AppConfig.ready(), so the core never imports the apps above it (docs/architecture.md)."""
+from __future__ import annotations
+
+_EVENTS: dict[str, str] = {}
+
+
+def register_decision_events(events: dict[str, str]) -> None:
+    for code, label in events.items():
+        if code in _EVENTS and _EVENTS[code] != label:
+            raise ValueError(f"Decision event {code!r} registered twice with different labels")
+        _EVENTS[code] = label
+
+
+def decision_event_label(code: str) -> str:
+    return _EVENTS.get(code, code)
+
+
+def decision_events() -> dict[str, str]:
+    return dict(sorted(_EVENTS.items(), key=lambda item: item[1]))
+
+
+def is_registered(code: str) -> bool:
+    return code in _EVENTS
+
+
+register_decision_events(
+    {
+        "protocol.loaded": "Protocol pack loaded",
+        "organisation.suspended": "Sharing with organisation suspended",
+        "organisation.resumed": "Sharing with organisation resumed",
+    }
+)

@@ -1,0 +1,26 @@
+"""Load the demo partnership and print how to sign in as each demo user (local use only)."""
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from portal.demo.services import DEMO_PASSWORD, demo_partnership_load
+
+
+class Command(BaseCommand):
+    help = "Load the demo partnership (Stockport pack, partners, one user per role). DEBUG only."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("The demo partnership is for local use: it only loads with DJANGO_DEBUG on.")
+        users = demo_partnership_load()
+        out = self.stdout
+        out.write("\nDemo partnership loaded. Sign in at http://127.0.0.1:8000/sign-in/")
+        out.write(f"Every demo user's password is: {DEMO_PASSWORD}")
+        out.write("Second factor without a phone: either run")
+        out.write("    .venv/bin/python manage.py demo_code USERNAME")
+        out.write("for the current 6-digit code, or use one of the single-use backup codes below")
+        out.write("(a new set is issued every time `make run` starts).\n")
+        for spec in users:
+            roles = "; ".join(f"{role.label}" for _, role in spec.memberships)
+            out.write(f"  {spec.username:<16} {roles}")
+            out.write(f"  {'':<16} backup codes: {' '.join(spec.backup_codes[:5])}")
+        out.write("")

@@ -1,0 +1,65 @@
+"""Accountability records (DOMAIN.md §8; SSP Appendix 4 rule 7; SDP 4.5 j).
+
+The decision log is append-only at the database level (a trigger refuses UPDATE, DELETE and
+TRUNCATE, whatever the ORM does) and hash-chained: each entry's HMAC covers its own fields and
+the previous entry's hash, with a key kept outside the database (PORTAL_DECISION_LOG_KEY), so an
+edit, an insertion or a deletion anywhere but the very end breaks the chain. The head hash and the
+entry count, printed by `verify_decision_log`, are kept outside the database to catch the end.
+
+The access log records every view, download and print of personal data. It is append-only too
+but not chained: it is evidence of reading, not of deciding.
+
+Neither log holds the personal content itself: references, organisations, purposes and reasons.
+"""
+from django.conf import settings
+from django.db import models
+
+
+class DecisionLogEntry(models.Model):
+    occurred_at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    actor_name = models.CharField(max_length=300)
+    organisation = models.ForeignKey("portal.Organisation", null=True, on_delete=models.PROTECT, related_name="+")
+    organisation_name = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=64, db_index=True)
+    reference = models.CharField(max_length=64, blank=True, db_index=True)
+    recipient_name = models.CharField("with whom", max_length=200, blank=True)
+    purpose = models.CharField(max_length=300, blank=True)
+    reasons = models.TextField(blank=True)
+    protocol_version = models.CharField(max_length=100, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    previous_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["organisation", "-id"]),
+            models.Index(fields=["actor", "-id"]),
+            models.Index(fields=["action", "-id"]),
+        ]
+        verbose_name_plural = "decision log entries"
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.action} {self.reference}"
+
+
+class AccessKind(models.TextChoices):
+    VIEW = "view", "Viewed"
+    DOWNLOAD = "download", "Downloaded"
+    PRINT = "print", "Printed"
+
+
+class AccessLogEntry(models.Model):
+    occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey("portal.Organisation", null=True, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=AccessKind.choices)
+    object_type = models.CharField(max_length=64)
+    reference = models.CharField(max_length=64, db_index=True)
+    path = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["user", "-id"]), models.Index(fields=["organisation", "-id"])]
+        verbose_name_plural = "access log entries"

@@ -1,0 +1,96 @@
+"""Every URL × every kind of visitor, with the expected outcome kept as data.
+
+A new URL pattern that is not in MATRIX fails `test_every_url_is_in_the_matrix`: add it here with
+what each role should get. Visitors: anonymous; password_only (passed the password step, not the
+code); no_membership (both factors, but no active membership); and one fully signed-in user for
+each role (DOMAIN.md §3), each in their own organisation.
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from portal.roles import Role
+from tests.authz import (
+    BAD_REQUEST,
+    FORBIDDEN,
+    NOT_ALLOWED,
+    NOT_FOUND,
+    OK,
+    REDIRECT,
+    SIGN_IN,
+    VISITORS,
+    Entry,
+    all_url_names,
+)
+from tests.conftest import sign_in_fully
+from tests.portal.factories import TEST_PASSWORD, MembershipFactory, OrganisationFactory, UserFactory
+
+PUBLIC = {"anonymous": OK, "password_only": OK}
+ADMIN_ONLY = dict(default=FORBIDDEN, expect={"admin": OK, "no_membership": FORBIDDEN})
+
+MATRIX: dict[str, Entry] = {
+    # Sign-in pages are public; a fully signed-in visitor is sent home.
+    "portal:sign_in": Entry(REDIRECT, PUBLIC),
+    "portal:sign_in_code": Entry(REDIRECT, {"anonymous": REDIRECT, "password_only": OK}),
+    "portal:enrol": Entry(REDIRECT, {"anonymous": REDIRECT, "password_only": REDIRECT}),
+    "portal:enrol_qr": Entry(SIGN_IN, {"anonymous": SIGN_IN, "password_only": SIGN_IN}),
+    "portal:sign_out": Entry(NOT_ALLOWED, {"anonymous": NOT_ALLOWED, "password_only": NOT_ALLOWED}),
+    "portal:healthz": Entry(OK, PUBLIC),
+    "portal:home": Entry(OK),
+    "portal:switch_membership": Entry(BAD_REQUEST, method="post", data=lambda w: {"membership": "0"}),
+}
+
+
+@pytest.fixture
+def world(db):
+    """One organisation per role, and a user signed in fully for each."""
+    w = SimpleNamespace(clients={})
+    for role in Role:
+        membership = MembershipFactory(role=role, organisation=OrganisationFactory())
+        w.clients[role.value] = sign_in_fully(Client(), membership.user)
+        setattr(w, role.value, membership)
+    w.clients["no_membership"] = sign_in_fully(Client(), UserFactory())
+    w.clients["anonymous"] = Client()
+    enrolled = MembershipFactory(role=Role.OFFICER)
+    password_only = Client()
+    from tests.portal.factories import TOTPDeviceFactory
+
+    TOTPDeviceFactory(user=enrolled.user)
+    response = password_only.post(reverse("portal:sign_in"), {"username": enrolled.user.username, "password": TEST_PASSWORD})
+    assert response.status_code == 302, "the password-only visitor could not pass the password step"
+    w.clients["password_only"] = password_only
+    return w
+
+
+def test_every_url_is_in_the_matrix():
+    missing = sorted(all_url_names() - set(MATRIX))
+    assert not missing, f"URL patterns with no entry in the authorization matrix: {missing}"
+    stale = sorted(set(MATRIX) - all_url_names())
+    assert not stale, f"Matrix entries for URLs that no longer exist: {stale}"
+
+
+def classify(response) -> object:
+    if response.status_code in (301, 302):
+        sign_in = reverse(settings.LOGIN_URL)
+        return SIGN_IN if response.url.split("?")[0] == sign_in else REDIRECT
+    return response.status_code
+
+
+@pytest.mark.parametrize("url_name", sorted(MATRIX))
+def test_authorization_matrix(world, url_name):
+    entry = MATRIX[url_name]
+    url = reverse(url_name, kwargs=entry.kwargs(world))
+    failures = []
+    for visitor in VISITORS:
+        client = world.clients[visitor]
+        send = getattr(client, entry.method)
+        response = send(url, entry.data(world)) if entry.method == "post" else send(url)
+        got, expected = classify(response), entry.outcome_for(visitor)
+        if got != expected:
+            failures.append(f"{visitor}: expected {expected}, got {got}")
+    assert not failures, f"{url_name} ({url}):\n  " + "\n  ".join(failures)
