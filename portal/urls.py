@@ -1,7 +1,9 @@
 """Root URLconf. Every pattern here must appear in tests/test_authorization_matrix.py."""
 from django.urls import include, path
 
+from portal.admin_urls import admin_patterns
 from portal.auth import views as auth_views
+from portal.protocols.urls import protocol_patterns
 from portal.views import home
 
 app_name = "portal"
@@ -15,6 +17,8 @@ portal_patterns = [
     path("sign-out/", auth_views.sign_out, name="sign_out"),
     path("acting-as/", home.switch_membership, name="switch_membership"),
     path("healthz/", home.healthz, name="healthz"),
+    *admin_patterns,
+    *protocol_patterns,
 ]
 
 urlpatterns = [

@@ -43,6 +43,33 @@ MATRIX: dict[str, Entry] = {
     "portal:healthz": Entry(OK, PUBLIC),
     "portal:home": Entry(OK),
     "portal:switch_membership": Entry(BAD_REQUEST, method="post", data=lambda w: {"membership": "0"}),
+    "portal:admin_home": Entry(**ADMIN_ONLY),
+    "portal:admin_organisations": Entry(**ADMIN_ONLY),
+    "portal:admin_organisation_create": Entry(**ADMIN_ONLY),
+    "portal:admin_organisation_edit": Entry(**ADMIN_ONLY, kwargs=lambda w: {"pk": w.officer.organisation_id}),
+    "portal:admin_organisation_suspend_sharing": Entry(**ADMIN_ONLY, kwargs=lambda w: {"pk": w.officer.organisation_id}),
+    "portal:admin_organisation_resume_sharing": Entry(
+        FORBIDDEN, {"admin": REDIRECT}, kwargs=lambda w: {"pk": w.officer.organisation_id}, method="post"
+    ),
+    "portal:admin_users": Entry(**ADMIN_ONLY),
+    "portal:admin_user_create": Entry(**ADMIN_ONLY),
+    "portal:admin_user_detail": Entry(**ADMIN_ONLY, kwargs=lambda w: {"pk": w.officer.user_id}),
+    "portal:admin_user_edit": Entry(**ADMIN_ONLY, kwargs=lambda w: {"pk": w.officer.user_id}),
+    # Deactivating the officer happens last for each visitor; only the admin's request succeeds.
+    "portal:admin_user_deactivate": Entry(
+        FORBIDDEN, {"admin": REDIRECT}, kwargs=lambda w: {"pk": w.officer.user_id}, method="post"
+    ),
+    # The officer is active already: the admin gets the page back with that error.
+    "portal:admin_user_reactivate": Entry(FORBIDDEN, {"admin": OK}, kwargs=lambda w: {"pk": w.officer.user_id}, method="post"),
+    "portal:admin_user_password": Entry(**ADMIN_ONLY, kwargs=lambda w: {"pk": w.officer.user_id}),
+    "portal:admin_user_reset_second_factor": Entry(**ADMIN_ONLY, kwargs=lambda w: {"pk": w.officer.user_id}),
+    # An empty form: the admin gets the page back with errors.
+    "portal:admin_membership_add": Entry(FORBIDDEN, {"admin": OK}, kwargs=lambda w: {"pk": w.officer.user_id}, method="post"),
+    "portal:admin_membership_end": Entry(FORBIDDEN, {"admin": REDIRECT}, kwargs=lambda w: {"pk": w.chair.pk}, method="post"),
+    "portal:admin_locked_accounts": Entry(**ADMIN_ONLY),
+    "portal:admin_account_unlock": Entry(
+        FORBIDDEN, {"admin": REDIRECT}, method="post", data=lambda w: {"username": "nobody"}
+    ),
 }
 
 

@@ -89,7 +89,6 @@ def sign_in_complete(*, request, user: User, device) -> None:
     otp_login(request, device)
     request.session[SESSION_STARTED_AT] = time.time()
     request.session.save()
-    UserSession.objects.get_or_create(user=user, session_key=request.session.session_key)
 
 
 def sessions_end_for_user(*, user: User) -> int:

@@ -1,0 +1,1 @@
+"""The core's reads for pages and lists (CONVENTIONS.md: selectors for reads)."""

@@ -1,0 +1,357 @@
+"""Partnership admins manage organisations, users and memberships (DOMAIN.md §3; SSP 1.2, 3, 9,
+13.3; SDP 4.1–4.5, Appendix 2).
+
+Every function is one state change and one transaction. Rules are enforced here, not in forms
+or views: a broken rule raises `ValidationError`, keyed by field name where one field is at
+fault, so a view can show it against that field.
+
+- Deactivating a user, setting their password or resetting their second factor ends every
+  session they hold at once (server-side sessions, `portal.auth.services.sessions_end_for_user`).
+- An admin cannot deactivate themselves or end their own last admin membership, so the
+  partnership is never left without someone able to manage it from the inside.
+- Failed sign-ins lock an account by username (django-axes); `account_unlock` is the admin's way out.
+- Suspending and resuming sharing (SSP 13.3) are decisions: they write the decision log.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from portal.accountability.services import decision_record
+from portal.auth.services import sessions_end_for_user
+from portal.models import Membership, Organisation, OrganisationKind, StatutoryStanding, User
+from portal.roles import Role
+
+
+class _Unset:
+    """Marks an argument the caller did not pass, so updates touch only what was given."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET = _Unset()
+
+
+# ---------------------------------------------------------------------------------------------
+# Organisations
+# ---------------------------------------------------------------------------------------------
+
+
+def _organisation_check(*, organisation: Organisation, exclude_pk: int | None = None) -> None:
+    errors: dict[str, str] = {}
+    organisation.name = organisation.name.strip()
+    if not organisation.name:
+        errors["name"] = "Enter the organisation's name"
+    elif Organisation.objects.filter(name__iexact=organisation.name).exclude(pk=exclude_pk).exists():
+        errors["name"] = "An organisation with this name already exists"
+    if organisation.kind not in OrganisationKind.values:
+        errors["kind"] = "Select the kind of organisation"
+    if organisation.standing not in StatutoryStanding.values:
+        errors["standing"] = "Select the organisation's statutory standing"
+    organisation.ico_registration = organisation.ico_registration.strip().upper()
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def organisation_create(
+    *,
+    name: str,
+    kind: str,
+    standing: str,
+    ico_registration: str = "",
+    signed_protocol_on: datetime.date | None = None,
+    safeguarding_route: str = "",
+    acting_user: User | None,
+) -> Organisation:
+    """Add a partner organisation. Sharing starts unsuspended."""
+    organisation = Organisation(
+        name=name,
+        kind=kind,
+        standing=standing,
+        ico_registration=ico_registration,
+        signed_protocol_on=signed_protocol_on,
+        safeguarding_route=safeguarding_route,
+    )
+    _organisation_check(organisation=organisation)
+    organisation.save()
+    return organisation
+
+
+@transaction.atomic
+def organisation_update(
+    *,
+    organisation: Organisation,
+    acting_user: User | None,
+    name: str | _Unset = UNSET,
+    kind: str | _Unset = UNSET,
+    standing: str | _Unset = UNSET,
+    ico_registration: str | _Unset = UNSET,
+    signed_protocol_on: datetime.date | None | _Unset = UNSET,
+    safeguarding_route: str | _Unset = UNSET,
+) -> Organisation:
+    """Change an organisation's details. Suspending sharing has its own services below."""
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    changes = {
+        "name": name,
+        "kind": kind,
+        "standing": standing,
+        "ico_registration": ico_registration,
+        "signed_protocol_on": signed_protocol_on,
+        "safeguarding_route": safeguarding_route,
+    }
+    changed = [field for field, value in changes.items() if value is not UNSET]
+    for field in changed:
+        setattr(organisation, field, changes[field])
+    _organisation_check(organisation=organisation, exclude_pk=organisation.pk)
+    if changed:
+        organisation.save(update_fields=changed)
+    return organisation
+
+
+@transaction.atomic
+def organisation_suspend_sharing(*, organisation: Organisation, reason: str, acting_user: User | None) -> Organisation:
+    """SSP 13.3: suspend sharing with a non-compliant partner; the portal then refuses new
+    requests to or from it until sharing is resumed."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Enter why sharing with this organisation is suspended"})
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if organisation.sharing_suspended:
+        raise ValidationError("Sharing with this organisation is already suspended")
+    organisation.sharing_suspended = True
+    organisation.sharing_suspended_reason = reason
+    organisation.save(update_fields=["sharing_suspended", "sharing_suspended_reason"])
+    decision_record(
+        actor=acting_user, organisation=None, action="organisation.suspended", recipient=organisation, reasons=reason
+    )
+    return organisation
+
+
+@transaction.atomic
+def organisation_resume_sharing(*, organisation: Organisation, acting_user: User | None) -> Organisation:
+    """End a suspension under SSP 13.3."""
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if not organisation.sharing_suspended:
+        raise ValidationError("Sharing with this organisation is not suspended")
+    organisation.sharing_suspended = False
+    previous_reason = organisation.sharing_suspended_reason
+    organisation.sharing_suspended_reason = ""
+    organisation.save(update_fields=["sharing_suspended", "sharing_suspended_reason"])
+    decision_record(
+        actor=acting_user,
+        organisation=None,
+        action="organisation.resumed",
+        recipient=organisation,
+        reasons=f"Suspension lifted (it was: {previous_reason})",
+    )
+    return organisation
+
+
+# ---------------------------------------------------------------------------------------------
+# Users
+# ---------------------------------------------------------------------------------------------
+
+
+def _user_check(*, user: User, exclude_pk: int | None = None) -> None:
+    errors: dict[str, str] = {}
+    user.username = user.username.strip()
+    user.email = User.objects.normalize_email(user.email.strip())
+    if not user.username:
+        errors["username"] = "Enter a username"
+    elif User.objects.filter(username__iexact=user.username).exclude(pk=exclude_pk).exists():
+        errors["username"] = "This username is already taken"
+    if not user.first_name.strip():
+        errors["first_name"] = "Enter the first name"
+    if not user.last_name.strip():
+        errors["last_name"] = "Enter the last name"
+    if not user.email:
+        errors["email"] = "Enter an email address"
+    if errors:
+        raise ValidationError(errors)
+
+
+def _password_check(*, password: str, user: User) -> None:
+    try:
+        validate_password(password, user=user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from error
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    job_title: str = "",
+    password: str,
+    acting_user: User | None,
+) -> User:
+    """Create an account. It holds no role until a membership is added, and the user enrols
+    their authenticator at first sign-in."""
+    user = User(
+        username=username,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        email=email,
+        job_title=job_title.strip(),
+        is_active=True,
+    )
+    _user_check(user=user)
+    _password_check(password=password, user=user)
+    user.set_password(password)
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_update(
+    *,
+    user: User,
+    acting_user: User | None,
+    username: str | _Unset = UNSET,
+    first_name: str | _Unset = UNSET,
+    last_name: str | _Unset = UNSET,
+    email: str | _Unset = UNSET,
+    job_title: str | _Unset = UNSET,
+) -> User:
+    """Change a user's name and contact details. Passwords, activity and second factors have
+    their own services because they end sessions."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    changes = {
+        "username": username,
+        "first_name": first_name,
+        "last_name": last_name,
+        "email": email,
+        "job_title": job_title,
+    }
+    changed = [field for field, value in changes.items() if value is not UNSET]
+    for field in changed:
+        value = changes[field]
+        setattr(user, field, value.strip() if field != "email" else value)
+    _user_check(user=user, exclude_pk=user.pk)
+    if changed:
+        user.save(update_fields=changed)
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, acting_user: User | None) -> User:
+    """Stop a user signing in and end every session they hold at once. Their memberships stay
+    as they are (an inactive user's memberships never count as active), so reactivation
+    restores exactly what they had."""
+    if acting_user is not None and user.pk == acting_user.pk:
+        raise ValidationError("You cannot deactivate your own account. Ask another partnership admin.")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.is_active:
+        raise ValidationError("This user is already deactivated")
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    sessions_end_for_user(user=user)
+    return user
+
+
+@transaction.atomic
+def user_reactivate(*, user: User, acting_user: User | None) -> User:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_active:
+        raise ValidationError("This user is already active")
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    return user
+
+
+@transaction.atomic
+def user_set_password(*, user: User, password: str, acting_user: User | None) -> User:
+    """An admin sets a new password (Django's validators apply) and every session of the
+    user ends, so whoever held the old password is signed out."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    _password_check(password=password, user=user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    sessions_end_for_user(user=user)
+    return user
+
+
+@transaction.atomic
+def user_reset_second_factor(*, user: User, acting_user: User | None) -> User:
+    """Delete the user's authenticator and backup codes (a lost phone, a leaked code) and end
+    their sessions: at the next sign-in they enrol a new authenticator."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()  # its tokens go with it
+    sessions_end_for_user(user=user)
+    return user
+
+
+# ---------------------------------------------------------------------------------------------
+# Memberships
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def membership_add(*, user: User, organisation: Organisation, role: str, acting_user: User | None) -> Membership:
+    """Give a user a role in an organisation. An ended membership with the same user,
+    organisation and role is brought back rather than duplicated."""
+    if role not in Role.values:
+        raise ValidationError({"role": "Select a role"})
+    membership = Membership.objects.select_for_update().filter(user=user, organisation=organisation, role=role).first()
+    if membership is not None:
+        if membership.is_active:
+            raise ValidationError(f"{user.display_name} is already a {Role(role).label.lower()} at {organisation.name}")
+        membership.is_active = True
+        membership.save(update_fields=["is_active"])
+        return membership
+    return Membership.objects.create(user=user, organisation=organisation, role=role)
+
+
+@transaction.atomic
+def membership_end(*, membership: Membership, acting_user: User | None) -> Membership:
+    """End one role of one user in one organisation. The row stays: what they held is history."""
+    membership = Membership.objects.select_for_update().select_related("organisation").get(pk=membership.pk)
+    if not membership.is_active:
+        raise ValidationError("This membership has already ended")
+    if acting_user is not None and membership.user_id == acting_user.pk and membership.role == Role.ADMIN:
+        other_admin = (
+            Membership.objects.filter(user_id=acting_user.pk, role=Role.ADMIN, is_active=True)
+            .exclude(pk=membership.pk)
+            .exists()
+        )
+        if not other_admin:
+            raise ValidationError(
+                "You cannot end your own last partnership admin membership. Ask another partnership admin."
+            )
+    membership.is_active = False
+    membership.save(update_fields=["is_active"])
+    return membership
+
+
+# ---------------------------------------------------------------------------------------------
+# Sign-in lockout (django-axes)
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def account_unlock(*, username: str, acting_user: User | None) -> int:
+    """Clear the failed sign-ins recorded against a username, which lifts the lockout.
+    Axes records the username as typed, so every spelling that differs only in case goes too
+    (usernames are unique regardless of case). Returns how many records were removed."""
+    username = username.strip()
+    if not username:
+        raise ValidationError({"username": "Enter the username to unlock"})
+    spellings = set(
+        AccessAttempt.objects.filter(username__iexact=username).values_list("username", flat=True).distinct()
+    )
+    spellings.add(username)
+    return sum(axes_reset(username=spelling) for spelling in sorted(spellings))
