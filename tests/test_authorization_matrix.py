@@ -14,6 +14,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from portal.protocols.services import protocol_pack_load
 from portal.roles import Role
 from tests.authz import (
     BAD_REQUEST,
@@ -36,13 +37,22 @@ ADMIN_ONLY = dict(default=FORBIDDEN, expect={"admin": OK, "no_membership": FORBI
 MATRIX: dict[str, Entry] = {
     # Sign-in pages are public; a fully signed-in visitor is sent home.
     "portal:sign_in": Entry(REDIRECT, PUBLIC),
-    "portal:sign_in_code": Entry(REDIRECT, {"anonymous": REDIRECT, "password_only": OK}),
-    "portal:enrol": Entry(REDIRECT, {"anonymous": REDIRECT, "password_only": REDIRECT}),
-    "portal:enrol_qr": Entry(SIGN_IN, {"anonymous": SIGN_IN, "password_only": SIGN_IN}),
+    # The code and enrolment steps send anyone without a pending sign-in back to the start.
+    "portal:sign_in_code": Entry(SIGN_IN, {"password_only": OK}),
+    "portal:enrol": Entry(SIGN_IN),
+    "portal:enrol_qr": Entry(NOT_FOUND),  # only during enrolment
     "portal:sign_out": Entry(NOT_ALLOWED, {"anonymous": NOT_ALLOWED, "password_only": NOT_ALLOWED}),
     "portal:healthz": Entry(OK, PUBLIC),
     "portal:home": Entry(OK),
     "portal:switch_membership": Entry(BAD_REQUEST, method="post", data=lambda w: {"membership": "0"}),
+    # Every fully signed-in user may read the protocol in force and its earlier versions.
+    "portal:protocol": Entry(OK),
+    "portal:protocol_versions": Entry(OK),
+    "portal:protocol_section": Entry(OK, kwargs=lambda w: {"section": "checklist"}),
+    "portal:protocol_version": Entry(OK, kwargs=lambda w: {"pack_slug": w.pack.slug, "version": w.pack.version}),
+    "portal:protocol_version_section": Entry(
+        OK, kwargs=lambda w: {"pack_slug": w.pack.slug, "version": w.pack.version, "section": "flowchart"}
+    ),
     "portal:admin_home": Entry(**ADMIN_ONLY),
     "portal:admin_organisations": Entry(**ADMIN_ONLY),
     "portal:admin_organisation_create": Entry(**ADMIN_ONLY),
@@ -77,6 +87,7 @@ MATRIX: dict[str, Entry] = {
 def world(db):
     """One organisation per role, and a user signed in fully for each."""
     w = SimpleNamespace(clients={})
+    w.pack, _ = protocol_pack_load(path_or_text=settings.PORTAL_PROTOCOLS_DIR / "stockport-2020.yaml")
     for role in Role:
         membership = MembershipFactory(role=role, organisation=OrganisationFactory())
         w.clients[role.value] = sign_in_fully(Client(), membership.user)

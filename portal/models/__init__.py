@@ -1,8 +1,29 @@
 """The core's models. Each concern has its own module; import from here."""
 from .accountability import AccessKind, AccessLogEntry, DecisionLogEntry
+from .notifications import Notification
 from .people import Membership, Organisation, OrganisationKind, StatutoryStanding, User, UserSession
+from .subjects import DataSubject, SubjectRole
+from .protocol import (
+    ChecklistQuestion,
+    FlowchartAnswer,
+    FlowchartNode,
+    FlowchartOutcome,
+    Forum,
+    LawfulBasis,
+    LawfulBasisCategory,
+    LegalGateway,
+    MarkingLevel,
+    ProtocolPack,
+    PublicInterestGround,
+    Purpose,
+    RetentionDefault,
+    RetentionRecordKind,
+)
 
 __all__ = [
+    "DataSubject",
+    "Notification",
+    "SubjectRole",
     "AccessKind",
     "AccessLogEntry",
     "DecisionLogEntry",
@@ -12,4 +33,18 @@ __all__ = [
     "StatutoryStanding",
     "User",
     "UserSession",
+    "ChecklistQuestion",
+    "FlowchartAnswer",
+    "FlowchartNode",
+    "FlowchartOutcome",
+    "Forum",
+    "LawfulBasis",
+    "LawfulBasisCategory",
+    "LegalGateway",
+    "MarkingLevel",
+    "ProtocolPack",
+    "PublicInterestGround",
+    "Purpose",
+    "RetentionDefault",
+    "RetentionRecordKind",
 ]

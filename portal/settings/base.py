@@ -182,9 +182,17 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # Lockout is per account (DOMAIN.md §3: "repeated failures lock the account"). Locking by IP as
 # well would lock out every officer behind one council or force NAT address after five typos.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Links in notification emails point here.
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+
+# Periodic jobs, kept in the repository (django-celery-beat reads this at start).
+CELERY_BEAT_SCHEDULE = {
+    "send-pending-notifications": {"task": "portal.send_pending_notifications", "schedule": 300.0},
+}

@@ -20,7 +20,7 @@ class Command(BaseCommand):
         out.write("for the current 6-digit code, or use one of the single-use backup codes below")
         out.write("(a new set is issued every time `make run` starts).\n")
         for spec in users:
-            roles = "; ".join(f"{role.label}" for _, role in spec.memberships)
+            roles = "; ".join(f"{m.get_role_display()}, {m.organisation.name}" for m in spec.membership_objects)
             out.write(f"  {spec.username:<16} {roles}")
             out.write(f"  {'':<16} backup codes: {' '.join(spec.backup_codes[:5])}")
         out.write("")

@@ -1,0 +1,79 @@
+"""Queue and send notification emails (see portal/models/notifications.py)."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from portal.models import User
+from portal.models.notifications import Notification
+
+logger = logging.getLogger(__name__)
+
+BODY = """{subject}
+
+Reference: {reference}
+
+Sign in to the portal to see it:
+{url}
+
+This email does not contain any personal information. Do not reply to it.
+"""
+
+
+def notify(*, recipients: Iterable[User], subject: str, reference: str, path: str) -> list[Notification]:
+    """Queue an email to each recipient, in the caller's transaction; sent after commit.
+    `subject` must not carry personal data: say what happened and give the reference."""
+    unique = {user.pk: user for user in recipients if user is not None and user.is_active and user.email}
+    notifications = Notification.objects.bulk_create(
+        [Notification(recipient=user, subject=subject, reference=reference, path=path) for user in unique.values()]
+    )
+    if notifications:
+        ids = [n.pk for n in notifications]
+        transaction.on_commit(lambda: _enqueue(ids))
+    return notifications
+
+
+def _enqueue(ids: list[int]) -> None:
+    from portal.tasks import send_notifications
+
+    try:
+        send_notifications.delay(ids)
+    except Exception:  # the broker is down: the periodic sweep sends them later
+        logger.warning("Could not queue %d notification(s); they stay pending", len(ids))
+
+
+def notifications_send(*, ids: Iterable[int]) -> int:
+    """Send the given notifications that are still unsent; safe to run twice."""
+    sent = 0
+    for notification_id in ids:
+        with transaction.atomic():
+            notification = (
+                Notification.objects.select_for_update(skip_locked=True)
+                .select_related("recipient")
+                .filter(pk=notification_id, sent_at__isnull=True)
+                .first()
+            )
+            if notification is None:
+                continue
+            notification.attempts += 1
+            url = settings.PORTAL_BASE_URL.rstrip("/") + notification.path
+            send_mail(
+                subject=f"[{notification.reference}] {notification.subject}" if notification.reference else notification.subject,
+                message=BODY.format(subject=notification.subject, reference=notification.reference or "-", url=url),
+                from_email=None,
+                recipient_list=[notification.recipient.email],
+            )
+            notification.sent_at = timezone.now()
+            notification.save(update_fields=["attempts", "sent_at"])
+            sent += 1
+    return sent
+
+
+def notifications_send_pending(*, limit: int = 500) -> int:
+    ids = list(Notification.objects.filter(sent_at__isnull=True).order_by("pk").values_list("pk", flat=True)[:limit])
+    return notifications_send(ids=ids)

@@ -1,0 +1,20 @@
+"""The decision-log event types of disclosure requests (registered in SharingConfig.ready)."""
+
+DECISION_EVENTS = {
+    "request.submitted": "Request submitted",
+    "request.resubmitted": "Request resubmitted with more information",
+    "request.withdrawn": "Request withdrawn",
+    "request.returned": "Request returned for more information",
+    "request.assigned": "Request assigned",
+    "request.flowchart_outcome": "Key-questions flowchart completed",
+    "request.advice_sought": "Designated officer's advice sought",
+    "request.advice_given": "Designated officer's advice given",
+    "request.safeguarding_concern": "Safeguarding concern recorded",
+    "request.sub_judice_consulted": "Investigating officer or CPS consulted",
+    "request.released": "Released in full",
+    "request.partly_released": "Released in part",
+    "request.declined": "Declined",
+    "request.disputed": "Decision disputed",
+    "dispute.upheld": "Dispute: decision upheld",
+    "dispute.overturned": "Dispute: decision overturned",
+}

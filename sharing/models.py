@@ -1,0 +1,278 @@
+"""Disclosure requests and everything decided on them (DOMAIN.md §4; SSP 5.6, 6, 8.2, 9.2,
+Appendices 2–4; SDP 5.1).
+
+Lifecycle (the transition table is `sharing.lifecycle.TRANSITIONS`; only `lifecycle.transition`
+changes `status`):
+
+    draft ─submit─▶ submitted ─assign─▶ in review ─decide─▶ released | partly released | declined
+      │                │   ▲               │  ▲                          │
+      │                │   └─resubmit──┐   │  └─advice given─┐           └─dispute─▶ disputed
+      ▼                ▼               │   ▼                 │                        │
+    withdrawn       returned for more information      awaiting advice      upheld (back to the decision)
+                                                                            or overturned (back to review)
+
+Need-to-know (SSP 8.2; SDP 5.1 d): a request's personal data is seen by its requester, its
+assignee, the designated officers of the two organisations, and anyone granted the
+`access_disclosure` object permission (django-guardian, direct foreign keys below). Reads go
+through `sharing.selectors.access_disclosure`.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from portal.models.subjects import SubjectRole
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    RETURNED = "returned", "Returned for more information"
+    IN_REVIEW = "in_review", "In review"
+    AWAITING_ADVICE = "awaiting_advice", "Awaiting designated officer's advice"
+    RELEASED = "released", "Released"
+    PARTLY_RELEASED = "partly_released", "Partly released"
+    DECLINED = "declined", "Declined"
+    DISPUTED = "disputed", "Disputed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Urgency(models.TextChoices):
+    ROUTINE = "routine", "Routine"
+    URGENT = "urgent", "Urgent"
+    IMMEDIATE = "immediate", "Immediate – risk of serious harm"
+
+
+class DisclosureRequest(models.Model):
+    reference = models.CharField(max_length=20, unique=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    protocol_pack = models.ForeignKey(
+        "portal.ProtocolPack", on_delete=models.PROTECT, related_name="+", help_text="The protocol in force when raised."
+    )
+    requesting_organisation = models.ForeignKey("portal.Organisation", on_delete=models.PROTECT, related_name="+")
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    holding_organisation = models.ForeignKey(
+        "portal.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    purpose = models.ForeignKey("portal.Purpose", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    forum = models.ForeignKey("portal.Forum", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    legal_gateway = models.ForeignKey(
+        "portal.LegalGateway", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lawful_bases = models.ManyToManyField("portal.LawfulBasis", blank=True, related_name="+")
+    information_requested = models.TextField(blank=True)
+    third_parties = models.TextField("third parties named", blank=True)
+    special_category = models.BooleanField(null=True, blank=True)
+    criminal_offence_data = models.BooleanField(null=True, blank=True)
+    victim_witness_information = models.BooleanField(null=True, blank=True)
+    sub_judice = models.BooleanField("under investigation or prosecution", null=True, blank=True)
+    urgency = models.CharField(max_length=16, choices=Urgency.choices, blank=True)
+    needed_by = models.DateField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_under = models.ForeignKey(
+        "portal.ProtocolPack",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The protocol version in force when the decision was made.",
+    )
+
+    class Meta:
+        permissions = [("access_disclosure", "Can see the request's personal data")]
+        indexes = [
+            models.Index(fields=["holding_organisation", "status", "needed_by"]),
+            models.Index(fields=["requesting_organisation", "status"]),
+            models.Index(fields=["requester", "-id"]),
+            models.Index(fields=["assignee", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class RequestSubject(models.Model):
+    request = models.ForeignKey(DisclosureRequest, on_delete=models.CASCADE, related_name="subjects")
+    subject = models.ForeignKey("portal.DataSubject", on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=16, choices=SubjectRole.choices)
+
+    class Meta:
+        ordering = ["pk"]
+
+
+class YesNo(models.TextChoices):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+
+
+class ChecklistAnswer(models.Model):
+    """SSP Appendix 2: each necessity and proportionality question answered with a reason."""
+
+    request = models.ForeignKey(DisclosureRequest, on_delete=models.CASCADE, related_name="checklist_answers")
+    question = models.ForeignKey("portal.ChecklistQuestion", on_delete=models.PROTECT, related_name="+")
+    answer = models.CharField(max_length=3, choices=YesNo.choices)
+    reason = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["request", "question"], name="sharing_checklist_once")]
+        ordering = ["question__order"]
+
+
+class FlowchartRun(models.Model):
+    """The responder's pass through the key-questions flowchart (SSP Appendix 3; DOMAIN.md §6).
+    `path` is the list of {"node": code, "answer": yes|no|not_sure, "note": text} in order."""
+
+    request = models.ForeignKey(DisclosureRequest, on_delete=models.CASCADE, related_name="flowchart_runs")
+    responder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    path = models.JSONField(default=list)
+    outcome = models.CharField(max_length=32, blank=True)
+    safeguarding_concern = models.BooleanField(default=False)
+    safeguarding_note = models.TextField(blank=True)
+    confirmations = models.JSONField(default=list, help_text="Codes of the 'share' confirmations ticked.")
+    reasons = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+
+class NoteKind(models.TextChoices):
+    RETURNED = "returned", "Returned for more information"
+    ANSWER = "answer", "Requester's answer"
+    ADVICE_SOUGHT = "advice_sought", "Advice sought from designated officer"
+    ADVICE = "advice", "Designated officer's advice"
+    SAFEGUARDING = "safeguarding", "Safeguarding concern"
+
+
+class RequestNote(models.Model):
+    request = models.ForeignKey(DisclosureRequest, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey("portal.Organisation", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=NoteKind.choices)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+
+class SubJudiceConsultation(models.Model):
+    """SSP 5.6: a flagged request is not released until the investigating officer or the CPS
+    has been consulted, and who, when and what they said is recorded."""
+
+    class ConsultedRole(models.TextChoices):
+        INVESTIGATING_OFFICER = "investigating_officer", "Investigating officer"
+        CPS = "cps", "Crown Prosecution Service"
+
+    request = models.ForeignKey(DisclosureRequest, on_delete=models.CASCADE, related_name="sub_judice_consultations")
+    consulted_name = models.CharField(max_length=200)
+    consulted_role = models.CharField(max_length=32, choices=ConsultedRole.choices)
+    consulted_at = models.DateTimeField()
+    outcome = models.TextField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+
+class Outcome(models.TextChoices):
+    RELEASED = "released", "Release in full"
+    PARTLY_RELEASED = "partly_released", "Release in part"
+    DECLINED = "declined", "Decline"
+
+
+class Decision(models.Model):
+    """A release, a partial release or a decline: each recorded with its reasons (SSP Appendix 4
+    rule 7). Released items carry the marking and the handling conditions (SSP 8.2; SDP 5.1)."""
+
+    request = models.ForeignKey(DisclosureRequest, on_delete=models.CASCADE, related_name="decisions")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    reasons = models.TextField()
+    withheld = models.TextField(blank=True, help_text="For a partial release: what is withheld and why.")
+    marking = models.ForeignKey("portal.MarkingLevel", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    handling_conditions = models.TextField(blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey("portal.Organisation", on_delete=models.PROTECT, related_name="+")
+    protocol_pack = models.ForeignKey("portal.ProtocolPack", on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(auto_now_add=True)
+    is_current = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+
+
+class FactOrOpinion(models.TextChoices):
+    FACT = "fact", "Fact"
+    OPINION = "opinion", "Opinion"
+
+
+class ReleaseItem(models.Model):
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="items")
+    text = models.TextField()
+    fact_or_opinion = models.CharField(max_length=8, choices=FactOrOpinion.choices)
+    originating_organisation = models.ForeignKey("portal.Organisation", on_delete=models.PROTECT, related_name="+")
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+
+
+def attachment_path(instance, filename: str) -> str:
+    # The stored name is random: the user's filename is kept in `original_name`, never in a path.
+    import uuid
+
+    return f"releases/{instance.decision.request_id}/{uuid.uuid4().hex}"
+
+
+class ReleaseAttachment(models.Model):
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    UPHELD = "upheld", "Decision upheld"
+    OVERTURNED = "overturned", "Decision overturned"
+
+
+class Dispute(models.Model):
+    """SSP 9.2: the requester disputes a decline or partial release; the holding organisation's
+    designated officer upholds or overturns it, with reasons."""
+
+    request = models.ForeignKey(DisclosureRequest, on_delete=models.CASCADE, related_name="disputes")
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="disputes")
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    grounds = models.TextField()
+    raised_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=12, choices=DisputeStatus.choices, default=DisputeStatus.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reasons = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-raised_at"]
+
+
+# django-guardian with direct foreign keys (faster than its generic tables, and the foreign key
+# keeps the database honest). Assignment grants `access_disclosure` here.
+class DisclosureRequestUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(DisclosureRequest, on_delete=models.CASCADE)
+
+
+class DisclosureRequestGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(DisclosureRequest, on_delete=models.CASCADE)
