@@ -1,4 +1,6 @@
-"""Root URLconf. Every pattern here must appear in tests/test_authorization_matrix.py."""
+"""Root URLconf. Every pattern here must appear in tests/test_authorization_matrix.py.
+
+This module is the project's wiring, the one place in `portal/` that names the apps above it."""
 from django.urls import include, path
 
 from portal.admin_urls import admin_patterns
@@ -23,4 +25,5 @@ portal_patterns = [
 
 urlpatterns = [
     path("", include((portal_patterns, "portal"))),
+    path("requests/", include("sharing.urls")),
 ]

@@ -9,8 +9,12 @@ SECRET_KEY = "test-only-not-secret"
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-files-"))
+MEDIA_ROOT = Path(env("PORTAL_FILES_ROOT", default="") or tempfile.mkdtemp(prefix="portal-test-files-"))
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# A real Celery worker started by a test (tests/workers.py) sends mail to files instead.
+EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
+EMAIL_FILE_PATH = env("DJANGO_EMAIL_FILE_PATH", default=str(MEDIA_ROOT / "mail"))
+# Tasks run in-process unless a test starts a real worker and sets PORTAL_TEST_REAL_WORKER.
+CELERY_TASK_ALWAYS_EAGER = not env.bool("PORTAL_TEST_REAL_WORKER", default=False)
 PORTAL_DECISION_LOG_KEY = "test-decision-log-key"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
