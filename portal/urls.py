@@ -6,7 +6,7 @@ from django.urls import include, path
 from portal.admin_urls import admin_patterns
 from portal.auth import views as auth_views
 from portal.protocols.urls import protocol_patterns
-from portal.views import home
+from portal.views import audit, home
 
 app_name = "portal"
 
@@ -19,6 +19,8 @@ portal_patterns = [
     path("sign-out/", auth_views.sign_out, name="sign_out"),
     path("acting-as/", home.switch_membership, name="switch_membership"),
     path("healthz/", home.healthz, name="healthz"),
+    path("audit/decisions/", audit.decision_log, name="audit_decisions"),
+    path("audit/decisions/<int:pk>/", audit.decision_log_entry, name="audit_decision"),
     *admin_patterns,
     *protocol_patterns,
 ]

@@ -13,3 +13,10 @@ class SharingConfig(AppConfig):
         from sharing.events import DECISION_EVENTS
 
         register_decision_events(DECISION_EVENTS)
+
+        from portal.navigation import register_nav_item
+        from portal.roles import Role
+
+        officers = {Role.OFFICER, Role.DESIGNATED_OFFICER}
+        register_nav_item(label="Inbox", url_name="sharing:inbox", roles=officers, order=10)
+        register_nav_item(label="My requests", url_name="sharing:my_requests", roles=officers, order=20)

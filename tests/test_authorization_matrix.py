@@ -14,6 +14,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from portal.models import DecisionLogEntry
 from portal.protocols.services import protocol_pack_load
 from portal.roles import Role
 from tests.authz import (
@@ -53,6 +54,9 @@ MATRIX: dict[str, Entry] = {
     "portal:protocol_version_section": Entry(
         OK, kwargs=lambda w: {"pack_slug": w.pack.slug, "version": w.pack.version, "section": "flowchart"}
     ),
+    # Auditors read the logs across the partnership; nobody else does.
+    "portal:audit_decisions": Entry(FORBIDDEN, {"auditor": OK}),
+    "portal:audit_decision": Entry(FORBIDDEN, {"auditor": OK}, kwargs=lambda w: {"pk": w.log_entry.pk}),
     "portal:admin_home": Entry(**ADMIN_ONLY),
     "portal:admin_organisations": Entry(**ADMIN_ONLY),
     "portal:admin_organisation_create": Entry(**ADMIN_ONLY),
@@ -88,6 +92,7 @@ def world(db):
     """One organisation per role, and a user signed in fully for each."""
     w = SimpleNamespace(clients={})
     w.pack, _ = protocol_pack_load(path_or_text=settings.PORTAL_PROTOCOLS_DIR / "stockport-2020.yaml")
+    w.log_entry = DecisionLogEntry.objects.order_by("-id").first()  # the pack's "protocol.loaded"
     for role in Role:
         membership = MembershipFactory(role=role, organisation=OrganisationFactory())
         w.clients[role.value] = sign_in_fully(Client(), membership.user)
