@@ -49,6 +49,9 @@ lock:
 	/tmp/portal-lock/bin/pip install --quiet ".[test]"
 	/tmp/portal-lock/bin/pip freeze --exclude-editable | grep -v '^csp-case-sharing-portal' > requirements.lock
 
+bench: $(STAMP)
+	@$(BIN)/python bench/requests_pages.py $(ARGS)
+
 clean-db:
 	-$(BIN)/python scripts/devdb.py stop
 	rm -rf .pgdata
