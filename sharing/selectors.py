@@ -12,7 +12,7 @@ from django.http import Http404
 
 from portal.models import Membership, User
 from portal.roles import Role
-from sharing.models import DisclosureRequest, DisclosureRequestUserObjectPermission
+from sharing.models import DisclosureRequest, DisclosureRequestUserObjectPermission, Status
 
 ACCESS_PERMISSION = "access_disclosure"
 
@@ -35,7 +35,10 @@ def visible_disclosures(*, user: User) -> QuerySet[DisclosureRequest]:
     designated = designated_organisation_ids(user)
     rule = Q(requester=user) | Q(assignee=user) | Q(Exists(granted))
     if designated:
-        rule |= Q(requesting_organisation_id__in=designated) | Q(holding_organisation_id__in=designated)
+        # A draft is the requesting side's own work: the holding side sees it once submitted.
+        rule |= Q(requesting_organisation_id__in=designated) | (
+            Q(holding_organisation_id__in=designated) & ~Q(status=Status.DRAFT)
+        )
     return DisclosureRequest.objects.filter(rule)
 
 

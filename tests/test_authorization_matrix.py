@@ -110,10 +110,15 @@ def world(db):
     return w
 
 
+# Disclosure-request URLs have their own matrix with the twelve visitors of issue 3.
+COVERED_ELSEWHERE = {"sharing:": "tests/sharing/test_access_matrix.py"}
+
+
 def test_every_url_is_in_the_matrix():
-    missing = sorted(all_url_names() - set(MATRIX))
+    names = {n for n in all_url_names() if not n.startswith(tuple(COVERED_ELSEWHERE))}
+    missing = sorted(names - set(MATRIX))
     assert not missing, f"URL patterns with no entry in the authorization matrix: {missing}"
-    stale = sorted(set(MATRIX) - all_url_names())
+    stale = sorted(set(MATRIX) - names)
     assert not stale, f"Matrix entries for URLs that no longer exist: {stale}"
 
 

@@ -195,4 +195,15 @@ PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 # Periodic jobs, kept in the repository (django-celery-beat reads this at start).
 CELERY_BEAT_SCHEDULE = {
     "send-pending-notifications": {"task": "portal.send_pending_notifications", "schedule": 300.0},
+    # SDP 5.1: papers of closed meetings whose destruction did not finish (broker down, crash).
+    "meetings-destroy-papers-sweep": {"task": "meetings.destroy_papers_sweep", "schedule": 900.0},
 }
+
+# Uploads (release attachments, sharing/uploads.py): at most 20 MB a file, checked by content.
+# Files above FILE_UPLOAD_MAX_MEMORY_SIZE stream to a temporary file, never into memory; the
+# non-file fields of one request may carry up to DATA_UPLOAD_MAX_MEMORY_SIZE (a release with
+# many long items), anything larger is refused with a 400.
+PORTAL_MAX_UPLOAD_BYTES = env.int("PORTAL_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_PERMISSIONS = 0o640

@@ -1,6 +1,779 @@
-"""(being written)"""
-urlpatterns: list = []
+"""The holding organisation's side of a disclosure request (DOMAIN.md §4 steps 3–6, §6; SSP 5.6,
+7, 8.2, 9, Appendices 3 and 4): the inbox, assignment and pick-up, return for more information,
+the key-questions flowchart, advice, sub judice consultation, and the decision.
+
+Who gets what:
+- the inbox is for the acting membership's organisation when the role is officer or designated
+  officer (403 otherwise). It shows triage fields only, never the subject or what is asked for;
+- picking up is for any officer of the holding organisation (they do not have need-to-know yet):
+  the request is loaded by `access_for_assignment`; anyone else gets 404 (403 if they already
+  have need-to-know, e.g. the requester);
+- every other page loads the request through `access_disclosure` (404 for "missing" and "not
+  yours" alike), then checks the person's part in it: someone with need-to-know but not the part
+  this page needs gets 403. A page whose action the request's state does not allow sends the
+  person back to the request page with a message.
+Views parse input, call one service, render; pages that show personal data write the access log.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portal.accountability.services import access_record
+from portal.models import FlowchartOutcome, Organisation
+from portal.roles import Role
+from portal.templatetags.portal_tags import form_error_list
+from portal.views.decorators import role_required
+from sharing import lifecycle
+from sharing.forms.holding import (
+    MAX_ITEM_ROWS,
+    AdviceForm,
+    AssignForm,
+    DecideForm,
+    FlowchartAnswerForm,
+    FlowchartOutcomeForm,
+    InboxFilterForm,
+    ReleaseItemFormSet,
+    ReleaseItemRowsFormSet,
+    ReturnForm,
+    SeekAdviceForm,
+    SubJudiceForm,
+)
+from sharing.models import NoteKind, Outcome, Status
+from sharing.selectors import access_disclosure, visible_disclosures
+from sharing.services import decide as decide_services
+from sharing.services import review as review_services
+from sharing.uploads import LimitedUploadHandler, max_upload_bytes, size_label
+from sharing.views.actions import Action
+
+INBOX_PER_PAGE = 25
+ANSWER_LABELS = {"yes": "Yes", "no": "No", "not_sure": "Not sure"}
 
 
-def request_actions(*, user, membership, request, roles) -> list:
-    return []
+# ---------------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _show_errors(form: forms.Form, error: ValidationError, *, extra: dict | None = None) -> None:
+    """Put a service's ValidationError on the form: against a field the form has, otherwise at
+    the top. `extra` maps other keys to a list that collects their messages (e.g. items)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for item in errors:
+                for message in item.messages:
+                    if extra is not None and field in extra:
+                        extra[field].append(message)
+                    else:
+                        form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def _posted(request):
+    """The POST data for a form, even when empty (an empty POST must still show its errors)."""
+    return request.POST if request.method == "POST" else None
+
+
+def _refuse(request, pk) -> None:
+    """Someone who may see the request but not do this gets 403; anyone else 404."""
+    if visible_disclosures(user=request.user).filter(pk=pk).exists():
+        raise PermissionDenied("You cannot do this on this request")
+    raise Http404("No such request")
+
+
+def _log_view(request, disclosure) -> None:
+    membership = request.membership
+    access_record(
+        user=request.user,
+        organisation=membership.organisation if membership else None,
+        kind="view",
+        object_type="disclosure_request",
+        reference=disclosure.reference,
+        path=request.path,
+    )
+
+
+def _back_to_request(request, disclosure, message: str):
+    messages.error(request, message)
+    return redirect("sharing:request_detail", pk=disclosure.pk)
+
+
+def _outcome_label(run) -> str:
+    if run is None:
+        return ""
+    return FlowchartOutcome(run.outcome).label if run.outcome in FlowchartOutcome.values else run.outcome
+
+
+def _state_label(disclosure) -> str:
+    return Status(disclosure.status).label.lower()
+
+
+def _is_designated_holding(request, disclosure) -> bool:
+    return review_services.is_holding_designated_officer(membership=request.membership, request=disclosure)
+
+
+def _assignee_in_review(request, pk: int):
+    """The request, for its assignee: (request, None) while it is in review, otherwise (request,
+    a redirect to the request page with a message). 404/403 for everyone else."""
+    disclosure = access_disclosure(user=request.user, pk=pk)
+    if disclosure.assignee_id != request.user.pk:
+        raise PermissionDenied("Only the officer this request is assigned to can do this")
+    if disclosure.status != Status.IN_REVIEW:
+        return disclosure, _back_to_request(
+            request,
+            disclosure,
+            f"This request is {_state_label(disclosure)}: that can only be done while it is in review.",
+        )
+    return disclosure, None
+
+
+# ---------------------------------------------------------------------------------------------
+# Inbox
+# ---------------------------------------------------------------------------------------------
+
+
+@role_required(Role.OFFICER, Role.DESIGNATED_OFFICER)
+@require_GET
+def inbox(request):
+    membership = request.membership
+    filters = InboxFilterForm(request.GET)
+    show, sort = filters.values()
+    queryset = review_services.inbox_disclosures(
+        organisation_id=membership.organisation_id, user=request.user, show=show, sort=sort
+    )
+    page_obj = Paginator(queryset, INBOX_PER_PAGE).get_page(request.GET.get("page"))
+    rows = list(page_obj.object_list)
+    visible = (
+        set(visible_disclosures(user=request.user).filter(pk__in=[row.pk for row in rows]).values_list("pk", flat=True))
+        if rows
+        else set()
+    )
+    counts = review_services.inbox_counts(organisation_id=membership.organisation_id, user=request.user)
+    is_designated = membership.role == Role.DESIGNATED_OFFICER
+    today = timezone.localdate()
+    entries = []
+    for row in rows:
+        entries.append(
+            {
+                "request": row,
+                "can_open": row.pk in visible,
+                "can_pick_up": row.status == Status.SUBMITTED and row.assignee_id is None,
+                "can_assign": is_designated and row.status in review_services.ASSIGNABLE_STATUSES,
+                "overdue": row.needed_by is not None
+                and row.status in review_services.INBOX_STATUSES
+                and row.needed_by < today,
+            }
+        )
+    tabs = [
+        {"code": code, "label": label, "count": counts.get(code, 0), "current": code == show}
+        for code, label in review_services.INBOX_FILTERS.items()
+    ]
+    return render(
+        request,
+        "sharing/holding/inbox.html",
+        {
+            "filters": filters,
+            "show": show,
+            "sort": sort,
+            "show_label": review_services.INBOX_FILTERS[show],
+            "tabs": tabs,
+            "page_obj": page_obj,
+            "entries": entries,
+            "organisation": membership.organisation,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Assignment and pick-up
+# ---------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def request_assign(request, pk: int):
+    disclosure = access_disclosure(user=request.user, pk=pk)
+    if not _is_designated_holding(request, disclosure):
+        raise PermissionDenied("Only the holding organisation's designated officer can assign this request")
+    if disclosure.status not in review_services.ASSIGNABLE_STATUSES:
+        return _back_to_request(
+            request, disclosure, f"This request is {_state_label(disclosure)}: it cannot be assigned now."
+        )
+    officers = review_services.assignable_officers(organisation_id=disclosure.holding_organisation_id)
+    initial = {"assignee": disclosure.assignee_id} if disclosure.assignee_id else {}
+    form = AssignForm(_posted(request), officers=officers, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        assignee = next(m.user for m in officers if m.user_id == form.cleaned_data["assignee"])
+        try:
+            review_services.disclosure_assign(
+                request=disclosure, assignee=assignee, acting_user=request.user, acting_membership=request.membership
+            )
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(request, f"{disclosure.reference} has been assigned to {assignee.display_name}")
+            return redirect("sharing:inbox")
+    return render(request, "sharing/holding/assign.html", {"form": form, "disclosure": disclosure})
+
+
+@require_POST
+def request_pick_up(request, pk: int):
+    try:
+        disclosure = review_services.access_for_assignment(user=request.user, membership=request.membership, pk=pk)
+    except Http404:
+        _refuse(request, pk)
+    try:
+        review_services.disclosure_pick_up(
+            request=disclosure, acting_user=request.user, acting_membership=request.membership
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("sharing:inbox")
+    messages.success(request, f"You have picked up {disclosure.reference}")
+    return redirect("sharing:request_detail", pk=disclosure.pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# Return for more information
+# ---------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def request_return(request, pk: int):
+    disclosure = access_disclosure(user=request.user, pk=pk)
+    if disclosure.assignee_id != request.user.pk and not _is_designated_holding(request, disclosure):
+        raise PermissionDenied("Only the assigned officer or the designated officer can return this request")
+    if not lifecycle.can_transition(disclosure, Status.RETURNED):
+        return _back_to_request(
+            request,
+            disclosure,
+            f"This request is {_state_label(disclosure)}: it cannot be returned for more information.",
+        )
+    form = ReturnForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            review_services.disclosure_return(
+                request=disclosure,
+                text=form.cleaned_data["text"],
+                acting_user=request.user,
+                acting_membership=request.membership,
+            )
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(request, f"{disclosure.reference} has been returned to the requester for more information")
+            return redirect("sharing:request_detail", pk=disclosure.pk)
+    return render(request, "sharing/holding/return.html", {"form": form, "disclosure": disclosure})
+
+
+# ---------------------------------------------------------------------------------------------
+# The key-questions flowchart
+# ---------------------------------------------------------------------------------------------
+
+
+def _flowchart_context(disclosure) -> dict:
+    data = disclosure.protocol_pack.data
+    flowchart = data.get("flowchart", {})
+    return {
+        "golden_rules": data.get("golden_rules", []),
+        "safeguarding": flowchart.get("safeguarding", {}),
+        "outcome_texts": {item["code"]: item for item in flowchart.get("outcomes", [])},
+        "safeguarding_route": disclosure.holding_organisation.safeguarding_route,
+    }
+
+
+def _next_url(disclosure, position) -> str:
+    if position.outcome:
+        return reverse("sharing:flowchart_outcome", kwargs={"pk": disclosure.pk})
+    return reverse("sharing:flowchart_question", kwargs={"pk": disclosure.pk, "code": position.next_node})
+
+
+@require_http_methods(["GET", "POST"])
+def flowchart_start(request, pk: int):
+    disclosure, refused = _assignee_in_review(request, pk)
+    if refused:
+        return refused
+    if request.method == "POST":
+        try:
+            run = review_services.flowchart_run_start(request=disclosure, acting_user=request.user)
+        except ValidationError as error:
+            return _back_to_request(request, disclosure, " ".join(error.messages))
+        nodes = review_services.flowchart_nodes(request=disclosure)
+        return redirect(_next_url(disclosure, review_services.flowchart_position(run=run, nodes=nodes)))
+    run = review_services.flowchart_open_run(request=disclosure, user=request.user)
+    latest = review_services.flowchart_latest_completed(request=disclosure)
+    checklist = list(disclosure.checklist_answers.select_related("question").order_by("question__order"))
+    advice = list(disclosure.notes.filter(kind__in=[NoteKind.ADVICE_SOUGHT, NoteKind.ADVICE]).select_related("author"))
+    _log_view(request, disclosure)
+    return render(
+        request,
+        "sharing/holding/flowchart_start.html",
+        {
+            "disclosure": disclosure,
+            "run": run,
+            "checklist": checklist,
+            "advice_notes": advice,
+            "latest": latest,
+            "latest_outcome_label": _outcome_label(latest),
+            **_flowchart_context(disclosure),
+        },
+    )
+
+
+def _open_run_or_redirect(request, disclosure):
+    run = review_services.flowchart_open_run(request=disclosure, user=request.user)
+    if run is None:
+        messages.error(request, "Start the key-questions flowchart first.")
+        return None, redirect("sharing:flowchart_start", pk=disclosure.pk)
+    return run, None
+
+
+def _path_rows(disclosure, run, nodes) -> list[dict]:
+    position = review_services.flowchart_position(run=run, nodes=nodes)
+    rows = []
+    for step, code in zip(run.path or [], position.answered):
+        node = nodes[code]
+        rows.append(
+            {
+                "code": code,
+                "question": node.question,
+                "answer": ANSWER_LABELS.get(step.get("answer"), step.get("answer")),
+                "url": reverse("sharing:flowchart_question", kwargs={"pk": disclosure.pk, "code": code}),
+            }
+        )
+    return rows
+
+
+@require_http_methods(["GET", "POST"])
+def flowchart_question(request, pk: int, code: str):
+    disclosure, refused = _assignee_in_review(request, pk)
+    if refused:
+        return refused
+    run, refused = _open_run_or_redirect(request, disclosure)
+    if refused:
+        return refused
+    nodes = review_services.flowchart_nodes(request=disclosure)
+    node = nodes.get(code)
+    if node is None:
+        raise Http404("No such question")
+    position = review_services.flowchart_position(run=run, nodes=nodes)
+    if code not in position.answered and code != position.next_node:
+        return redirect(_next_url(disclosure, position))
+    previous = next((step for step in run.path or [] if isinstance(step, dict) and step.get("node") == code), None)
+    initial = {"answer": previous.get("answer"), "note": previous.get("note", "")} if previous else {}
+    form = FlowchartAnswerForm(_posted(request), question=node.question, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run, target = review_services.flowchart_answer(
+                run=run,
+                node_code=code,
+                answer=form.cleaned_data["answer"],
+                note=form.cleaned_data["note"],
+                safeguarding_concern=form.cleaned_data["safeguarding_concern"],
+                acting_user=request.user,
+            )
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            if form.cleaned_data["safeguarding_concern"]:
+                messages.success(
+                    request,
+                    "Your safeguarding concern has been recorded. "
+                    "Follow your organisation's safeguarding procedures now.",
+                )
+            if target.get("node"):
+                return redirect("sharing:flowchart_question", pk=disclosure.pk, code=target["node"])
+            return redirect("sharing:flowchart_outcome", pk=disclosure.pk)
+    number = list(nodes).index(code) + 1
+    before = position.answered[: position.answered.index(code)] if code in position.answered else position.answered
+    back_url = (
+        reverse("sharing:flowchart_question", kwargs={"pk": disclosure.pk, "code": before[-1]})
+        if before
+        else reverse("sharing:flowchart_start", kwargs={"pk": disclosure.pk})
+    )
+    return render(
+        request,
+        "sharing/holding/flowchart_question.html",
+        {
+            "disclosure": disclosure,
+            "run": run,
+            "node": node,
+            "number": number,
+            "form": form,
+            "back_url": back_url,
+            **_flowchart_context(disclosure),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def flowchart_outcome(request, pk: int):
+    disclosure, refused = _assignee_in_review(request, pk)
+    if refused:
+        return refused
+    run, refused = _open_run_or_redirect(request, disclosure)
+    if refused:
+        return refused
+    nodes = review_services.flowchart_nodes(request=disclosure)
+    position = review_services.flowchart_position(run=run, nodes=nodes)
+    if not position.outcome:
+        return redirect(_next_url(disclosure, position))
+    outcome = position.outcome
+    seek_advice = outcome == FlowchartOutcome.SEEK_ADVICE
+    share = outcome in review_services.SHARE_OUTCOMES
+    if seek_advice:
+        form = SeekAdviceForm(_posted(request))
+    else:
+        form = FlowchartOutcomeForm(
+            _posted(request),
+            confirmations=disclosure.protocol_pack.data["flowchart"]["share_confirmations"],
+            share=share,
+            needs_justification=review_services.justification_required(run),
+        )
+    if request.method == "POST" and form.is_valid():
+        try:
+            if seek_advice:
+                review_services.advice_seek(run=run, question=form.cleaned_data["question"], acting_user=request.user)
+            else:
+                review_services.flowchart_complete(
+                    run=run,
+                    outcome=outcome,
+                    confirmations=form.cleaned_data.get("confirmations", []),
+                    reasons=form.cleaned_data["reasons"],
+                    justification=form.cleaned_data.get("justification", ""),
+                    acting_user=request.user,
+                )
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            if seek_advice:
+                messages.success(request, "Your designated officer has been asked for advice")
+                return redirect("sharing:request_detail", pk=disclosure.pk)
+            messages.success(request, "The flowchart's outcome has been recorded. Now make your decision.")
+            return redirect("sharing:request_decide", pk=disclosure.pk)
+    context = _flowchart_context(disclosure)
+    return render(
+        request,
+        "sharing/holding/flowchart_outcome.html",
+        {
+            "disclosure": disclosure,
+            "run": run,
+            "form": form,
+            "outcome": outcome,
+            "outcome_text": context["outcome_texts"].get(
+                outcome, {"title": FlowchartOutcome(outcome).label, "guidance": ""}
+            ),
+            "seek_advice": seek_advice,
+            "share": share,
+            "path_rows": _path_rows(disclosure, run, nodes),
+            **context,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Advice
+# ---------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def request_advice(request, pk: int):
+    disclosure = access_disclosure(user=request.user, pk=pk)
+    if not _is_designated_holding(request, disclosure):
+        raise PermissionDenied("Only the holding organisation's designated officer can give advice")
+    if disclosure.status != Status.AWAITING_ADVICE:
+        return _back_to_request(request, disclosure, "This request is not waiting for advice.")
+    form = AdviceForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            review_services.advice_give(
+                request=disclosure,
+                advice=form.cleaned_data["advice"],
+                acting_user=request.user,
+                acting_membership=request.membership,
+            )
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(request, "Your advice has been recorded and the request is back in review")
+            return redirect("sharing:request_detail", pk=disclosure.pk)
+    sought = (
+        disclosure.notes.filter(kind=NoteKind.ADVICE_SOUGHT)
+        .select_related("author")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    latest_run = (
+        disclosure.flowchart_runs.filter(outcome=FlowchartOutcome.SEEK_ADVICE).order_by("-completed_at", "-pk").first()
+    )
+    nodes = review_services.flowchart_nodes(request=disclosure)
+    _log_view(request, disclosure)
+    return render(
+        request,
+        "sharing/holding/advice.html",
+        {
+            "form": form,
+            "disclosure": disclosure,
+            "sought": sought,
+            "path_rows": _path_rows(disclosure, latest_run, nodes) if latest_run else [],
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Sub judice (SSP 5.6)
+# ---------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def sub_judice_record(request, pk: int):
+    disclosure = access_disclosure(user=request.user, pk=pk)
+    if disclosure.assignee_id != request.user.pk:
+        raise PermissionDenied("Only the officer this request is assigned to can record a consultation")
+    if not disclosure.sub_judice:
+        return _back_to_request(
+            request, disclosure, "This request is not marked as under investigation or prosecution."
+        )
+    if disclosure.status not in (Status.IN_REVIEW, Status.AWAITING_ADVICE):
+        return _back_to_request(
+            request,
+            disclosure,
+            f"This request is {_state_label(disclosure)}: a consultation can only be recorded during the review.",
+        )
+    form = SubJudiceForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        consulted_at = form.consulted_at()
+        if consulted_at is None:
+            form.add_error("consulted_on", "Enter the date of the consultation as a real date, for example 27/3/2024")
+        else:
+            try:
+                review_services.sub_judice_consultation_record(
+                    request=disclosure,
+                    consulted_name=form.cleaned_data["consulted_name"],
+                    consulted_role=form.cleaned_data["consulted_role"],
+                    consulted_at=consulted_at,
+                    outcome=form.cleaned_data["outcome"],
+                    acting_user=request.user,
+                )
+            except ValidationError as error:
+                _show_errors(form, error)
+            else:
+                messages.success(request, "The consultation has been recorded")
+                return redirect("sharing:request_detail", pk=disclosure.pk)
+    consultations = list(disclosure.sub_judice_consultations.select_related("recorded_by").order_by("consulted_at"))
+    return render(
+        request,
+        "sharing/holding/sub_judice.html",
+        {"form": form, "disclosure": disclosure, "consultations": consultations},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The decision
+# ---------------------------------------------------------------------------------------------
+
+
+def _organisation_choices(disclosure) -> tuple[list[tuple[int, str]], dict[int, Organisation]]:
+    organisations = list(Organisation.objects.order_by("name"))
+    return [(org.pk, org.name) for org in organisations], {org.pk: org for org in organisations}
+
+
+def _total_rows(data) -> int:
+    try:
+        total = int(data.get("items-TOTAL_FORMS", "1"))
+    except (TypeError, ValueError):
+        total = 1
+    return max(1, min(total, MAX_ITEM_ROWS))
+
+
+def _typed_rows(data, *, choices, default_org: int, add_row: bool):
+    """An unbound formset showing the item rows as typed (and a blank one more, if asked), so
+    the page can be shown again without judging rows that were not submitted for checking."""
+    rows = [
+        {
+            "text": data.get(f"items-{i}-text", ""),
+            "fact_or_opinion": data.get(f"items-{i}-fact_or_opinion", ""),
+            "originating_organisation": data.get(f"items-{i}-originating_organisation") or default_org,
+        }
+        for i in range(_total_rows(data))
+    ]
+    if add_row and len(rows) < MAX_ITEM_ROWS:
+        rows.append({"originating_organisation": default_org})
+    return ReleaseItemRowsFormSet(prefix="items", initial=rows, form_kwargs={"organisations": choices})
+
+
+def _error_items(form, formset, item_errors: list[str]) -> list[dict]:
+    """One error summary for the decision form and its item rows (formset None: rows unchecked)."""
+    items = list(form_error_list(form))
+    for message in item_errors:
+        items.append({"href": "#items", "text": message})
+    if formset is not None:
+        for message in formset.non_form_errors():
+            items.append({"href": "#items", "text": message})
+        for number, item_form in enumerate(formset.forms, start=1):
+            for entry in form_error_list(item_form):
+                items.append({"href": entry["href"], "text": f"Item {number}: {entry['text']}"})
+    return items
+
+
+@csrf_exempt
+def request_decide(request, pk: int):
+    # The upload limit is enforced while the body is read, so it must be in place before
+    # anything (the CSRF check included) reads request.POST; CSRF is checked just below.
+    request.upload_handlers.insert(0, LimitedUploadHandler(request))
+    return _request_decide(request, pk)
+
+
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def _request_decide(request, pk: int):
+    disclosure, refused = _assignee_in_review(request, pk)
+    if refused:
+        return refused
+    markings = list(decide_services.marking_choices(request=disclosure))
+    choices, organisations = _organisation_choices(disclosure)
+    default_org = disclosure.holding_organisation_id
+    item_kwargs = {"organisations": choices, "initial": {"originating_organisation": default_org}}
+    item_errors: list[str] = []
+    items_checked = False
+
+    if request.method == "POST" and "add_item" in request.POST:
+        # "Add another item": the form again, everything typed kept, one more row, no errors yet.
+        form = DecideForm(
+            markings=markings,
+            initial={name: request.POST.get(name, "") for name in ("outcome", "reasons", "withheld", "marking")},
+        )
+        formset = _typed_rows(request.POST, choices=choices, default_org=default_org, add_row=True)
+        if request.FILES:
+            messages.info(request, "Files are not kept when you add another item: choose them again before you save.")
+    elif request.method == "POST":
+        form = DecideForm(request.POST, request.FILES, markings=markings)
+        formset = ReleaseItemFormSet(request.POST, prefix="items", form_kwargs=item_kwargs)
+        form_ok = form.is_valid()
+        # Items only matter for a release: a decline ignores whatever is in the item rows.
+        items_checked = request.POST.get("outcome") in decide_services.RELEASES
+        releasing = form_ok and form.cleaned_data["outcome"] in decide_services.RELEASES
+        items_ok = formset.is_valid() if items_checked else True
+        if form_ok and items_ok:
+            marking = next((m for m in markings if m.pk == form.cleaned_data["marking"]), None)
+            items = []
+            if releasing:
+                items = [
+                    decide_services.ItemInput(
+                        text=row["text"],
+                        fact_or_opinion=row["fact_or_opinion"],
+                        originating_organisation=organisations[row["originating_organisation"]],
+                    )
+                    for row in formset.cleaned_data
+                    if row
+                ]
+            try:
+                decide_services.disclosure_decide(
+                    request=disclosure,
+                    outcome=form.cleaned_data["outcome"],
+                    reasons=form.cleaned_data["reasons"],
+                    withheld=form.cleaned_data["withheld"],
+                    marking=marking if releasing else None,
+                    items=items,
+                    attachments=form.cleaned_data["attachments"] if releasing else [],
+                    acting_user=request.user,
+                    acting_membership=request.membership,
+                )
+            except ValidationError as error:
+                _show_errors(form, error, extra={"items": item_errors})
+            else:
+                messages.success(request, f"Your decision on {disclosure.reference} has been recorded")
+                return redirect("sharing:request_detail", pk=disclosure.pk)
+        if not items_checked:
+            formset = _typed_rows(request.POST, choices=choices, default_org=default_org, add_row=False)
+    else:
+        form = DecideForm(markings=markings)
+        formset = ReleaseItemFormSet(prefix="items", form_kwargs=item_kwargs)
+
+    latest = review_services.flowchart_latest_completed(request=disclosure)
+    consulted = disclosure.sub_judice_consultations.exists() if disclosure.sub_judice else False
+    error_items = _error_items(form, formset if items_checked else None, item_errors)
+    _log_view(request, disclosure)
+    return render(
+        request,
+        "sharing/holding/decide.html",
+        {
+            "disclosure": disclosure,
+            "form": form,
+            "formset": formset,
+            "error_items": error_items,
+            "item_errors": item_errors,
+            "latest": latest,
+            "latest_outcome_label": _outcome_label(latest),
+            "sub_judice_consulted": consulted,
+            "max_rows": MAX_ITEM_ROWS,
+            "attachments_hint": (
+                f"Optional. PDF, Word (DOCX), PNG or JPEG files, up to {size_label(max_upload_bytes())} each. "
+                "Choose them last: files are not kept if you add another item."
+            ),
+            "markings": markings,
+            "can_add_item": formset.total_form_count() < MAX_ITEM_ROWS,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# URLs and the request page's buttons
+# ---------------------------------------------------------------------------------------------
+
+urlpatterns = [
+    path("inbox/", inbox, name="inbox"),
+    path("<int:pk>/assign/", request_assign, name="request_assign"),
+    path("<int:pk>/pick-up/", request_pick_up, name="request_pick_up"),
+    path("<int:pk>/return/", request_return, name="request_return"),
+    path("<int:pk>/flowchart/", flowchart_start, name="flowchart_start"),
+    path("<int:pk>/flowchart/question/<slug:code>/", flowchart_question, name="flowchart_question"),
+    path("<int:pk>/flowchart/outcome/", flowchart_outcome, name="flowchart_outcome"),
+    path("<int:pk>/advice/", request_advice, name="request_advice"),
+    path("<int:pk>/sub-judice/", sub_judice_record, name="sub_judice_record"),
+    path("<int:pk>/decide/", request_decide, name="request_decide"),
+]
+
+
+def request_actions(*, user, membership, request, roles) -> list[Action]:
+    """The holding organisation's buttons on the request page, from the transition table and the
+    person's part in the request."""
+    actions: list[Action] = []
+    status = request.status
+    allowed = lifecycle.allowed_next(request)
+    is_assignee = request.assignee_id is not None and request.assignee_id == getattr(user, "pk", None)
+    designated = review_services.is_holding_designated_officer(membership=membership, request=request)
+
+    def url(name: str) -> str:
+        return reverse(f"sharing:{name}", kwargs={"pk": request.pk})
+
+    if is_assignee and status == Status.IN_REVIEW:
+        actions.append(Action("Run the key-questions flowchart", url("flowchart_start"), style="primary"))
+    if is_assignee and request.sub_judice and status in (Status.IN_REVIEW, Status.AWAITING_ADVICE):
+        actions.append(Action("Record sub judice consultation", url("sub_judice_record")))
+    if is_assignee and status == Status.IN_REVIEW and allowed & set(Outcome.values):
+        actions.append(Action("Make a decision", url("request_decide"), style="primary"))
+    if (is_assignee or designated) and Status.RETURNED in allowed:
+        actions.append(Action("Return for more information", url("request_return")))
+    if (
+        status == Status.SUBMITTED
+        and review_services.is_holding_officer(membership=membership, request=request)
+        and (request.assignee_id is None or is_assignee)
+    ):
+        label = "Pick up this request" if request.assignee_id is None else "Resume the review"
+        actions.append(Action(label, url("request_pick_up"), method="post", style="primary"))
+    if designated and status in review_services.ASSIGNABLE_STATUSES:
+        actions.append(Action("Assign" if request.assignee_id is None else "Reassign", url("request_assign")))
+    if designated and status == Status.AWAITING_ADVICE:
+        actions.append(Action("Give advice", url("request_advice"), style="primary"))
+    return actions

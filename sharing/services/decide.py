@@ -1,0 +1,253 @@
+"""The holding organisation's decision: release in full, release in part, or decline
+(DOMAIN.md §4 step 6, §5; SSP 5.6, 7, 8.2, Appendix 2 q4, Appendix 4 rule 7; SDP 5.1).
+
+- A release (full or partial) needs the latest completed run of the key-questions flowchart to
+  have ended in a share outcome. A decline needs its reasons, and nothing more: the responder may
+  decline without running the flowchart (for example, the information is not held), because the
+  reasons are recorded exactly like a release's (App 4 rule 7).
+- A request under investigation or prosecution (SSP 5.6) is not released until the consultation
+  with the investigating officer or the CPS is recorded.
+- Released items are each labelled fact or opinion and name the originating organisation, which
+  keeps ownership; the release carries the protective marking the responder chose from the
+  request's protocol pack and the handling conditions (use only for the purpose requested; no
+  onward sharing without the originator's consent; the level's handling rules). A level the pack
+  forbids on the internet is refused unless settings.PORTAL_SECURE_NETWORK is true (SSP App 7).
+- The decision records the protocol pack in force when it is made (`decided_under`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+
+from portal.models import MarkingLevel, Membership, Organisation, User
+from portal.protocols.selectors import current_protocol_pack
+from sharing import lifecycle
+from sharing.models import (
+    Decision,
+    DisclosureRequest,
+    FactOrOpinion,
+    Outcome,
+    ReleaseAttachment,
+    ReleaseItem,
+    Status,
+)
+from sharing.services.common import log_decision, notify_about
+from sharing.services.review import SHARE_OUTCOMES, flowchart_latest_completed, lock_request
+from sharing.uploads import clean_filename, validate_upload
+
+LOG_ACTIONS = {
+    Outcome.RELEASED: "request.released",
+    Outcome.PARTLY_RELEASED: "request.partly_released",
+    Outcome.DECLINED: "request.declined",
+}
+RELEASES = (Outcome.RELEASED, Outcome.PARTLY_RELEASED)
+MAX_ITEMS = 50
+MAX_ATTACHMENTS = 20
+
+
+@dataclass(frozen=True)
+class ItemInput:
+    text: str
+    fact_or_opinion: str
+    originating_organisation: Organisation
+
+
+def handling_conditions(
+    *, request: DisclosureRequest, marking: MarkingLevel | None, originators: list[Organisation]
+) -> str:
+    """The conditions attached to every release (SSP 8.2; SDP 5.1), then the level's handling rules."""
+    purpose = request.purpose.name if request.purpose_id else "the purpose given in the request"
+    names = [org.name for org in originators] or [request.holding_organisation.name]
+    owners = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    lines = [
+        (
+            f"Use only for the purpose requested ({purpose}). "
+            f"Do not share onward without the consent of {owners} (SSP 8.2; SDP 5.1)."
+        )
+    ]
+    if marking is not None:
+        for rule in marking.handling_rules or []:
+            lines.append(f"{rule.get('action', '')}: {rule.get('rule', '')}".strip(": "))
+    return "\n".join(lines)
+
+
+def marking_choices(*, request: DisclosureRequest):
+    return request.protocol_pack.marking_levels.order_by("order")
+
+
+@transaction.atomic
+def disclosure_decide(
+    *,
+    request: DisclosureRequest,
+    outcome: str,
+    reasons: str,
+    withheld: str = "",
+    marking: MarkingLevel | None = None,
+    items: list[ItemInput] | tuple[ItemInput, ...] = (),
+    attachments: list | tuple = (),
+    acting_user: User,
+    acting_membership: Membership | None = None,
+) -> Decision:
+    """Record the assignee's decision and move the request to released, partly released or
+    declined. Raises ValidationError (keyed by field where it can) when a rule refuses it."""
+    request = lock_request(request)
+    if request.assignee_id != acting_user.pk:
+        raise ValidationError("Only the officer this request is assigned to can decide it.")
+    if request.status != Status.IN_REVIEW:
+        raise ValidationError(f"This request is {Status(request.status).label.lower()}: it cannot be decided now.")
+    if outcome not in Outcome.values:
+        raise ValidationError({"outcome": "Select release in full, release in part or decline"})
+    if not lifecycle.can_transition(request, outcome):
+        raise ValidationError(f"This request is {Status(request.status).label.lower()}: it cannot be decided now.")
+
+    errors: dict[str, list[str]] = {}
+
+    def refuse(field: str | None, message: str) -> None:
+        errors.setdefault(field or "__all__", []).append(message)
+
+    reasons = (reasons or "").strip()
+    withheld = (withheld or "").strip()
+    items = list(items or [])
+    attachments = list(attachments or [])
+    if not reasons:
+        refuse("reasons", "Enter the reasons for your decision")
+    releasing = outcome in RELEASES
+    if outcome == Outcome.PARTLY_RELEASED and not withheld:
+        refuse("withheld", "Enter what is withheld and why")
+    if not releasing:
+        if items or attachments:
+            refuse(None, "A decline releases nothing: it cannot have items or attachments")
+        if marking is not None:
+            refuse("marking", "A decline has no protective marking")
+    else:
+        latest = flowchart_latest_completed(request=request)
+        if latest is None or latest.outcome not in SHARE_OUTCOMES:
+            refuse(
+                None,
+                "You cannot release information until the key-questions flowchart has been completed with an "
+                "outcome to share",
+            )
+        if request.sub_judice and not request.sub_judice_consultations.exists():
+            refuse(
+                None,
+                "This request is under investigation or prosecution: record the consultation with the "
+                "investigating officer or the CPS before releasing anything (SSP 5.6)",
+            )
+        if marking is None:
+            refuse("marking", "Select the protective marking")
+        elif marking.pack_id != request.protocol_pack_id:
+            refuse("marking", "Select a protective marking from this request's protocol")
+        elif not marking.internet_allowed and not settings.PORTAL_SECURE_NETWORK:
+            refuse(
+                "marking",
+                f"{marking.name} material can only be released on a secure network, and this portal is not "
+                "declared to run on one: choose another marking or release it another way",
+            )
+        if not items:
+            refuse("items", "Add at least one item of information to release")
+        if len(items) > MAX_ITEMS:
+            refuse("items", f"A release can have at most {MAX_ITEMS} items")
+        for number, item in enumerate(items, start=1):
+            if not (item.text or "").strip():
+                refuse("items", f"Enter the information for item {number}")
+            if item.fact_or_opinion not in FactOrOpinion.values:
+                refuse("items", f"Select whether item {number} is fact or opinion")
+            if not isinstance(item.originating_organisation, Organisation):
+                refuse("items", f"Select the organisation item {number} comes from")
+        if len(attachments) > MAX_ATTACHMENTS:
+            refuse("attachments", f"A release can have at most {MAX_ATTACHMENTS} attachments")
+    checked: list[tuple[object, str, str]] = []
+    for upload in attachments:
+        try:
+            content_type, digest = validate_upload(upload)
+        except ValidationError as error:
+            for message in error.messages:
+                refuse("attachments", message)
+        else:
+            checked.append((upload, content_type, digest))
+    if errors:
+        raise ValidationError(errors)
+
+    now = timezone.now()
+    pack = current_protocol_pack() or request.protocol_pack
+    originators: list[Organisation] = []
+    for item in items:
+        if item.originating_organisation.pk not in {org.pk for org in originators}:
+            originators.append(item.originating_organisation)
+    request.decisions.filter(is_current=True).update(is_current=False)
+    decision = Decision.objects.create(
+        request=request,
+        outcome=outcome,
+        reasons=reasons,
+        withheld=withheld if outcome == Outcome.PARTLY_RELEASED else "",
+        marking=marking if releasing else None,
+        handling_conditions=handling_conditions(request=request, marking=marking, originators=originators)
+        if releasing
+        else "",
+        decided_by=acting_user,
+        organisation=request.holding_organisation,
+        protocol_pack=pack,
+        is_current=True,
+    )
+    ReleaseItem.objects.bulk_create(
+        ReleaseItem(
+            decision=decision,
+            text=item.text.strip(),
+            fact_or_opinion=item.fact_or_opinion,
+            originating_organisation=item.originating_organisation,
+            order=order,
+        )
+        for order, item in enumerate(items)
+    )
+    request.decided_at = now
+    request.decided_under = pack
+    request.save(update_fields=["decided_at", "decided_under", "updated_at"])
+    lifecycle.transition(request, outcome)
+
+    stored: list[ReleaseAttachment] = []
+    try:
+        for upload, content_type, digest in checked:
+            attachment = ReleaseAttachment(
+                decision=decision,
+                original_name=clean_filename(upload.name),
+                content_type=content_type,
+                size=upload.size,
+                sha256=digest,
+                uploaded_by=acting_user,
+            )
+            upload.seek(0)
+            attachment.file.save("upload", File(upload), save=False)
+            attachment.save()
+            stored.append(attachment)
+        details = {
+            "outcome": outcome,
+            "decision_id": decision.pk,
+            "decided_under": f"{pack.slug}@{pack.version}",
+            "marking": marking.code if releasing and marking else "",
+            "items": len(items),
+            "attachments": len(stored),
+        }
+        log_reasons = reasons if outcome != Outcome.PARTLY_RELEASED else f"{reasons}\n\nWithheld: {withheld}"
+        log_decision(
+            request=request,
+            action=LOG_ACTIONS[outcome],
+            actor=acting_user,
+            organisation=request.holding_organisation,
+            reasons=log_reasons,
+            details=details,
+        )
+        notify_about(
+            request=request, recipients=[request.requester], subject="A decision has been made on your request"
+        )
+    except Exception:
+        # The transaction rolls back: do not leave the stored files behind.
+        for attachment in stored:
+            attachment.file.delete(save=False)
+        raise
+    return decision

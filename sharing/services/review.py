@@ -1,0 +1,724 @@
+"""The holding organisation's review of a disclosure request, before the decision (DOMAIN.md §4
+steps 3–5, §6; SSP 5.6, 9, Appendices 3 and 4).
+
+- Assignment: B's designated officer assigns a request to one of B's officers, or an officer picks
+  up an unassigned one. The assignee alone is granted the `access_disclosure` object permission
+  (django-guardian, direct foreign keys); a reassignment moves it.
+- Return for more information: the assignee or B's designated officer sends it back to the requester.
+- The key-questions flowchart (SSP Appendix 3): one answer at a time, the path kept on the run;
+  "not sure" sends the request to B's designated officer for advice; a safeguarding concern is
+  recorded at any point without blocking; every other outcome is completed with the reasons.
+- Sub judice (SSP 5.6): the consultation with the investigating officer or the CPS is recorded.
+
+Every function here is one state change: atomic, on a locked request row, logged in the same
+transaction (SSP Appendix 4 rule 7), notifications queued for after commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, F, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from guardian.shortcuts import assign_perm, remove_perm
+
+from portal.models import FlowchartAnswer, FlowchartNode, FlowchartOutcome, Membership, User
+from portal.roles import Role
+from sharing import lifecycle
+from sharing.models import (
+    DisclosureRequest,
+    FlowchartRun,
+    NoteKind,
+    RequestNote,
+    Status,
+    SubJudiceConsultation,
+)
+from sharing.selectors import designated_organisation_ids
+from sharing.services.common import designated_officers, log_decision, notify_about
+
+PERMISSION = "sharing.access_disclosure"
+HOLDING_ROLES = (Role.OFFICER, Role.DESIGNATED_OFFICER)
+# Open states in which the request can be (re)assigned: not while it is back with the requester.
+ASSIGNABLE_STATUSES = (Status.SUBMITTED, Status.IN_REVIEW, Status.AWAITING_ADVICE)
+SHARE_OUTCOMES = frozenset(
+    {FlowchartOutcome.SHARE, FlowchartOutcome.SHARE_DEPERSONALISED, FlowchartOutcome.SHARE_PUBLIC_INTEREST}
+)
+# Answering "yes" to these questions (consent given; sufficient public interest) needs the
+# responder's written justification (the consent issue makes it rigorous).
+JUSTIFIED_QUESTIONS = frozenset({"consent", "public-interest"})
+NOTE_MAX = 5000
+
+
+# ---------------------------------------------------------------------------------------------
+# Guarded reads for people who do not yet have need-to-know
+# ---------------------------------------------------------------------------------------------
+
+
+def is_holding_officer(*, membership: Membership | None, request: DisclosureRequest) -> bool:
+    return bool(
+        membership
+        and membership.role in HOLDING_ROLES
+        and request.holding_organisation_id is not None
+        and membership.organisation_id == request.holding_organisation_id
+    )
+
+
+def is_holding_designated_officer(*, membership: Membership | None, request: DisclosureRequest) -> bool:
+    return bool(
+        membership
+        and membership.role == Role.DESIGNATED_OFFICER
+        and request.holding_organisation_id is not None
+        and membership.organisation_id == request.holding_organisation_id
+    )
+
+
+def access_for_assignment(
+    *, user: User, membership: Membership | None, pk: int | str, designated_only: bool = False
+) -> DisclosureRequest:
+    """The request, for picking up (or assigning), when the acting membership is an officer (or,
+    with designated_only, the designated officer) of its holding organisation; Http404 otherwise,
+    whatever the reason. It gives no need-to-know: show only the triage fields (reference,
+    requesting organisation, purpose, urgency, due date)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("No such request") from None
+    if not user.is_authenticated or membership is None or membership.role not in HOLDING_ROLES:
+        raise Http404("No such request")
+    if designated_only and membership.role != Role.DESIGNATED_OFFICER:
+        raise Http404("No such request")
+    request = (
+        DisclosureRequest.objects.select_related(
+            "requesting_organisation", "holding_organisation", "purpose", "assignee", "protocol_pack"
+        )
+        .filter(pk=pk, holding_organisation_id=membership.organisation_id)
+        .exclude(status=Status.DRAFT)
+        .first()
+    )
+    if request is None:
+        raise Http404("No such request")
+    return request
+
+
+def assignable_officers(*, organisation_id: int) -> list[Membership]:
+    """B's active officers and designated officers, one entry per person."""
+    seen: dict[int, Membership] = {}
+    for membership in (
+        Membership.objects.active()
+        .filter(organisation_id=organisation_id, role__in=HOLDING_ROLES)
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__username", "role")
+    ):
+        seen.setdefault(membership.user_id, membership)
+    return list(seen.values())
+
+
+# ---------------------------------------------------------------------------------------------
+# The holding organisation's inbox (triage fields only)
+# ---------------------------------------------------------------------------------------------
+
+INBOX_STATUSES = (Status.SUBMITTED, Status.IN_REVIEW, Status.AWAITING_ADVICE, Status.RETURNED)
+INBOX_DECIDED_STATUSES = (Status.RELEASED, Status.PARTLY_RELEASED, Status.DECLINED, Status.DISPUTED)
+INBOX_DECIDED_DAYS = 90
+DUE_SOON_DAYS = 3
+INBOX_FILTERS = {
+    "open": "All open",
+    "new": "New",
+    "mine": "Assigned to me",
+    "assigned": "All assigned",
+    "overdue": "Overdue",
+    "due_soon": "Due soon",
+    "decided": "Decided (last 90 days)",
+}
+
+
+def _inbox_rules(*, user: User) -> dict[str, Q]:
+    today = timezone.localdate()
+    open_ = Q(status__in=INBOX_STATUSES)
+    return {
+        "open": open_,
+        "new": Q(status=Status.SUBMITTED, assignee__isnull=True),
+        "mine": open_ & Q(assignee=user),
+        "assigned": open_ & Q(assignee__isnull=False),
+        "overdue": open_ & Q(needed_by__lt=today),
+        "due_soon": open_ & Q(needed_by__gte=today, needed_by__lte=today + timedelta(days=DUE_SOON_DAYS)),
+        "decided": Q(
+            status__in=INBOX_DECIDED_STATUSES, decided_at__gte=timezone.now() - timedelta(days=INBOX_DECIDED_DAYS)
+        ),
+    }
+
+
+def inbox_disclosures(*, organisation_id: int, user: User, show: str = "open", sort: str = "due") -> QuerySet:
+    """The holding organisation's requests for its inbox, with only what triage needs loaded."""
+    rules = _inbox_rules(user=user)
+    rule = rules.get(show, rules["open"])
+    if sort == "-due":
+        ordering = (F("needed_by").desc(nulls_last=True), "-pk")
+    else:
+        ordering = (F("needed_by").asc(nulls_last=True), "pk")
+    return (
+        DisclosureRequest.objects.filter(holding_organisation_id=organisation_id)
+        .filter(rule)
+        .select_related("requesting_organisation", "purpose", "assignee")
+        .only(
+            "pk",
+            "reference",
+            "status",
+            "urgency",
+            "needed_by",
+            "submitted_at",
+            "assignee_id",
+            "holding_organisation_id",
+            "requesting_organisation__name",
+            "purpose__name",
+            "assignee__username",
+            "assignee__first_name",
+            "assignee__last_name",
+        )
+        .order_by(*ordering)
+    )
+
+
+def inbox_counts(*, organisation_id: int, user: User) -> dict[str, int]:
+    """How many requests each filter shows, in one query."""
+    rules = _inbox_rules(user=user)
+    return DisclosureRequest.objects.filter(holding_organisation_id=organisation_id).aggregate(
+        **{name: Count("pk", filter=rule) for name, rule in rules.items()}
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def lock_request(request: DisclosureRequest) -> DisclosureRequest:
+    return (
+        DisclosureRequest.objects.select_for_update(of=("self",))
+        .select_related(
+            "requesting_organisation", "holding_organisation", "purpose", "protocol_pack", "assignee", "requester"
+        )
+        .get(pk=request.pk)
+    )
+
+
+def _require_assignee(request: DisclosureRequest, user: User) -> None:
+    if request.assignee_id != user.pk:
+        raise ValidationError("Only the officer this request is assigned to can do this.")
+
+
+def _require_status(request: DisclosureRequest, *statuses: str, message: str) -> None:
+    if request.status not in statuses:
+        raise ValidationError(message)
+
+
+def _clean_text(value: str, *, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: message})
+    return value
+
+
+def _is_designated_holding(user: User, request: DisclosureRequest, membership: Membership | None = None) -> bool:
+    if membership is not None:
+        return is_holding_designated_officer(membership=membership, request=request) and membership.user_id == user.pk
+    return request.holding_organisation_id in designated_organisation_ids(user)
+
+
+# ---------------------------------------------------------------------------------------------
+# Assignment
+# ---------------------------------------------------------------------------------------------
+
+
+def _assign(*, request: DisclosureRequest, assignee: User, acting_user: User, picked_up: bool) -> DisclosureRequest:
+    """Move the assignment (and the object permission) on a locked request, log it, tell the assignee."""
+    if not (
+        Membership.objects.active()
+        .filter(user=assignee, organisation_id=request.holding_organisation_id, role__in=HOLDING_ROLES)
+        .exists()
+    ):
+        raise ValidationError({"assignee": "Choose an officer of your organisation"})
+    previous = request.assignee
+    if previous is not None and previous.pk == assignee.pk and request.status != Status.SUBMITTED:
+        raise ValidationError({"assignee": f"This request is already assigned to {assignee.display_name}"})
+
+    if request.status == Status.SUBMITTED:
+        lifecycle.transition(request, Status.IN_REVIEW)
+    request.assignee = assignee
+    request.assigned_at = timezone.now()
+    request.save(update_fields=["assignee", "assigned_at", "updated_at"])
+    if previous is not None and previous.pk != assignee.pk:
+        remove_perm(PERMISSION, previous, request)
+    assign_perm(PERMISSION, assignee, request)
+
+    if picked_up:
+        reasons = f"Picked up by {assignee.display_name}"
+    elif previous is not None and previous.pk != assignee.pk:
+        reasons = f"Reassigned from {previous.display_name} to {assignee.display_name}"
+    else:
+        reasons = f"Assigned to {assignee.display_name}"
+    log_decision(
+        request=request,
+        action="request.assigned",
+        actor=acting_user,
+        organisation=request.holding_organisation,
+        reasons=reasons,
+        details={"assignee_id": assignee.pk, "previous_assignee_id": previous.pk if previous else None},
+    )
+    if assignee.pk != acting_user.pk:
+        notify_about(
+            request=request, recipients=[assignee], subject="A request for information has been assigned to you"
+        )
+    return request
+
+
+def _check_acting(acting_user: User, acting_membership: Membership | None) -> None:
+    if acting_membership is None or acting_membership.user_id != acting_user.pk or not acting_membership.is_active:
+        raise ValidationError("You cannot assign this request.")
+
+
+@transaction.atomic
+def disclosure_assign(
+    *, request: DisclosureRequest, assignee: User, acting_user: User, acting_membership: Membership
+) -> DisclosureRequest:
+    """B's designated officer assigns the request to an officer of B, or reassigns it while it is
+    open (submitted, in review, awaiting advice). The assignee alone gets the object permission;
+    a previous assignee loses it."""
+    request = lock_request(request)
+    _check_acting(acting_user, acting_membership)
+    if not is_holding_designated_officer(membership=acting_membership, request=request):
+        raise ValidationError("Only your organisation's designated officer can assign this request.")
+    _require_status(
+        request,
+        *ASSIGNABLE_STATUSES,
+        message=f"This request is {Status(request.status).label.lower()}: it cannot be assigned now.",
+    )
+    return _assign(request=request, assignee=assignee, acting_user=acting_user, picked_up=False)
+
+
+@transaction.atomic
+def disclosure_pick_up(
+    *, request: DisclosureRequest, acting_user: User, acting_membership: Membership
+) -> DisclosureRequest:
+    """An officer of B takes an unassigned submitted request, or takes back up one that was
+    returned to the requester and has been resubmitted while assigned to them."""
+    request = lock_request(request)
+    _check_acting(acting_user, acting_membership)
+    if not is_holding_officer(membership=acting_membership, request=request):
+        raise ValidationError("Only an officer of the holding organisation can pick up this request.")
+    if request.assignee_id == acting_user.pk and request.status != Status.SUBMITTED:
+        raise ValidationError("This request is already assigned to you.")
+    if request.assignee_id not in (None, acting_user.pk):
+        raise ValidationError("This request has already been picked up by another officer.")
+    _require_status(
+        request,
+        Status.SUBMITTED,
+        message=f"This request is {Status(request.status).label.lower()}: it cannot be picked up now.",
+    )
+    return _assign(request=request, assignee=acting_user, acting_user=acting_user, picked_up=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Return for more information
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def disclosure_return(
+    *, request: DisclosureRequest, text: str, acting_user: User, acting_membership: Membership | None = None
+) -> RequestNote:
+    """The assignee or B's designated officer asks the requester for more information."""
+    request = lock_request(request)
+    if request.assignee_id != acting_user.pk and not _is_designated_holding(acting_user, request, acting_membership):
+        raise ValidationError("Only the assigned officer or the designated officer can return this request.")
+    if not lifecycle.can_transition(request, Status.RETURNED):
+        raise ValidationError(
+            f"This request is {Status(request.status).label.lower()}: it cannot be returned for more information."
+        )
+    text = _clean_text(text, field="text", message="Enter what more information you need")
+    note = RequestNote.objects.create(
+        request=request,
+        author=acting_user,
+        organisation=request.holding_organisation,
+        kind=NoteKind.RETURNED,
+        text=text,
+    )
+    lifecycle.transition(request, Status.RETURNED)
+    log_decision(
+        request=request,
+        action="request.returned",
+        actor=acting_user,
+        organisation=request.holding_organisation,
+        reasons=text,
+    )
+    notify_about(
+        request=request, recipients=[request.requester], subject="Your request has been returned for more information"
+    )
+    return note
+
+
+# ---------------------------------------------------------------------------------------------
+# The key-questions flowchart
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FlowchartPosition:
+    """Where a run stands: the next question to answer, or the outcome reached."""
+
+    next_node: str | None
+    outcome: str | None
+    answered: tuple[str, ...]  # node codes answered, in order
+
+
+def flowchart_nodes(*, request: DisclosureRequest) -> dict[str, FlowchartNode]:
+    return {node.code: node for node in request.protocol_pack.flowchart_nodes.all()}
+
+
+def flowchart_start_code(nodes: dict[str, FlowchartNode]) -> str:
+    for node in nodes.values():
+        if node.is_start:
+            return node.code
+    return next(iter(nodes))
+
+
+def flowchart_position(*, run: FlowchartRun, nodes: dict[str, FlowchartNode]) -> FlowchartPosition:
+    expected: str | None = flowchart_start_code(nodes)
+    outcome: str | None = None
+    answered: list[str] = []
+    for step in run.path or []:
+        node = nodes.get(step.get("node")) if isinstance(step, dict) else None
+        if node is None or node.code != expected:
+            break
+        answered.append(node.code)
+        target = node.answers.get(step.get("answer"), {})
+        expected, outcome = target.get("node"), target.get("outcome")
+        if outcome:
+            break
+    return FlowchartPosition(next_node=None if outcome else expected, outcome=outcome, answered=tuple(answered))
+
+
+def flowchart_open_run(*, request: DisclosureRequest, user: User) -> FlowchartRun | None:
+    return (
+        request.flowchart_runs.filter(responder=user, completed_at__isnull=True).order_by("-started_at", "-pk").first()
+    )
+
+
+def flowchart_latest_completed(*, request: DisclosureRequest) -> FlowchartRun | None:
+    return request.flowchart_runs.filter(completed_at__isnull=False).order_by("-completed_at", "-pk").first()
+
+
+def justification_required(run: FlowchartRun) -> bool:
+    return any(
+        isinstance(step, dict) and step.get("node") in JUSTIFIED_QUESTIONS and step.get("answer") == FlowchartAnswer.YES
+        for step in run.path or []
+    )
+
+
+def path_summary(run: FlowchartRun) -> list[dict]:
+    """The path without the notes: node codes and answers only (safe for the decision log)."""
+    return [
+        {"node": step.get("node"), "answer": step.get("answer")} for step in run.path or [] if isinstance(step, dict)
+    ]
+
+
+def _lock_run(run: FlowchartRun) -> tuple[DisclosureRequest, FlowchartRun]:
+    request = lock_request(run.request)
+    run = FlowchartRun.objects.select_for_update().get(pk=run.pk)
+    run.request = request
+    return request, run
+
+
+def _require_reviewing(request: DisclosureRequest, user: User) -> None:
+    _require_assignee(request, user)
+    _require_status(
+        request,
+        Status.IN_REVIEW,
+        message=f"This request is {Status(request.status).label.lower()}: "
+        "the flowchart can only be run while it is in review.",
+    )
+
+
+@transaction.atomic
+def flowchart_run_start(*, request: DisclosureRequest, acting_user: User) -> FlowchartRun:
+    """The assignee's open run on this request, or a new one."""
+    request = lock_request(request)
+    _require_reviewing(request, acting_user)
+    run = flowchart_open_run(request=request, user=acting_user)
+    if run is None:
+        run = FlowchartRun.objects.create(request=request, responder=acting_user, path=[])
+    return run
+
+
+@transaction.atomic
+def flowchart_answer(
+    *,
+    run: FlowchartRun,
+    node_code: str,
+    answer: str,
+    note: str = "",
+    safeguarding_concern: bool = False,
+    acting_user: User,
+) -> tuple[FlowchartRun, dict]:
+    """Record one answer. Answering a question already on the path again drops the answers
+    after it. Returns the run and where the answer leads ({"node": code} or {"outcome": code})."""
+    request, run = _lock_run(run)
+    _require_reviewing(request, acting_user)
+    if run.responder_id != acting_user.pk or run.completed_at is not None:
+        raise ValidationError("This run of the flowchart is finished: start it again from the request page.")
+    nodes = flowchart_nodes(request=request)
+    node = nodes.get(node_code)
+    if node is None:
+        raise ValidationError("There is no such question.")
+    if answer not in FlowchartAnswer.values:
+        raise ValidationError({"answer": "Select yes, no or not sure"})
+    note = (note or "").strip()[:NOTE_MAX]
+    position = flowchart_position(run=run, nodes=nodes)
+    path = [dict(step) for step in (run.path or [])][: len(position.answered)]
+    if node_code in position.answered:
+        path = path[: position.answered.index(node_code)]
+    elif node_code != position.next_node:
+        raise ValidationError("Answer the questions in order.")
+    path.append({"node": node_code, "answer": answer, "note": note})
+    run.path = path
+    run.save(update_fields=["path"])
+    if safeguarding_concern and not run.safeguarding_concern:
+        safeguarding_concern_record(request=request, run=run, note=note, node_code=node_code, acting_user=acting_user)
+    return run, dict(node.answers[answer])
+
+
+def safeguarding_concern_record(
+    *, request: DisclosureRequest, run: FlowchartRun, note: str, node_code: str, acting_user: User
+) -> None:
+    """DOMAIN.md §6: a concern that a child is at risk of significant harm, or an adult of
+    serious harm, is recorded at any point; it does not stop the review. Runs in the caller's
+    transaction, on its locked rows."""
+    run.safeguarding_concern = True
+    run.safeguarding_note = note
+    run.save(update_fields=["safeguarding_concern", "safeguarding_note"])
+    text = "Safeguarding concern recorded while answering the key-questions flowchart."
+    if note:
+        text += f"\n\n{note}"
+    RequestNote.objects.create(
+        request=request,
+        author=acting_user,
+        organisation=request.holding_organisation,
+        kind=NoteKind.SAFEGUARDING,
+        text=text,
+    )
+    log_decision(
+        request=request,
+        action="request.safeguarding_concern",
+        actor=acting_user,
+        organisation=request.holding_organisation,
+        reasons="A concern that a child is at risk of significant harm, or an adult of serious harm, was recorded; "
+        "the organisation's safeguarding procedures are to be followed now.",
+        details={"question": node_code, "flowchart_run_id": run.pk},
+    )
+
+
+@transaction.atomic
+def flowchart_complete(
+    *,
+    run: FlowchartRun,
+    outcome: str,
+    confirmations: list[str] | tuple[str, ...] = (),
+    reasons: str,
+    justification: str = "",
+    acting_user: User,
+) -> FlowchartRun:
+    """Finish a run at a share or do-not-share outcome, with the reasons (App 3 question 7: "have
+    you properly recorded your decision?"). A share outcome needs every confirmation of the pack;
+    a "yes" to consent or to public interest needs a written justification."""
+    request, run = _lock_run(run)
+    _require_reviewing(request, acting_user)
+    if run.responder_id != acting_user.pk or run.completed_at is not None:
+        raise ValidationError("This run of the flowchart is finished: start it again from the request page.")
+    position = flowchart_position(run=run, nodes=flowchart_nodes(request=request))
+    if position.outcome is None or position.outcome != outcome:
+        raise ValidationError("Answer the flowchart's questions before recording its outcome.")
+    if outcome == FlowchartOutcome.SEEK_ADVICE:
+        raise ValidationError("This outcome is to seek advice from your designated officer.")
+    errors: dict[str, str] = {}
+    reasons = (reasons or "").strip()
+    justification = (justification or "").strip()
+    if not reasons:
+        errors["reasons"] = "Enter the reasons for your decision"
+    required_confirmations = [item["code"] for item in request.protocol_pack.data["flowchart"]["share_confirmations"]]
+    chosen = [code for code in required_confirmations if code in set(confirmations or ())]
+    if outcome in SHARE_OUTCOMES and len(chosen) != len(required_confirmations):
+        errors["confirmations"] = "Confirm each point before sharing"
+    needs_justification = justification_required(run)
+    if needs_justification and not justification:
+        errors["justification"] = "Enter your justification for relying on consent or on the public interest"
+    if errors:
+        raise ValidationError(errors)
+    run.outcome = outcome
+    run.confirmations = chosen if outcome in SHARE_OUTCOMES else []
+    run.reasons = reasons if not justification else f"{reasons}\n\nJustification: {justification}"
+    run.completed_at = timezone.now()
+    run.save(update_fields=["outcome", "confirmations", "reasons", "completed_at"])
+    log_decision(
+        request=request,
+        action="request.flowchart_outcome",
+        actor=acting_user,
+        organisation=request.holding_organisation,
+        reasons=run.reasons,
+        details={
+            "outcome": outcome,
+            "path": path_summary(run),
+            "confirmations": run.confirmations,
+            "safeguarding_concern": run.safeguarding_concern,
+            "flowchart_run_id": run.pk,
+        },
+    )
+    return run
+
+
+# ---------------------------------------------------------------------------------------------
+# Advice from the designated officer
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def advice_seek(*, run: FlowchartRun, question: str, acting_user: User) -> RequestNote:
+    """ "Not sure" anywhere in the flowchart: the request goes to B's designated officer."""
+    request, run = _lock_run(run)
+    _require_reviewing(request, acting_user)
+    if run.responder_id != acting_user.pk or run.completed_at is not None:
+        raise ValidationError("This run of the flowchart is finished: start it again from the request page.")
+    position = flowchart_position(run=run, nodes=flowchart_nodes(request=request))
+    if position.outcome != FlowchartOutcome.SEEK_ADVICE:
+        raise ValidationError("Advice is sought when you answer “not sure” to a question of the flowchart.")
+    question = _clean_text(question, field="question", message="Enter what you need advice on")
+    run.outcome = FlowchartOutcome.SEEK_ADVICE
+    run.reasons = question
+    run.completed_at = timezone.now()
+    run.save(update_fields=["outcome", "reasons", "completed_at"])
+    note = RequestNote.objects.create(
+        request=request,
+        author=acting_user,
+        organisation=request.holding_organisation,
+        kind=NoteKind.ADVICE_SOUGHT,
+        text=question,
+    )
+    lifecycle.transition(request, Status.AWAITING_ADVICE)
+    log_decision(
+        request=request,
+        action="request.advice_sought",
+        actor=acting_user,
+        organisation=request.holding_organisation,
+        reasons=question,
+        details={"path": path_summary(run), "flowchart_run_id": run.pk},
+    )
+    notify_about(
+        request=request,
+        recipients=designated_officers(request.holding_organisation_id),
+        subject="Your advice is needed on a request for information",
+    )
+    return note
+
+
+@transaction.atomic
+def advice_give(
+    *, request: DisclosureRequest, advice: str, acting_user: User, acting_membership: Membership | None = None
+) -> RequestNote:
+    """B's designated officer answers; the request goes back to the assignee's review."""
+    request = lock_request(request)
+    if not _is_designated_holding(acting_user, request, acting_membership):
+        raise ValidationError("Only the designated officer of the holding organisation can give advice.")
+    _require_status(request, Status.AWAITING_ADVICE, message="This request is not waiting for advice.")
+    advice = _clean_text(advice, field="advice", message="Enter your advice")
+    note = RequestNote.objects.create(
+        request=request,
+        author=acting_user,
+        organisation=request.holding_organisation,
+        kind=NoteKind.ADVICE,
+        text=advice,
+    )
+    lifecycle.transition(request, Status.IN_REVIEW)
+    log_decision(
+        request=request,
+        action="request.advice_given",
+        actor=acting_user,
+        organisation=request.holding_organisation,
+        reasons=advice,
+    )
+    if request.assignee_id:
+        notify_about(
+            request=request, recipients=[request.assignee], subject="Advice has been given on a request assigned to you"
+        )
+    return note
+
+
+# ---------------------------------------------------------------------------------------------
+# Sub judice (SSP 5.6)
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sub_judice_consultation_record(
+    *,
+    request: DisclosureRequest,
+    consulted_name: str,
+    consulted_role: str,
+    consulted_at,
+    outcome: str,
+    acting_user: User,
+) -> SubJudiceConsultation:
+    """Record who was consulted (the investigating officer or the CPS), when, and what they said."""
+    request = lock_request(request)
+    _require_assignee(request, acting_user)
+    if not request.sub_judice:
+        raise ValidationError("This request is not marked as under investigation or prosecution.")
+    _require_status(
+        request,
+        Status.IN_REVIEW,
+        Status.AWAITING_ADVICE,
+        message=f"This request is {Status(request.status).label.lower()}: "
+        "a consultation can only be recorded during the review.",
+    )
+    errors: dict[str, str] = {}
+    consulted_name = (consulted_name or "").strip()
+    outcome = (outcome or "").strip()
+    if not consulted_name:
+        errors["consulted_name"] = "Enter the name of the person consulted"
+    if consulted_role not in SubJudiceConsultation.ConsultedRole.values:
+        errors["consulted_role"] = "Select whether you consulted the investigating officer or the CPS"
+    if consulted_at is None:
+        errors["consulted_on"] = "Enter the date of the consultation"
+    elif timezone.is_naive(consulted_at):
+        consulted_at = timezone.make_aware(consulted_at)
+    if consulted_at is not None and consulted_at > timezone.now():
+        errors["consulted_on"] = "The date and time of the consultation must be in the past"
+    if not outcome:
+        errors["outcome"] = "Enter the outcome of the consultation"
+    if errors:
+        raise ValidationError(errors)
+    consultation = SubJudiceConsultation.objects.create(
+        request=request,
+        consulted_name=consulted_name,
+        consulted_role=consulted_role,
+        consulted_at=consulted_at,
+        outcome=outcome,
+        recorded_by=acting_user,
+    )
+    role_label = SubJudiceConsultation.ConsultedRole(consulted_role).label
+    when = timezone.localtime(consulted_at).strftime("%d %B %Y at %H:%M")
+    log_decision(
+        request=request,
+        action="request.sub_judice_consulted",
+        actor=acting_user,
+        organisation=request.holding_organisation,
+        reasons=f"{role_label} ({consulted_name}) consulted on {when}. Outcome: {outcome}",
+        details={
+            "consulted_role": consulted_role,
+            "consulted_at": consulted_at.isoformat(),
+            "consultation_id": consultation.pk,
+        },
+    )
+    return consultation

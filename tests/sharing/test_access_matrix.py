@@ -1,0 +1,184 @@
+"""Authorization matrix for disclosure requests (issue 3): every `sharing:` URL × the twelve
+kinds of visitor, with the expected outcome kept as data.
+
+Visitors: anonymous; the requester (officer of A); the assignee (officer of B); another officer of
+A; another officer of B; an officer of C; the designated officers of A, B and C; and a meeting
+chair, an auditor and a partnership admin (all three members of B: membership gives no access).
+
+Each visitor meets a fresh request in the state the URL needs, so an action one visitor takes
+(picking a request up, say) never changes what the next one sees. Policy: a visitor without
+need-to-know for a request gets 404, whether or not it exists; role-gated pages that are not
+about one request give 403 to the roles they are not for.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pytest
+from django.core.files.base import ContentFile
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from guardian.shortcuts import assign_perm
+
+from portal.models import DataSubject
+from sharing.models import Decision, Outcome, ReleaseAttachment, ReleaseItem, RequestNote, Dispute, Status
+from tests.authz import SIGN_IN
+from tests.test_authorization_matrix import classify
+
+VISITORS = (
+    "anonymous", "requester", "assignee", "officer_a", "officer_b", "officer_c",
+    "do_a", "do_b", "do_c", "chair", "auditor", "admin",
+)
+NO_ACCESS = ("officer_a", "officer_b", "officer_c", "do_c", "chair", "auditor", "admin")
+NOT_ROLE = ("chair", "auditor", "admin")
+
+
+def assigned(p, status=Status.IN_REVIEW):
+    request = p.request(status=status, assignee=p.assignee)
+    assign_perm("sharing.access_disclosure", p.assignee, request)
+    return request
+
+
+def draft(p):
+    return p.request(status=Status.DRAFT, submitted_at=None)
+
+
+def returned(p):
+    request = assigned(p, Status.RETURNED)
+    RequestNote.objects.create(request=request, author=p.assignee, organisation=p.b, kind="returned", text="Which address?")
+    return request
+
+
+def decided(p, outcome=Outcome.RELEASED):
+    request = assigned(p, Status(outcome))
+    marking = p.pack.marking_levels.order_by("order").first()
+    decision = Decision.objects.create(
+        request=request, outcome=outcome, reasons="Necessary and proportionate.", marking=marking,
+        handling_conditions="Use only for the purpose requested.", decided_by=p.assignee, organisation=p.b,
+        protocol_pack=p.pack,
+    )
+    ReleaseItem.objects.create(decision=decision, text="Two incidents recorded.", fact_or_opinion="fact", originating_organisation=p.b)
+    attachment = ReleaseAttachment(decision=decision, original_name="note.pdf", content_type="application/pdf",
+                                   size=9, sha256="0" * 64, uploaded_by=p.assignee)
+    attachment.file.save("note", ContentFile(b"%PDF-1.4\n"), save=False)
+    attachment.save()
+    request.decided_at = timezone.now()
+    request.save(update_fields=["decided_at"])
+    request.attachment = attachment
+    return request
+
+
+def disputed(p):
+    request = decided(p, Outcome.DECLINED)
+    request.status = Status.DISPUTED
+    request.save(update_fields=["status"])
+    Dispute.objects.create(request=request, decision=request.decisions.get(), raised_by=p.requester, grounds="We need it.")
+    return request
+
+
+@dataclass
+class Case:
+    expect: dict[str, object]  # visitor -> outcome; anonymous is always SIGN_IN
+    state: Callable = assigned
+    kwargs: Callable = lambda p, r: {"pk": r.pk}
+    method: str = "get"
+    data: dict = field(default_factory=dict)
+
+
+def outcomes(default, **overrides):
+    result = {v: default for v in VISITORS if v != "anonymous"}
+    result.update(overrides)
+    return result
+
+
+def submitted(p):
+    return p.request(status=Status.SUBMITTED)
+
+
+def awaiting_advice(p):
+    return assigned(p, Status.AWAITING_ADVICE)
+
+
+def sub_judice(p):
+    request = assigned(p)
+    request.sub_judice = True
+    request.save(update_fields=["sub_judice"])
+    return request
+
+
+# Holding organisation's actions: B's inbox; the assignee works the request; B's designated
+# officer assigns and advises. People with need-to-know who have no part in an action get 403.
+HOLDING_ONLY = dict(requester=403, do_a=403)
+MATRIX: dict[str, Case] = {
+    "sharing:inbox": Case(outcomes(200, chair=403, auditor=403, admin=403), kwargs=lambda p, r: {}),
+    "sharing:request_assign": Case(outcomes(404, **HOLDING_ONLY, assignee=403, do_b=200)),
+    "sharing:request_pick_up": Case(
+        outcomes(404, **HOLDING_ONLY, assignee="redirect", officer_b="redirect", do_b="redirect"),
+        state=submitted, method="post",
+    ),
+    "sharing:request_return": Case(outcomes(404, **HOLDING_ONLY, assignee=200, do_b=200)),
+    "sharing:flowchart_start": Case(outcomes(404, **HOLDING_ONLY, assignee=200, do_b=403)),
+    # With no run started, the assignee is sent to the start of the flowchart.
+    "sharing:flowchart_question": Case(
+        outcomes(404, **HOLDING_ONLY, assignee="redirect", do_b=403), kwargs=lambda p, r: {"pk": r.pk, "code": "purpose"}
+    ),
+    "sharing:flowchart_outcome": Case(outcomes(404, **HOLDING_ONLY, assignee="redirect", do_b=403)),
+    "sharing:request_advice": Case(outcomes(404, **HOLDING_ONLY, assignee=403, do_b=200), state=awaiting_advice),
+    "sharing:sub_judice_record": Case(outcomes(404, **HOLDING_ONLY, assignee=200, do_b=403), state=sub_judice),
+    "sharing:request_decide": Case(outcomes(404, **HOLDING_ONLY, assignee=200, do_b=403)),
+}
+
+# The requester's journey. A draft is seen by its requester and A's designated officer (need-to-
+# know), but only the requester may change it.
+OFFICERS_ONLY = outcomes(200, chair=403, auditor=403, admin=403)
+DRAFT_PAGE = Case(outcomes(404, requester=200, do_a=403), state=draft)
+
+
+def draft_with_subject(p):
+    request = draft(p)
+    request.first_subject = request.subjects.get()
+    return request
+
+
+with_subject = lambda p, r: {"pk": r.pk, "subject_pk": r.first_subject.pk}  # noqa: E731
+MATRIX.update({
+    "sharing:raise_start": Case(OFFICERS_ONLY, kwargs=lambda p, r: {}),
+    "sharing:my_requests": Case(OFFICERS_ONLY, kwargs=lambda p, r: {}),
+    **{f"sharing:{name}": DRAFT_PAGE for name in (
+        "draft_tasks", "draft_subjects", "draft_subject_add", "draft_purpose", "draft_information",
+        "draft_urgency", "draft_checklist", "draft_check_answers",
+    )},
+    "sharing:draft_subject_edit": Case(outcomes(404, requester=200, do_a=403), state=draft_with_subject, kwargs=with_subject),
+    "sharing:draft_subject_remove": Case(outcomes(404, requester=200, do_a=403), state=draft_with_subject, kwargs=with_subject),
+    # The factory's draft has no lawful bases yet: submitting shows check-your-answers with errors.
+    "sharing:draft_submit": Case(outcomes(404, requester=200, do_a=403), state=draft, method="post"),
+    "sharing:request_withdraw": Case(outcomes(404, requester=200, do_a=200, assignee=403, do_b=403)),
+    "sharing:request_answer": Case(outcomes(404, requester=200, do_a=403, assignee=403, do_b=403), state=returned),
+})
+
+
+def test_every_sharing_url_is_in_the_matrix():
+    from tests.authz import all_url_names
+
+    names = {n for n in all_url_names() if n.startswith("sharing:")}
+    missing = sorted(names - set(MATRIX))
+    assert not missing, f"sharing URLs with no entry in tests/sharing/test_access_matrix.py: {missing}"
+    assert not sorted(set(MATRIX) - names), "matrix entries for URLs that no longer exist"
+
+
+@pytest.mark.parametrize("url_name", sorted(MATRIX))
+def test_access_matrix(parties, url_name):
+    case = MATRIX[url_name]
+    failures = []
+    for visitor in VISITORS:
+        request = case.state(parties)
+        url = reverse(url_name, kwargs=case.kwargs(parties, request))
+        client = Client() if visitor == "anonymous" else parties.client(visitor)
+        response = client.post(url, case.data) if case.method == "post" else client.get(url)
+        expected = SIGN_IN if visitor == "anonymous" else case.expect[visitor]
+        got = classify(response)
+        if got != expected:
+            failures.append(f"{visitor}: expected {expected}, got {got}")
+    assert not failures, f"{url_name}:\n  " + "\n  ".join(failures)

@@ -1,0 +1,173 @@
+"""The holding organisation's inbox (sharing:inbox): triage fields only, filters, sort,
+pagination, a constant number of queries."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from sharing.models import Status
+from sharing.services import review
+
+pytestmark = pytest.mark.django_db
+
+INBOX = reverse("sharing:inbox")
+
+
+def today():
+    return timezone.localdate()
+
+
+def assign(parties, req, who="assignee"):
+    review.disclosure_assign(
+        request=req,
+        assignee=getattr(parties, who),
+        acting_user=parties.do_b,
+        acting_membership=parties.memberships["do_b"],
+    )
+    req.refresh_from_db()
+    return req
+
+
+def references(response) -> list[str]:
+    return [entry["request"].reference for entry in response.context["entries"]]
+
+
+@pytest.fixture
+def mix(parties):
+    """new (due in 10 days), assigned to assignee (due in 2 days), assigned to officer_b (overdue),
+    returned (due in 20), a request to organisation C, a draft, and one released 10 days ago."""
+    new = parties.request(reference="DR-NEW", needed_by=today() + datetime.timedelta(days=10))
+    mine = assign(parties, parties.request(reference="DR-MINE", needed_by=today() + datetime.timedelta(days=2)))
+    other = assign(
+        parties, parties.request(reference="DR-OTHER", needed_by=today() - datetime.timedelta(days=1)), who="officer_b"
+    )
+    returned = parties.request(
+        reference="DR-RETURNED", status=Status.RETURNED, needed_by=today() + datetime.timedelta(days=20)
+    )
+    parties.request(reference="DR-TO-C", holding_organisation=parties.c)
+    parties.request(reference="DR-DRAFT", status=Status.DRAFT)
+    parties.request(
+        reference="DR-DONE", status=Status.RELEASED, decided_at=timezone.now() - datetime.timedelta(days=10)
+    )
+    parties.request(
+        reference="DR-OLD", status=Status.DECLINED, decided_at=timezone.now() - datetime.timedelta(days=100)
+    )
+    return {"new": new, "mine": mine, "other": other, "returned": returned}
+
+
+def test_default_shows_open_requests_of_the_organisation_by_due_date(parties, mix):
+    response = parties.client("assignee").get(INBOX)
+    assert response.status_code == 200
+    assert references(response) == ["DR-OTHER", "DR-MINE", "DR-NEW", "DR-RETURNED"]
+
+
+@pytest.mark.parametrize(
+    "show,expected",
+    [
+        ("new", ["DR-NEW"]),
+        ("mine", ["DR-MINE"]),
+        ("assigned", ["DR-OTHER", "DR-MINE"]),
+        ("overdue", ["DR-OTHER"]),
+        ("due_soon", ["DR-MINE"]),
+        ("decided", ["DR-DONE"]),
+        ("open", ["DR-OTHER", "DR-MINE", "DR-NEW", "DR-RETURNED"]),
+        ("nonsense", ["DR-OTHER", "DR-MINE", "DR-NEW", "DR-RETURNED"]),
+    ],
+)
+def test_filters(parties, mix, show, expected):
+    response = parties.client("assignee").get(INBOX, {"show": show})
+    assert response.status_code == 200
+    assert references(response) == expected
+
+
+def test_counts_per_filter(parties, mix):
+    response = parties.client("assignee").get(INBOX)
+    counts = {tab["code"]: tab["count"] for tab in response.context["tabs"]}
+    assert counts == {"open": 4, "new": 1, "mine": 1, "assigned": 2, "overdue": 1, "due_soon": 1, "decided": 1}
+
+
+def test_sort_latest_first(parties, mix):
+    response = parties.client("do_b").get(INBOX, {"sort": "-due"})
+    assert references(response) == ["DR-RETURNED", "DR-NEW", "DR-MINE", "DR-OTHER"]
+    response = parties.client("do_b").get(INBOX, {"sort": "<script>"})
+    assert references(response)[0] == "DR-OTHER"
+
+
+def test_triage_fields_only_never_the_subject_or_what_is_asked(parties, mix):
+    body = parties.client("officer_b").get(INBOX).content.decode()
+    assert "DR-NEW" in body
+    assert parties.a.name in body
+    assert mix["new"].purpose.name in body
+    assert "Routine" in body
+    assert "Jordan Example" not in body
+    assert "1 Example Street" not in body
+    assert mix["new"].information_requested not in body
+
+
+def href(name, pk):
+    return f'href="{reverse(name, args=[pk])}"'
+
+
+def test_links_to_the_request_page_only_for_those_with_access(parties, mix):
+    body = parties.client("assignee").get(INBOX).content.decode()
+    assert href("sharing:request_detail", mix["mine"].pk) in body
+    assert href("sharing:request_detail", mix["other"].pk) not in body
+    assert href("sharing:request_detail", mix["new"].pk) not in body
+    assert reverse("sharing:request_pick_up", args=[mix["new"].pk]) in body
+    assert reverse("sharing:request_assign", args=[mix["new"].pk]) not in body  # officers do not assign
+    body = parties.client("do_b").get(INBOX).content.decode()
+    for req in mix.values():
+        assert href("sharing:request_detail", req.pk) in body
+    assert reverse("sharing:request_assign", args=[mix["new"].pk]) in body
+    assert reverse("sharing:request_assign", args=[mix["returned"].pk]) not in body
+
+
+def test_other_organisations_see_their_own_inbox(parties, mix):
+    response = parties.client("officer_c").get(INBOX)
+    assert references(response) == ["DR-TO-C"]
+    response = parties.client("officer_a").get(INBOX)
+    assert references(response) == []
+
+
+@pytest.mark.parametrize("name", ["chair", "auditor", "admin"])
+def test_other_roles_are_forbidden(parties, name):
+    assert parties.client(name).get(INBOX).status_code == 403
+
+
+def test_pagination(parties):
+    for n in range(27):
+        parties.request(
+            reference=f"DR-P{n:03d}", needed_by=today() + datetime.timedelta(days=n + 1), with_checklist=False
+        )
+    client = parties.client("officer_b")
+    first = client.get(INBOX)
+    assert len(first.context["entries"]) == 25
+    assert first.context["page_obj"].paginator.num_pages == 2
+    assert "?page=2" in first.content.decode() or "page=2" in first.content.decode()
+    second = client.get(INBOX, {"page": "2"})
+    assert references(second) == ["DR-P025", "DR-P026"]
+    assert client.get(INBOX, {"page": "999"}).status_code == 200
+    assert client.get(INBOX, {"page": "x'; DROP"}).status_code == 200
+
+
+def _fill(parties, count, start):
+    for n in range(count):
+        req = parties.request(reference=f"DR-Q{start + n:04d}", with_checklist=False)
+        if n % 2:
+            assign(parties, req, who="assignee" if n % 4 == 1 else "officer_b")
+
+
+@pytest.mark.parametrize("name", ["assignee", "do_b"])
+def test_constant_number_of_queries(parties, django_assert_max_num_queries, name):
+    client = parties.client(name)
+    _fill(parties, 3, 0)
+    client.get(INBOX)  # warm up the session and the protocol name cache
+    with django_assert_max_num_queries(14) as small:
+        client.get(INBOX)
+    _fill(parties, 27, 100)
+    with django_assert_max_num_queries(len(small.captured_queries)) as large:
+        response = client.get(INBOX)
+    assert len(response.context["entries"]) == 25
+    assert len(large.captured_queries) == len(small.captured_queries)
