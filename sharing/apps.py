@@ -20,3 +20,9 @@ class SharingConfig(AppConfig):
         officers = {Role.OFFICER, Role.DESIGNATED_OFFICER}
         register_nav_item(label="Inbox", url_name="sharing:inbox", roles=officers, order=10)
         register_nav_item(label="My requests", url_name="sharing:my_requests", roles=officers, order=20)
+
+        from portal.demo.registry import register_demo_loader
+
+        from sharing.demo import sharing_demo_load
+
+        register_demo_loader("Disclosure requests", sharing_demo_load)

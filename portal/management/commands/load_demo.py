@@ -2,6 +2,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from portal.demo.registry import demo_loaders
 from portal.demo.services import DEMO_PASSWORD, demo_partnership_load
 
 
@@ -13,6 +14,10 @@ class Command(BaseCommand):
             raise CommandError("The demo partnership is for local use: it only loads with DJANGO_DEBUG on.")
         users = demo_partnership_load()
         out = self.stdout
+        for name, loader in demo_loaders():
+            summary = loader()
+            if summary:
+                out.write(f"{name}: {summary}")
         out.write("\nDemo partnership loaded. Sign in at http://127.0.0.1:8000/sign-in/")
         out.write(f"Every demo user's password is: {DEMO_PASSWORD}")
         out.write("Second factor without a phone: either run")

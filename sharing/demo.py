@@ -1,0 +1,150 @@
+"""Demo disclosure requests for `make run`: one in every state of the lifecycle, raised by the
+demo police officer to the demo council and taken through the real services, so the inbox, the
+request pages and the decision log all have something true to show. Idempotent."""
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from portal.models import Membership, SubjectRole, User
+from portal.roles import Role
+from sharing.models import DisclosureRequest, FlowchartRun, Outcome, Status
+from sharing.services import decide, raising, review
+
+SUBJECTS = [
+    ("Jordan Blake", SubjectRole.OFFENDER, "12 Mersey Square, Stockport SK1 1AA"),
+    ("Casey Morgan", SubjectRole.VICTIM, "4 Hillgate Court, Stockport SK1 3BB"),
+    ("Riley Adams", SubjectRole.OFFENDER, "77 Wellington Road South, Stockport SK2 6CC"),
+    ("Alex Turner", SubjectRole.WITNESS, "9 Lancashire Hill, Stockport SK4 1DD"),
+    ("Sam Whitaker", SubjectRole.OFFENDER, "31 Edgeley Road, Stockport SK3 9EE"),
+    ("Jamie Holt", SubjectRole.OFFENDER, "2 Brinnington Road, Stockport SK5 8FF"),
+    ("Taylor Reid", SubjectRole.VICTIM, "18 Cale Green, Stockport SK3 8GG"),
+    ("Morgan Lee", SubjectRole.OFFENDER, "6 Offerton Lane, Stockport SK2 5HH"),
+    ("Drew Parker", SubjectRole.OFFENDER, "50 Reddish Road, Stockport SK5 7JJ"),
+    ("Charlie Shaw", SubjectRole.OTHER, "3 Heaton Lane, Stockport SK4 1KK"),
+]
+
+
+def _membership(username: str) -> Membership:
+    return Membership.objects.select_related("user", "organisation").get(
+        user__username=username, role__in=[Role.OFFICER, Role.DESIGNATED_OFFICER]
+    )
+
+
+def _raise(index: int, *, submit: bool = True) -> DisclosureRequest:
+    requester = _membership("officer.police")
+    holding = _membership("officer.council").organisation
+    user = requester.user
+    request = raising.disclosure_draft_create(
+        requester=user, requesting_organisation=requester.organisation, holding_organisation=holding, acting_user=user
+    )
+    name, role, address = SUBJECTS[index]
+    raising.disclosure_draft_subject_add(
+        request=request, full_name=name, role=role, address=address,
+        date_of_birth=datetime.date(1985 + index, 1 + index % 12, 10), acting_user=user,
+    )
+    if not submit:
+        return request
+    pack = request.protocol_pack
+    gateway = raising.gateways_for(pack=pack, holding=holding).first()
+    bases = [pack.lawful_bases.filter(category=category).order_by("order").last() for category in ("art6", "dpa_sch1")]
+    raising.disclosure_draft_purpose_set(
+        request=request, purpose=pack.purposes.order_by("order").first(), forum=None, legal_gateway=gateway,
+        lawful_bases=bases, acting_user=user,
+    )
+    raising.disclosure_draft_information_set(
+        request=request,
+        information_requested="Any anti-social behaviour complaints and tenancy warnings for the address in the last 12 months.",
+        special_category=False, criminal_offence_data=True, victim_witness_information=role != SubjectRole.OFFENDER,
+        sub_judice=False, acting_user=user,
+    )
+    raising.disclosure_draft_urgency_set(
+        request=request, urgency="routine", needed_by=timezone.localdate() + datetime.timedelta(days=1 + index * 2),
+        acting_user=user,
+    )
+    answers = {
+        q.pk: ("yes", "Needed to assess the risk to neighbours before the ASB case review.")
+        for q in pack.checklist_questions.all()
+    }
+    raising.disclosure_draft_checklist_set(request=request, answers=answers, acting_user=user)
+    return raising.disclosure_submit(request=request, acting_user=user, acting_membership=requester)
+
+
+def _assign(request: DisclosureRequest) -> DisclosureRequest:
+    designated = _membership("do.council")
+    assignee = User.objects.get(username="officer.council")
+    return review.disclosure_assign(
+        request=request, assignee=assignee, acting_user=designated.user, acting_membership=designated
+    )
+
+
+def _flowchart(request: DisclosureRequest, answers: list[tuple[str, str]], outcome: str) -> FlowchartRun:
+    assignee = User.objects.get(username="officer.council")
+    run = review.flowchart_run_start(request=request, acting_user=assignee)
+    for node, answer in answers:
+        run, _ = review.flowchart_answer(run=run, node_code=node, answer=answer, acting_user=assignee)
+    confirmations = [c["code"] for c in request.protocol_pack.data["flowchart"]["share_confirmations"]]
+    return review.flowchart_complete(
+        run=run, outcome=outcome, confirmations=confirmations if outcome.startswith("share") else [],
+        reasons="Necessary for the ASB case review; the minimum needed.", acting_user=assignee,
+    )
+
+
+def _decide(request: DisclosureRequest, outcome: str) -> DisclosureRequest:
+    assignee = _membership("officer.council")
+    marking = request.protocol_pack.marking_levels.order_by("order")[1]
+    items = [] if outcome == Outcome.DECLINED else [
+        decide.ItemInput("Two ASB complaints from neighbours (March and June) about noise late at night.", "fact", assignee.organisation),
+        decide.ItemInput("The housing officer believes the behaviour is escalating.", "opinion", assignee.organisation),
+    ]
+    decide.disclosure_decide(
+        request=request, outcome=outcome,
+        reasons="Shared to support the ASB case review; proportionate to the risk." if outcome != Outcome.DECLINED
+        else "The complaints concern a different tenancy; nothing relevant is held.",
+        withheld="Names of the complainants are withheld to protect them." if outcome == Outcome.PARTLY_RELEASED else "",
+        marking=marking if outcome != Outcome.DECLINED else None, items=items, acting_user=assignee.user,
+        acting_membership=assignee,
+    )
+    request.refresh_from_db()
+    return request
+
+
+SHARE_PATH = [("purpose", "yes"), ("identifiable", "yes"), ("confidential", "no")]
+
+
+@transaction.atomic
+def sharing_demo_load() -> str | None:
+    if DisclosureRequest.objects.filter(requester__username="officer.police").exists():
+        return None
+    police_officer = User.objects.get(username="officer.police")
+    _raise(0, submit=False)  # draft
+    _raise(1)  # submitted, waiting to be assigned
+    returned = _assign(_raise(2))
+    review.disclosure_return(
+        request=returned, text="Which of the two flats at this address do you mean?",
+        acting_user=User.objects.get(username="officer.council"),
+    )
+    _assign(_raise(3))  # in review
+    advice = _assign(_raise(4))
+    run = review.flowchart_run_start(request=advice, acting_user=User.objects.get(username="officer.council"))
+    run, _ = review.flowchart_answer(run=run, node_code="purpose", answer="not_sure", acting_user=run.responder)
+    review.advice_seek(run=run, question="Is a case review a clear purpose under our protocol?", acting_user=run.responder)
+    for index, outcome in ((5, Outcome.RELEASED), (6, Outcome.PARTLY_RELEASED), (7, Outcome.DECLINED)):
+        request = _assign(_raise(index))
+        _flowchart(request, SHARE_PATH if outcome != Outcome.DECLINED else [("purpose", "no")],
+                   "share" if outcome != Outcome.DECLINED else "do_not_share")
+        _decide(request, outcome)
+    disputed = _assign(_raise(8))
+    _flowchart(disputed, [("purpose", "no")], "do_not_share")
+    _decide(disputed, Outcome.DECLINED)
+    from sharing.services.disputes import dispute_raise
+
+    dispute_raise(
+        request=disputed, grounds="The address is the subject's, and the ASB panel meets next week.",
+        acting_user=police_officer, acting_membership=_membership("officer.police"),
+    )
+    raising.disclosure_withdraw(request=_raise(9), reason="The case was closed before the reply.", acting_user=police_officer)
+    counts = {s.label: DisclosureRequest.objects.filter(status=s).count() for s in Status}
+    return "requests in every state: " + ", ".join(f"{label.lower()} {n}" for label, n in counts.items() if n)
