@@ -1,6 +1,376 @@
-"""(being written)"""
-urlpatterns: list = []
+"""The request page and what hangs off it: released information under its protective marking,
+the PDF copy, attachment downloads, and disputes (DOMAIN.md §4–§5; SSP 7.4, 8.2, 9.2, App 7).
+
+Every view loads the request through `access_disclosure`, so "missing" and "not yours" are the
+same 404, and writes the access log when it shows personal data (view) or hands it over
+(download). Released items are shown only while the request's current decision is a release in
+full or in part (a partial release that is disputed stays released: the recipient holds it).
+"""
+from __future__ import annotations
+
+import unicodedata
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from portal.accountability.services import access_record
+from portal.models import FlowchartNode, FlowchartOutcome
+from portal.pdf import download_footer, pdf_text, render_pdf
+from sharing import lifecycle
+from sharing.forms.requester import DisputeDecisionForm, DisputeForm
+from sharing.models import Decision, DisclosureRequest, Outcome, ReleaseAttachment, ReleaseItem, Status
+from sharing.selectors import access_disclosure, disclosure_role
+from sharing.services import disputes as dispute_services
+from sharing.views.actions import Action
+
+RELEASE_OUTCOMES = (Outcome.RELEASED, Outcome.PARTLY_RELEASED)
+
+# SSP 8.2; SDP 5.1: what every recipient of released information agrees to.
+STANDARD_HANDLING_CONDITIONS = (
+    "Use this information only for the purpose it was requested for.",
+    "Do not share it with anyone else without the consent of the organisation it came from, "
+    "which remains its owner.",
+)
+
+STATUS_TAG_CLASSES = {
+    Status.DRAFT: "govuk-tag--grey",
+    Status.SUBMITTED: "govuk-tag--blue",
+    Status.RETURNED: "govuk-tag--yellow",
+    Status.IN_REVIEW: "govuk-tag--light-blue",
+    Status.AWAITING_ADVICE: "govuk-tag--purple",
+    Status.RELEASED: "govuk-tag--green",
+    Status.PARTLY_RELEASED: "govuk-tag--turquoise",
+    Status.DECLINED: "govuk-tag--red",
+    Status.DISPUTED: "govuk-tag--orange",
+    Status.WITHDRAWN: "govuk-tag--grey",
+}
+
+# Attachments are checked on upload (holding part); this is the last line: never hand the
+# browser a type it might render inline.
+ATTACHMENT_CONTENT_TYPES = {
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "image/png",
+    "image/jpeg",
+}
+HOLDING_SIDE = {"assignee", "designated_holding"}
 
 
-def request_actions(*, user, membership, request, roles) -> list:
-    return []
+def _log_access(request, disclosure: DisclosureRequest, kind: str) -> None:
+    membership = request.membership
+    access_record(
+        user=request.user,
+        organisation=membership.organisation if membership else None,
+        kind=kind,
+        object_type="disclosure_request",
+        reference=disclosure.reference,
+        path=request.path,
+    )
+
+
+def _released_decision(disclosure: DisclosureRequest, *, with_items: bool = False) -> Decision | None:
+    """The current decision if it released anything (in full or in part), else None."""
+    queryset = disclosure.decisions.filter(is_current=True, outcome__in=RELEASE_OUTCOMES).select_related(
+        "marking", "organisation", "decided_by", "protocol_pack"
+    )
+    if with_items:
+        queryset = queryset.prefetch_related(
+            Prefetch("items", queryset=ReleaseItem.objects.select_related("originating_organisation"))
+        )
+    return queryset.order_by("-decided_at", "-pk").first()
+
+
+def _flowchart_runs(disclosure: DisclosureRequest) -> list[dict]:
+    """Each run with its path spelt out (question, answer, note) for the page."""
+    runs = list(disclosure.flowchart_runs.select_related("responder"))
+    if not runs:
+        return []
+    nodes = {
+        node.code: node
+        for node in FlowchartNode.objects.filter(pack_id=disclosure.protocol_pack_id).only("code", "question", "order")
+    }
+    answer_labels = {"yes": "Yes", "no": "No", "not_sure": "Not sure"}
+    shown = []
+    for run in runs:
+        steps = []
+        for step in run.path if isinstance(run.path, list) else []:
+            if not isinstance(step, dict):
+                continue
+            node = nodes.get(step.get("node"))
+            steps.append(
+                {
+                    "question": node.question if node else str(step.get("node", "")),
+                    "answer": answer_labels.get(step.get("answer"), str(step.get("answer", ""))),
+                    "note": str(step.get("note", "") or ""),
+                }
+            )
+        outcome = run.outcome
+        outcome_label = FlowchartOutcome(outcome).label if outcome in FlowchartOutcome.values else outcome
+        shown.append({"run": run, "steps": steps, "outcome_label": outcome_label})
+    return shown
+
+
+def _actions(request, disclosure: DisclosureRequest, roles: set[str]) -> list[Action]:
+    from sharing.views import holding, raising
+
+    membership = request.membership or None
+    actions: list[Action] = []
+    for module in (raising, holding):
+        actions.extend(module.request_actions(user=request.user, membership=membership, request=disclosure, roles=roles))
+    actions.extend(request_actions(user=request.user, membership=membership, request=disclosure, roles=roles))
+    return actions
+
+
+@require_GET
+def request_detail(request, pk: int):
+    disclosure = access_disclosure(user=request.user, pk=pk)
+    roles = disclosure_role(user=request.user, request=disclosure)
+    _log_access(request, disclosure, "view")
+
+    subjects = list(disclosure.subjects.select_related("subject"))
+    lawful_bases = list(disclosure.lawful_bases.all())
+    checklist = list(disclosure.checklist_answers.select_related("question"))
+    notes = list(disclosure.notes.select_related("author", "organisation"))
+    consultations = list(disclosure.sub_judice_consultations.select_related("recorded_by").order_by("consulted_at", "pk"))
+    decisions = list(
+        disclosure.decisions.select_related("marking", "decided_by", "organisation", "protocol_pack").prefetch_related(
+            Prefetch("items", queryset=ReleaseItem.objects.select_related("originating_organisation")),
+            Prefetch("attachments", queryset=ReleaseAttachment.objects.order_by("uploaded_at", "pk")),
+        )
+    )
+    current = next((d for d in decisions if d.is_current), None)
+    earlier = [d for d in decisions if d is not current]
+    released = current if current is not None and current.outcome in RELEASE_OUTCOMES else None
+    disputes = list(disclosure.disputes.select_related("raised_by", "decided_by", "decision"))
+    holding_side = bool(roles & HOLDING_SIDE)
+
+    context = {
+        "disclosure": disclosure,
+        "status_tag_class": STATUS_TAG_CLASSES.get(disclosure.status, ""),
+        "subjects": subjects,
+        "lawful_bases": lawful_bases,
+        "checklist": checklist,
+        "notes": notes,
+        "show_flowchart": holding_side,
+        "flowchart_runs": _flowchart_runs(disclosure) if holding_side else [],
+        "consultations": consultations,
+        "decision": current,
+        "earlier_decisions": earlier,
+        "released": released,
+        "handling_conditions": _handling_conditions(released) if released else [],
+        "disputes": disputes,
+        "actions": _actions(request, disclosure, roles),
+    }
+    return render(request, "sharing/requester/request_detail.html", context)
+
+
+def _handling_conditions(decision: Decision) -> list[str]:
+    """The conditions written on the release (one a line); for a release recorded without them,
+    the standard conditions and the marking level's handling rules."""
+    written = [line.strip() for line in (decision.handling_conditions or "").splitlines() if line.strip()]
+    if written:
+        return written
+    rules = decision.marking.handling_rules if decision.marking_id and decision.marking.handling_rules else []
+    return [
+        *STANDARD_HANDLING_CONDITIONS,
+        *(f"{rule.get('action', '')}: {rule.get('rule', '')}".strip(": ") for rule in rules if isinstance(rule, dict)),
+    ]
+
+
+def _safe_reference(reference: str) -> str:
+    return "".join(ch for ch in reference if ch.isascii() and (ch.isalnum() or ch in "-_")) or "request"
+
+
+@require_GET
+def request_pdf(request, pk: int):
+    """A PDF copy of the released information, marked top and bottom of every page, with who
+    downloaded it and when (DOMAIN.md §5)."""
+    disclosure = access_disclosure(user=request.user, pk=pk)
+    decision = _released_decision(disclosure, with_items=True)
+    if decision is None:
+        raise Http404("Nothing has been released on this request")
+    membership = request.membership
+    footer = download_footer(
+        user=request.user, organisation_name=membership.organisation.name if membership else ""
+    )
+    pdf = render_pdf(
+        template_name="sharing/requester/release_pdf.html",
+        context={
+            "disclosure": disclosure,
+            "decision": decision,
+            "reasons": pdf_text(decision.reasons),
+            "withheld": pdf_text(decision.withheld),
+            "items": [
+                {
+                    "text": pdf_text(item.text),
+                    "label": item.get_fact_or_opinion_display(),
+                    "origin": item.originating_organisation.name,
+                }
+                for item in decision.items.all()
+            ],
+            "subjects": list(disclosure.subjects.select_related("subject")),
+            "handling_conditions": [pdf_text(line) for line in _handling_conditions(decision)],
+        },
+        marking_text=decision.marking.name if decision.marking_id else "",
+        footer_text=footer,
+    )
+    _log_access(request, disclosure, "download")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{_safe_reference(disclosure.reference)}-released.pdf"'
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _download_name(original: str) -> str:
+    """The uploader's filename, made safe to hand back: no folders, no control characters, no
+    quotes, not empty, not too long."""
+    name = unicodedata.normalize("NFC", original or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(
+        "_" if (unicodedata.category(ch)[0] in "CZ" and ch != " ") or ch in '"<>:|?*;' else ch for ch in name
+    )
+    name = " ".join(name.split()).strip(" .")
+    if len(name) > 150:
+        stem, dot, extension = name.rpartition(".")
+        name = (stem[: 140] + dot + extension[:9]) if dot and len(extension) <= 9 else name[:150]
+    return name or "attachment"
+
+
+@require_GET
+def attachment_download(request, pk: int, attachment_pk: int):
+    """An attachment of the request's current release, only through need-to-know (the files are
+    stored outside the web root under random names)."""
+    disclosure = access_disclosure(user=request.user, pk=pk)
+    decision = _released_decision(disclosure)
+    if decision is None:
+        raise Http404("Nothing has been released on this request")
+    attachment = decision.attachments.filter(pk=attachment_pk).first()
+    if attachment is None:
+        raise Http404("No such attachment")
+    try:
+        handle = attachment.file.storage.open(attachment.file.name, "rb")
+    except (FileNotFoundError, OSError, ValueError):
+        raise Http404("The file is not available") from None
+    _log_access(request, disclosure, "download")
+    content_type = attachment.content_type if attachment.content_type in ATTACHMENT_CONTENT_TYPES else "application/octet-stream"
+    response = FileResponse(
+        handle, as_attachment=True, filename=_download_name(attachment.original_name), content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _put_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for message in errors:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+@require_http_methods(["GET", "POST"])
+def request_dispute(request, pk: int):
+    """SSP 9.2: the requester (or the requesting organisation's designated officer) disputes a
+    decline or a partial release."""
+    disclosure = access_disclosure(user=request.user, pk=pk)
+    membership = request.membership or None
+    if not dispute_services.dispute_may_raise(user=request.user, membership=membership, request=disclosure):
+        raise PermissionDenied("Only the requester or their designated officer can dispute this decision")
+    decision = dispute_services.disputable_decision(request=disclosure)
+    if decision is None:
+        messages.error(request, "This request's decision cannot be disputed now")
+        return redirect("sharing:request_detail", pk=disclosure.pk)
+    form = DisputeForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            dispute_services.dispute_raise(
+                request=disclosure,
+                grounds=form.cleaned_data["grounds"],
+                acting_user=request.user,
+                acting_membership=membership,
+            )
+        except ValidationError as error:
+            _put_errors(form, error)
+        else:
+            messages.success(request, "Your dispute has been sent to the designated officers of both organisations")
+            return redirect("sharing:request_detail", pk=disclosure.pk)
+    _log_access(request, disclosure, "view")
+    return render(
+        request, "sharing/requester/dispute_raise.html", {"form": form, "disclosure": disclosure, "decision": decision}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def dispute_decide(request, pk: int):
+    """SSP 9.2: the holding organisation's designated officer upholds or overturns the disputed
+    decision, with reasons."""
+    disclosure = access_disclosure(user=request.user, pk=pk)
+    membership = request.membership or None
+    if not dispute_services.dispute_may_decide(user=request.user, membership=membership, request=disclosure):
+        raise PermissionDenied("Only the holding organisation's designated officer can decide a dispute")
+    dispute = dispute_services.open_dispute(request=disclosure)
+    if dispute is None:
+        messages.error(request, "There is no open dispute on this request")
+        return redirect("sharing:request_detail", pk=disclosure.pk)
+    form = DisputeDecisionForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            decided = dispute_services.dispute_decide(
+                dispute=dispute,
+                upheld=form.upheld,
+                reasons=form.cleaned_data["reasons"],
+                acting_user=request.user,
+                acting_membership=membership,
+            )
+        except ValidationError as error:
+            _put_errors(form, error)
+        else:
+            messages.success(
+                request,
+                "You upheld the decision"
+                if decided.status == "upheld"
+                else "You overturned the decision: the request is back with the responder to release",
+            )
+            return redirect("sharing:request_detail", pk=disclosure.pk)
+    _log_access(request, disclosure, "view")
+    return render(
+        request, "sharing/requester/dispute_decide.html", {"form": form, "disclosure": disclosure, "dispute": dispute}
+    )
+
+
+def request_actions(*, user, membership, request, roles) -> list[Action]:
+    """The requester part's buttons on the request page (the PDF link is in the page body)."""
+    actions: list[Action] = []
+    if Status.DISPUTED in lifecycle.allowed_next(request) and dispute_services.dispute_may_raise(
+        user=user, membership=membership, request=request
+    ):
+        if dispute_services.disputable_decision(request=request) is not None:
+            actions.append(
+                Action("Dispute this decision", reverse("sharing:request_dispute", kwargs={"pk": request.pk}))
+            )
+    if request.status == Status.DISPUTED and dispute_services.dispute_may_decide(
+        user=user, membership=membership, request=request
+    ):
+        actions.append(
+            Action(
+                "Decide the dispute", reverse("sharing:dispute_decide", kwargs={"pk": request.pk}), style="primary"
+            )
+        )
+    return actions
+
+
+urlpatterns = [
+    path("<int:pk>/", request_detail, name="request_detail"),
+    path("<int:pk>/released.pdf", request_pdf, name="request_pdf"),
+    path("<int:pk>/attachments/<int:attachment_pk>/", attachment_download, name="attachment_download"),
+    path("<int:pk>/dispute/", request_dispute, name="request_dispute"),
+    path("<int:pk>/dispute/decision/", dispute_decide, name="dispute_decide"),
+]

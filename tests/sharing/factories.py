@@ -59,3 +59,36 @@ class DisclosureRequestFactory(factory.django.DjangoModelFactory):
             ChecklistAnswer(request=obj, question=q, answer="yes", reason="Needed to assess risk at the address.")
             for q in obj.protocol_pack.checklist_questions.all()
         )
+
+
+# Decisions built directly, for tests of what follows a decision (the request page, the PDF copy,
+# disputes) that should not depend on the responder's journey. Added by the requester part.
+def decision_make(request, *, outcome, items=0, marking_code="restricted", decided_by=None, **kwargs):
+    """A current Decision on `request` (whose status should already match `outcome`), with
+    `items` ReleaseItems originating from the holding organisation and a marking from its pack."""
+    from sharing.models import Decision, FactOrOpinion, Outcome, ReleaseItem
+
+    releasing = outcome in (Outcome.RELEASED, Outcome.PARTLY_RELEASED)
+    marking = request.protocol_pack.marking_levels.get(code=marking_code) if releasing and marking_code else None
+    decided_by = decided_by or request.assignee or request.requester
+    defaults = dict(
+        reasons="Necessary and proportionate for the purpose given.",
+        withheld="Third-party details withheld." if outcome == Outcome.PARTLY_RELEASED else "",
+        handling_conditions="",
+        organisation=request.holding_organisation,
+        protocol_pack=request.protocol_pack,
+    )
+    decision = Decision.objects.create(
+        request=request, outcome=outcome, marking=marking, decided_by=decided_by, **{**defaults, **kwargs}
+    )
+    ReleaseItem.objects.bulk_create(
+        ReleaseItem(
+            decision=decision,
+            text=f"Item {n}: police attended the address on {n + 1} March 2024.",
+            fact_or_opinion=FactOrOpinion.OPINION if n % 3 == 2 else FactOrOpinion.FACT,
+            originating_organisation=request.holding_organisation,
+            order=n,
+        )
+        for n in range(items)
+    )
+    return decision

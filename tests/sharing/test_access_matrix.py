@@ -158,6 +158,21 @@ MATRIX.update({
     "sharing:request_answer": Case(outcomes(404, requester=200, do_a=403, assignee=403, do_b=403), state=returned),
 })
 
+# The request page and what hangs off it: everyone with need-to-know reads; only the requesting
+# side disputes, and only B's designated officer decides a dispute (SSP 9.2).
+NEED_TO_KNOW = outcomes(404, requester=200, assignee=200, do_a=200, do_b=200)
+MATRIX.update({
+    "sharing:request_detail": Case(NEED_TO_KNOW),
+    "sharing:request_pdf": Case(NEED_TO_KNOW, state=decided),
+    "sharing:attachment_download": Case(
+        NEED_TO_KNOW, state=decided, kwargs=lambda p, r: {"pk": r.pk, "attachment_pk": r.attachment.pk}
+    ),
+    "sharing:request_dispute": Case(
+        outcomes(404, requester=200, do_a=200, assignee=403, do_b=403), state=lambda p: decided(p, Outcome.DECLINED)
+    ),
+    "sharing:dispute_decide": Case(outcomes(404, requester=403, assignee=403, do_a=403, do_b=200), state=disputed),
+})
+
 
 def test_every_sharing_url_is_in_the_matrix():
     from tests.authz import all_url_names

@@ -1,0 +1,170 @@
+"""Disputes (SSP 9.2; DOMAIN.md §4 step 7): disagreements about a decision not to share, or to
+share only in part, go to the designated officers.
+
+The requester (or the requesting organisation's designated officer) disputes a declined or
+partly released request with their grounds: the request becomes *disputed* and the designated
+officers of both organisations are told. The holding organisation's designated officer then
+upholds the decision (the request goes back to declined / partly released) or overturns it (it
+goes back to the responder, in review, to release). Each step is logged with its reasons.
+
+A decision is disputed once: when the designated officers have decided, any further
+disagreement is for the heads of the two agencies (SSP 9.2), outside the portal.
+"""
+from __future__ import annotations
+
+import unicodedata
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from portal.models import Membership, User
+from portal.roles import Role
+from sharing import lifecycle
+from sharing.models import Decision, DisclosureRequest, Dispute, DisputeStatus, Outcome, Status
+from sharing.selectors import access_disclosure
+from sharing.services.common import designated_officers, log_decision, notify_about
+
+DISPUTABLE_OUTCOMES = {Outcome.DECLINED, Outcome.PARTLY_RELEASED}
+TEXT_MAX_LENGTH = 5000
+
+
+def _acting_organisation_id(membership: Membership | None) -> int | None:
+    return membership.organisation_id if membership else None
+
+
+def dispute_may_raise(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+    """Whether this person, acting in this membership, may dispute the request's decision: its
+    requester, or a designated officer of the requesting organisation, acting for that organisation."""
+    if _acting_organisation_id(membership) != request.requesting_organisation_id:
+        return False
+    return request.requester_id == user.pk or membership.role == Role.DESIGNATED_OFFICER
+
+
+def dispute_may_decide(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+    """Only the holding organisation's designated officer, acting as such, decides a dispute."""
+    return (
+        _acting_organisation_id(membership) == request.holding_organisation_id
+        and membership.role == Role.DESIGNATED_OFFICER
+    )
+
+
+def disputable_decision(*, request: DisclosureRequest) -> Decision | None:
+    """The request's current decision if it can be disputed now, else None: the request is
+    declined or partly released, and that decision has not been disputed before."""
+    if request.status not in DISPUTABLE_OUTCOMES or not lifecycle.can_transition(request, Status.DISPUTED):
+        return None
+    decision = request.decisions.filter(is_current=True, outcome=request.status).first()
+    if decision is None or decision.disputes.exists():
+        return None
+    return decision
+
+
+def open_dispute(*, request: DisclosureRequest) -> Dispute | None:
+    if request.status != Status.DISPUTED:
+        return None
+    return (
+        request.disputes.filter(status=DisputeStatus.OPEN)
+        .select_related("decision", "decision__marking", "raised_by")
+        .order_by("-raised_at", "-pk")
+        .first()
+    )
+
+
+def _clean_text(value: str, *, field: str, missing: str, label: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ValidationError({field: missing})
+    if len(text) > TEXT_MAX_LENGTH:
+        raise ValidationError({field: f"{label} must be {TEXT_MAX_LENGTH:,} characters or fewer"})
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in text):
+        raise ValidationError({field: f"{label} must not contain control characters"})
+    return text
+
+
+@transaction.atomic
+def dispute_raise(
+    *, request: DisclosureRequest, grounds: str, acting_user: User, acting_membership: Membership | None
+) -> Dispute:
+    """SSP 9.2: dispute a decline or a partial release. The request becomes disputed and the
+    designated officers of both organisations are notified."""
+    request = access_disclosure(user=acting_user, pk=request.pk, for_update=True)
+    if not dispute_may_raise(user=acting_user, membership=acting_membership, request=request):
+        raise PermissionDenied(
+            "Only the requester or the requesting organisation's designated officer can dispute a decision"
+        )
+    grounds = _clean_text(
+        grounds, field="grounds", missing="Enter why you dispute the decision", label="Your grounds"
+    )
+    if request.status not in DISPUTABLE_OUTCOMES:
+        raise ValidationError("Only a declined or partly released request can be disputed")
+    decision = request.decisions.select_for_update().filter(is_current=True, outcome=request.status).first()
+    if decision is None:
+        raise ValidationError("This request has no decision to dispute")
+    if decision.disputes.exists():
+        raise ValidationError(
+            "This decision has already been disputed and the designated officers have decided. "
+            "Take any further disagreement to the heads of the two organisations (SSP 9.2)"
+        )
+    lifecycle.transition(request, Status.DISPUTED)
+    dispute = Dispute.objects.create(request=request, decision=decision, raised_by=acting_user, grounds=grounds)
+    log_decision(
+        request=request,
+        action="request.disputed",
+        actor=acting_user,
+        organisation=acting_membership.organisation,
+        reasons=grounds,
+        details={"dispute_id": dispute.pk, "decision_id": decision.pk, "disputed_outcome": decision.outcome},
+    )
+    notify_about(
+        request=request,
+        recipients=[
+            *designated_officers(request.requesting_organisation_id),
+            *designated_officers(request.holding_organisation_id),
+        ],
+        subject="A decision on a disclosure request has been disputed",
+    )
+    return dispute
+
+
+@transaction.atomic
+def dispute_decide(
+    *, dispute: Dispute, upheld: bool, reasons: str, acting_user: User, acting_membership: Membership | None
+) -> Dispute:
+    """The holding organisation's designated officer upholds the disputed decision (the request
+    goes back to it) or overturns it (back to the responder, in review, to release)."""
+    request = access_disclosure(user=acting_user, pk=dispute.request_id, for_update=True)
+    if not dispute_may_decide(user=acting_user, membership=acting_membership, request=request):
+        raise PermissionDenied("Only the holding organisation's designated officer can decide a dispute")
+    dispute = Dispute.objects.select_for_update().select_related("decision").get(pk=dispute.pk, request=request)
+    reasons = _clean_text(
+        reasons, field="reasons", missing="Enter the reasons for your decision", label="Your reasons"
+    )
+    if dispute.status != DisputeStatus.OPEN or request.status != Status.DISPUTED:
+        raise ValidationError("This dispute has already been decided")
+    if upheld:
+        lifecycle.transition(request, dispute.decision.outcome)
+        dispute.status, action = DisputeStatus.UPHELD, "dispute.upheld"
+        subject = "A disputed decision on a disclosure request has been upheld"
+    else:
+        lifecycle.transition(request, Status.IN_REVIEW)
+        dispute.status, action = DisputeStatus.OVERTURNED, "dispute.overturned"
+        subject = "A disputed decision on a disclosure request has been overturned"
+    dispute.decided_by = acting_user
+    dispute.decided_at = timezone.now()
+    dispute.decision_reasons = reasons
+    dispute.save(update_fields=["status", "decided_by", "decided_at", "decision_reasons"])
+    log_decision(
+        request=request,
+        action=action,
+        actor=acting_user,
+        organisation=acting_membership.organisation,
+        reasons=reasons,
+        details={"dispute_id": dispute.pk, "decision_id": dispute.decision_id, "disputed_outcome": dispute.decision.outcome},
+    )
+    notify_about(
+        request=request,
+        recipients=[request.requester, request.assignee, dispute.raised_by],
+        subject=subject,
+    )
+    return dispute
