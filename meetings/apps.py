@@ -6,3 +6,27 @@ class MeetingsConfig(AppConfig):
 
     name = "meetings"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from portal.accountability.registry import register_decision_events
+
+        from meetings.events import DECISION_EVENTS
+
+        register_decision_events(DECISION_EVENTS)
+
+        from portal.navigation import register_nav_item
+        from portal.roles import Role
+
+        register_nav_item(
+            label="Meetings",
+            url_name="meetings:list",
+            roles={Role.CHAIR, Role.OFFICER, Role.DESIGNATED_OFFICER},
+            active_prefixes=("meetings:",),
+            order=30,
+        )
+
+        from portal.demo.registry import register_demo_loader
+
+        from meetings.demo import meetings_demo_summary
+
+        register_demo_loader("Meetings", meetings_demo_summary)

@@ -28,4 +28,5 @@ portal_patterns = [
 urlpatterns = [
     path("", include((portal_patterns, "portal"))),
     path("requests/", include("sharing.urls")),
+    path("meetings/", include("meetings.urls")),
 ]

@@ -1,0 +1,10 @@
+"""The decision-log event types of meetings (registered in MeetingsConfig.ready)."""
+
+DECISION_EVENTS = {
+    "meeting.marking_set": "Meeting: confidentiality level set",
+    "meeting.signed_in": "Meeting: attendee signed in",
+    "meeting.in_session": "Meeting: signed-in list confirmed, meeting in session",
+    "meeting.summary_shared": "Meeting: case summary shared with attendees",
+    "meeting.paper_destroyed": "Meeting: paper destroyed",
+    "meeting.closed": "Meeting closed",
+}

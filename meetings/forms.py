@@ -1,0 +1,224 @@
+"""Forms of the meetings pages. They check the shape of what was typed; the rules are the
+services' (meetings.services)."""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+
+from django import forms
+from django.utils import timezone
+
+from meetings.agreement import level_sentence
+from sharing.uploads import ACCEPT_ATTRIBUTE
+
+TITLE_MAX = 200
+TEXT_MAX = 20_000
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+
+def _required(message: str) -> dict:
+    return {"required": message}
+
+
+def _text(label: str, *, max_length: int = TITLE_MAX, message: str, required: bool = True, **kwargs) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        required=required,
+        error_messages={"required": message, "max_length": f"{label} must be {max_length:,} characters or fewer"},
+        **kwargs,
+    )
+
+
+def _textarea(label: str, *, max_length: int = TEXT_MAX, message: str, required: bool = True, rows: int = 5):
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        required=required,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        error_messages={"required": message, "max_length": f"{label} must be {max_length:,} characters or fewer"},
+    )
+
+
+def marking_choices(levels) -> list[tuple[int, str]]:
+    return [(level.pk, level_sentence(level)) for level in levels]
+
+
+class MeetingForm(forms.Form):
+    forum = forms.TypedChoiceField(
+        label="Forum",
+        coerce=int,
+        error_messages={"required": "Select the forum", "invalid_choice": "Select a forum from the list"},
+    )
+    title = _text("Title", message="Enter the meeting's title", help_text="Do not put anyone's name in the title.")
+    date = forms.DateField(
+        label="Date",
+        error_messages={"required": "Enter the date of the meeting", "invalid": "Enter a real date, like 27/03/2026"},
+    )
+    time = forms.TimeField(
+        label="Start time",
+        widget=TimeInput(format="%H:%M"),
+        input_formats=["%H:%M", "%H:%M:%S", "%H.%M"],
+        error_messages={"required": "Enter the start time", "invalid": "Enter a time like 14:30"},
+    )
+    location = _text(
+        "Location", max_length=300, message="", required=False, help_text="Leave empty if the meeting is online only."
+    )
+    is_online = forms.BooleanField(label="The meeting is held online", required=False)
+    marking = forms.TypedChoiceField(
+        label="Confidentiality level",
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select the meeting's confidentiality level",
+            "invalid_choice": "Select a confidentiality level from the list",
+        },
+        help_text=(
+            "You set the level at the outset (SSP 7.1). Every attendee agrees to its handling rules when they sign in."
+        ),
+    )
+
+    def __init__(self, *args, forums=(), markings=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["forum"].choices = [("", "Select a forum")] + [
+            (forum.pk, f"{forum.name} ({forum.theme})") for forum in forums
+        ]
+        self.fields["marking"].choices = marking_choices(markings)
+
+    def clean(self):
+        cleaned = super().clean()
+        date, time = cleaned.get("date"), cleaned.get("time")
+        if date and time:
+            zone = zoneinfo.ZoneInfo(str(timezone.get_current_timezone()))
+            naive = datetime.datetime.combine(date, time)
+            moment = naive.replace(tzinfo=zone)
+            # A time that does not exist (the hour skipped when the clocks go forward).
+            if moment.astimezone(datetime.timezone.utc).astimezone(zone).replace(tzinfo=None) != naive:
+                self.add_error("time", "That time does not exist on that date (the clocks change): enter another time")
+            else:
+                cleaned["starts_at"] = moment
+        return cleaned
+
+
+class MarkingForm(forms.Form):
+    marking = forms.TypedChoiceField(
+        label="Confidentiality level",
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select the meeting's confidentiality level",
+            "invalid_choice": "Select a confidentiality level from the list",
+        },
+    )
+    reasons = _textarea(
+        "Why is the level changing?", max_length=2000, message="Enter why the level is changing", rows=3
+    )
+
+    def __init__(self, *args, markings=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["marking"].choices = marking_choices(markings)
+
+
+class GuestForm(forms.Form):
+    name = _text("Full name", message="Enter the person's full name")
+    representing = _text(
+        "Organisation or body they represent",
+        message="Enter the organisation or body the person represents",
+    )
+
+
+class SearchForm(forms.Form):
+    q = _text("Name or username", max_length=100, message="Enter a name or username to search for", required=False)
+
+
+class SignInForm(forms.Form):
+    agreed = forms.BooleanField(
+        label="I agree",
+        error_messages={"required": "Confirm that you agree to the handling rules and the protocol"},
+    )
+
+
+class GuestSignInForm(forms.Form):
+    attendee = forms.TypedChoiceField(
+        label="Who is signing in?",
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the person signing in", "invalid_choice": "Select the person signing in"},
+    )
+    signature = _text(
+        "Signature: type your full name",
+        message="Type your full name as your signature",
+    )
+    agreed = forms.BooleanField(
+        label="I agree",
+        error_messages={"required": "Confirm that you agree to the handling rules and the protocol"},
+    )
+
+    def __init__(self, *args, guests=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attendee"].choices = [(guest.pk, f"{guest.name}, {guest.representing}") for guest in guests]
+
+
+class StartForm(forms.Form):
+    list_confirmed = forms.BooleanField(
+        label="I confirm that this is the list of who has signed in",
+        error_messages={"required": "Confirm the list of who has signed in before the meeting starts"},
+    )
+
+
+class AgendaForm(forms.Form):
+    reference = _text(
+        "Request reference",
+        max_length=40,
+        message="Enter the request's reference",
+        help_text="The reference of a disclosure request you can see, for example DR-2026-000123.",
+    )
+
+
+class SummaryForm(forms.Form):
+    summary = _textarea(
+        "Summary for the meeting",
+        message="Enter the summary to share with the meeting",
+        rows=8,
+    )
+
+
+class ActionForm(forms.Form):
+    text = _textarea("Action", max_length=TEXT_MAX, message="Enter the action", rows=3)
+    owner_organisation = forms.TypedChoiceField(
+        label="Organisation that owns it",
+        coerce=int,
+        error_messages={
+            "required": "Select the organisation that owns the action",
+            "invalid_choice": "Select an organisation from the list",
+        },
+    )
+    due_on = forms.DateField(
+        label="Due date",
+        error_messages={
+            "required": "Enter the date the action is due",
+            "invalid": "Enter a real date, like 27/03/2026",
+        },
+    )
+
+    def __init__(self, *args, organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner_organisation"].choices = [("", "Select an organisation")] + [
+            (organisation.pk, organisation.name) for organisation in organisations
+        ]
+
+
+class MinutesForm(forms.Form):
+    minutes = _textarea("Minutes", max_length=100_000, message="", required=False, rows=14)
+
+
+class PaperForm(forms.Form):
+    file = forms.FileField(
+        label="Paper",
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
+        error_messages={"required": "Choose a file to upload", "empty": "The file you chose is empty"},
+    )

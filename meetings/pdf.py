@@ -1,0 +1,91 @@
+"""The signing-in sheet as a PDF, in the form of SSP Appendix 6 (SSP 7.1: "the chair should
+retain a copy of this signing-in sheet").
+
+Rendered by `portal.pdf.render_pdf`, which puts the meeting's level at the top and bottom of every
+page and the "Printed by" line on each. The table's header row repeats on every page
+(`display: table-header-group`). Electronic signings are filled in; blank rows follow for wet
+signatures, enough to fill the page the signings end on and one more whole page, unless the
+chair asks for another number. Before anyone has signed in it is a blank sheet to print.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import dateformat, timezone
+
+from meetings.agreement import agreement_paragraphs, level_sentence
+from meetings.models import Meeting
+from meetings.selectors import meeting_attendees
+from portal.models import User
+from portal.pdf import render_pdf
+
+TEMPLATE = "pdf/meetings/signing_sheet.html"
+
+# Rows of the fixed row height that fit on the first page (below the heading, the agreement and
+# the level) and on every later page, measured with templates/pdf/meetings/signing_sheet.html
+# (tests/meetings/test_pdf.py checks them: measure again if the layout changes).
+FIRST_PAGE_ROWS = 8
+ROWS_PER_PAGE = 20
+MAX_BLANK_ROWS = 300
+
+
+def default_blank_rows(signed: int) -> int:
+    """Blank rows to fill the page the signed rows end on, then one more whole page."""
+    if signed <= FIRST_PAGE_ROWS:
+        pages_after_first = 0
+    else:
+        pages_after_first = -(-(signed - FIRST_PAGE_ROWS) // ROWS_PER_PAGE)  # ceiling
+    total = FIRST_PAGE_ROWS + ROWS_PER_PAGE * (pages_after_first + 1)
+    return total - signed
+
+
+def printed_footer(*, user: User, organisation_name: str, at: datetime.datetime | None = None) -> str:
+    moment = timezone.localtime(at or timezone.now())
+    organisation = organisation_name or "no organisation"
+    return f"Printed by {user.display_name}, {organisation} at {dateformat.format(moment, 'j F Y H:i T')}"
+
+
+def signing_sheet_rows(*, meeting: Meeting) -> list[dict]:
+    """One row per attendee signed in at the meeting's level, in the order they signed."""
+    signed = [a for a in meeting_attendees(meeting=meeting) if a.signed_for(meeting)]
+    signed.sort(key=lambda a: (a.signed_at, a.pk))
+    rows = []
+    for attendee in signed:
+        at = timezone.localtime(attendee.signed_at).strftime("%H:%M")
+        rows.append(
+            {
+                "name": attendee.display_name,
+                "signature": attendee.signature if not attendee.has_account else f"Signed electronically at {at}",
+                "signature_note": f"Typed on the chair's screen at {at}" if not attendee.has_account else "",
+                "representing": attendee.representing_name,
+            }
+        )
+    return rows
+
+
+def signing_sheet_context(*, meeting: Meeting, rows: list[dict], blank_rows: int | None) -> dict:
+    level = meeting.marking
+    blank = default_blank_rows(len(rows)) if blank_rows is None else max(0, min(int(blank_rows), MAX_BLANK_ROWS))
+    return {
+        "meeting": meeting,
+        "forum": meeting.forum,
+        "level": level,
+        "level_sentence": level_sentence(level),
+        "paragraphs": agreement_paragraphs(meeting.protocol_pack),
+        "starts_at": timezone.localtime(meeting.starts_at),
+        "rows": rows,
+        "blank_rows": range(blank),
+    }
+
+
+def signing_sheet_pdf(
+    *, meeting: Meeting, printed_by: User, organisation_name: str, blank_rows: int | None = None
+) -> bytes:
+    rows = signing_sheet_rows(meeting=meeting)
+    return render_pdf(
+        template_name=TEMPLATE,
+        context=signing_sheet_context(meeting=meeting, rows=rows, blank_rows=blank_rows),
+        marking_text=meeting.marking.name,
+        footer_text=printed_footer(user=printed_by, organisation_name=organisation_name),
+    )

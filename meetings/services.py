@@ -1,0 +1,696 @@
+"""Every state change of a meeting (DOMAIN.md §7; SSP 7.1, 7.2, Appendix 6; SDP 5.1).
+
+One function per change, `<entity>_<action>(*, ..., acting_user, acting_membership)`, each one
+transaction: it locks the meeting (`access_meeting(..., for_update=True)`), checks the rules
+(ValidationError with a message a person can read, keyed by field where it can), changes status
+only through `meetings.lifecycle.transition`, writes the decision log in the same transaction and
+queues emails (a link and the reference only) and Celery work after commit.
+
+Decision log: meeting.marking_set (at creation and at every change), meeting.signed_in,
+meeting.in_session, meeting.summary_shared, meeting.closed and, from the Celery task,
+meeting.paper_destroyed. Entries name the meeting's reference, never the title, the attendees'
+signatures, a case's subjects or a paper's file name.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from meetings import lifecycle
+from meetings.agreement import agreement_text
+from meetings.models import AgendaItem, Attendee, Meeting, MeetingAction, MeetingStatus, Paper
+from meetings.selectors import ATTENDING_ROLES, access_meeting, is_meeting_chair
+from portal.accountability.services import decision_record
+from portal.models import DataSubject, Forum, MarkingLevel, Membership, Organisation, User
+from portal.notifications.services import notify
+from portal.protocols.selectors import current_protocol_pack
+from portal.roles import Role
+from sharing.selectors import visible_disclosures
+from sharing.uploads import clean_filename, validate_upload
+
+logger = logging.getLogger(__name__)
+
+MAX_PAPERS = 50
+MAX_ATTENDEES = 200
+MAX_AGENDA_ITEMS = 100
+MAX_TEXT = 20_000
+
+DESTRUCTION_REASON = "The meeting has closed: papers distributed for a meeting are destroyed when it closes (SDP 5.1)."
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _lock(meeting: Meeting, acting_user: User) -> Meeting:
+    return access_meeting(user=acting_user, pk=meeting.pk, for_update=True)
+
+
+def _require_chair(meeting: Meeting, acting_user: User, acting_membership: Membership | None) -> None:
+    if not is_meeting_chair(user=acting_user, membership=acting_membership, meeting=meeting):
+        raise ValidationError("Only the meeting's chair, acting as a meeting chair, can do this.")
+
+
+def _require_open(meeting: Meeting, doing: str) -> None:
+    if meeting.status not in lifecycle.OPEN_STATUSES:
+        raise ValidationError(f"This meeting is {meeting.get_status_display().lower()}: you cannot {doing} now.")
+
+
+def _log(
+    *,
+    meeting: Meeting,
+    action: str,
+    actor: User | None,
+    organisation: Organisation | None,
+    reasons: str,
+    recipient: Organisation | str | None = None,
+    details: dict | None = None,
+) -> None:
+    pack = meeting.protocol_pack
+    decision_record(
+        actor=actor,
+        organisation=organisation,
+        action=action,
+        reasons=reasons,
+        reference=meeting.reference,
+        recipient=recipient,
+        purpose=meeting.forum.name,
+        protocol_version=f"{pack.slug}@{pack.version}",
+        details={"meeting_id": meeting.pk, **(details or {})},
+    )
+
+
+def _meeting_path(meeting: Meeting) -> str:
+    return reverse("meetings:detail", kwargs={"pk": meeting.pk})
+
+
+def internet_forbidden(meeting: Meeting) -> bool:
+    """DOMAIN.md §5: material at a level the pack forbids on the internet (SSP App 7:
+    Confidential) goes through the portal only on a declared secure network."""
+    return not meeting.marking.internet_allowed and not settings.PORTAL_SECURE_NETWORK
+
+
+def _internet_refusal(meeting: Meeting, what: str) -> str:
+    return (
+        f"This meeting is marked {meeting.marking.name}, which may not be sent over the internet, and this "
+        f"portal is not declared to run on a secure network: {what} another way"
+    )
+
+
+def _check_marking(*, marking: MarkingLevel | None, pack_id: int) -> None:
+    if marking is None:
+        raise ValidationError({"marking": "Select the meeting's confidentiality level"})
+    if marking.pack_id != pack_id:
+        raise ValidationError({"marking": "Select a confidentiality level from the meeting's protocol"})
+
+
+# --- creating and preparing a meeting --------------------------------------------------------
+
+
+@transaction.atomic
+def meeting_create(
+    *,
+    forum: Forum,
+    title: str,
+    starts_at: datetime.datetime,
+    location: str,
+    is_online: bool,
+    marking: MarkingLevel,
+    acting_user: User,
+    acting_membership: Membership | None,
+) -> Meeting:
+    """A meeting of `forum` chaired by `acting_user`, at the confidentiality level the chair sets
+    at the outset (SSP 7.1). The chair is its first attendee: they sign in like everyone else."""
+    if acting_membership is None or acting_membership.role != Role.CHAIR or acting_membership.user_id != acting_user.pk:
+        raise ValidationError("Only a meeting chair can create meetings.")
+    pack = current_protocol_pack()
+    if pack is None:
+        raise ValidationError("No protocol is in force: a partnership admin must load the protocol pack first.")
+    errors: dict[str, str] = {}
+    title = (title or "").strip()
+    location = (location or "").strip()
+    if forum is None or forum.pack_id != pack.pk:
+        errors["forum"] = "Select a forum of the protocol in force"
+    if not title:
+        errors["title"] = "Enter the meeting's title"
+    if starts_at is None:
+        errors["starts_at"] = "Enter the date and time of the meeting"
+    elif timezone.is_naive(starts_at):
+        errors["starts_at"] = "Enter the date and time of the meeting"
+    if not location and not is_online:
+        errors["location"] = "Enter where the meeting is held, or say that it is online"
+    if marking is None:
+        errors["marking"] = "Select the meeting's confidentiality level"
+    elif marking.pack_id != pack.pk:
+        errors["marking"] = "Select a confidentiality level from the protocol in force"
+    if errors:
+        raise ValidationError(errors)
+
+    meeting = Meeting.objects.create(
+        reference=f"TMP-{uuid.uuid4().hex[:12]}",
+        protocol_pack=pack,
+        forum=forum,
+        title=title,
+        starts_at=starts_at,
+        location=location,
+        is_online=is_online,
+        chair=acting_user,
+        chair_organisation=acting_membership.organisation,
+        marking=marking,
+    )
+    meeting.reference = f"MTG-{meeting.pk:06d}"
+    meeting.save(update_fields=["reference"])
+    Attendee.objects.create(
+        meeting=meeting, user=acting_user, organisation=acting_membership.organisation, invited_by=acting_user
+    )
+    _log(
+        meeting=meeting,
+        action="meeting.marking_set",
+        actor=acting_user,
+        organisation=acting_membership.organisation,
+        reasons=f"Confidentiality level set at the outset: {marking.name} (SSP 7.1).",
+        details={"marking": marking.code, "previous": ""},
+    )
+    return meeting
+
+
+@transaction.atomic
+def meeting_marking_set(
+    *,
+    meeting: Meeting,
+    marking: MarkingLevel,
+    reasons: str,
+    acting_user: User,
+    acting_membership: Membership | None,
+) -> Meeting:
+    """Change the level before the meeting is in session. Anyone who signed in at the old level
+    must sign in again at the new one."""
+    meeting = _lock(meeting, acting_user)
+    _require_chair(meeting, acting_user, acting_membership)
+    if meeting.status != MeetingStatus.PLANNED:
+        raise ValidationError(
+            f"This meeting is {meeting.get_status_display().lower()}: its confidentiality level can only be "
+            "changed before it is in session."
+        )
+    _check_marking(marking=marking, pack_id=meeting.protocol_pack_id)
+    reasons = (reasons or "").strip()
+    if not reasons:
+        raise ValidationError({"reasons": "Enter why the level is changing"})
+    if marking.pk == meeting.marking_id:
+        raise ValidationError({"marking": f"The meeting is already {marking.name}: select another level"})
+    previous = meeting.marking
+    meeting.marking = marking
+    meeting.save(update_fields=["marking", "updated_at"])
+    resign = meeting.attendees.filter(signed_at__isnull=False).exclude(signed_marking=marking).count()
+    _log(
+        meeting=meeting,
+        action="meeting.marking_set",
+        actor=acting_user,
+        organisation=acting_membership.organisation,
+        reasons=f"Confidentiality level changed from {previous.name} to {marking.name}. {reasons}",
+        details={"marking": marking.code, "previous": previous.code, "must_sign_again": resign},
+    )
+    return meeting
+
+
+@transaction.atomic
+def attendee_invite_member(
+    *, meeting: Meeting, membership_id: int, acting_user: User, acting_membership: Membership | None
+) -> Attendee:
+    """Invite a portal user, acting for the organisation of their membership `membership_id`;
+    they are told by email (a link and the meeting's reference only). Auditors and partnership
+    admins are never attendees: their roles give no sight of personal data (DOMAIN.md §3)."""
+    meeting = _lock(meeting, acting_user)
+    _require_chair(meeting, acting_user, acting_membership)
+    _require_open(meeting, "invite people")
+    membership = (
+        Membership.objects.active()
+        .select_related("user", "organisation")
+        .filter(pk=membership_id, role__in=ATTENDING_ROLES)
+        .first()
+    )
+    if membership is None:
+        raise ValidationError({"membership": "That person cannot be invited: select someone from the search results"})
+    if meeting.attendees.filter(user=membership.user).exists():
+        raise ValidationError({"membership": f"{membership.user.display_name} is already invited"})
+    if meeting.attendees.count() >= MAX_ATTENDEES:
+        raise ValidationError(f"A meeting can have at most {MAX_ATTENDEES} attendees")
+    attendee = Attendee.objects.create(
+        meeting=meeting, user=membership.user, organisation=membership.organisation, invited_by=acting_user
+    )
+    notify(
+        recipients=[membership.user],
+        subject="You have been invited to a multi-agency meeting",
+        reference=meeting.reference,
+        path=_meeting_path(meeting),
+    )
+    return attendee
+
+
+@transaction.atomic
+def attendee_invite_guest(
+    *, meeting: Meeting, name: str, representing: str, acting_user: User, acting_membership: Membership | None
+) -> Attendee:
+    """Invite a person without a portal account, e.g. from a body that has not signed the
+    protocol (SSP 7.2). They sign in on the chair's screen."""
+    meeting = _lock(meeting, acting_user)
+    _require_chair(meeting, acting_user, acting_membership)
+    _require_open(meeting, "invite people")
+    name = " ".join((name or "").split())
+    representing = " ".join((representing or "").split())
+    errors = {}
+    if not name:
+        errors["name"] = "Enter the person's full name"
+    if not representing:
+        errors["representing"] = "Enter the organisation or body the person represents"
+    if errors:
+        raise ValidationError(errors)
+    if meeting.attendees.count() >= MAX_ATTENDEES:
+        raise ValidationError(f"A meeting can have at most {MAX_ATTENDEES} attendees")
+    return Attendee.objects.create(meeting=meeting, name=name, representing=representing, invited_by=acting_user)
+
+
+@transaction.atomic
+def attendee_remove(
+    *, meeting: Meeting, attendee_id: int, acting_user: User, acting_membership: Membership | None
+) -> None:
+    """Withdraw an invitation. Someone who has signed in stays: the signing is a record."""
+    meeting = _lock(meeting, acting_user)
+    _require_chair(meeting, acting_user, acting_membership)
+    _require_open(meeting, "change the invitations")
+    attendee = meeting.attendees.filter(pk=attendee_id).first()
+    if attendee is None:
+        raise ValidationError("That person is not invited to this meeting")
+    if attendee.user_id == meeting.chair_id:
+        raise ValidationError("The chair cannot be removed from their own meeting")
+    if attendee.signed_at is not None:
+        raise ValidationError(f"{attendee.display_name} has signed in: their signing stays on the record")
+    attendee.delete()
+
+
+# --- signing in (SSP Appendix 6) -------------------------------------------------------------
+
+
+def _sign(
+    *, meeting: Meeting, attendee: Attendee, signature: str, recorded_by: User, acting_organisation: Organisation | None
+) -> Attendee:
+    now = timezone.now()
+    attendee.signed_at = now
+    attendee.signed_marking = meeting.marking
+    attendee.agreement = agreement_text(pack=meeting.protocol_pack, level=meeting.marking)
+    attendee.signature = signature
+    attendee.signed_recorded_by = recorded_by
+    attendee.save(update_fields=["signed_at", "signed_marking", "agreement", "signature", "signed_recorded_by"])
+    how = "on their own session" if attendee.has_account else "on the chair's screen, signature typed"
+    _log(
+        meeting=meeting,
+        action="meeting.signed_in",
+        actor=recorded_by,
+        organisation=acting_organisation,
+        reasons=(
+            f"Signed in {how}, agreeing to the handling rules for {meeting.marking.name} and the protocol's "
+            "requirements (SSP 7.1, 7.2, Appendix 6)."
+        ),
+        recipient=attendee.organisation if attendee.organisation_id else attendee.representing,
+        details={
+            "attendee_id": attendee.pk,
+            "account": attendee.has_account,
+            "marking": meeting.marking.code,
+            "late": meeting.status == MeetingStatus.IN_SESSION,
+        },
+    )
+    return attendee
+
+
+@transaction.atomic
+def attendance_sign_in(
+    *, meeting: Meeting, agreed: bool, acting_user: User, acting_membership: Membership | None
+) -> Attendee:
+    """An invited portal user signs in to the meeting on their own session."""
+    meeting = _lock(meeting, acting_user)
+    _require_open(meeting, "sign in")
+    attendee = meeting.attendees.select_related("organisation").filter(user=acting_user).first()
+    if attendee is None:
+        raise ValidationError("You are not invited to this meeting")
+    if attendee.signed_for(meeting):
+        raise ValidationError("You have already signed in to this meeting")
+    if not agreed:
+        raise ValidationError({"agreed": "Confirm that you agree to the handling rules and the protocol"})
+    return _sign(
+        meeting=meeting,
+        attendee=attendee,
+        signature="",
+        recorded_by=acting_user,
+        acting_organisation=attendee.organisation,
+    )
+
+
+@transaction.atomic
+def attendance_sign_in_guest(
+    *,
+    meeting: Meeting,
+    attendee_id: int,
+    signature: str,
+    agreed: bool,
+    acting_user: User,
+    acting_membership: Membership | None,
+) -> Attendee:
+    """A person without an account signs in on the chair's screen: they type their name as
+    their signature and tick that they agree."""
+    meeting = _lock(meeting, acting_user)
+    _require_chair(meeting, acting_user, acting_membership)
+    _require_open(meeting, "sign people in")
+    attendee = meeting.attendees.filter(pk=attendee_id, user__isnull=True).first() if attendee_id else None
+    errors = {}
+    if attendee is None:
+        errors["attendee"] = "Select the person signing in"
+    elif attendee.signed_for(meeting):
+        errors["attendee"] = f"{attendee.name} has already signed in"
+    signature = " ".join((signature or "").split())
+    if not signature:
+        errors["signature"] = "Type your full name as your signature"
+    if not agreed:
+        errors["agreed"] = "Confirm that you agree to the handling rules and the protocol"
+    if errors:
+        raise ValidationError(errors)
+    return _sign(
+        meeting=meeting,
+        attendee=attendee,
+        signature=signature[:200],
+        recorded_by=acting_user,
+        acting_organisation=acting_membership.organisation,
+    )
+
+
+@transaction.atomic
+def meeting_start(
+    *, meeting: Meeting, list_confirmed: bool, acting_user: User, acting_membership: Membership | None
+) -> Meeting:
+    """The chair confirms the signed-in list, and the meeting is in session. Refused until the
+    list is confirmed and at least one attendee has signed in at the meeting's level."""
+    meeting = _lock(meeting, acting_user)
+    _require_chair(meeting, acting_user, acting_membership)
+    if not lifecycle.can_transition(meeting, MeetingStatus.IN_SESSION):
+        raise ValidationError(f"This meeting is {meeting.get_status_display().lower()}: it cannot start now.")
+    if not list_confirmed:
+        raise ValidationError({"list_confirmed": "Confirm the list of who has signed in before the meeting starts"})
+    attendees = list(meeting.attendees.all())
+    signed = [a for a in attendees if a.signed_for(meeting)]
+    if not signed:
+        raise ValidationError("Nobody has signed in yet: the meeting cannot start until attendees have signed in")
+    now = timezone.now()
+    meeting.list_confirmed_at = now
+    meeting.list_confirmed_by = acting_user
+    meeting.save(update_fields=["list_confirmed_at", "list_confirmed_by", "updated_at"])
+    lifecycle.transition(meeting, MeetingStatus.IN_SESSION)
+    _log(
+        meeting=meeting,
+        action="meeting.in_session",
+        actor=acting_user,
+        organisation=acting_membership.organisation,
+        reasons=f"The chair confirmed the signed-in list ({len(signed)} signed in) and opened the meeting.",
+        details={
+            "signed_in": [a.pk for a in signed],
+            "not_signed_in": [a.pk for a in attendees if not a.signed_for(meeting)],
+            "marking": meeting.marking.code,
+        },
+    )
+    return meeting
+
+
+# --- the agenda ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def agenda_item_add(
+    *, meeting: Meeting, reference: str, acting_user: User, acting_membership: Membership | None
+) -> AgendaItem:
+    """Link a case to the agenda: the disclosure request `reference` and its subjects. The chair
+    can only link a request they can see; anything else is "not found", alike."""
+    meeting = _lock(meeting, acting_user)
+    _require_chair(meeting, acting_user, acting_membership)
+    _require_open(meeting, "add cases to the agenda")
+    reference = (reference or "").strip()
+    if not reference:
+        raise ValidationError({"reference": "Enter the request's reference"})
+    request = visible_disclosures(user=acting_user).filter(reference__iexact=reference).first()
+    if request is None:
+        raise ValidationError({"reference": "No request with that reference was found among the requests you can see"})
+    if meeting.agenda_items.filter(request=request).exists():
+        raise ValidationError({"reference": f"{request.reference} is already on the agenda"})
+    count = meeting.agenda_items.count()
+    if count >= MAX_AGENDA_ITEMS:
+        raise ValidationError(f"An agenda can have at most {MAX_AGENDA_ITEMS} cases")
+    item = AgendaItem.objects.create(meeting=meeting, order=count, request=request, added_by=acting_user)
+    item.subjects.set(DataSubject.objects.filter(pk__in=request.subjects.values("subject_id")))
+    return item
+
+
+@transaction.atomic
+def agenda_summary_share(
+    *,
+    meeting: Meeting,
+    item_id: int,
+    summary: str,
+    acting_user: User,
+    acting_membership: Membership | None,
+) -> AgendaItem:
+    """The chair shares a summary of a case with the meeting: signed-in attendees read it while
+    the meeting is in session, whether or not they can see the request itself."""
+    meeting = _lock(meeting, acting_user)
+    _require_chair(meeting, acting_user, acting_membership)
+    _require_open(meeting, "share summaries")
+    item = meeting.agenda_items.select_related("request").filter(pk=item_id).first()
+    if item is None:
+        raise ValidationError("That case is not on this meeting's agenda")
+    if not visible_disclosures(user=acting_user).filter(pk=item.request_id).exists():
+        raise ValidationError("You can no longer see this request, so you cannot summarise it")
+    if internet_forbidden(meeting):
+        raise ValidationError({"summary": _internet_refusal(meeting, "share the summary")})
+    summary = (summary or "").strip()
+    if not summary:
+        raise ValidationError({"summary": "Enter the summary to share with the meeting"})
+    if len(summary) > MAX_TEXT:
+        raise ValidationError({"summary": f"The summary must be {MAX_TEXT:,} characters or fewer"})
+    again = item.summary_shared_at is not None
+    item.summary = summary
+    item.summary_shared_at = timezone.now()
+    item.summary_shared_by = acting_user
+    item.save(update_fields=["summary", "summary_shared_at", "summary_shared_by"])
+    _log(
+        meeting=meeting,
+        action="meeting.summary_shared",
+        actor=acting_user,
+        organisation=acting_membership.organisation,
+        reasons=(
+            f"{'Revised summary' if again else 'Summary'} of request {item.request.reference} shared with the "
+            "meeting's signed-in attendees, readable only while the meeting is in session."
+        ),
+        recipient="Signed-in attendees of the meeting",
+        details={"agenda_item_id": item.pk, "request": item.request.reference, "revised": again},
+    )
+    return item
+
+
+@transaction.atomic
+def meeting_action_add(
+    *,
+    meeting: Meeting,
+    item_id: int,
+    text: str,
+    owner_organisation: Organisation | None,
+    due_on: datetime.date | None,
+    acting_user: User,
+    acting_membership: Membership | None,
+) -> MeetingAction:
+    meeting = _lock(meeting, acting_user)
+    _require_chair(meeting, acting_user, acting_membership)
+    item = meeting.agenda_items.filter(pk=item_id).first()
+    if item is None:
+        raise ValidationError("That case is not on this meeting's agenda")
+    errors = {}
+    text = (text or "").strip()
+    if not text:
+        errors["text"] = "Enter the action"
+    elif len(text) > MAX_TEXT:
+        errors["text"] = f"The action must be {MAX_TEXT:,} characters or fewer"
+    if not isinstance(owner_organisation, Organisation):
+        errors["owner_organisation"] = "Select the organisation that owns the action"
+    if due_on is None:
+        errors["due_on"] = "Enter the date the action is due"
+    if errors:
+        raise ValidationError(errors)
+    return MeetingAction.objects.create(
+        agenda_item=item, text=text, owner_organisation=owner_organisation, due_on=due_on, created_by=acting_user
+    )
+
+
+@transaction.atomic
+def meeting_action_complete(
+    *, meeting: Meeting, action_id: int, done: bool, acting_user: User, acting_membership: Membership | None
+) -> MeetingAction:
+    meeting = _lock(meeting, acting_user)
+    _require_chair(meeting, acting_user, acting_membership)
+    action = MeetingAction.objects.filter(pk=action_id, agenda_item__meeting=meeting).first()
+    if action is None:
+        raise ValidationError("That action is not on this meeting")
+    action.done = bool(done)
+    action.done_at = timezone.now() if action.done else None
+    action.save(update_fields=["done", "done_at"])
+    return action
+
+
+@transaction.atomic
+def meeting_minutes_record(
+    *, meeting: Meeting, minutes: str, acting_user: User, acting_membership: Membership | None
+) -> Meeting:
+    """The chair writes the minutes; they carry the meeting's marking wherever they are shown."""
+    meeting = _lock(meeting, acting_user)
+    _require_chair(meeting, acting_user, acting_membership)
+    minutes = (minutes or "").strip()
+    if len(minutes) > 100_000:
+        raise ValidationError({"minutes": "The minutes must be 100,000 characters or fewer"})
+    meeting.minutes = minutes
+    meeting.minutes_updated_at = timezone.now()
+    meeting.minutes_updated_by = acting_user
+    meeting.save(update_fields=["minutes", "minutes_updated_at", "minutes_updated_by", "updated_at"])
+    return meeting
+
+
+# --- papers ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def paper_upload(*, meeting: Meeting, file, acting_user: User, acting_membership: Membership | None) -> Paper:
+    """Store a paper for the meeting, checked like a release attachment (sharing.uploads), under
+    a random name outside the web root."""
+    meeting = _lock(meeting, acting_user)
+    _require_chair(meeting, acting_user, acting_membership)
+    _require_open(meeting, "add papers")
+    if internet_forbidden(meeting):
+        raise ValidationError({"file": _internet_refusal(meeting, "distribute papers")})
+    if file is None:
+        raise ValidationError({"file": "Choose a file to upload"})
+    if meeting.papers.count() >= MAX_PAPERS:
+        raise ValidationError({"file": f"A meeting can have at most {MAX_PAPERS} papers"})
+    try:
+        content_type, digest = validate_upload(file)
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}) from None
+    paper = Paper(
+        meeting=meeting,
+        original_name=clean_filename(file.name),
+        content_type=content_type,
+        size=file.size,
+        sha256=digest,
+        uploaded_by=acting_user,
+    )
+    file.seek(0)
+    paper.file.save("upload", File(file), save=False)
+    try:
+        paper.save()
+    except Exception:
+        # The row was not stored: do not leave its file behind.
+        paper.file.storage.delete(paper.file.name)
+        raise
+    return paper
+
+
+# --- closing and destruction (SDP 5.1) -------------------------------------------------------
+
+
+def _queue_destroy(meeting_id: int) -> None:
+    from meetings.tasks import destroy_papers
+
+    try:
+        destroy_papers.delay(meeting_id)
+    except Exception:  # the broker is down, or an eager run failed: the periodic sweep finishes it
+        logger.warning("Could not destroy the papers of meeting %s now; the sweep will", meeting_id, exc_info=True)
+
+
+@transaction.atomic
+def meeting_close(*, meeting: Meeting, acting_user: User, acting_membership: Membership | None) -> Meeting:
+    """Close the meeting; after commit a Celery task destroys its papers. Closing a closed
+    meeting changes nothing (it only queues the destruction again if papers are left)."""
+    meeting = _lock(meeting, acting_user)
+    _require_chair(meeting, acting_user, acting_membership)
+    papers_left = meeting.papers.filter(destroyed_at__isnull=True).count()
+    if meeting.status == MeetingStatus.CLOSED:
+        if papers_left:
+            transaction.on_commit(lambda: _queue_destroy(meeting.pk))
+        return meeting
+    lifecycle.transition(meeting, MeetingStatus.CLOSED)
+    meeting.closed_at = timezone.now()
+    meeting.closed_by = acting_user
+    meeting.save(update_fields=["closed_at", "closed_by", "updated_at"])
+    _log(
+        meeting=meeting,
+        action="meeting.closed",
+        actor=acting_user,
+        organisation=acting_membership.organisation,
+        reasons=f"The chair closed the meeting. {papers_left} paper(s) to be destroyed (SDP 5.1).",
+        details={"papers_to_destroy": papers_left},
+    )
+    transaction.on_commit(lambda: _queue_destroy(meeting.pk))
+    return meeting
+
+
+@transaction.atomic
+def paper_destroy(*, paper_id: int) -> bool:
+    """Destroy one paper of a closed meeting: delete the file, keep the row as the tombstone and
+    log it, in one transaction. True if this call destroyed it; False if it was already destroyed
+    (or another worker holds it). The file is deleted before the row commits, so a crash between
+    the two leaves a row that the next run finishes (deleting a missing file is a no-op)."""
+    paper = (
+        Paper.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("meeting", "meeting__forum", "meeting__protocol_pack", "meeting__chair_organisation")
+        .filter(pk=paper_id, destroyed_at__isnull=True, meeting__status=MeetingStatus.CLOSED)
+        .first()
+    )
+    if paper is None:
+        return False
+    if paper.file.name:
+        paper.file.storage.delete(paper.file.name)
+    paper.file = None
+    paper.destroyed_at = timezone.now()
+    paper.save(update_fields=["file", "destroyed_at"])
+    _log(
+        meeting=paper.meeting,
+        action="meeting.paper_destroyed",
+        actor=None,
+        organisation=paper.meeting.chair_organisation,
+        reasons=DESTRUCTION_REASON,
+        details={"paper_id": paper.pk, "size": paper.size, "sha256": paper.sha256, "uploaded_by": paper.uploaded_by_id},
+    )
+    return True
+
+
+def meeting_papers_destroy(*, meeting_id: int) -> int:
+    """Destroy every paper still held by a closed meeting, one transaction each; the number
+    destroyed by this run. Safe to run twice, and to run after a crash half-way."""
+    if not Meeting.objects.filter(pk=meeting_id, status=MeetingStatus.CLOSED).exists():
+        return 0
+    ids = list(
+        Paper.objects.filter(meeting_id=meeting_id, destroyed_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return sum(1 for paper_id in ids if paper_destroy(paper_id=paper_id))
+
+
+def meetings_papers_sweep() -> int:
+    """The periodic safety net: finish the destruction for every closed meeting with papers left."""
+    meeting_ids = list(
+        Meeting.objects.filter(status=MeetingStatus.CLOSED, papers__destroyed_at__isnull=True)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    return sum(meeting_papers_destroy(meeting_id=meeting_id) for meeting_id in meeting_ids)
