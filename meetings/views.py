@@ -57,6 +57,7 @@ from portal.roles import Role
 from portal.views.decorators import role_required
 from sharing.selectors import visible_disclosures
 from sharing.uploads import ACCEPTED, LimitedUploadHandler, max_upload_bytes, size_label
+from portal.forms.errors import form_add_service_errors
 
 PAGE_SIZE = 25
 
@@ -119,16 +120,6 @@ def _load_as_chair(request, pk) -> Meeting:
 def _posted(request):
     """The submitted data on a POST (even an empty one, so that it is validated), else None."""
     return request.POST if request.method == "POST" else None
-
-
-def _put_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 def _meeting_context(meeting: Meeting, role, **extra) -> dict:
@@ -208,7 +199,7 @@ def meeting_create(request):
                 acting_membership=_membership(request),
             )
         except ValidationError as error:
-            _put_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, f"Meeting {meeting.reference} created at {meeting.marking.name}")
             return redirect("meetings:detail", pk=meeting.pk)
@@ -269,7 +260,7 @@ def meeting_marking(request, pk: int):
                 acting_membership=_membership(request),
             )
         except ValidationError as error:
-            _put_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, f"The meeting is now {meeting.marking.name}")
             return redirect("meetings:detail", pk=meeting.pk)
@@ -297,7 +288,7 @@ def meeting_attendees_page(request, pk: int):
                 acting_membership=_membership(request),
             )
         except ValidationError as error:
-            _put_errors(guest_form, error)
+            form_add_service_errors(guest_form, error)
         else:
             messages.success(request, f"{attendee.name} is invited: they sign in on your screen at the meeting")
             return redirect("meetings:attendees", pk=meeting.pk)
@@ -379,7 +370,7 @@ def meeting_sign_in(request, pk: int):
                 acting_membership=_membership(request),
             )
         except ValidationError as error:
-            _put_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, f"You have signed in to the meeting at {meeting.marking.name}")
             return redirect("meetings:detail", pk=meeting.pk)
@@ -456,7 +447,7 @@ def meeting_sign_in_guest(request, pk: int):
                 acting_membership=_membership(request),
             )
         except ValidationError as error:
-            _put_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, f"{attendee.name} has signed in")
             return redirect("meetings:signing_in", pk=meeting.pk)
@@ -476,7 +467,7 @@ def meeting_start(request, pk: int):
                 acting_membership=_membership(request),
             )
         except ValidationError as error:
-            _put_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, "The list is confirmed and the meeting is in session")
             return redirect("meetings:detail", pk=meeting.pk)
@@ -525,7 +516,7 @@ def agenda_add(request, pk: int):
                 acting_membership=_membership(request),
             )
         except ValidationError as error:
-            _put_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, f"{item.request.reference} is on the agenda as case {item.number}")
             return redirect("meetings:detail", pk=meeting.pk)
@@ -603,7 +594,7 @@ def agenda_summary(request, pk: int, item_pk: int):
                 acting_membership=_membership(request),
             )
         except ValidationError as error:
-            _put_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, f"Your summary of case {item.number} is shared with the meeting")
             return redirect("meetings:case", pk=meeting.pk, item_pk=item.pk)
@@ -633,7 +624,7 @@ def action_add(request, pk: int, item_pk: int):
                 acting_membership=_membership(request),
             )
         except ValidationError as error:
-            _put_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, f"Action added to case {item.number}")
             return redirect("meetings:case", pk=meeting.pk, item_pk=item.pk)
@@ -681,7 +672,7 @@ def meeting_minutes(request, pk: int):
                 acting_membership=_membership(request),
             )
         except ValidationError as error:
-            _put_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, "The minutes are saved")
             return redirect("meetings:minutes", pk=meeting.pk)
@@ -720,7 +711,7 @@ def _meeting_papers_page(request, pk: int):
                 acting_membership=_membership(request),
             )
         except ValidationError as error:
-            _put_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, f"“{paper.original_name}” is added to the meeting's papers")
             return redirect("meetings:papers", pk=meeting.pk)

@@ -33,22 +33,11 @@ from portal.roles import Role
 from portal.selectors import accounts as selectors
 from portal.services import accounts as services
 from portal.views.decorators import role_required
+from portal.forms.errors import form_add_service_errors
 
 USERS_PER_PAGE = 25
 
 admin_only = role_required(Role.ADMIN)
-
-
-def _show_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: against a field the form has, otherwise
-    at the top (the error summary shows both)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 def _signed_out(request):
@@ -63,7 +52,7 @@ def _action_form(error: ValidationError) -> forms.Form:
     page can show it in its error summary."""
     form = forms.Form(data={})
     form.is_valid()
-    _show_errors(form, error)
+    form_add_service_errors(form, error)
     return form
 
 
@@ -101,7 +90,7 @@ def admin_organisation_create(request):
         try:
             organisation = services.organisation_create(acting_user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _show_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, f"{organisation.name} has been added")
             return redirect("portal:admin_organisations")
@@ -120,7 +109,7 @@ def admin_organisation_edit(request, pk: int):
                     organisation=organisation, acting_user=request.user, **form.cleaned_data
                 )
             except ValidationError as error:
-                _show_errors(form, error)
+                form_add_service_errors(form, error)
             else:
                 messages.success(request, f"{organisation.name} has been updated")
                 return redirect("portal:admin_organisations")
@@ -144,7 +133,7 @@ def admin_organisation_suspend_sharing(request, pk: int):
                 organisation=organisation, reason=form.cleaned_data["reason"], acting_user=request.user
             )
         except ValidationError as error:
-            _show_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, f"Sharing with {organisation.name} is suspended")
             return redirect("portal:admin_organisation_edit", pk=organisation.pk)
@@ -192,7 +181,7 @@ def admin_user_create(request):
         try:
             user = services.user_create(acting_user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _show_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, f"The account for {user.display_name} has been created. Now add a membership.")
             return redirect("portal:admin_user_detail", pk=user.pk)
@@ -231,7 +220,7 @@ def admin_user_edit(request, pk: int):
             try:
                 user = services.user_update(user=user, acting_user=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _show_errors(form, error)
+                form_add_service_errors(form, error)
             else:
                 messages.success(request, f"The details of {user.display_name} have been updated")
                 return redirect("portal:admin_user_detail", pk=user.pk)
@@ -273,7 +262,7 @@ def admin_user_password(request, pk: int):
         try:
             services.user_set_password(user=user, password=form.cleaned_data["password"], acting_user=request.user)
         except ValidationError as error:
-            _show_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             if user.pk == request.user.pk:
                 return _signed_out(request)
@@ -324,7 +313,7 @@ def admin_membership_add(request, pk: int):
                 acting_user=request.user,
             )
         except ValidationError as error:
-            _show_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -371,7 +360,7 @@ def admin_account_unlock(request):
         try:
             services.account_unlock(username=username, acting_user=request.user)
         except ValidationError as error:
-            _show_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, f"{username} is unlocked and can sign in again")
             if form.cleaned_data.get("user"):

@@ -17,7 +17,6 @@ Views parse input, call one service, render; pages that show personal data write
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -54,6 +53,7 @@ from sharing.services import decide as decide_services
 from sharing.services import review as review_services
 from sharing.uploads import LimitedUploadHandler, max_upload_bytes, size_label
 from sharing.views.actions import Action
+from portal.forms.errors import form_add_service_errors
 
 INBOX_PER_PAGE = 25
 ANSWER_LABELS = {"yes": "Yes", "no": "No", "not_sure": "Not sure"}
@@ -62,22 +62,6 @@ ANSWER_LABELS = {"yes": "Yes", "no": "No", "not_sure": "Not sure"}
 # ---------------------------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------------------------
-
-
-def _show_errors(form: forms.Form, error: ValidationError, *, extra: dict | None = None) -> None:
-    """Put a service's ValidationError on the form: against a field the form has, otherwise at
-    the top. `extra` maps other keys to a list that collects their messages (e.g. items)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for item in errors:
-                for message in item.messages:
-                    if extra is not None and field in extra:
-                        extra[field].append(message)
-                    else:
-                        form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 def _posted(request):
@@ -219,7 +203,7 @@ def request_assign(request, pk: int):
                 request=disclosure, assignee=assignee, acting_user=request.user, acting_membership=request.membership
             )
         except ValidationError as error:
-            _show_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, f"{disclosure.reference} has been assigned to {assignee.display_name}")
             return redirect("sharing:inbox")
@@ -269,7 +253,7 @@ def request_return(request, pk: int):
                 acting_membership=request.membership,
             )
         except ValidationError as error:
-            _show_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, f"{disclosure.reference} has been returned to the requester for more information")
             return redirect("sharing:request_detail", pk=disclosure.pk)
@@ -383,7 +367,7 @@ def flowchart_question(request, pk: int, code: str):
                 acting_user=request.user,
             )
         except ValidationError as error:
-            _show_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             if form.cleaned_data["safeguarding_concern"]:
                 messages.success(
@@ -454,7 +438,7 @@ def flowchart_outcome(request, pk: int):
                     acting_user=request.user,
                 )
         except ValidationError as error:
-            _show_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             if seek_advice:
                 messages.success(request, "Your designated officer has been asked for advice")
@@ -503,7 +487,7 @@ def request_advice(request, pk: int):
                 acting_membership=request.membership,
             )
         except ValidationError as error:
-            _show_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, "Your advice has been recorded and the request is back in review")
             return redirect("sharing:request_detail", pk=disclosure.pk)
@@ -566,7 +550,7 @@ def sub_judice_record(request, pk: int):
                     acting_user=request.user,
                 )
             except ValidationError as error:
-                _show_errors(form, error)
+                form_add_service_errors(form, error)
             else:
                 messages.success(request, "The consultation has been recorded")
                 return redirect("sharing:request_detail", pk=disclosure.pk)
@@ -690,7 +674,7 @@ def _request_decide(request, pk: int):
                     acting_membership=request.membership,
                 )
             except ValidationError as error:
-                _show_errors(form, error, extra={"items": item_errors})
+                form_add_service_errors(form, error, extra={"items": item_errors})
             else:
                 messages.success(request, f"Your decision on {disclosure.reference} has been recorded")
                 return redirect("sharing:request_detail", pk=disclosure.pk)

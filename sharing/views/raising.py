@@ -43,6 +43,7 @@ from sharing.models import NoteKind, RequestSubject, Status
 from sharing.selectors import access_disclosure, disclosure_role, visible_disclosures
 from sharing.services import raising as services
 from sharing.views.actions import Action
+from portal.forms.errors import form_add_service_errors
 
 REQUESTS_PER_PAGE = 25
 
@@ -82,21 +83,6 @@ raisers_only = role_required(Role.OFFICER, Role.DESIGNATED_OFFICER)
 # ---------------------------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------------------------
-
-
-def _show_errors(form, error: ValidationError, *, field_map: dict | None = None) -> None:
-    """Put a service's ValidationError on the form: against the field it names when the form has
-    it (or `field_map` says which), otherwise at the top (the error summary shows both)."""
-    field_map = field_map or {}
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            target = field_map.get(field, field)
-            for message in errors:
-                for text in message.messages:
-                    form.add_error(target if target in form.fields else None, text)
-    else:
-        for text in error.messages:
-            form.add_error(None, text)
 
 
 def _log_view(http_request, disclosure) -> None:
@@ -167,7 +153,7 @@ def raise_start(request):
                 acting_user=request.user,
             )
         except ValidationError as error:
-            _show_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, f"Draft request {disclosure.reference} started")
             return _to_tasks(disclosure)
@@ -215,7 +201,7 @@ def draft_subjects(request, disclosure):
                 request=disclosure, third_parties=form.cleaned_data["third_parties"], acting_user=request.user
             )
         except ValidationError as error:
-            _show_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             return _to_tasks(disclosure)
     links = list(disclosure.subjects.select_related("subject"))
@@ -243,7 +229,7 @@ def draft_subject_add(request, disclosure):
         try:
             services.disclosure_draft_subject_add(request=disclosure, acting_user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _show_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, "The person has been added to the request")
             return redirect("sharing:draft_subjects", pk=disclosure.pk)
@@ -264,7 +250,7 @@ def draft_subject_edit(request, disclosure, subject_pk: int):
                     request=disclosure, request_subject_pk=link.pk, acting_user=request.user, **form.cleaned_data
                 )
             except ValidationError as error:
-                _show_errors(form, error)
+                form_add_service_errors(form, error)
             else:
                 messages.success(request, "The person's details have been updated")
                 return redirect("sharing:draft_subjects", pk=disclosure.pk)
@@ -315,7 +301,7 @@ def draft_purpose(request, disclosure):
                 )
             except ValidationError as error:
                 first_basis = form.basis_fields[0][0] if form.basis_fields else None
-                _show_errors(form, error, field_map={"lawful_bases": first_basis})
+                form_add_service_errors(form, error, field_map={"lawful_bases": first_basis})
             else:
                 return _to_tasks(disclosure)
     else:
@@ -334,7 +320,7 @@ def draft_information(request, disclosure):
                     request=disclosure, acting_user=request.user, **form.cleaned_data
                 )
             except ValidationError as error:
-                _show_errors(form, error)
+                form_add_service_errors(form, error)
             else:
                 return _to_tasks(disclosure)
     else:
@@ -352,7 +338,7 @@ def draft_urgency(request, disclosure):
             try:
                 services.disclosure_draft_urgency_set(request=disclosure, acting_user=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _show_errors(form, error)
+                form_add_service_errors(form, error)
             else:
                 return _to_tasks(disclosure)
     else:
@@ -372,7 +358,7 @@ def draft_checklist(request, disclosure):
                     request=disclosure, answers=form.answers(), acting_user=request.user
                 )
             except ValidationError as error:
-                _show_errors(form, error)
+                form_add_service_errors(form, error)
             else:
                 return _to_tasks(disclosure)
     else:
@@ -453,7 +439,7 @@ def request_withdraw(request, pk: int):
                 request=disclosure, reason=form.cleaned_data["reason"], acting_user=request.user
             )
         except ValidationError as error:
-            _show_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, f"Request {disclosure.reference} has been withdrawn")
             return redirect("sharing:request_detail", pk=disclosure.pk)
@@ -478,7 +464,7 @@ def request_answer(request, pk: int):
                 acting_membership=request.membership,
             )
         except ValidationError as error:
-            _show_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, f"Your answer has been sent and request {disclosure.reference} resubmitted")
             return redirect("sharing:request_detail", pk=disclosure.pk)
