@@ -186,8 +186,11 @@ def inbox_disclosures(*, organisation_id: int, user: User, show: str = "open", s
 def inbox_counts(*, organisation_id: int, user: User) -> dict[str, int]:
     """How many requests each filter shows, in one query."""
     rules = _inbox_rules(user=user)
-    return DisclosureRequest.objects.filter(holding_organisation_id=organisation_id).aggregate(
-        **{name: Count("pk", filter=rule) for name, rule in rules.items()}
+    # Only open and recently decided requests can count: don't scan the organisation's history.
+    return (
+        DisclosureRequest.objects.filter(holding_organisation_id=organisation_id)
+        .filter(rules["open"] | rules["decided"])
+        .aggregate(**{name: Count("pk", filter=rule) for name, rule in rules.items()})
     )
 
 
