@@ -5,6 +5,9 @@ from django.test import Client
 from portal.roles import Role
 from tests.portal.factories import MembershipFactory, OrganisationFactory, TOTPDeviceFactory
 
+# Browser fixtures (`browser`, `page`, `assert_accessible`) for tests in any folder.
+pytest_plugins = ["tests.browser.fixtures"]
+
 
 def sign_in_fully(client: Client, user) -> Client:
     """Give `client` a session that has passed both factors for `user`, as the sign-in pages do."""

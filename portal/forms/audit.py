@@ -10,8 +10,8 @@ class DecisionLogFilterForm(forms.Form):
     )
     action = forms.ChoiceField(required=False)
     reference = forms.CharField(required=False, max_length=64, label="Request reference")
-    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput())
+    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -140,8 +140,12 @@ def govuk_field_context(
             attrs.setdefault("spellcheck", "false")
             attrs["autocapitalize"] = "none"
         if kind == "date":
+            # A text box in day/month/year, as the hints say: a native date picker shows and
+            # accepts a different format per browser and silently drops a typed "1/4/1990".
             render_widget = copy.copy(widget)
-            render_widget.input_type = "date"
+            render_widget.input_type = "text"
+            render_widget.format = "%d/%m/%Y"
+            attrs.pop("type", None)
             input_class = input_class or "govuk-input--width-10"
         attrs["class"] = _merge_classes(base_class, widget.attrs.get("class", ""), input_class,
                                         error_class if errors else "")

@@ -15,7 +15,6 @@ from playwright.sync_api import expect
 
 from meetings.models import Meeting, MeetingStatus
 from portal.middleware import ACTING_MEMBERSHIP
-from tests.browser.conftest import assert_accessible, axe, browser, page  # noqa: F401  (fixtures)
 from tests.conftest import sign_in_fully
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,7 +35,7 @@ def pdf_text(path) -> list[str]:
 
 
 def test_a_chair_runs_a_meeting_from_creation_to_close(
-    page,  # noqa: F811  (fixtures imported from tests/browser/conftest.py)
+    page,
     browser,  # noqa: F811
     live_server,
     assert_accessible,  # noqa: F811

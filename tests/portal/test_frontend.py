@@ -247,7 +247,13 @@ def test_field_renders_every_widget_in_govuk_markup():
     assert '<label class="govuk-label govuk-checkboxes__label" for="id_agree">I agree</label>' in checkbox
 
     date = _field(form, "born")
-    assert 'type="date"' in date and 'value="2001-02-03"' in date and "govuk-input" in date
+    # Dates are typed day/month/year into a text box, as the hints say (no native picker);
+    # what was typed comes back as typed, and a saved date is shown day/month/year.
+    assert 'type="text"' in date and 'value="2001-02-03"' in date and "govuk-input" in date
+    import datetime
+
+    saved = _field(ExampleForm(initial={"born": datetime.date(2001, 2, 3)}), "born")
+    assert 'type="text"' in saved and 'value="03/02/2001"' in saved
 
     upload = _field(form, "upload")
     assert '<input class="govuk-file-upload" id="id_upload" name="upload" type="file">' in upload

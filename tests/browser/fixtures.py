@@ -1,4 +1,7 @@
-"""Playwright in the system Chromium (Debian package `chromium`) against pytest-django's live server.
+"""Browser fixtures, loaded for the whole suite from tests/conftest.py (`pytest_plugins`) so that
+one Playwright and one Chromium serve every browser test, whichever folder it lives in.
+
+Playwright in the system Chromium (Debian package `chromium`) against pytest-django's live server.
 
 Playwright's sync API runs an event loop in the test's thread; the Django ORM calls the tests
 make (factories) are ordinary blocking calls, so Django's async-safety guard is lifted here only.
