@@ -6,3 +6,29 @@ class ConsentConfig(AppConfig):
 
     name = "consent"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from portal.accountability.registry import register_decision_events
+
+        from consent.events import DECISION_EVENTS
+
+        register_decision_events(DECISION_EVENTS)
+
+        from portal.navigation import register_nav_item
+        from portal.roles import Role
+
+        register_nav_item(
+            label="Consent",
+            url_name="consent:list",
+            roles={Role.OFFICER, Role.DESIGNATED_OFFICER},
+            active_prefixes=("consent:",),
+            order=30,
+        )
+
+        from portal.demo.registry import register_demo_loader
+
+        from consent.demo import consent_demo_load
+
+        # Registered before sharing's loader (consent is above sharing in INSTALLED_APPS), so the
+        # demo consent exists when sharing's demo releases a request relying on it.
+        register_demo_loader("Consent records", consent_demo_load)

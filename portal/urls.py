@@ -28,5 +28,6 @@ portal_patterns = [
 urlpatterns = [
     path("", include((portal_patterns, "portal"))),
     path("requests/", include("sharing.urls")),
+    path("consent/", include("consent.urls")),
     path("meetings/", include("meetings.urls")),
 ]

@@ -112,7 +112,11 @@ def world(db):
 
 # Disclosure requests and meetings have their own matrices, with the visitors each issue names
 # (requester, assignee, designated officers…; chair, signed and unsigned attendees…).
-COVERED_ELSEWHERE = {"sharing:": "tests/sharing/test_access_matrix.py", "meetings:": "tests/meetings/test_access.py"}
+COVERED_ELSEWHERE = {
+    "sharing:": "tests/sharing/test_access_matrix.py",
+    "meetings:": "tests/meetings/test_access.py",
+    "consent:": "tests/consent/test_access_matrix.py",
+}
 
 
 def test_every_url_is_in_the_matrix():

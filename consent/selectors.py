@@ -1,0 +1,109 @@
+"""Guarded reads of consent records (SSP 8.2 need-to-know; SDP 5.1 d).
+
+`access_consent` is the only way a view gets a consent record: it answers 404 both for "missing"
+and for "not yours", so an id cannot be probed. Membership of an organisation gives nothing by
+itself: the officer who recorded it, the designated officers of the organisation that holds it,
+and anyone granted `access_consent` on the record (the responder and designated officers of an
+organisation that disclosed relying on it: `consent_grant_for_request`) get through.
+"""
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from consent.models import ConsentRecord, ConsentRecordUserObjectPermission
+from consent.signals_registry import subject_sources
+from portal.models import DataSubject, Membership, User
+from portal.roles import Role
+
+ACCESS_PERMISSION = "access_consent"
+
+
+def designated_organisation_ids(user: User) -> list[int]:
+    return list(
+        Membership.objects.active()
+        .filter(user=user, role=Role.DESIGNATED_OFFICER)
+        .values_list("organisation_id", flat=True)
+    )
+
+
+def visible_consents(*, user: User) -> QuerySet[ConsentRecord]:
+    """Every consent record `user` may see."""
+    if not user.is_authenticated or not user.is_active:
+        return ConsentRecord.objects.none()
+    granted = ConsentRecordUserObjectPermission.objects.filter(
+        content_object=OuterRef("pk"), user=user, permission__codename=ACCESS_PERMISSION
+    )
+    rule = Q(recorded_by=user) | Q(Exists(granted))
+    designated = designated_organisation_ids(user)
+    if designated:
+        rule |= Q(holder_id__in=designated)
+    return ConsentRecord.objects.filter(rule)
+
+
+def access_consent(*, user: User, pk: int | str, for_update: bool = False) -> ConsentRecord:
+    """The consent record, if `user` may see it; Http404 otherwise, whatever the reason."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("No such consent record") from None
+    if not -(2**63) <= pk < 2**63:
+        raise Http404("No such consent record")
+    queryset = visible_consents(user=user).select_related(
+        "subject", "holder", "recorded_by", "protocol_pack", "withdrawal_recorded_by", "scan_uploaded_by"
+    )
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    consent = queryset.filter(pk=pk).first()
+    if consent is None:
+        raise Http404("No such consent record")
+    return consent
+
+
+def consent_role(*, user: User, consent: ConsentRecord) -> set[str]:
+    """What `user` is to this record: any of recorder, designated_holder. (Anyone else who can
+    see it was granted access.) Views use it to offer only the actions that fit."""
+    roles = set()
+    if consent.recorded_by_id == user.pk:
+        roles.add("recorder")
+    if consent.holder_id in designated_organisation_ids(user):
+        roles.add("designated_holder")
+    return roles
+
+
+def consent_search(*, user: User, query: str = "") -> QuerySet[ConsentRecord]:
+    """The records `user` can see, newest first, optionally narrowed by reference or by the
+    subject's name (only ever within what they can see)."""
+    queryset = visible_consents(user=user)
+    query = " ".join((query or "").replace("\x00", "").split())[:200]
+    if query:
+        queryset = queryset.filter(Q(reference__iexact=query) | Q(subject__full_name__icontains=query))
+    return queryset.select_related("subject", "holder", "recorded_by").prefetch_related("recipients").order_by(
+        "-recorded_at", "-pk"
+    )
+
+
+def consent_subject_choices(*, user: User) -> QuerySet[DataSubject]:
+    """The people `user` may record a consent for without typing them in again: the subjects of
+    the consent records they can see, and whatever the apps above offer (signals_registry)."""
+    ids = visible_consents(user=user).values("subject_id")
+    rule = Q(pk__in=ids)
+    for source in subject_sources():
+        rule |= Q(pk__in=source(user=user).values("pk"))
+    return DataSubject.objects.filter(rule).order_by("full_name", "pk")
+
+
+def consents_about_subjects(*, subject_ids) -> QuerySet[ConsentRecord]:
+    """Consent records about any of these people, newest first, with what the release page needs
+    to show them (recipients, disclosers, purposes).
+
+    For the responder choosing the consent a release relies on (sharing's decide page). It does
+    not check the user: the responder at the disclosing organisation cannot see a record before
+    relying on it (`consent_grant_for_request` grants that), so the caller must already have
+    need-to-know on a request about these people, loaded through `access_disclosure`."""
+    return (
+        ConsentRecord.objects.filter(subject_id__in=list(subject_ids))
+        .select_related("subject", "holder", "protocol_pack")
+        .prefetch_related("recipients", "disclosers", "purposes")
+        .order_by("-given_on", "-pk")
+    )

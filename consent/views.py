@@ -1,0 +1,381 @@
+"""Consent pages (SSP 6.1, Appendix 5): the records I can see, record a consent, one record, its
+withdrawal, the printable form, and the scan of the signed form.
+
+Who gets what:
+- the list and the record page are for the acting membership's role officer or designated
+  officer (403 otherwise: role_required);
+- every other page loads the record through `access_consent` (404 for "missing" and "not yours"
+  alike). Withdrawing also needs the acting role officer or designated officer (403), attaching the
+  scan needs the recorder or the holder's designated officer (403), and an action the record's
+  state does not allow (withdrawing twice, a second scan) sends the person back to the record with
+  a message.
+Pages that show the record write the access log (view); the form PDF is logged as a print and the
+scan as a download. Views parse input, call one service, render.
+"""
+from __future__ import annotations
+
+import unicodedata
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods
+
+from consent import services
+from consent.forms import ConsentRecordForm, ConsentSearchForm, ScanForm, WithdrawForm
+from consent.models import ConsentRecord
+from consent.pdf import consent_form_marking, consent_form_pdf
+from consent.scans import LimitedUploadHandler
+from consent.selectors import access_consent, consent_search, consent_subject_choices
+from portal.accountability.services import access_record
+from portal.protocols.selectors import current_protocol_pack
+from portal.roles import Role
+from portal.views.decorators import role_required
+
+
+CONSENT_ROLES = (Role.OFFICER, Role.DESIGNATED_OFFICER)
+PER_PAGE = 25
+SCAN_CONTENT_TYPES = {
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "image/png",
+    "image/jpeg",
+}
+STATE_TAGS = {"In force": "govuk-tag--green", "Withdrawn": "govuk-tag--red", "Expired": "govuk-tag--grey"}
+
+
+def _organisation(request):
+    membership = getattr(request, "membership", None)
+    return membership.organisation if membership else None
+
+
+def _log(request, *, kind: str, reference: str, object_type: str = "consent_record") -> None:
+    access_record(
+        user=request.user,
+        organisation=_organisation(request),
+        kind=kind,
+        object_type=object_type,
+        reference=reference,
+        path=request.path,
+    )
+
+
+def _acting_role_allows(request) -> bool:
+    membership = getattr(request, "membership", None)
+    return bool(membership) and membership.role in CONSENT_ROLES
+
+
+def _put_errors(form, error: ValidationError, rename: dict[str, str] | None = None) -> None:
+    """The service's errors on the form's fields (`rename` maps service keys to field names);
+    anything else goes at the top of the error summary."""
+    rename = rename or {}
+    if hasattr(error, "error_dict"):
+        for key, errors in error.error_dict.items():
+            field = rename.get(key, key)
+            visible = field in form.fields and not form.fields[field].widget.is_hidden
+            for message in errors:
+                form.add_error(field if visible else None, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+# ---------------------------------------------------------------------------------------------
+# The list
+# ---------------------------------------------------------------------------------------------
+
+
+@role_required(*CONSENT_ROLES)
+@require_GET
+def consent_list(request):
+    """The consent records the user may see, newest first: references and scope only, no names
+    (search by name narrows the list without showing it)."""
+    search = ConsentSearchForm(request.GET)
+    query = search.query()
+    page_obj = Paginator(consent_search(user=request.user, query=query), PER_PAGE).get_page(request.GET.get("page"))
+    rows = []
+    for consent in page_obj.object_list:
+        state = consent.state_label
+        rows.append(
+            {
+                "reference": consent.reference,
+                "url": reverse("consent:detail", kwargs={"pk": consent.pk}),
+                "given_on": consent.given_on,
+                "given_by": consent.get_given_by_display(),
+                "recipients": ", ".join(sorted(org.name for org in consent.recipients.all())),
+                "holder": consent.holder.name,
+                "state": state,
+                "tag": STATE_TAGS.get(state, ""),
+            }
+        )
+    return render(
+        request,
+        "consent/list.html",
+        {"search": search, "query": query, "page_obj": page_obj, "rows": rows},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Recording a consent
+# ---------------------------------------------------------------------------------------------
+
+
+def _chosen_subject(request):
+    """The person chosen before the form was opened (?subject=, or the hidden field), if any:
+    only someone the user may record consent for; anyone else is a 404."""
+    raw = request.POST.get("subject") if request.method == "POST" else request.GET.get("subject")
+    if raw in (None, ""):
+        return None
+    try:
+        pk = int(raw)
+    except (TypeError, ValueError):
+        raise Http404("No such person") from None
+    if not -(2**63) <= pk < 2**63:
+        raise Http404("No such person")
+    subject = consent_subject_choices(user=request.user).filter(pk=pk).first()
+    if subject is None:
+        raise Http404("No such person")
+    return subject
+
+
+@csrf_exempt
+def consent_record_page(request):
+    # The upload limit is enforced while the body is read, so it must be in place before
+    # anything (the CSRF check included) reads request.POST; CSRF is checked just below.
+    request.upload_handlers.insert(0, LimitedUploadHandler(request))
+    return _consent_record_page(request)
+
+
+@role_required(*CONSENT_ROLES)
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def _consent_record_page(request):
+    subject = _chosen_subject(request)
+    pack = current_protocol_pack()
+    if request.method == "POST":
+        form = ConsentRecordForm(request.POST, request.FILES, pack=pack, has_subject=subject is not None)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                consent = services.consent_record(
+                    acting_user=request.user,
+                    acting_membership=request.membership,
+                    subject=subject,
+                    new_subject=None
+                    if subject is not None
+                    else services.SubjectDetails(
+                        full_name=data["full_name"], date_of_birth=data["date_of_birth"], address=data["address"]
+                    ),
+                    given_by=data["given_by"],
+                    given_by_description=data["given_by_description"],
+                    signatory_name=data["signatory_name"],
+                    signatory_address=data["signatory_address"],
+                    signatory_date_of_birth=data["signatory_date_of_birth"],
+                    reasons_explained=form.reasons_were_explained,
+                    disclosers=list(data["disclosers"]),
+                    recipients=list(data["recipients"]),
+                    purposes=list(data["purposes"]),
+                    information_items=data["information_items"],
+                    given_on=data["given_on"],
+                    witness_name=data["witness_name"],
+                    witness_position=data["witness_position"],
+                    witnessed_on=data["witnessed_on"],
+                    expires_on=data["expires_on"],
+                    scan=data["scan"] or None,
+                )
+            except ValidationError as error:
+                _put_errors(form, error)
+            else:
+                messages.success(
+                    request, f"Consent {consent.reference} has been recorded. Print the consent form if it still needs signing."
+                )
+                return redirect("consent:detail", pk=consent.pk)
+        if request.FILES and form.errors:
+            messages.info(request, "Files are not kept when the form has a problem: choose the scan again before you save.")
+    else:
+        user = request.user
+        form = ConsentRecordForm(
+            pack=pack,
+            has_subject=subject is not None,
+            initial={
+                "subject": subject.pk if subject else None,
+                "witness_name": user.display_name,
+                "witness_position": user.job_title,
+            },
+        )
+    if subject is not None:
+        _log(request, kind="view", reference=f"subject-{subject.pk}", object_type="data_subject")
+    return render(
+        request,
+        "consent/record.html",
+        {"form": form, "subject": subject, "pack": pack},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# One record
+# ---------------------------------------------------------------------------------------------
+
+
+def _actions(request, consent: ConsentRecord) -> list[dict]:
+    may_change = services.consent_may_change(user=request.user, consent=consent)
+    actions = []
+    if consent.withdrawn_at is None and _acting_role_allows(request):
+        actions.append({"label": "Record a withdrawal", "url": reverse("consent:withdraw", kwargs={"pk": consent.pk}), "style": "warning"})
+    actions.append({"label": "Print the consent form", "url": reverse("consent:form_pdf", kwargs={"pk": consent.pk}), "style": "secondary"})
+    if not consent.scan and may_change:
+        actions.append({"label": "Attach the signed form", "url": reverse("consent:scan_upload", kwargs={"pk": consent.pk}), "style": "secondary"})
+    return actions
+
+
+@require_GET
+def consent_detail(request, pk: int):
+    consent = access_consent(user=request.user, pk=pk)
+    _log(request, kind="view", reference=consent.reference)
+    state = consent.state_label
+    may_record_again = _acting_role_allows(request) and consent_subject_choices(user=request.user).filter(
+        pk=consent.subject_id
+    ).exists()
+    return render(
+        request,
+        "consent/detail.html",
+        {
+            "consent": consent,
+            "subject": consent.subject,
+            "state": state,
+            "state_tag": STATE_TAGS.get(state, ""),
+            "recipients": sorted(org.name for org in consent.recipients.all()),
+            "disclosers": sorted(org.name for org in consent.disclosers.all()),
+            "purposes": list(consent.purposes.order_by("order")),
+            "marking": consent_form_marking(consent.protocol_pack),
+            "actions": _actions(request, consent),
+            "record_again_url": (reverse("consent:record") + f"?subject={consent.subject_id}") if may_record_again else "",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def consent_withdraw(request, pk: int):
+    consent = access_consent(user=request.user, pk=pk)
+    if not _acting_role_allows(request):
+        raise PermissionDenied("Only partner officers and designated officers can record a withdrawal")
+    if consent.withdrawn_at is not None:
+        messages.error(request, "This consent has already been withdrawn")
+        return redirect("consent:detail", pk=consent.pk)
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            services.consent_withdraw(
+                consent=consent,
+                withdrawn_at=form.cleaned_data["withdrawn_on"],
+                how_communicated=form.cleaned_data["how_communicated"],
+                acting_user=request.user,
+                acting_membership=request.membership,
+            )
+        except ValidationError as error:
+            _put_errors(form, error, rename={"withdrawn_at": "withdrawn_on"})
+        else:
+            messages.success(
+                request,
+                f"The withdrawal of consent {consent.reference} has been recorded: it no longer allows any disclosure",
+            )
+            return redirect("consent:detail", pk=consent.pk)
+    _log(request, kind="view", reference=consent.reference)
+    return render(
+        request,
+        "consent/withdraw.html",
+        {"form": form, "consent": consent, "marking": consent_form_marking(consent.protocol_pack)},
+    )
+
+
+def _safe_reference(reference: str) -> str:
+    return "".join(ch for ch in reference if ch.isascii() and (ch.isalnum() or ch in "-_")) or "consent"
+
+
+@require_GET
+def consent_form_pdf_view(request, pk: int):
+    """The Appendix 5 form, pre-filled, marked top and bottom of every page, for a wet signature."""
+    consent = access_consent(user=request.user, pk=pk)
+    organisation = _organisation(request)
+    pdf = consent_form_pdf(consent=consent, user=request.user, organisation_name=organisation.name if organisation else "")
+    _log(request, kind="print", reference=consent.reference)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{_safe_reference(consent.reference)}-consent-form.pdf"'
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _download_name(original: str) -> str:
+    name = unicodedata.normalize("NFC", original or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(
+        "_" if (unicodedata.category(ch)[0] in "CZ" and ch != " ") or ch in '"<>:|?*;' else ch for ch in name
+    )
+    name = " ".join(name.split()).strip(" .")
+    if len(name) > 150:
+        stem, dot, extension = name.rpartition(".")
+        name = (stem[:140] + dot + extension[:9]) if dot and len(extension) <= 9 else name[:150]
+    return name or "signed-consent-form"
+
+
+@require_GET
+def scan_download(request, pk: int):
+    """The scan of the signed form, only through need-to-know (stored outside the web root under
+    a random name)."""
+    consent = access_consent(user=request.user, pk=pk)
+    if not consent.scan:
+        raise Http404("No scan is attached")
+    try:
+        handle = consent.scan.storage.open(consent.scan.name, "rb")
+    except (FileNotFoundError, OSError, ValueError):
+        raise Http404("The file is not available") from None
+    _log(request, kind="download", reference=consent.reference)
+    content_type = consent.scan_content_type if consent.scan_content_type in SCAN_CONTENT_TYPES else "application/octet-stream"
+    response = FileResponse(
+        handle, as_attachment=True, filename=_download_name(consent.scan_original_name), content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@csrf_exempt
+def scan_upload(request, pk: int):
+    request.upload_handlers.insert(0, LimitedUploadHandler(request))
+    return _scan_upload(request, pk)
+
+
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def _scan_upload(request, pk: int):
+    consent = access_consent(user=request.user, pk=pk)
+    if not services.consent_may_change(user=request.user, consent=consent):
+        raise PermissionDenied("Only the officer who recorded the consent or their designated officer can attach the form")
+    if consent.scan:
+        messages.error(request, "A scan of the signed form is already attached to this record")
+        return redirect("consent:detail", pk=consent.pk)
+    form = ScanForm(request.POST, request.FILES) if request.method == "POST" else ScanForm()
+    if form.is_bound and form.is_valid():
+        try:
+            services.consent_scan_attach(consent=consent, scan=form.cleaned_data["scan"], acting_user=request.user)
+        except ValidationError as error:
+            _put_errors(form, error)
+        else:
+            messages.success(request, f"The signed form is attached to {consent.reference}")
+            return redirect("consent:detail", pk=consent.pk)
+    return render(request, "consent/scan_upload.html", {"form": form, "consent": consent})
+
+
+urlpatterns = [
+    path("", consent_list, name="list"),
+    path("record/", consent_record_page, name="record"),
+    path("<int:pk>/", consent_detail, name="detail"),
+    path("<int:pk>/withdraw/", consent_withdraw, name="withdraw"),
+    path("<int:pk>/consent-form.pdf", consent_form_pdf_view, name="form_pdf"),
+    path("<int:pk>/signed-form/", scan_download, name="scan_download"),
+    path("<int:pk>/signed-form/attach/", scan_upload, name="scan_upload"),
+]
