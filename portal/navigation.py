@@ -50,7 +50,14 @@ def navigation_for(*, role: str | None, view_name: str) -> list[dict]:
 register_nav_item(label="Home", url_name="portal:home", order=0)
 register_nav_item(label="Protocol", url_name="portal:protocol", active_prefixes=("portal:protocol",), order=80)
 register_nav_item(
-    label="Decision log", url_name="portal:audit_decisions", roles={Role.AUDITOR}, active_prefixes=("portal:audit",), order=85
+    label="Decision log",
+    url_name="portal:audit_decisions",
+    roles={Role.AUDITOR},
+    active_prefixes=("portal:audit_decision", "portal:audit_verify"),
+    order=85,
+)
+register_nav_item(
+    label="Access log", url_name="portal:audit_access", roles={Role.AUDITOR}, active_prefixes=("portal:audit_access",), order=86
 )
 register_nav_item(
     label="Administration", url_name="portal:admin_home", roles={Role.ADMIN}, active_prefixes=("portal:admin",), order=90

@@ -21,6 +21,10 @@ portal_patterns = [
     path("healthz/", home.healthz, name="healthz"),
     path("audit/decisions/", audit.decision_log, name="audit_decisions"),
     path("audit/decisions/<int:pk>/", audit.decision_log_entry, name="audit_decision"),
+    path("audit/decisions/export.csv", audit.decision_log_csv_export, name="audit_decisions_csv"),
+    path("audit/decisions/export.pdf", audit.decision_log_pdf_export, name="audit_decisions_pdf"),
+    path("audit/decisions/verify/", audit.decision_log_verification, name="audit_verify"),
+    path("audit/access/", audit.access_log, name="audit_access"),
     *admin_patterns,
     *protocol_patterns,
 ]

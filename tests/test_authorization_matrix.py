@@ -57,6 +57,10 @@ MATRIX: dict[str, Entry] = {
     # Auditors read the logs across the partnership; nobody else does.
     "portal:audit_decisions": Entry(FORBIDDEN, {"auditor": OK}),
     "portal:audit_decision": Entry(FORBIDDEN, {"auditor": OK}, kwargs=lambda w: {"pk": w.log_entry.pk}),
+    "portal:audit_decisions_csv": Entry(FORBIDDEN, {"auditor": OK}),
+    "portal:audit_decisions_pdf": Entry(FORBIDDEN, {"auditor": OK}),
+    "portal:audit_verify": Entry(FORBIDDEN, {"auditor": OK}),
+    "portal:audit_access": Entry(FORBIDDEN, {"auditor": OK}),
     "portal:admin_home": Entry(**ADMIN_ONLY),
     "portal:admin_organisations": Entry(**ADMIN_ONLY),
     "portal:admin_organisation_create": Entry(**ADMIN_ONLY),

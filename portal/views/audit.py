@@ -1,12 +1,31 @@
-"""Auditors' view of the decision log (DOMAIN.md §8; SSP Appendix 4 rule 7; SDP 4.5 j)."""
-from django.shortcuts import get_object_or_404, render
+"""Auditors' view of the decision and access logs (DOMAIN.md §8; SSP Appendix 4 rule 7; SDP 4.5 j).
 
+Auditors read everything in the logs and nothing else: who, what kind, why, when, for what purpose.
+Exports and verification runs are themselves reads of the log, so each writes the access log.
+"""
+import time
+from datetime import datetime
+from datetime import timezone as dt_timezone
+
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from portal.accountability.exports import PDF_LIMIT, csv_filename, decision_log_csv, decision_log_pdf
 from portal.accountability.registry import decision_event_label
-from portal.accountability.selectors import DecisionLogFilter, decision_log_page
-from portal.forms.audit import DecisionLogFilterForm
+from portal.accountability.selectors import (
+    AccessLogFilter,
+    DecisionLogFilter,
+    access_log_page,
+    decision_log_page,
+)
+from portal.accountability.services import access_record, decision_log_verify
+from portal.forms.audit import AccessLogFilterForm, DecisionLogFilterForm
 from portal.models import DecisionLogEntry
 from portal.roles import Role
 from portal.views.decorators import role_required
+
+VERIFICATION_SESSION_KEY = "audit_last_verification"
 
 
 def _int(value):
@@ -16,22 +35,42 @@ def _int(value):
         return None
 
 
+def _pk(obj):
+    return obj.pk if obj else None
+
+
+def _decision_filters(request) -> tuple[DecisionLogFilterForm, DecisionLogFilter | None]:
+    """The form, and the filters it asks for (None when the input is invalid)."""
+    form = DecisionLogFilterForm(request.GET or None)
+    if not form.is_bound:
+        return form, DecisionLogFilter()
+    if not form.is_valid():
+        return form, None
+    data = form.cleaned_data
+    return form, DecisionLogFilter(
+        organisation_id=_pk(data["organisation"]),
+        actor_id=_pk(data["user"]),
+        action=data["action"],
+        reference=data["reference"],
+        date_from=data["date_from"],
+        date_to=data["date_to"],
+    )
+
+
+def _render_decision_log(request, form, filters):
+    page = decision_log_page(
+        filters=filters or DecisionLogFilter(),
+        before=_int(request.GET.get("before")),
+        after=_int(request.GET.get("after")),
+    )
+    rows = [(entry, decision_event_label(entry.action)) for entry in page.entries]
+    return render(request, "portal/audit/decision_log.html", {"form": form, "page": page, "rows": rows, "pdf_limit": PDF_LIMIT})
+
+
 @role_required(Role.AUDITOR)
 def decision_log(request):
-    form = DecisionLogFilterForm(request.GET or None)
-    filters = DecisionLogFilter()
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        filters = DecisionLogFilter(
-            organisation_id=data["organisation"].pk if data["organisation"] else None,
-            action=data["action"],
-            reference=data["reference"],
-            date_from=data["date_from"],
-            date_to=data["date_to"],
-        )
-    page = decision_log_page(filters=filters, before=_int(request.GET.get("before")), after=_int(request.GET.get("after")))
-    rows = [(entry, decision_event_label(entry.action)) for entry in page.entries]
-    return render(request, "portal/audit/decision_log.html", {"form": form, "page": page, "rows": rows})
+    form, filters = _decision_filters(request)
+    return _render_decision_log(request, form, filters)
 
 
 @role_required(Role.AUDITOR)
@@ -42,3 +81,105 @@ def decision_log_entry(request, pk):
         "portal/audit/decision_log_entry.html",
         {"entry": entry, "action_label": decision_event_label(entry.action)},
     )
+
+
+def _record_download(request, reference: str):
+    access_record(
+        user=request.user,
+        organisation=request.membership.organisation,
+        kind="download",
+        object_type="decision_log",
+        reference=reference,
+        path=request.get_full_path(),
+    )
+
+
+@role_required(Role.AUDITOR)
+def decision_log_csv_export(request):
+    form, filters = _decision_filters(request)
+    if filters is None:  # the filters are wrong: say so rather than export something else
+        return _render_decision_log(request, form, filters)
+    _record_download(request, "export")
+    response = StreamingHttpResponse(decision_log_csv(filters=filters), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{csv_filename()}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@role_required(Role.AUDITOR)
+def decision_log_pdf_export(request):
+    form, filters = _decision_filters(request)
+    if filters is None:
+        return _render_decision_log(request, form, filters)
+    _record_download(request, "export")
+    organisation = request.membership.organisation
+    pdf = decision_log_pdf(
+        filters=filters,
+        filter_summary=form.summary(),
+        user=request.user,
+        organisation_name=organisation.name if organisation else "",
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{csv_filename().removesuffix(".csv")}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@role_required(Role.AUDITOR)
+@require_http_methods(["GET", "POST"])
+def decision_log_verification(request):
+    """GET: this auditor's last result, if any, and the button. POST: walk the whole chain now
+    (inline: slow for a large log, so the page says how fast it went), then show the result."""
+    if request.method == "POST":
+        started = time.monotonic()
+        report = decision_log_verify()
+        seconds = time.monotonic() - started
+        access_record(
+            user=request.user,
+            organisation=request.membership.organisation,
+            kind="view",
+            object_type="decision_log",
+            reference="verification",
+            path=request.path,
+        )
+        # Kept in the session, not the database: a verification is not a decision, and the result
+        # that matters (count and head hash) is to be copied outside the database anyway.
+        request.session[VERIFICATION_SESSION_KEY] = {
+            "count": report.count,
+            "head_hash": report.head_hash,
+            "first_broken_id": report.first_broken_id,
+            "problem": report.problem,
+            "seconds": round(seconds, 3),
+            "per_second": int(report.count / seconds) if seconds > 0 else None,
+            "at": time.time(),
+        }
+        return redirect("portal:audit_verify")
+    result = request.session.get(VERIFICATION_SESSION_KEY)
+    if result:
+        result = {**result, "at": datetime.fromtimestamp(result["at"], tz=dt_timezone.utc)}
+    return render(request, "portal/audit/verify.html", {"result": result})
+
+
+def _access_filters(request) -> tuple[AccessLogFilterForm, AccessLogFilter]:
+    form = AccessLogFilterForm(request.GET or None)
+    filters = AccessLogFilter()
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = AccessLogFilter(
+            organisation_id=_pk(data["organisation"]),
+            user_id=_pk(data["user"]),
+            kind=data["kind"],
+            reference=data["reference"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+        )
+    return form, filters
+
+
+@role_required(Role.AUDITOR)
+def access_log(request):
+    form, filters = _access_filters(request)
+    page = access_log_page(
+        filters=filters, before=_int(request.GET.get("before")), after=_int(request.GET.get("after"))
+    )
+    return render(request, "portal/audit/access_log.html", {"form": form, "page": page})

@@ -1,0 +1,130 @@
+"""Exports of the decision log for auditors: CSV (everything matching, streamed) and PDF (the
+newest entries, marked). DOMAIN.md §8; SSP 7.4 and Appendix 7 (marking top and bottom of each page).
+
+Neither export holds released content or subject details: the log does not hold them.
+"""
+from __future__ import annotations
+
+import csv
+from typing import Iterable, Iterator
+
+from django.utils import timezone
+
+from portal.accountability.registry import decision_event_label
+from portal.accountability.selectors import DecisionLogFilter, decision_log_export_rows, decision_log_newest
+from portal.models import User
+from portal.pdf import download_footer, pdf_text, render_pdf
+from portal.protocols.selectors import current_protocol_pack
+
+CSV_HEADER = (
+    "When",
+    "Actor",
+    "Organisation",
+    "Action code",
+    "Action",
+    "Reference",
+    "With whom",
+    "Purpose",
+    "Reasons",
+    "Protocol version",
+    "Entry hash",
+)
+# A spreadsheet treats a cell starting with one of these as a formula (or, for tab and CR, as
+# the start of one after trimming): "=HYPERLINK(...)" typed as a reason would run on opening.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The PDF is rendered inline, at about 12 ms an entry: 500 entries take some 6 s. Anything longer
+# belongs in the CSV export, which streams everything matching.
+PDF_LIMIT = 500
+PDF_TEMPLATE = "pdf/audit/decision_log.html"
+
+
+def csv_cell(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+class _Echo:
+    """csv.writer writes into this and gets the line back, so each row can be yielded."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_row(entry: dict) -> list[str]:
+    return [
+        timezone.localtime(entry["occurred_at"]).isoformat(timespec="seconds"),
+        entry["actor_name"],
+        entry["organisation_name"],
+        entry["action"],
+        decision_event_label(entry["action"]),
+        entry["reference"],
+        entry["recipient_name"],
+        entry["purpose"],
+        entry["reasons"],
+        entry["protocol_version"],
+        entry["entry_hash"],
+    ]
+
+
+def csv_lines(rows: Iterable[list]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_HEADER)
+    for row in rows:
+        yield writer.writerow([csv_cell(value) for value in row])
+
+
+def decision_log_csv(*, filters: DecisionLogFilter) -> Iterator[str]:
+    """The lines of the CSV, generated lazily from a server-side cursor."""
+    return csv_lines(_csv_row(entry) for entry in decision_log_export_rows(filters=filters))
+
+
+def csv_filename(*, today=None) -> str:
+    # From the date only: nothing a user typed goes into the Content-Disposition header.
+    return f"decision-log-{(today or timezone.localdate()).isoformat()}.csv"
+
+
+def audit_marking_name() -> str:
+    """The marking for exports of the log. The log holds staff names, request references, purposes
+    and the reasons for sharing decisions about offenders, victims and witnesses — not the personal
+    data itself, but enough to warrant the level a scheme gives to material about those people:
+    "Restricted" where the pack has it (Stockport: "personal data about an offender, victim or
+    witness"); otherwise the pack's first level (e.g. Durham's OFFICIAL), as packs list levels from
+    least to most restrictive and one without "restricted" marks such material at its base level."""
+    pack = current_protocol_pack()
+    if pack is None:
+        return ""
+    levels = list(pack.marking_levels.order_by("order"))
+    for level in levels:
+        if level.code == "restricted":
+            return level.name
+    return levels[0].name if levels else ""
+
+
+def decision_log_pdf(
+    *, filters: DecisionLogFilter, filter_summary: list[tuple[str, str]], user: User, organisation_name: str
+) -> bytes:
+    entries, truncated = decision_log_newest(filters=filters, limit=PDF_LIMIT)
+    rows = [
+        {
+            "entry": entry,
+            "when": timezone.localtime(entry.occurred_at),
+            "label": decision_event_label(entry.action),
+            "purpose": pdf_text(entry.purpose),
+            "reasons": pdf_text(entry.reasons),
+            "recipient": pdf_text(entry.recipient_name),
+            "actor": pdf_text(entry.actor_name),
+        }
+        for entry in entries
+    ]
+    return render_pdf(
+        template_name=PDF_TEMPLATE,
+        context={
+            "rows": rows,
+            "truncated": truncated,
+            "limit": PDF_LIMIT,
+            "filter_summary": [(label, pdf_text(value)) for label, value in filter_summary],
+            "generated_at": timezone.localtime(),
+        },
+        marking_text=audit_marking_name(),
+        footer_text=download_footer(user=user, organisation_name=organisation_name),
+    )
