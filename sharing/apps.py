@@ -20,9 +20,25 @@ class SharingConfig(AppConfig):
         officers = {Role.OFFICER, Role.DESIGNATED_OFFICER}
         register_nav_item(label="Inbox", url_name="sharing:inbox", roles=officers, order=10)
         register_nav_item(label="My requests", url_name="sharing:my_requests", roles=officers, order=20)
+        register_nav_item(
+            label="Designated officer's queue",
+            url_name="sharing:designated_queue",
+            roles={Role.DESIGNATED_OFFICER},
+            order=25,
+        )
+
+        # Consent (issue 4): a withdrawn consent flags the open requests relying on it, and
+        # officers may record consent for the subjects of the requests they can see.
+        from consent.signals_registry import register_subject_source, register_withdrawal_listener
+
+        from sharing.services.override import consent_withdrawal_flag, request_subjects_visible_to
+
+        register_withdrawal_listener(consent_withdrawal_flag)
+        register_subject_source(request_subjects_visible_to)
 
         from portal.demo.registry import register_demo_loader
 
-        from sharing.demo import sharing_demo_load
+        from sharing.demo import sharing_basis_demo_load, sharing_demo_load
 
         register_demo_loader("Disclosure requests", sharing_demo_load)
+        register_demo_loader("Consent relied on, public-interest overrides", sharing_basis_demo_load)

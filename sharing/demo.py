@@ -148,3 +148,155 @@ def sharing_demo_load() -> str | None:
     raising.disclosure_withdraw(request=_raise(9), reason="The case was closed before the reply.", acting_user=police_officer)
     counts = {s.label: DisclosureRequest.objects.filter(status=s).count() for s in Status}
     return "requests in every state: " + ", ".join(f"{label.lower()} {n}" for label, n in counts.items() if n)
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 4: a consented release, an approved public-interest override and a pending one.
+# Registered as a loader of its own (after "Disclosure requests", and after consent's loader,
+# whose demo consent the consented release relies on); each part is idempotent on its own.
+# ---------------------------------------------------------------------------------------------
+
+CONSENT_PATH = [("purpose", "yes"), ("identifiable", "yes"), ("confidential", "yes"), ("consent", "yes")]
+PUBLIC_INTEREST_PATH = [*CONSENT_PATH[:3], ("consent", "no"), ("public-interest", "yes")]
+OVERRIDE_SUBJECTS = [
+    ("Kieran Doyle", SubjectRole.OFFENDER, "88 Castle Street, Stockport SK3 9AD"),
+    ("Rowan Price", SubjectRole.OFFENDER, "15 Shaw Heath, Stockport SK3 8BD"),
+]
+
+
+def _raise_about(*, subject=None, person=None) -> DisclosureRequest:
+    """A submitted request from the demo police officer to the demo council, about an existing
+    data subject (the demo consent's) or a new person. The raising journey has no "choose a
+    person already known" step, so an existing subject is linked to the draft directly."""
+    from sharing.models import RequestSubject
+
+    requester = _membership("officer.police")
+    holding = _membership("officer.council").organisation
+    user = requester.user
+    request = raising.disclosure_draft_create(
+        requester=user, requesting_organisation=requester.organisation, holding_organisation=holding, acting_user=user
+    )
+    if subject is not None:
+        RequestSubject.objects.create(request=request, subject=subject, role=SubjectRole.VICTIM)
+        role = SubjectRole.VICTIM
+    else:
+        name, role, address = person
+        raising.disclosure_draft_subject_add(
+            request=request, full_name=name, role=role, address=address,
+            date_of_birth=datetime.date(1988, 6, 2), acting_user=user,
+        )
+    pack = request.protocol_pack
+    gateway = raising.gateways_for(pack=pack, holding=holding).first()
+    bases = [pack.lawful_bases.filter(category=category).order_by("order").last() for category in ("art6", "dpa_sch1")]
+    raising.disclosure_draft_purpose_set(
+        request=request, purpose=pack.purposes.order_by("order").first(), forum=None, legal_gateway=gateway,
+        lawful_bases=bases, acting_user=user,
+    )
+    raising.disclosure_draft_information_set(
+        request=request,
+        information_requested="Any anti-social behaviour complaints and tenancy warnings for the address in the last 12 months.",
+        special_category=False, criminal_offence_data=True, victim_witness_information=role != SubjectRole.OFFENDER,
+        sub_judice=False, acting_user=user,
+    )
+    raising.disclosure_draft_urgency_set(
+        request=request, urgency="urgent", needed_by=timezone.localdate() + datetime.timedelta(days=5), acting_user=user,
+    )
+    answers = {
+        q.pk: ("yes", "Needed to assess the risk before the ASB case review.") for q in pack.checklist_questions.all()
+    }
+    raising.disclosure_draft_checklist_set(request=request, answers=answers, acting_user=user)
+    return raising.disclosure_submit(request=request, acting_user=user, acting_membership=requester)
+
+
+def _flowchart_justified(request: DisclosureRequest, answers: list[tuple[str, str]], outcome: str, justification: str):
+    assignee = User.objects.get(username="officer.council")
+    run = review.flowchart_run_start(request=request, acting_user=assignee)
+    for node, answer in answers:
+        run, _ = review.flowchart_answer(run=run, node_code=node, answer=answer, acting_user=assignee)
+    confirmations = [c["code"] for c in request.protocol_pack.data["flowchart"]["share_confirmations"]]
+    return review.flowchart_complete(
+        run=run, outcome=outcome, confirmations=confirmations,
+        reasons="Necessary for the ASB case review; the minimum needed.", justification=justification,
+        acting_user=assignee,
+    )
+
+
+def _propose_override(request: DisclosureRequest):
+    from sharing.services import override
+
+    pack = request.protocol_pack
+    return override.override_propose(
+        request=request,
+        consent_position="not_sought",
+        not_sought_reason="risk",
+        grounds=list(pack.public_interest_grounds.filter(code__in=["prevention-of-crime", "public-safety"])),
+        art6_condition=pack.lawful_bases.get(code="art6-1-e"),
+        dpa_sch1_condition=pack.lawful_bases.filter(category="dpa_sch1").order_by("order").first(),
+        proportionality="Only the complaints about this address in the last year, only to the officer leading the case review.",
+        risk_of_not_sharing="Neighbours report threats; without the history the review cannot assess the risk of violence.",
+        alternatives_considered="Asking the subject would alert them; anonymised figures would not show the pattern at this address.",
+        acting_user=User.objects.get(username="officer.council"),
+    )
+
+
+def _consented_release() -> str:
+    from consent.demo import demo_consent
+    from sharing.models import ConsentReliance
+    from sharing.services import override
+
+    consent = demo_consent()
+    if consent is None:
+        return "no demo consent to rely on (load consent's demo first)"
+    if ConsentReliance.objects.filter(consent=consent, decision__isnull=False).exists():
+        return "consented release already there"
+    request = _assign(_raise_about(subject=consent.subject))
+    _flowchart_justified(request, CONSENT_PATH, "share", f"Signed consent {consent.reference} (SSP Appendix 5).")
+    assignee = _membership("officer.council")
+    override.consent_reliance_choose(
+        request=request, consent=consent, information_items=list(consent.information_items),
+        acting_user=assignee.user, acting_membership=assignee,
+    )
+    decide.disclosure_decide(
+        request=request, outcome=Outcome.RELEASED,
+        reasons=f"Released with the consent of the person it is about ({consent.reference}).",
+        marking=request.protocol_pack.marking_levels.order_by("order")[1],
+        items=[decide.ItemInput("Two ASB complaints about noise at the address (March and June).", "fact", assignee.organisation)],
+        acting_user=assignee.user, acting_membership=assignee,
+    )
+    return f"consented release {request.reference} relying on {consent.reference}"
+
+
+def _override(approved: bool) -> str:
+    from sharing.models import OverrideStatus, PublicInterestOverride
+    from sharing.services import override
+
+    status = OverrideStatus.APPROVED if approved else OverrideStatus.PROPOSED
+    if PublicInterestOverride.objects.filter(status=status, request__requester__username="officer.police").exists():
+        return f"{'approved' if approved else 'pending'} override already there"
+    request = _assign(_raise_about(person=OVERRIDE_SUBJECTS[0 if approved else 1]))
+    _flowchart_justified(request, PUBLIC_INTEREST_PATH, "share_public_interest", "Prevention of crime (SSP 6.3).")
+    proposed = _propose_override(request)
+    if not approved:
+        return f"override on {request.reference} waiting for the designated officer"
+    designated = _membership("do.council")
+    override.override_decide(
+        override=proposed, approved=True,
+        reasons="The risk to neighbours outweighs the intrusion; the release is limited to what the review needs.",
+        acting_user=designated.user, acting_membership=designated,
+    )
+    assignee = _membership("officer.council")
+    decide.disclosure_decide(
+        request=request, outcome=Outcome.RELEASED,
+        reasons="Released in the public interest under the approved override.",
+        marking=request.protocol_pack.marking_levels.order_by("order")[1],
+        items=[decide.ItemInput("Three complaints of threats to neighbours since January.", "fact", assignee.organisation)],
+        acting_user=assignee.user, acting_membership=assignee,
+    )
+    return f"approved override and release on {request.reference}"
+
+
+@transaction.atomic
+def sharing_basis_demo_load() -> str | None:
+    if not User.objects.filter(username__in=["officer.police", "officer.council", "do.council"]).count() == 3:
+        return None
+    return "; ".join([_consented_release(), _override(approved=True), _override(approved=False)])

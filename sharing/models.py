@@ -15,6 +15,10 @@ Need-to-know (SSP 8.2; SDP 5.1 d): a request's personal data is seen by its requ
 assignee, the designated officers of the two organisations, and anyone granted the
 `access_disclosure` object permission (django-guardian, direct foreign keys below). Reads go
 through `sharing.selectors.access_disclosure`.
+
+The basis of a release (SSP 6) is a `ConsentReliance` (the consent record relied on) or an
+approved `PublicInterestOverride` (four eyes); released items pass to a third organisation only
+through an approved `OnwardRequest` (SSP Appendix 2 q5; SDP 5.1), which becomes a new request.
 """
 from __future__ import annotations
 
@@ -151,6 +155,8 @@ class NoteKind(models.TextChoices):
     ADVICE_SOUGHT = "advice_sought", "Advice sought from designated officer"
     ADVICE = "advice", "Designated officer's advice"
     SAFEGUARDING = "safeguarding", "Safeguarding concern"
+    CONSENT_WITHDRAWN = "consent_withdrawn", "Consent relied on has been withdrawn"
+    OVERRIDE_REJECTED = "override_rejected", "Public-interest override rejected"
 
 
 class RequestNote(models.Model):
@@ -266,6 +272,165 @@ class Dispute(models.Model):
 
     class Meta:
         ordering = ["-raised_at"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The basis of a release (SSP 6): consent relied on, or a public-interest override
+# ---------------------------------------------------------------------------------------------
+
+
+class ConsentReliance(models.Model):
+    """SSP 6.1, Appendix 5: the consent record a release relies on, and which of its information
+    items cover what is released. The responder chooses it while the request is in review
+    (`decision` empty); at release it is checked again against the record (recipient, purpose,
+    information, not withdrawn, not expired) and, if it covers the release, `decision` and
+    `relied_at` are set. Only the current choice (`is_current`) counts."""
+
+    request = models.ForeignKey(DisclosureRequest, on_delete=models.CASCADE, related_name="consent_reliances")
+    consent = models.ForeignKey("consent.ConsentRecord", on_delete=models.PROTECT, related_name="+")
+    information_items = models.JSONField(default=list, help_text="The consent's information items relied on.")
+    chosen_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    chosen_at = models.DateTimeField(auto_now_add=True)
+    is_current = models.BooleanField(default=True)
+    decision = models.ForeignKey(
+        Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="consent_reliances"
+    )
+    relied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-chosen_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request"], condition=models.Q(is_current=True), name="sharing_consent_reliance_one_current"
+            )
+        ]
+
+
+class ConsentPosition(models.TextChoices):
+    NOT_SOUGHT = "not_sought", "Consent was not sought"
+    REFUSED = "refused", "Consent was sought and refused"
+
+
+class NotSoughtReason(models.TextChoices):
+    """SSP 6.2: why consent was not sought."""
+
+    PREJUDICE = "prejudice", "Seeking consent would prejudice the purpose of sharing"
+    RISK = "risk", "Seeking consent would put someone at risk"
+    NOT_OBTAINABLE = "not_obtainable", "Consent could not reasonably be obtained"
+    OTHER = "other", "Another reason"
+
+
+class OverrideStatus(models.TextChoices):
+    PROPOSED = "proposed", "Waiting for a designated officer's approval"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class PublicInterestOverride(models.Model):
+    """SSP 6.2–6.4: sharing without consent because the public interest requires it. The
+    responder records why consent was not sought (or that it was refused), the public-interest
+    grounds, the Art 6 condition (and the Art 9 and DPA 2018 Schedule 1 conditions when special
+    category or criminal-offence data is involved), the proportionality case, the risk of not
+    sharing and the less intrusive alternatives considered. The holding organisation's designated
+    officer approves or rejects it, with reasons; never the person who proposed it (four eyes).
+
+        proposed ─approve─▶ approved          (release may go ahead)
+            └────reject───▶ rejected          (back to the responder; a new proposal may follow)
+
+    At most one override of a request is proposed or approved at a time."""
+
+    request = models.ForeignKey(DisclosureRequest, on_delete=models.CASCADE, related_name="overrides")
+    flowchart_run = models.ForeignKey(
+        FlowchartRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The run of the key-questions flowchart that ended in 'share in the public interest'.",
+    )
+    consent_position = models.CharField(max_length=16, choices=ConsentPosition.choices)
+    not_sought_reason = models.CharField(max_length=16, choices=NotSoughtReason.choices, blank=True)
+    consent_explanation = models.TextField(
+        blank=True, help_text="Why consent was not sought (needed for 'another reason'), or how it was refused."
+    )
+    grounds = models.ManyToManyField("portal.PublicInterestGround", related_name="+")
+    art6_condition = models.ForeignKey("portal.LawfulBasis", on_delete=models.PROTECT, related_name="+")
+    art9_condition = models.ForeignKey(
+        "portal.LawfulBasis", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    dpa_sch1_condition = models.ForeignKey(
+        "portal.LawfulBasis", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    proportionality = models.TextField(help_text="Why this much information, to these people.")
+    risk_of_not_sharing = models.TextField()
+    alternatives_considered = models.TextField(help_text="Less intrusive alternatives considered.")
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        max_length=12, choices=OverrideStatus.choices, default=OverrideStatus.PROPOSED, db_index=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reasons = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request"],
+                condition=models.Q(status__in=["proposed", "approved"]),
+                name="sharing_override_one_live",
+            )
+        ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Onward disclosure (SSP Appendix 2 q5; SDP 5.1)
+# ---------------------------------------------------------------------------------------------
+
+
+class OnwardStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for the originator's decision"
+    APPROVED = "approved", "Approved: not shared yet"
+    DECLINED = "declined", "Declined"
+    SHARED = "shared", "Shared onward"
+
+
+class OnwardRequest(models.Model):
+    """A recipient asks the originator, through the portal, to pass released items to another
+    organisation: which items, to whom, for what purpose, why. The holding organisation (the
+    originator: its responder or designated officer) approves or declines with reasons. Approved,
+    the recipient shares the items as a new disclosure (`resulting_request`): the third
+    organisation is its requesting (receiving) organisation, the recipient's organisation its
+    holding organisation, and every item still names the original originator. Declined, nothing
+    leaves.
+
+        pending ─approve─▶ approved ─share─▶ shared
+           └─────decline──▶ declined
+    """
+
+    request = models.ForeignKey(DisclosureRequest, on_delete=models.CASCADE, related_name="onward_requests")
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="onward_requests")
+    items = models.ManyToManyField(ReleaseItem, related_name="onward_requests")
+    to_organisation = models.ForeignKey("portal.Organisation", on_delete=models.PROTECT, related_name="+")
+    purpose = models.ForeignKey("portal.Purpose", on_delete=models.PROTECT, related_name="+")
+    reasons = models.TextField()
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=12, choices=OnwardStatus.choices, default=OnwardStatus.PENDING, db_index=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reasons = models.TextField(blank=True)
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    shared_at = models.DateTimeField(null=True, blank=True)
+    resulting_request = models.OneToOneField(
+        DisclosureRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="onward_source"
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
 
 
 # django-guardian with direct foreign keys (faster than its generic tables, and the foreign key

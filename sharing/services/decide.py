@@ -13,6 +13,12 @@
   onward sharing without the originator's consent; the level's handling rules). A level the pack
   forbids on the internet is refused unless settings.PORTAL_SECURE_NETWORK is true (SSP App 7).
 - The decision records the protocol pack in force when it is made (`decided_under`).
+- The basis of a release (SSP 6; sharing/services/override.py): a run that shared through
+  "consent: yes" needs the consent record chosen to cover the release now (recipient, purpose,
+  information, not withdrawn, not expired); a run that ended in "share in the public interest"
+  needs an approved public-interest override. A release refused because the consent does not
+  cover it is itself logged ("consent.refused_at_release"), after the refused attempt has rolled
+  back, so the refusal is kept.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from sharing.models import (
     ReleaseItem,
     Status,
 )
+from sharing.services import override as basis_services
 from sharing.services.common import log_decision, notify_about
 from sharing.services.review import SHARE_OUTCOMES, flowchart_latest_completed, lock_request
 from sharing.uploads import clean_filename, validate_upload
@@ -81,8 +88,59 @@ def marking_choices(*, request: DisclosureRequest):
     return request.protocol_pack.marking_levels.order_by("order")
 
 
-@transaction.atomic
+class ReleaseRefused(ValidationError):
+    """The decision's ValidationError when the consent relied on does not cover the release:
+    it carries what `disclosure_decide` needs to log the refusal once the attempt has rolled back."""
+
+    def __init__(self, errors, *, reliance, consent_problems: list[str], outcome: str):
+        super().__init__(errors)
+        self.reliance = reliance
+        self.consent_problems = consent_problems
+        self.outcome = outcome
+
+
 def disclosure_decide(
+    *,
+    request: DisclosureRequest,
+    outcome: str,
+    reasons: str,
+    withheld: str = "",
+    marking: MarkingLevel | None = None,
+    items: list[ItemInput] | tuple[ItemInput, ...] = (),
+    attachments: list | tuple = (),
+    acting_user: User,
+    acting_membership: Membership | None = None,
+) -> Decision:
+    """Record the assignee's decision and move the request to released, partly released or
+    declined. Raises ValidationError (keyed by field where it can) when a rule refuses it.
+
+    A release refused because the consent relied on does not cover it rolls back like any other
+    refusal; the refusal is then written to the decision log in a transaction of its own."""
+    try:
+        return _disclosure_decide(
+            request=request,
+            outcome=outcome,
+            reasons=reasons,
+            withheld=withheld,
+            marking=marking,
+            items=items,
+            attachments=attachments,
+            acting_user=acting_user,
+            acting_membership=acting_membership,
+        )
+    except ReleaseRefused as refused:
+        basis_services.consent_refusal_record(
+            request=request,
+            consent=refused.reliance.consent,
+            problems=refused.consent_problems,
+            outcome=refused.outcome,
+            acting_user=acting_user,
+        )
+        raise
+
+
+@transaction.atomic
+def _disclosure_decide(
     *,
     request: DisclosureRequest,
     outcome: str,
@@ -125,7 +183,8 @@ def disclosure_decide(
             refuse(None, "A decline releases nothing: it cannot have items or attachments")
         if marking is not None:
             refuse("marking", "A decline has no protective marking")
-    else:
+    basis = None
+    if releasing:
         latest = flowchart_latest_completed(request=request)
         if latest is None or latest.outcome not in SHARE_OUTCOMES:
             refuse(
@@ -133,6 +192,10 @@ def disclosure_decide(
                 "You cannot release information until the key-questions flowchart has been completed with an "
                 "outcome to share",
             )
+        else:
+            basis = basis_services.release_basis_check(request=request, run=latest, on_date=timezone.localdate())
+            for message in basis.problems:
+                refuse(None, message)
         if request.sub_judice and not request.sub_judice_consultations.exists():
             refuse(
                 None,
@@ -172,6 +235,10 @@ def disclosure_decide(
         else:
             checked.append((upload, content_type, digest))
     if errors:
+        if basis is not None and basis.consent_problems:
+            raise ReleaseRefused(
+                errors, reliance=basis.reliance, consent_problems=basis.consent_problems, outcome=outcome
+            )
         raise ValidationError(errors)
 
     now = timezone.now()
@@ -233,6 +300,10 @@ def disclosure_decide(
             "items": len(items),
             "attachments": len(stored),
         }
+        if basis is not None and basis.override is not None:
+            details["override_id"] = basis.override.pk
+        if basis is not None and basis.reliance is not None:
+            details["consent"] = basis.reliance.consent.reference
         log_reasons = reasons if outcome != Outcome.PARTLY_RELEASED else f"{reasons}\n\nWithheld: {withheld}"
         log_decision(
             request=request,
@@ -242,6 +313,10 @@ def disclosure_decide(
             reasons=log_reasons,
             details=details,
         )
+        if basis is not None and basis.reliance is not None:
+            basis_services.consent_relied_upon_record(
+                request=request, reliance=basis.reliance, decision=decision, acting_user=acting_user
+            )
         notify_about(
             request=request, recipients=[request.requester], subject="A decision has been made on your request"
         )

@@ -707,8 +707,16 @@ def _request_decide(request, pk: int):
             ),
             "markings": markings,
             "can_add_item": formset.total_form_count() < MAX_ITEM_ROWS,
+            **_release_basis(disclosure),
         },
     )
+
+
+def _release_basis(disclosure) -> dict:
+    """The consent relied on or the public-interest override, for the decide page (issue 4)."""
+    from sharing.views.override import decide_page_context
+
+    return decide_page_context(disclosure)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -116,11 +116,11 @@ def _flowchart_runs(disclosure: DisclosureRequest) -> list[dict]:
 
 
 def _actions(request, disclosure: DisclosureRequest, roles: set[str]) -> list[Action]:
-    from sharing.views import holding, raising
+    from sharing.views import holding, onward, override, raising
 
     membership = request.membership or None
     actions: list[Action] = []
-    for module in (raising, holding):
+    for module in (raising, holding, override, onward):
         actions.extend(module.request_actions(user=request.user, membership=membership, request=disclosure, roles=roles))
     actions.extend(request_actions(user=request.user, membership=membership, request=disclosure, roles=roles))
     return actions
@@ -166,7 +166,16 @@ def request_detail(request, pk: int):
         "disputes": disputes,
         "actions": _actions(request, disclosure, roles),
     }
+    context.update(_issue4_context(request, disclosure, roles))
     return render(request, "sharing/requester/request_detail.html", context)
+
+
+def _issue4_context(request, disclosure: DisclosureRequest, roles: set[str]) -> dict:
+    """The sections of the basis of a release (override part) and of onward disclosure."""
+    from sharing.views import onward, override
+
+    kwargs = dict(user=request.user, membership=request.membership or None, request=disclosure, roles=roles)
+    return {**override.request_page_context(**kwargs), **onward.request_page_context(**kwargs)}
 
 
 def _handling_conditions(decision: Decision) -> list[str]:

@@ -174,6 +174,119 @@ MATRIX.update({
 })
 
 
+# --- Issue 4: consent reliance, public-interest override, the designated officers' queue, and
+# onward disclosure. States are built through the real services.
+
+def _run(p, request, path, outcome):
+    from sharing.models import FlowchartRun
+
+    return FlowchartRun.objects.create(
+        request=request, responder=p.assignee, path=[{"node": n, "answer": a, "note": ""} for n, a in path],
+        outcome=outcome, completed_at=timezone.now(), reasons="Recorded for the matrix.",
+    )
+
+
+CONSENT_YES = [("purpose", "yes"), ("identifiable", "yes"), ("confidential", "yes"), ("consent", "yes")]
+PUBLIC_INTEREST = [*CONSENT_YES[:3], ("consent", "no"), ("public-interest", "yes")]
+
+
+def relying_on_consent(p):
+    request = assigned(p)
+    _run(p, request, CONSENT_YES, "share")
+    return request
+
+
+def with_consent_about_subject(p):
+    import datetime
+
+    from consent.models import GivenBy
+    from consent.services import consent_record
+
+    request = relying_on_consent(p)
+    given = timezone.localdate() - datetime.timedelta(days=3)
+    request.consent = consent_record(
+        acting_user=p.requester, acting_membership=p.memberships["requester"], subject=request.subjects.get().subject,
+        given_by=GivenBy.SUBJECT, reasons_explained=True, disclosers=[p.b], recipients=[p.a],
+        purposes=[p.pack.purposes.order_by("order").first()], information_items=["Tenancy warnings"],
+        given_on=given, witness_name="Pat Officer", witness_position="Constable", witnessed_on=given,
+    )
+    return request
+
+
+def public_interest(p):
+    request = assigned(p)
+    request.run = _run(p, request, PUBLIC_INTEREST, "share_public_interest")
+    return request
+
+
+def override_proposed(p):
+    from sharing.services.override import override_propose
+
+    request = public_interest(p)
+    pack = p.pack
+    request.override = override_propose(
+        request=request, consent_position="not_sought", not_sought_reason="risk",
+        consent_explanation="Asking would alert the subject.", grounds=list(pack.public_interest_grounds.all()[:1]),
+        art6_condition=pack.lawful_bases.filter(category="art6").first(),
+        dpa_sch1_condition=pack.lawful_bases.filter(category="dpa_sch1").first(),
+        proportionality="Only the two incidents.", risk_of_not_sharing="Harm to neighbours.",
+        alternatives_considered="None would serve.", acting_user=p.assignee,
+        acting_membership=p.memberships["assignee"],
+    )
+    return request
+
+
+def onward_pending(p):
+    from sharing.services.onward import onward_request_create
+
+    request = decided(p)
+    request.onward = onward_request_create(
+        request=request, items=list(request.decisions.get().items.all()), to_organisation=p.c,
+        purpose=p.pack.purposes.order_by("order").first(), reasons="The landlord needs it for the tenancy.",
+        acting_user=p.requester, acting_membership=p.memberships["requester"],
+    )
+    return request
+
+
+def onward_approved(p):
+    from sharing.services.onward import onward_decide
+
+    request = onward_pending(p)
+    onward_decide(onward=request.onward, approved=True, reasons="Proportionate.", acting_user=p.assignee,
+                  acting_membership=p.memberships["assignee"])
+    return request
+
+
+RESPONDER_ONLY = outcomes(404, requester=403, assignee=200, do_a=403, do_b=403)
+MATRIX.update({
+    "sharing:consent_reliance": Case(RESPONDER_ONLY, state=relying_on_consent),
+    "sharing:consent_reliance_items": Case(
+        RESPONDER_ONLY, state=with_consent_about_subject, kwargs=lambda p, r: {"pk": r.pk, "consent_pk": r.consent.pk}
+    ),
+    "sharing:override_propose": Case(RESPONDER_ONLY, state=public_interest),
+    # Four eyes: only B's designated officer decides, and never the one who proposed it.
+    "sharing:override_decide": Case(
+        outcomes(404, requester=403, assignee=403, do_a=403, do_b=200), state=override_proposed,
+        kwargs=lambda p, r: {"pk": r.pk, "override_pk": r.override.pk},
+    ),
+    "sharing:designated_queue": Case(
+        outcomes(403, do_a=200, do_b=200, do_c=200), kwargs=lambda p, r: {}
+    ),
+    "sharing:onward_request": Case(
+        outcomes(404, requester=200, assignee=403, do_a=200, do_b=403), state=decided
+    ),
+    "sharing:onward_decide": Case(
+        outcomes(404, requester=403, assignee=200, do_a=403, do_b=200), state=onward_pending,
+        kwargs=lambda p, r: {"pk": r.pk, "onward_pk": r.onward.pk},
+    ),
+    "sharing:onward_share": Case(
+        outcomes(404, requester=200, assignee=403, do_a=200, do_b=403), state=onward_approved,
+        kwargs=lambda p, r: {"pk": r.pk, "onward_pk": r.onward.pk},
+    ),
+})
+
+
+# The tests come last: `parametrize` reads MATRIX when the module is imported.
 def test_every_sharing_url_is_in_the_matrix():
     from tests.authz import all_url_names
 

@@ -1,0 +1,404 @@
+"""Onward disclosure (SSP Appendix 2 q5, 8.2; SDP 5.1; DOMAIN.md §4 step 8): released information
+is not passed on without the consent of the organisation it came from, which keeps ownership.
+
+1. A recipient of a release (the requester, or a designated officer of the requesting
+   organisation, acting for it) asks the originator through the portal: which released items,
+   to which organisation, for what purpose of the protocol, and why (`onward_request_create`).
+   Only items that originated with the holding organisation can be asked for here: an item that
+   came from somewhere else is for that organisation to allow.
+2. The originator (the request's responder, or a designated officer of the holding
+   organisation) approves or declines, with reasons (`onward_decide`). Declined, nothing leaves.
+3. Approved, the recipient shares the items through the portal (`onward_share`) as a new
+   disclosure: a DisclosureRequest from the third organisation (its requesting, i.e. receiving,
+   organisation) to the recipient's organisation (its holding organisation, now passing on what
+   it holds), released at once under the approval. The person sharing is recorded as its
+   requester and responder (nobody at the third organisation asked for it); the third
+   organisation's designated officers see it through the ordinary need-to-know rules. Every item
+   keeps its original originating organisation, the marking of the original release and its
+   handling conditions are carried over, and the new request's page names the originator.
+
+Each step is one atomic service on the locked original request, logged in the same transaction.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from guardian.shortcuts import assign_perm
+
+from portal.models import Membership, Organisation, Purpose, User
+from portal.protocols.selectors import current_protocol_pack
+from portal.roles import Role
+from sharing import lifecycle
+from sharing.models import (
+    Decision,
+    DisclosureRequest,
+    OnwardRequest,
+    OnwardStatus,
+    Outcome,
+    ReleaseItem,
+    RequestSubject,
+    Status,
+)
+from sharing.selectors import access_disclosure
+from sharing.services.common import designated_officers, log_decision, notify_about
+
+TEXT_MAX_LENGTH = 5000
+RELEASE_OUTCOMES = (Outcome.RELEASED, Outcome.PARTLY_RELEASED)
+PERMISSION = "sharing.access_disclosure"
+
+
+def _clean_text(value: str, *, field: str, missing: str, label: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ValidationError({field: missing})
+    if len(text) > TEXT_MAX_LENGTH:
+        raise ValidationError({field: f"{label} must be {TEXT_MAX_LENGTH:,} characters or fewer"})
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in text):
+        raise ValidationError({field: f"{label} must not contain control characters"})
+    return text
+
+
+def _acting(user: User, membership: Membership | None) -> bool:
+    return bool(membership is not None and membership.user_id == getattr(user, "pk", None) and membership.is_active)
+
+
+# ---------------------------------------------------------------------------------------------
+# Who may do what, and on which items
+# ---------------------------------------------------------------------------------------------
+
+
+def onward_may_request(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+    """A recipient: the requester, or a designated officer of the requesting organisation, each
+    acting for the requesting organisation."""
+    if not _acting(user, membership) or membership.organisation_id != request.requesting_organisation_id:
+        return False
+    return request.requester_id == user.pk or membership.role == Role.DESIGNATED_OFFICER
+
+
+def onward_may_decide(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+    """The originator: the request's responder or a designated officer of the holding
+    organisation, each acting for the holding organisation."""
+    if not _acting(user, membership) or membership.organisation_id != request.holding_organisation_id:
+        return False
+    return request.assignee_id == user.pk or membership.role == Role.DESIGNATED_OFFICER
+
+
+def onward_release(*, request: DisclosureRequest) -> Decision | None:
+    """The release the recipient holds: the current decision, if it released anything."""
+    return (
+        request.decisions.filter(is_current=True, outcome__in=RELEASE_OUTCOMES)
+        .select_related("marking")
+        .order_by("-decided_at", "-pk")
+        .first()
+    )
+
+
+def onward_items(*, request: DisclosureRequest, decision: Decision | None = None) -> list[ReleaseItem]:
+    """The released items that may be asked for: those that originated with the holding
+    organisation (the one that can allow their onward disclosure)."""
+    decision = decision if decision is not None else onward_release(request=request)
+    if decision is None:
+        return []
+    return list(
+        decision.items.filter(originating_organisation_id=request.holding_organisation_id)
+        .select_related("originating_organisation")
+        .order_by("order", "pk")
+    )
+
+
+def onward_destinations(*, request: DisclosureRequest):
+    """Organisations the items may be passed to: signatories not suspended, other than the two
+    organisations of the request (the originator holds them already; the recipient is passing them)."""
+    return (
+        Organisation.objects.filter(signed_protocol_on__isnull=False, sharing_suspended=False)
+        .exclude(pk__in=[request.requesting_organisation_id, request.holding_organisation_id])
+        .order_by("name")
+    )
+
+
+def _destination_problem(*, organisation: Organisation, request: DisclosureRequest) -> str:
+    if organisation.pk in (request.requesting_organisation_id, request.holding_organisation_id):
+        return "Choose an organisation other than the two on this request"
+    if organisation.sharing_suspended:
+        return f"Sharing with {organisation.name} is suspended (SSP 13.3)"
+    if not organisation.has_signed:
+        return f"{organisation.name} has not signed the information sharing protocol"
+    return ""
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. The recipient asks
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def onward_request_create(
+    *,
+    request: DisclosureRequest,
+    items: list[ReleaseItem] | tuple = (),
+    to_organisation: Organisation | None,
+    purpose: Purpose | None,
+    reasons: str,
+    acting_user: User,
+    acting_membership: Membership | None,
+) -> OnwardRequest:
+    """A recipient asks the originator for permission to pass released items to another
+    organisation (SSP Appendix 2 q5)."""
+    request = access_disclosure(user=acting_user, pk=request.pk, for_update=True)
+    if not onward_may_request(user=acting_user, membership=acting_membership, request=request):
+        raise PermissionDenied("Only the requester or the requesting organisation's designated officer can ask this")
+    decision = onward_release(request=request)
+    if decision is None:
+        raise ValidationError("Nothing has been released on this request, so there is nothing to share onward.")
+    errors: dict[str, list[str]] = {}
+    allowed = {item.pk: item for item in onward_items(request=request, decision=decision)}
+    wanted = {getattr(item, "pk", item) for item in items or ()}
+    if not wanted:
+        errors["items"] = ["Select the items you want to share onward"]
+    elif not wanted <= set(allowed):
+        errors["items"] = [
+            f"Select items released by {request.holding_organisation.name} on this request: only the "
+            "organisation an item came from can allow it to be shared onward"
+        ]
+    if not isinstance(to_organisation, Organisation):
+        errors["to_organisation"] = ["Select the organisation you want to share the items with"]
+    else:
+        problem = _destination_problem(organisation=to_organisation, request=request)
+        if problem:
+            errors["to_organisation"] = [problem]
+    if not isinstance(purpose, Purpose) or purpose.pack_id != request.protocol_pack_id:
+        errors["purpose"] = ["Select the purpose from this request's protocol"]
+    try:
+        reasons = _clean_text(
+            reasons, field="reasons", missing="Enter why you need to share the items", label="Your reasons"
+        )
+    except ValidationError as error:
+        errors.update({k: list(v) for k, v in error.message_dict.items()})
+    if errors:
+        raise ValidationError(errors)
+
+    onward = OnwardRequest.objects.create(
+        request=request,
+        decision=decision,
+        to_organisation=to_organisation,
+        purpose=purpose,
+        reasons=reasons,
+        requested_by=acting_user,
+    )
+    chosen = [allowed[pk] for pk in sorted(wanted, key=lambda pk: (allowed[pk].order, pk))]
+    onward.items.set(chosen)
+    log_decision(
+        request=request,
+        action="onward.requested",
+        actor=acting_user,
+        organisation=acting_membership.organisation,
+        reasons=f"Asked to share {len(chosen)} item{'s' if len(chosen) != 1 else ''} with {to_organisation.name} "
+        f"for {purpose.name}: {reasons}",
+        details={
+            "onward_id": onward.pk,
+            "to_organisation": to_organisation.name,
+            "to_organisation_id": to_organisation.pk,
+            "purpose": purpose.code,
+            "item_ids": [item.pk for item in chosen],
+        },
+    )
+    recipients = {u.pk: u for u in designated_officers(request.holding_organisation_id)}
+    if request.assignee_id:
+        recipients.setdefault(request.assignee_id, request.assignee)
+    notify_about(
+        request=request,
+        recipients=list(recipients.values()),
+        subject="A recipient asks to share released information onward",
+    )
+    return onward
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. The originator decides
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def onward_decide(
+    *,
+    onward: OnwardRequest,
+    approved: bool,
+    reasons: str,
+    acting_user: User,
+    acting_membership: Membership | None,
+) -> OnwardRequest:
+    """The originator approves (the recipient may then share) or declines (nothing leaves)."""
+    request = access_disclosure(user=acting_user, pk=onward.request_id, for_update=True)
+    if not onward_may_decide(user=acting_user, membership=acting_membership, request=request):
+        raise PermissionDenied("Only the responder or the holding organisation's designated officer can decide this")
+    onward = OnwardRequest.objects.select_for_update().select_related("to_organisation", "purpose").get(
+        pk=onward.pk, request=request
+    )
+    if onward.status != OnwardStatus.PENDING:
+        raise ValidationError("This onward disclosure request has already been decided.")
+    reasons = _clean_text(reasons, field="reasons", missing="Enter the reasons for your decision", label="Your reasons")
+    onward.status = OnwardStatus.APPROVED if approved else OnwardStatus.DECLINED
+    onward.decided_by = acting_user
+    onward.decided_at = timezone.now()
+    onward.decision_reasons = reasons
+    onward.save(update_fields=["status", "decided_by", "decided_at", "decision_reasons"])
+    log_decision(
+        request=request,
+        action="onward.approved" if approved else "onward.declined",
+        actor=acting_user,
+        organisation=request.holding_organisation,
+        reasons=reasons,
+        details={
+            "onward_id": onward.pk,
+            "to_organisation": onward.to_organisation.name,
+            "to_organisation_id": onward.to_organisation_id,
+            "purpose": onward.purpose.code,
+        },
+    )
+    notify_about(
+        request=request,
+        recipients=[onward.requested_by],
+        subject="Your request to share information onward has been approved"
+        if approved
+        else "Your request to share information onward has been declined",
+    )
+    return onward
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. The recipient shares, as a new disclosure
+# ---------------------------------------------------------------------------------------------
+
+
+def onward_handling_conditions(*, onward: OnwardRequest, original: Decision, originator: Organisation) -> str:
+    lines = [line for line in (original.handling_conditions or "").splitlines() if line.strip()]
+    lines.append(
+        f"Shared onward by {onward.request.requesting_organisation.name} with the consent of {originator.name}, "
+        f"which keeps ownership. Do not share it further without the consent of {originator.name} (SSP 8.2; SDP 5.1)."
+    )
+    return "\n".join(lines)
+
+
+@transaction.atomic
+def onward_share(
+    *, onward: OnwardRequest, acting_user: User, acting_membership: Membership | None
+) -> DisclosureRequest:
+    """Pass the approved items to the third organisation as a new, released disclosure that
+    names the original originator on every item."""
+    original = access_disclosure(user=acting_user, pk=onward.request_id, for_update=True)
+    if not onward_may_request(user=acting_user, membership=acting_membership, request=original):
+        raise PermissionDenied("Only the requester or the requesting organisation's designated officer can share this")
+    onward = (
+        OnwardRequest.objects.select_for_update(of=("self",))
+        .select_related("to_organisation", "purpose", "decision", "decision__marking", "decided_by")
+        .get(pk=onward.pk, request=original)
+    )
+    onward.request = original
+    if onward.status == OnwardStatus.SHARED:
+        raise ValidationError("These items have already been shared onward.")
+    if onward.status != OnwardStatus.APPROVED:
+        raise ValidationError("Only an approved onward disclosure request can be shared.")
+    problem = _destination_problem(organisation=onward.to_organisation, request=original)
+    if problem:
+        raise ValidationError(problem)
+
+    now = timezone.now()
+    pack = current_protocol_pack() or original.protocol_pack
+    originator = original.holding_organisation
+    new = DisclosureRequest.objects.create(
+        reference=f"NEW-{uuid.uuid4().hex[:16]}",
+        status=Status.IN_REVIEW,
+        protocol_pack=original.protocol_pack,
+        requesting_organisation=onward.to_organisation,
+        requester=acting_user,
+        holding_organisation=original.requesting_organisation,
+        assignee=acting_user,
+        purpose=onward.purpose,
+        information_requested=(
+            f"Onward disclosure of information {originator.name} released to "
+            f"{original.requesting_organisation.name} on {original.reference}, shared with the consent of "
+            f"{originator.name}."
+        ),
+        special_category=original.special_category,
+        criminal_offence_data=original.criminal_offence_data,
+        victim_witness_information=original.victim_witness_information,
+        sub_judice=False,
+        submitted_at=now,
+        assigned_at=now,
+    )
+    new.reference = f"DR-{timezone.localdate():%Y}-{new.pk:06d}"
+    new.save(update_fields=["reference"])
+    RequestSubject.objects.bulk_create(
+        RequestSubject(request=new, subject_id=link.subject_id, role=link.role) for link in original.subjects.all()
+    )
+    assign_perm(PERMISSION, acting_user, new)
+    items = list(onward.items.select_related("originating_organisation").order_by("order", "pk"))
+    decision = Decision.objects.create(
+        request=new,
+        outcome=Outcome.RELEASED,
+        reasons=(
+            f"Shared onward with {onward.to_organisation.name} for {onward.purpose.name}, with the approval of "
+            f"{originator.name} ({timezone.localtime(onward.decided_at):%d %B %Y}): {onward.decision_reasons}\n\n"
+            f"Why it is shared: {onward.reasons}"
+        ),
+        marking=onward.decision.marking,
+        handling_conditions=onward_handling_conditions(onward=onward, original=onward.decision, originator=originator),
+        decided_by=acting_user,
+        organisation=original.requesting_organisation,
+        protocol_pack=pack,
+        is_current=True,
+    )
+    ReleaseItem.objects.bulk_create(
+        ReleaseItem(
+            decision=decision,
+            text=item.text,
+            fact_or_opinion=item.fact_or_opinion,
+            originating_organisation_id=item.originating_organisation_id,
+            order=order,
+        )
+        for order, item in enumerate(items)
+    )
+    new.decided_at = now
+    new.decided_under = pack
+    new.save(update_fields=["decided_at", "decided_under", "updated_at"])
+    lifecycle.transition(new, Status.RELEASED)
+
+    onward.status = OnwardStatus.SHARED
+    onward.shared_by = acting_user
+    onward.shared_at = now
+    onward.resulting_request = new
+    onward.save(update_fields=["status", "shared_by", "shared_at", "resulting_request"])
+    log_decision(
+        request=new,
+        action="onward.shared",
+        actor=acting_user,
+        organisation=original.requesting_organisation,
+        reasons=(
+            f"{len(items)} item{'s' if len(items) != 1 else ''} of {original.reference} shared onward with "
+            f"{onward.to_organisation.name}, with the approval of {originator.name}: {onward.reasons}"
+        ),
+        details={
+            "onward_id": onward.pk,
+            "original_reference": original.reference,
+            "originator": originator.name,
+            "decision_id": decision.pk,
+            "items": len(items),
+            "marking": onward.decision.marking.code if onward.decision.marking_id else "",
+        },
+    )
+    notify_about(
+        request=new,
+        recipients=designated_officers(onward.to_organisation_id),
+        subject="Information has been shared with your organisation",
+    )
+    notify_about(
+        request=original,
+        recipients=[onward.decided_by] if onward.decided_by_id else [],
+        subject="Information you approved for onward disclosure has been shared",
+    )
+    return new
