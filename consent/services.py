@@ -33,7 +33,7 @@ from django.utils import dateformat, timezone
 from guardian.shortcuts import assign_perm
 
 from consent.models import ConsentRecord, GivenBy
-from consent.scans import clean_filename, validate_upload
+from portal.uploads import clean_filename, validate_upload
 from consent.selectors import access_consent, consent_subject_choices, visible_consents
 from consent.signals_registry import withdrawal_listeners
 from portal.accountability.services import decision_record

@@ -29,7 +29,7 @@ from consent import services
 from consent.forms import ConsentRecordForm, ConsentSearchForm, ScanForm, WithdrawForm
 from consent.models import ConsentRecord
 from consent.pdf import consent_form_marking, consent_form_pdf
-from consent.scans import LimitedUploadHandler
+from portal.uploads import LimitedUploadHandler
 from consent.selectors import access_consent, consent_search, consent_subject_choices
 from portal.accountability.services import access_record
 from portal.protocols.selectors import current_protocol_pack

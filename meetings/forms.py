@@ -10,7 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from meetings.agreement import level_sentence
-from sharing.uploads import ACCEPT_ATTRIBUTE
+from portal.uploads import ACCEPT_ATTRIBUTE
 
 TITLE_MAX = 200
 TEXT_MAX = 20_000

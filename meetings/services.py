@@ -35,7 +35,7 @@ from portal.notifications.services import notify
 from portal.protocols.selectors import current_protocol_pack
 from portal.roles import Role
 from sharing.selectors import visible_disclosures
-from sharing.uploads import clean_filename, validate_upload
+from portal.uploads import clean_filename, validate_upload
 
 logger = logging.getLogger(__name__)
 
@@ -570,7 +570,7 @@ def meeting_minutes_record(
 
 @transaction.atomic
 def paper_upload(*, meeting: Meeting, file, acting_user: User, acting_membership: Membership | None) -> Paper:
-    """Store a paper for the meeting, checked like a release attachment (sharing.uploads), under
+    """Store a paper for the meeting, checked like a release attachment (portal.uploads), under
     a random name outside the web root."""
     meeting = _lock(meeting, acting_user)
     _require_chair(meeting, acting_user, acting_membership)

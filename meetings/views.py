@@ -56,7 +56,7 @@ from portal.protocols.selectors import current_protocol_pack
 from portal.roles import Role
 from portal.views.decorators import role_required
 from sharing.selectors import visible_disclosures
-from sharing.uploads import ACCEPTED, LimitedUploadHandler, max_upload_bytes, size_label
+from portal.uploads import ACCEPTED, LimitedUploadHandler, max_upload_bytes, size_label
 from portal.forms.errors import form_add_service_errors
 
 PAGE_SIZE = 25

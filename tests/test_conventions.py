@@ -50,3 +50,25 @@ def test_templates_have_no_inline_style_or_unnonced_inline_script():
             if "src=" not in attributes and "nonce=" not in attributes:
                 offenders.append(f"{path.relative_to(ROOT)}: inline <script> without the CSP nonce")
     assert not offenders, "\n".join(offenders)
+
+
+# meetings → sharing → consent → portal: an app never imports one to its left. The root URLconf
+# is the project's wiring and the one exception.
+FORBIDDEN_IMPORTS = {
+    "portal": ("consent", "sharing", "meetings"),
+    "consent": ("sharing", "meetings"),
+    "sharing": ("meetings",),
+}
+IMPORT = re.compile(r"^\s*(?:from|import)\s+([a-z_]+)", re.M)
+
+
+def test_imports_run_only_towards_the_core():
+    offenders = []
+    for app, above in FORBIDDEN_IMPORTS.items():
+        for path in (ROOT / app).rglob("*.py"):
+            if path.relative_to(ROOT).as_posix() == "portal/urls.py" or "migrations" in path.parts:
+                continue
+            for module in IMPORT.findall(path.read_text()):
+                if module in above:
+                    offenders.append(f"{path.relative_to(ROOT)} imports {module}")
+    assert not offenders, "Imports must run meetings → sharing → consent → portal:\n" + "\n".join(offenders)

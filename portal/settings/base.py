@@ -199,7 +199,7 @@ CELERY_BEAT_SCHEDULE = {
     "meetings-destroy-papers-sweep": {"task": "meetings.destroy_papers_sweep", "schedule": 900.0},
 }
 
-# Uploads (release attachments, sharing/uploads.py): at most 20 MB a file, checked by content.
+# Uploads (release attachments, consent scans, meeting papers; portal/uploads.py): at most 20 MB a file, checked by content.
 # Files above FILE_UPLOAD_MAX_MEMORY_SIZE stream to a temporary file, never into memory; the
 # non-file fields of one request may carry up to DATA_UPLOAD_MAX_MEMORY_SIZE (a release with
 # many long items), anything larger is refused with a 400.

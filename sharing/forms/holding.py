@@ -13,7 +13,7 @@ from django.utils import timezone
 from portal.models import FlowchartAnswer
 from sharing.models import FactOrOpinion, Outcome, SubJudiceConsultation
 from sharing.services.review import INBOX_FILTERS
-from sharing.uploads import ACCEPT_ATTRIBUTE
+from portal.uploads import ACCEPT_ATTRIBUTE
 
 TEXTAREA = "govuk-textarea"
 SHORT_TEXT = 5000
@@ -198,7 +198,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    """Any number of files; what they are is checked by sharing.uploads.validate_upload."""
+    """Any number of files; what they are is checked by portal.uploads.validate_upload."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True, "accept": ACCEPT_ATTRIBUTE}))

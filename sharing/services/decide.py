@@ -46,7 +46,7 @@ from sharing.models import (
 from sharing.services import override as basis_services
 from sharing.services.common import log_decision, notify_about
 from sharing.services.review import SHARE_OUTCOMES, flowchart_latest_completed, lock_request
-from sharing.uploads import clean_filename, validate_upload
+from portal.uploads import clean_filename, validate_upload
 
 LOG_ACTIONS = {
     Outcome.RELEASED: "request.released",

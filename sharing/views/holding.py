@@ -51,7 +51,7 @@ from sharing.models import NoteKind, Outcome, Status
 from sharing.selectors import access_disclosure, visible_disclosures
 from sharing.services import decide as decide_services
 from sharing.services import review as review_services
-from sharing.uploads import LimitedUploadHandler, max_upload_bytes, size_label
+from portal.uploads import LimitedUploadHandler, max_upload_bytes, size_label
 from sharing.views.actions import Action
 from portal.forms.errors import form_add_service_errors
 

@@ -1,4 +1,4 @@
-"""Release attachments are checked by content, size and extension (sharing/uploads.py)."""
+"""Uploads (release attachments, consent scans, meeting papers) are checked by content, size and extension (portal/uploads.py)."""
 
 import hashlib
 import io
@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from sharing.uploads import DOCX, JPEG, PDF, PNG, LimitedUploadHandler, clean_filename, validate_upload
+from portal.uploads import DOCX, JPEG, PDF, PNG, LimitedUploadHandler, clean_filename, validate_upload
 
 MINIMAL_PDF = (
     b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
