@@ -27,7 +27,6 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal.accountability.services import access_record
 from portal.models import FlowchartOutcome, Organisation
 from portal.roles import Role
 from portal.templatetags.portal_tags import form_error_list
@@ -54,6 +53,7 @@ from sharing.services import review as review_services
 from portal.uploads import LimitedUploadHandler, max_upload_bytes, size_label
 from sharing.views.actions import Action
 from portal.forms.errors import form_add_service_errors
+from sharing.views.common import back_to_request, log_access, posted
 
 INBOX_PER_PAGE = 25
 ANSWER_LABELS = {"yes": "Yes", "no": "No", "not_sure": "Not sure"}
@@ -64,33 +64,11 @@ ANSWER_LABELS = {"yes": "Yes", "no": "No", "not_sure": "Not sure"}
 # ---------------------------------------------------------------------------------------------
 
 
-def _posted(request):
-    """The POST data for a form, even when empty (an empty POST must still show its errors)."""
-    return request.POST if request.method == "POST" else None
-
-
 def _refuse(request, pk) -> None:
     """Someone who may see the request but not do this gets 403; anyone else 404."""
     if visible_disclosures(user=request.user).filter(pk=pk).exists():
         raise PermissionDenied("You cannot do this on this request")
     raise Http404("No such request")
-
-
-def _log_view(request, disclosure) -> None:
-    membership = request.membership
-    access_record(
-        user=request.user,
-        organisation=membership.organisation if membership else None,
-        kind="view",
-        object_type="disclosure_request",
-        reference=disclosure.reference,
-        path=request.path,
-    )
-
-
-def _back_to_request(request, disclosure, message: str):
-    messages.error(request, message)
-    return redirect("sharing:request_detail", pk=disclosure.pk)
 
 
 def _outcome_label(run) -> str:
@@ -114,7 +92,7 @@ def _assignee_in_review(request, pk: int):
     if disclosure.assignee_id != request.user.pk:
         raise PermissionDenied("Only the officer this request is assigned to can do this")
     if disclosure.status != Status.IN_REVIEW:
-        return disclosure, _back_to_request(
+        return disclosure, back_to_request(
             request,
             disclosure,
             f"This request is {_state_label(disclosure)}: that can only be done while it is in review.",
@@ -190,12 +168,12 @@ def request_assign(request, pk: int):
     if not _is_designated_holding(request, disclosure):
         raise PermissionDenied("Only the holding organisation's designated officer can assign this request")
     if disclosure.status not in review_services.ASSIGNABLE_STATUSES:
-        return _back_to_request(
+        return back_to_request(
             request, disclosure, f"This request is {_state_label(disclosure)}: it cannot be assigned now."
         )
     officers = review_services.assignable_officers(organisation_id=disclosure.holding_organisation_id)
     initial = {"assignee": disclosure.assignee_id} if disclosure.assignee_id else {}
-    form = AssignForm(_posted(request), officers=officers, initial=initial)
+    form = AssignForm(posted(request), officers=officers, initial=initial)
     if request.method == "POST" and form.is_valid():
         assignee = next(m.user for m in officers if m.user_id == form.cleaned_data["assignee"])
         try:
@@ -238,12 +216,12 @@ def request_return(request, pk: int):
     if disclosure.assignee_id != request.user.pk and not _is_designated_holding(request, disclosure):
         raise PermissionDenied("Only the assigned officer or the designated officer can return this request")
     if not lifecycle.can_transition(disclosure, Status.RETURNED):
-        return _back_to_request(
+        return back_to_request(
             request,
             disclosure,
             f"This request is {_state_label(disclosure)}: it cannot be returned for more information.",
         )
-    form = ReturnForm(_posted(request))
+    form = ReturnForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             review_services.disclosure_return(
@@ -291,14 +269,14 @@ def flowchart_start(request, pk: int):
         try:
             run = review_services.flowchart_run_start(request=disclosure, acting_user=request.user)
         except ValidationError as error:
-            return _back_to_request(request, disclosure, " ".join(error.messages))
+            return back_to_request(request, disclosure, " ".join(error.messages))
         nodes = review_services.flowchart_nodes(request=disclosure)
         return redirect(_next_url(disclosure, review_services.flowchart_position(run=run, nodes=nodes)))
     run = review_services.flowchart_open_run(request=disclosure, user=request.user)
     latest = review_services.flowchart_latest_completed(request=disclosure)
     checklist = list(disclosure.checklist_answers.select_related("question").order_by("question__order"))
     advice = list(disclosure.notes.filter(kind__in=[NoteKind.ADVICE_SOUGHT, NoteKind.ADVICE]).select_related("author"))
-    _log_view(request, disclosure)
+    log_access(request, disclosure)
     return render(
         request,
         "sharing/holding/flowchart_start.html",
@@ -355,7 +333,7 @@ def flowchart_question(request, pk: int, code: str):
         return redirect(_next_url(disclosure, position))
     previous = next((step for step in run.path or [] if isinstance(step, dict) and step.get("node") == code), None)
     initial = {"answer": previous.get("answer"), "note": previous.get("note", "")} if previous else {}
-    form = FlowchartAnswerForm(_posted(request), question=node.question, initial=initial)
+    form = FlowchartAnswerForm(posted(request), question=node.question, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             run, target = review_services.flowchart_answer(
@@ -416,10 +394,10 @@ def flowchart_outcome(request, pk: int):
     seek_advice = outcome == FlowchartOutcome.SEEK_ADVICE
     share = outcome in review_services.SHARE_OUTCOMES
     if seek_advice:
-        form = SeekAdviceForm(_posted(request))
+        form = SeekAdviceForm(posted(request))
     else:
         form = FlowchartOutcomeForm(
-            _posted(request),
+            posted(request),
             confirmations=disclosure.protocol_pack.data["flowchart"]["share_confirmations"],
             share=share,
             needs_justification=review_services.justification_required(run),
@@ -476,8 +454,8 @@ def request_advice(request, pk: int):
     if not _is_designated_holding(request, disclosure):
         raise PermissionDenied("Only the holding organisation's designated officer can give advice")
     if disclosure.status != Status.AWAITING_ADVICE:
-        return _back_to_request(request, disclosure, "This request is not waiting for advice.")
-    form = AdviceForm(_posted(request))
+        return back_to_request(request, disclosure, "This request is not waiting for advice.")
+    form = AdviceForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             review_services.advice_give(
@@ -501,7 +479,7 @@ def request_advice(request, pk: int):
         disclosure.flowchart_runs.filter(outcome=FlowchartOutcome.SEEK_ADVICE).order_by("-completed_at", "-pk").first()
     )
     nodes = review_services.flowchart_nodes(request=disclosure)
-    _log_view(request, disclosure)
+    log_access(request, disclosure)
     return render(
         request,
         "sharing/holding/advice.html",
@@ -525,16 +503,16 @@ def sub_judice_record(request, pk: int):
     if disclosure.assignee_id != request.user.pk:
         raise PermissionDenied("Only the officer this request is assigned to can record a consultation")
     if not disclosure.sub_judice:
-        return _back_to_request(
+        return back_to_request(
             request, disclosure, "This request is not marked as under investigation or prosecution."
         )
     if disclosure.status not in (Status.IN_REVIEW, Status.AWAITING_ADVICE):
-        return _back_to_request(
+        return back_to_request(
             request,
             disclosure,
             f"This request is {_state_label(disclosure)}: a consultation can only be recorded during the review.",
         )
-    form = SubJudiceForm(_posted(request))
+    form = SubJudiceForm(posted(request))
     if request.method == "POST" and form.is_valid():
         consulted_at = form.consulted_at()
         if consulted_at is None:
@@ -687,7 +665,7 @@ def _request_decide(request, pk: int):
     latest = review_services.flowchart_latest_completed(request=disclosure)
     consulted = disclosure.sub_judice_consultations.exists() if disclosure.sub_judice else False
     error_items = _error_items(form, formset if items_checked else None, item_errors)
-    _log_view(request, disclosure)
+    log_access(request, disclosure)
     return render(
         request,
         "sharing/holding/decide.html",

@@ -24,7 +24,8 @@ from sharing.models import OnwardRequest, OnwardStatus
 from sharing.selectors import access_disclosure
 from sharing.services import onward as onward_services
 from sharing.views.actions import Action
-from sharing.views.override import _back_to_request, _log_view, _posted, show_errors
+from portal.forms.errors import form_add_service_errors
+from sharing.views.common import back_to_request, log_access, posted
 
 
 def _onward(disclosure, onward_pk: int) -> OnwardRequest:
@@ -50,12 +51,12 @@ def onward_request(request, pk: int):
         raise PermissionDenied("Only the requester or the requesting organisation's designated officer can ask this")
     decision = onward_services.onward_release(request=disclosure)
     if decision is None:
-        return _back_to_request(
+        return back_to_request(
             request, disclosure, "Nothing has been released on this request, so there is nothing to share onward."
         )
     items = onward_services.onward_items(request=disclosure, decision=decision)
     if not items:
-        return _back_to_request(
+        return back_to_request(
             request,
             disclosure,
             f"None of the items released on this request came from {disclosure.holding_organisation.name}: "
@@ -63,7 +64,7 @@ def onward_request(request, pk: int):
         )
     organisations = list(onward_services.onward_destinations(request=disclosure))
     purposes = list(disclosure.protocol_pack.purposes.order_by("order"))
-    form = OnwardRequestForm(_posted(request), items=items, organisations=organisations, purposes=purposes)
+    form = OnwardRequestForm(posted(request), items=items, organisations=organisations, purposes=purposes)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         wanted = set(data["items"])
@@ -78,7 +79,7 @@ def onward_request(request, pk: int):
                 acting_membership=membership,
             )
         except ValidationError as error:
-            show_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -86,7 +87,7 @@ def onward_request(request, pk: int):
                 "which originated the information",
             )
             return redirect("sharing:request_detail", pk=disclosure.pk)
-    _log_view(request, disclosure)
+    log_access(request, disclosure)
     return render(
         request,
         "sharing/onward/request.html",
@@ -101,8 +102,8 @@ def onward_decide(request, pk: int, onward_pk: int):
         raise PermissionDenied("Only the responder or the holding organisation's designated officer can decide this")
     onward = _onward(disclosure, onward_pk)
     if onward.status != OnwardStatus.PENDING:
-        return _back_to_request(request, disclosure, "This onward disclosure request has already been decided.")
-    form = OnwardDecisionForm(_posted(request))
+        return back_to_request(request, disclosure, "This onward disclosure request has already been decided.")
+    form = OnwardDecisionForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             decided = onward_services.onward_decide(
@@ -113,7 +114,7 @@ def onward_decide(request, pk: int, onward_pk: int):
                 acting_membership=request.membership,
             )
         except ValidationError as error:
-            show_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -122,7 +123,7 @@ def onward_decide(request, pk: int, onward_pk: int):
                 else "You declined: nothing will be shared onward",
             )
             return redirect("sharing:request_detail", pk=disclosure.pk)
-    _log_view(request, disclosure)
+    log_access(request, disclosure)
     return render(request, "sharing/onward/decide.html", {"disclosure": disclosure, "onward": onward, "form": form})
 
 
@@ -133,7 +134,7 @@ def onward_share(request, pk: int, onward_pk: int):
         raise PermissionDenied("Only the requester or the requesting organisation's designated officer can share this")
     onward = _onward(disclosure, onward_pk)
     if onward.status != OnwardStatus.APPROVED:
-        return _back_to_request(
+        return back_to_request(
             request,
             disclosure,
             "These items have already been shared onward."
@@ -153,7 +154,7 @@ def onward_share(request, pk: int, onward_pk: int):
                 request, f"The items have been shared with {onward.to_organisation.name} as {new.reference}"
             )
             return redirect("sharing:request_detail", pk=new.pk)
-    _log_view(request, disclosure)
+    log_access(request, disclosure)
     return render(
         request,
         "sharing/onward/share.html",

@@ -34,26 +34,12 @@ from sharing.selectors import access_disclosure
 from sharing.services import override as basis_services
 from sharing.services.review import flowchart_latest_completed
 from sharing.views.actions import Action
+from sharing.views.common import back_to_request, log_access, posted
+from portal.forms.errors import form_add_service_errors
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------------------------
-
-
-def _posted(request):
-    return request.POST if request.method == "POST" else None
-
-
-def _log_view(request, disclosure) -> None:
-    membership = request.membership
-    access_record(
-        user=request.user,
-        organisation=membership.organisation if membership else None,
-        kind="view",
-        object_type="disclosure_request",
-        reference=disclosure.reference,
-        path=request.path,
-    )
 
 
 def _log_consents_shown(request, consents) -> None:
@@ -70,23 +56,6 @@ def _log_consents_shown(request, consents) -> None:
         )
 
 
-def _back_to_request(request, disclosure, message: str):
-    messages.error(request, message)
-    return redirect("sharing:request_detail", pk=disclosure.pk)
-
-
-def show_errors(form, error: ValidationError) -> None:
-    """A service's ValidationError on the form: on the field it names, otherwise at the top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for item in errors:
-                for message in item.messages:
-                    form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
-
-
 def _assignee_in_review(request, pk):
     """The request for its assignee while in review; (request, redirect) at the wrong moment."""
     disclosure = access_disclosure(user=request.user, pk=pk)
@@ -94,7 +63,7 @@ def _assignee_in_review(request, pk):
         raise PermissionDenied("Only the officer this request is assigned to can do this")
     if disclosure.status != Status.IN_REVIEW:
         state = Status(disclosure.status).label.lower()
-        return disclosure, _back_to_request(
+        return disclosure, back_to_request(
             request, disclosure, f"This request is {state}: that can only be done while it is in review."
         )
     return disclosure, None
@@ -145,15 +114,15 @@ def consent_reliance(request, pk: int):
     if refused:
         return refused
     if not basis_services.relies_on_consent(flowchart_latest_completed(request=disclosure)):
-        return _back_to_request(request, disclosure, NO_CONSENT_ROUTE)
+        return back_to_request(request, disclosure, NO_CONSENT_ROUTE)
     consents = list(basis_services.consent_candidates(request=disclosure))
     current = basis_services.consent_reliance_current(request=disclosure)
     form = ConsentChoiceForm(
-        _posted(request), consents=consents, initial={"consent": current.consent_id} if current else {}
+        posted(request), consents=consents, initial={"consent": current.consent_id} if current else {}
     )
     if request.method == "POST" and form.is_valid():
         return redirect("sharing:consent_reliance_items", pk=disclosure.pk, consent_pk=form.cleaned_data["consent"])
-    _log_view(request, disclosure)
+    log_access(request, disclosure)
     _log_consents_shown(request, consents)
     return render(
         request,
@@ -173,7 +142,7 @@ def consent_reliance_items(request, pk: int, consent_pk: int):
     if refused:
         return refused
     if not basis_services.relies_on_consent(flowchart_latest_completed(request=disclosure)):
-        return _back_to_request(request, disclosure, NO_CONSENT_ROUTE)
+        return back_to_request(request, disclosure, NO_CONSENT_ROUTE)
     consent = next(
         (c for c in basis_services.consent_candidates(request=disclosure) if c.pk == consent_pk), None
     )
@@ -184,7 +153,7 @@ def consent_reliance_items(request, pk: int, consent_pk: int):
     initial = {}
     if current and current.consent_id == consent.pk:
         initial["information_items"] = [i for i, item in enumerate(items) if item in (current.information_items or [])]
-    form = ConsentItemsForm(_posted(request), items=items, initial=initial)
+    form = ConsentItemsForm(posted(request), items=items, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             basis_services.consent_reliance_choose(
@@ -195,11 +164,11 @@ def consent_reliance_items(request, pk: int, consent_pk: int):
                 acting_membership=request.membership,
             )
         except ValidationError as error:
-            show_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, f"The release will rely on consent {consent.reference}. Now make your decision.")
             return redirect("sharing:request_decide", pk=disclosure.pk)
-    _log_view(request, disclosure)
+    log_access(request, disclosure)
     _log_consents_shown(request, [consent])
     return render(
         request,
@@ -224,14 +193,14 @@ def override_propose(request, pk: int):
         return refused
     run = flowchart_latest_completed(request=disclosure)
     if not basis_services.relies_on_public_interest(run):
-        return _back_to_request(
+        return back_to_request(
             request,
             disclosure,
             "An override is proposed when the key-questions flowchart ends in “share in the public interest”.",
         )
     live = basis_services.override_live(request=disclosure)
     if live is not None:
-        return _back_to_request(
+        return back_to_request(
             request,
             disclosure,
             "This request's override is already waiting for a designated officer's approval."
@@ -243,7 +212,7 @@ def override_propose(request, pk: int):
     art9 = _bases(disclosure, LawfulBasisCategory.ART9) if needed["art9"] else None
     dpa = _bases(disclosure, LawfulBasisCategory.DPA_SCH1) if needed["dpa_sch1"] else None
     grounds = list(disclosure.protocol_pack.public_interest_grounds.order_by("order"))
-    form = OverrideForm(_posted(request), grounds=grounds, art6=art6, art9=art9, dpa_sch1=dpa)
+    form = OverrideForm(posted(request), grounds=grounds, art6=art6, art9=art9, dpa_sch1=dpa)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         by_pk = {b.pk: b for b in [*art6, *(art9 or []), *(dpa or [])]}
@@ -264,14 +233,14 @@ def override_propose(request, pk: int):
                 acting_membership=request.membership,
             )
         except ValidationError as error:
-            show_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(
                 request, "Your override has been sent to your organisation's designated officers for approval"
             )
             return redirect("sharing:request_detail", pk=disclosure.pk)
     rejected = basis_services.override_latest(request=disclosure)
-    _log_view(request, disclosure)
+    log_access(request, disclosure)
     return render(
         request,
         "sharing/override/propose.html",
@@ -309,11 +278,11 @@ def _override_for_decision(request, pk: int, override_pk: int):
 def override_decide(request, pk: int, override_pk: int):
     disclosure, override = _override_for_decision(request, pk, override_pk)
     if override.status != OverrideStatus.PROPOSED:
-        return _back_to_request(request, disclosure, "This override has already been decided.")
+        return back_to_request(request, disclosure, "This override has already been decided.")
     if disclosure.status not in (Status.IN_REVIEW, Status.AWAITING_ADVICE):
         state = Status(disclosure.status).label.lower()
-        return _back_to_request(request, disclosure, f"This request is {state}: its override can no longer be decided.")
-    form = OverrideDecisionForm(_posted(request))
+        return back_to_request(request, disclosure, f"This request is {state}: its override can no longer be decided.")
+    form = OverrideDecisionForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             decided = basis_services.override_decide(
@@ -324,7 +293,7 @@ def override_decide(request, pk: int, override_pk: int):
                 acting_membership=request.membership,
             )
         except ValidationError as error:
-            show_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -333,7 +302,7 @@ def override_decide(request, pk: int, override_pk: int):
                 else "You rejected the override: it has gone back to the responder with your reasons",
             )
             return redirect("sharing:request_detail", pk=disclosure.pk)
-    _log_view(request, disclosure)
+    log_access(request, disclosure)
     return render(
         request,
         "sharing/override/decide.html",

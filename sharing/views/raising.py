@@ -23,7 +23,6 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal.accountability.services import access_record
 from portal.roles import Role
 from portal.views.decorators import role_required
 from sharing import lifecycle
@@ -44,6 +43,7 @@ from sharing.selectors import access_disclosure, disclosure_role, visible_disclo
 from sharing.services import raising as services
 from sharing.views.actions import Action
 from portal.forms.errors import form_add_service_errors
+from sharing.views.common import log_access
 
 REQUESTS_PER_PAGE = 25
 
@@ -83,17 +83,6 @@ raisers_only = role_required(Role.OFFICER, Role.DESIGNATED_OFFICER)
 # ---------------------------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------------------------
-
-
-def _log_view(http_request, disclosure) -> None:
-    access_record(
-        user=http_request.user,
-        organisation=getattr(http_request.membership, "organisation", None),
-        kind="view",
-        object_type="disclosure_request",
-        reference=disclosure.reference,
-        path=http_request.path,
-    )
 
 
 def draft_view(view):
@@ -205,7 +194,7 @@ def draft_subjects(request, disclosure):
         else:
             return _to_tasks(disclosure)
     links = list(disclosure.subjects.select_related("subject"))
-    _log_view(request, disclosure)
+    log_access(request, disclosure)
     return render(
         request,
         "sharing/raising/subjects.html",
@@ -234,7 +223,7 @@ def draft_subject_add(request, disclosure):
             messages.success(request, "The person has been added to the request")
             return redirect("sharing:draft_subjects", pk=disclosure.pk)
     if request.method == "POST":
-        _log_view(request, disclosure)
+        log_access(request, disclosure)
     return _subject_form_page(request, disclosure, form)
 
 
@@ -256,7 +245,7 @@ def draft_subject_edit(request, disclosure, subject_pk: int):
                 return redirect("sharing:draft_subjects", pk=disclosure.pk)
     else:
         form = SubjectForm(initial=SubjectForm.initial_from(link))
-    _log_view(request, disclosure)
+    log_access(request, disclosure)
     return _subject_form_page(request, disclosure, form, link)
 
 
@@ -275,7 +264,7 @@ def draft_subject_remove(request, disclosure, subject_pk: int):
         else:
             messages.success(request, "The person has been removed from the request")
             return redirect("sharing:draft_subjects", pk=disclosure.pk)
-    _log_view(request, disclosure)
+    log_access(request, disclosure)
     return render(
         request, "sharing/raising/subject_remove.html", {"disclosure": disclosure, "link": link, "error": error}
     )
@@ -325,7 +314,7 @@ def draft_information(request, disclosure):
                 return _to_tasks(disclosure)
     else:
         form = InformationForm(initial=InformationForm.initial_from(disclosure))
-    _log_view(request, disclosure)
+    log_access(request, disclosure)
     return render(request, "sharing/raising/information.html", {"disclosure": disclosure, "form": form})
 
 
@@ -365,7 +354,7 @@ def draft_checklist(request, disclosure):
         form = ChecklistForm(
             initial=ChecklistForm.initial_from(disclosure.checklist_answers.all()), questions=questions
         )
-    _log_view(request, disclosure)
+    log_access(request, disclosure)
     return render(request, "sharing/raising/checklist.html", {"disclosure": disclosure, "form": form})
 
 
@@ -379,7 +368,7 @@ def _check_answers_page(request, disclosure, *, errors: list[dict] | None = None
     questions = disclosure.protocol_pack.checklist_questions.order_by("order")
     checklist = [(question, answers.get(question.pk)) for question in questions]
     bases = list(disclosure.lawful_bases.order_by("order"))
-    _log_view(request, disclosure)
+    log_access(request, disclosure)
     return render(
         request,
         "sharing/raising/check_answers.html",
@@ -471,7 +460,7 @@ def request_answer(request, pk: int):
     notes = list(
         disclosure.notes.filter(kind__in=[NoteKind.RETURNED, NoteKind.ANSWER]).select_related("author", "organisation")
     )
-    _log_view(request, disclosure)
+    log_access(request, disclosure)
     question = next((note for note in reversed(notes) if note.kind == NoteKind.RETURNED), None)
     return render(
         request,

@@ -18,7 +18,6 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from portal.accountability.services import access_record
 from portal.models import FlowchartNode, FlowchartOutcome
 from portal.pdf import download_footer, pdf_text, render_pdf
 from sharing import lifecycle
@@ -27,6 +26,7 @@ from sharing.models import Decision, DisclosureRequest, Outcome, ReleaseAttachme
 from sharing.selectors import access_disclosure, disclosure_role
 from sharing.services import disputes as dispute_services
 from sharing.views.actions import Action
+from sharing.views.common import log_access
 
 RELEASE_OUTCOMES = (Outcome.RELEASED, Outcome.PARTLY_RELEASED)
 
@@ -59,18 +59,6 @@ ATTACHMENT_CONTENT_TYPES = {
     "image/jpeg",
 }
 HOLDING_SIDE = {"assignee", "designated_holding"}
-
-
-def _log_access(request, disclosure: DisclosureRequest, kind: str) -> None:
-    membership = request.membership
-    access_record(
-        user=request.user,
-        organisation=membership.organisation if membership else None,
-        kind=kind,
-        object_type="disclosure_request",
-        reference=disclosure.reference,
-        path=request.path,
-    )
 
 
 def _released_decision(disclosure: DisclosureRequest, *, with_items: bool = False) -> Decision | None:
@@ -130,7 +118,7 @@ def _actions(request, disclosure: DisclosureRequest, roles: set[str]) -> list[Ac
 def request_detail(request, pk: int):
     disclosure = access_disclosure(user=request.user, pk=pk)
     roles = disclosure_role(user=request.user, request=disclosure)
-    _log_access(request, disclosure, "view")
+    log_access(request, disclosure, "view")
 
     subjects = list(disclosure.subjects.select_related("subject"))
     lawful_bases = list(disclosure.lawful_bases.all())
@@ -228,7 +216,7 @@ def request_pdf(request, pk: int):
         marking_text=decision.marking.name if decision.marking_id else "",
         footer_text=footer,
     )
-    _log_access(request, disclosure, "download")
+    log_access(request, disclosure, "download")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_safe_reference(disclosure.reference)}-released.pdf"'
     response["Cache-Control"] = "no-store"
@@ -265,7 +253,7 @@ def attachment_download(request, pk: int, attachment_pk: int):
         handle = attachment.file.storage.open(attachment.file.name, "rb")
     except (FileNotFoundError, OSError, ValueError):
         raise Http404("The file is not available") from None
-    _log_access(request, disclosure, "download")
+    log_access(request, disclosure, "download")
     content_type = attachment.content_type if attachment.content_type in ATTACHMENT_CONTENT_TYPES else "application/octet-stream"
     response = FileResponse(
         handle, as_attachment=True, filename=_download_name(attachment.original_name), content_type=content_type
@@ -311,7 +299,7 @@ def request_dispute(request, pk: int):
         else:
             messages.success(request, "Your dispute has been sent to the designated officers of both organisations")
             return redirect("sharing:request_detail", pk=disclosure.pk)
-    _log_access(request, disclosure, "view")
+    log_access(request, disclosure, "view")
     return render(
         request, "sharing/requester/dispute_raise.html", {"form": form, "disclosure": disclosure, "decision": decision}
     )
@@ -349,7 +337,7 @@ def dispute_decide(request, pk: int):
                 else "You overturned the decision: the request is back with the responder to release",
             )
             return redirect("sharing:request_detail", pk=disclosure.pk)
-    _log_access(request, disclosure, "view")
+    log_access(request, disclosure, "view")
     return render(
         request, "sharing/requester/dispute_decide.html", {"form": form, "disclosure": disclosure, "dispute": dispute}
     )
