@@ -12,3 +12,21 @@ def send_notifications(ids: list[int]) -> int:
 @shared_task(name="portal.send_pending_notifications")
 def send_pending_notifications() -> int:
     return notifications_send_pending()
+
+
+@shared_task(name="portal.retention_sweep", acks_late=True)
+def retention_sweep(batch_size: int | None = None) -> int:
+    """Daily: destroy every held copy that is due and not on legal hold (portal/retention/).
+    `batch_size` (copies a transaction) defaults to the engine's 500; the fault tests use less."""
+    from portal.retention.services import BATCH_SIZE
+    from portal.retention.services import retention_sweep as sweep
+
+    return sweep(batch_size=batch_size or BATCH_SIZE).destroyed_count
+
+
+@shared_task(name="portal.retention_warnings")
+def retention_warnings() -> int:
+    """Daily: tell holders what falls due for review within the warning period."""
+    from portal.retention.services import retention_warnings_send
+
+    return retention_warnings_send()

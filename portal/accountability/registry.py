@@ -29,5 +29,14 @@ register_decision_events(
         "protocol.loaded": "Protocol pack loaded",
         "organisation.suspended": "Sharing with organisation suspended",
         "organisation.resumed": "Sharing with organisation resumed",
+        # Retention and destruction (portal/retention/).
+        "retention.policy_changed": "Retention policy changed",
+        "retention.policy_removed": "Retention policy removed (protocol default applies)",
+        "retention.extended": "Retention extended",
+        "retention.destruction_confirmed": "Destruction confirmed on review",
+        "retention.hold_placed": "Legal hold placed",
+        "retention.hold_lifted": "Legal hold lifted",
+        "retention.destroyed": "Destroyed under retention",
+        "retention.access_log_pruned": "Access-log entries deleted under retention",
     }
 )

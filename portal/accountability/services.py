@@ -56,6 +56,60 @@ def decision_record(
     return DecisionLogEntry.objects.create(**fields, previous_hash=previous, entry_hash=entry_hash)
 
 
+@dataclass
+class DecisionEntry:
+    """One entry for `decision_records`: the same fields as `decision_record` takes."""
+
+    actor: User | None
+    organisation: Organisation | None
+    action: str
+    reasons: str
+    reference: str = ""
+    recipient: Organisation | str | None = None
+    purpose: str = ""
+    protocol_version: str = ""
+    details: dict | None = None
+
+
+def decision_records(entries: list[DecisionEntry]) -> int:
+    """Write many decisions at once (a destruction batch): one chain lock, one query for the head,
+    one INSERT. Same rules as `decision_record`: inside the deciding transaction; call it last in
+    that transaction, since the chain lock is held until commit and other decisions wait for it."""
+    if not entries:
+        return 0
+    if not connection.in_atomic_block:
+        raise RuntimeError("decision_records must run inside the transaction of the decisions it records")
+    for entry in entries:
+        if not is_registered(entry.action):
+            raise ValueError(f"Unknown decision event {entry.action!r}: register it in the app's AppConfig.ready()")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_ID])
+    previous = DecisionLogEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first() or chain.GENESIS
+    now = timezone.now()
+    rows = []
+    for entry in entries:
+        fields = {
+            "occurred_at": now,
+            "actor_id": entry.actor.pk if entry.actor else None,
+            "actor_name": entry.actor.display_name if entry.actor else "system",
+            "organisation_id": entry.organisation.pk if entry.organisation else None,
+            "organisation_name": entry.organisation.name if entry.organisation else "",
+            "action": entry.action,
+            "reference": entry.reference,
+            "recipient_name": entry.recipient.name if isinstance(entry.recipient, Organisation) else (entry.recipient or ""),
+            "purpose": entry.purpose,
+            "reasons": entry.reasons,
+            "protocol_version": entry.protocol_version,
+            "details": entry.details or {},
+        }
+        entry_hash = chain.entry_digest(previous_hash=previous, fields=fields)
+        rows.append(DecisionLogEntry(**fields, previous_hash=previous, entry_hash=entry_hash))
+        previous = entry_hash
+    # bulk_create keeps the list's order in one INSERT, so ids follow the chain.
+    DecisionLogEntry.objects.bulk_create(rows)
+    return len(rows)
+
+
 def access_record(
     *, user: User, organisation: Organisation | None, kind: str, object_type: str, reference: str, path: str = ""
 ) -> AccessLogEntry:

@@ -19,8 +19,15 @@ from .protocol import (
     RetentionDefault,
     RetentionRecordKind,
 )
+from .retention import DestructionRun, HeldCopy, LegalHold, LegalHoldReason, RetentionExtension, RetentionPolicy
 
 __all__ = [
+    "DestructionRun",
+    "HeldCopy",
+    "LegalHold",
+    "LegalHoldReason",
+    "RetentionExtension",
+    "RetentionPolicy",
     "DataSubject",
     "Notification",
     "SubjectRole",

@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -197,7 +198,12 @@ CELERY_BEAT_SCHEDULE = {
     "send-pending-notifications": {"task": "portal.send_pending_notifications", "schedule": 300.0},
     # SDP 5.1: papers of closed meetings whose destruction did not finish (broker down, crash).
     "meetings-destroy-papers-sweep": {"task": "meetings.destroy_papers_sweep", "schedule": 900.0},
+    # Retention (portal/retention/): warnings before review dates, then the destruction sweep.
+    "retention-warnings": {"task": "portal.retention_warnings", "schedule": crontab(hour=7, minute=0)},
+    "retention-daily-sweep": {"task": "portal.retention_sweep", "schedule": crontab(hour=2, minute=30)},
 }
+# How many days before a copy's review date its holder is told (issue 6: 14 by default).
+PORTAL_RETENTION_WARNING_DAYS = env.int("PORTAL_RETENTION_WARNING_DAYS", default=14)
 
 # Uploads (release attachments, consent scans, meeting papers; portal/uploads.py): at most 20 MB a file, checked by content.
 # Files above FILE_UPLOAD_MAX_MEMORY_SIZE stream to a temporary file, never into memory; the
