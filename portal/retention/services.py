@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from psycopg2.errors import DeadlockDetected
 
 from portal.accountability.services import DecisionEntry, decision_record, decision_records
 from portal.models import (
@@ -46,6 +47,7 @@ logger = logging.getLogger(__name__)
 FALLBACK_DAYS = 2190
 BATCH_SIZE = 500
 ACCESS_LOG_BATCH = 5000
+DEADLOCK_RETRIES = 3
 
 
 # ---------------------------------------------------------------------------------------------
@@ -559,6 +561,19 @@ def retention_destroy_batch(*, run: DestructionRun, today: datetime.date | None 
     """Destroy up to `batch_size` due copies in one transaction. Copies another worker has locked
     are skipped (SKIP LOCKED), so two workers share the work and never destroy a copy twice."""
     today = today or timezone.localdate()
+    for attempt in range(DEADLOCK_RETRIES):
+        try:
+            return _destroy_due_batch(run=run, today=today, batch_size=batch_size)
+        except OperationalError as error:
+            # A user's transaction can hold a content row this batch purges while waiting for one of
+            # its copies; PostgreSQL aborts one of the two. The batch is redone from the start.
+            if not isinstance(error.__cause__, DeadlockDetected) or attempt == DEADLOCK_RETRIES - 1:
+                raise
+            logger.warning("Destruction batch hit a deadlock; retrying (%d)", attempt + 1)
+    return 0
+
+
+def _destroy_due_batch(*, run: DestructionRun, today: datetime.date, batch_size: int) -> int:
     with transaction.atomic():
         copies = list(
             due_copies(today=today)
