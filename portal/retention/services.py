@@ -224,9 +224,12 @@ def held_copy_record(
     copy.subject_ids = sorted(set(subject_ids) | set(copy.subject_ids or []))
     if officer is not None:
         copy.officer = officer
-    if marking is not None:
+    recompute = copy.pk is None or start is not None
+    if marking is not None and marking.code != copy.marking_code:
         copy.marking_code, copy.marking_name = marking.code, marking.name
-    copy.review_date = _review_date(copy)
+        recompute = True
+    if recompute:  # otherwise the review date set at creation stands, whatever the policy says now
+        copy.review_date = _review_date(copy)
     copy.save()
     return copy
 

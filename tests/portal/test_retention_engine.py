@@ -352,3 +352,13 @@ def test_access_log_entries_older_than_the_policy_are_deleted_and_the_deletion_l
     assert list(AccessLogEntry.objects.values_list("reference", flat=True)) == ["REQ-1"]
     entry = DecisionLogEntry.objects.get(action="retention.access_log_pruned")
     assert entry.organisation == people.org_a and entry.details["count"] == 1
+
+
+def test_recording_again_without_a_new_start_keeps_the_review_date_set_at_creation(people):
+    subject = _subject(people.org_a)
+    copy = _copy(subject, people.org_a)
+    _policy(people, people.org_a, 5)  # a later, shorter policy applies to new copies only
+    again = held_copy_record(content_type=CONTENT, content_id=subject.pk, kind=REQUESTS, holder=people.org_a,
+                             reference="REQ-2026-00001", officer=people.officer_a.user)
+    assert again.review_date == copy.review_date == TODAY + datetime.timedelta(days=2190)
+    assert again.officer == people.officer_a.user
