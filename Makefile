@@ -32,14 +32,15 @@ check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
 		{ echo "Python 3.11 or newer is needed (found: $$($(PYTHON) --version 2>&1))."; exit 1; }
 
-# The browser tests drive the system Chromium (Debian package `chromium`), never a downloaded build.
+# The browser tests drive the system Chromium (Debian package `chromium`), never a downloaded build;
+# the PDF tests read the text back with pdftotext (Debian package `poppler-utils`).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium && command -v pdftotext; } >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			echo "Installing Chromium and fonts for the browser tests (apt-get)"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation >/dev/null; \
+			echo "Installing Chromium, fonts and poppler-utils for the browser and PDF tests (apt-get)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation poppler-utils >/dev/null; \
 		else \
-			echo "The browser tests need Chromium: install the Debian package 'chromium' (sudo apt-get install chromium fonts-liberation)"; exit 1; \
+			echo "The tests need Chromium and pdftotext: sudo apt-get install chromium fonts-liberation poppler-utils"; exit 1; \
 		fi; }
 
 # Regenerate requirements.lock from pyproject.toml's ranges (run after changing dependencies).

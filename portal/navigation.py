@@ -59,6 +59,18 @@ register_nav_item(
 register_nav_item(
     label="Access log", url_name="portal:audit_access", roles={Role.AUDITOR}, active_prefixes=("portal:audit_access",), order=86
 )
+# One "Retention" item (each retention page links the others the role has): officers and
+# designated officers land on what is due for review, partnership admins on the policies.
+register_nav_item(
+    label="Retention",
+    url_name="portal:retention_due",
+    roles={Role.OFFICER, Role.DESIGNATED_OFFICER},
+    active_prefixes=("portal:retention",),
+    order=70,
+)
+register_nav_item(
+    label="Retention", url_name="portal:retention_policies", roles={Role.ADMIN}, active_prefixes=("portal:retention",), order=70
+)
 register_nav_item(
     label="Administration", url_name="portal:admin_home", roles={Role.ADMIN}, active_prefixes=("portal:admin",), order=90
 )

@@ -6,7 +6,7 @@ from django.urls import include, path
 from portal.admin_urls import admin_patterns
 from portal.auth import views as auth_views
 from portal.protocols.urls import protocol_patterns
-from portal.views import audit, home
+from portal.views import audit, home, retention
 
 app_name = "portal"
 
@@ -25,6 +25,20 @@ portal_patterns = [
     path("audit/decisions/export.pdf", audit.decision_log_pdf_export, name="audit_decisions_pdf"),
     path("audit/decisions/verify/", audit.decision_log_verification, name="audit_verify"),
     path("audit/access/", audit.access_log, name="audit_access"),
+    path("retention/due/", retention.retention_due, name="retention_due"),
+    path("retention/copies/<int:pk>/", retention.retention_copy, name="retention_copy"),
+    path("retention/copies/<int:pk>/extend/", retention.retention_extend, name="retention_extend"),
+    path("retention/copies/<int:pk>/confirm/", retention.retention_confirm, name="retention_confirm"),
+    path("retention/policies/", retention.retention_policies, name="retention_policies"),
+    path("retention/policies/<int:org_pk>/edit/", retention.retention_policy_edit, name="retention_policy_edit"),
+    path("retention/policies/<int:policy_pk>/remove/", retention.retention_policy_remove, name="retention_policy_remove"),
+    path("retention/holds/", retention.retention_holds, name="retention_holds"),
+    path("retention/holds/new/", retention.retention_hold_new, name="retention_hold_new"),
+    path("retention/holds/new/<str:reference>/", retention.retention_hold_new_scope, name="retention_hold_new_scope"),
+    path("retention/holds/<int:pk>/lift/", retention.retention_hold_lift, name="retention_hold_lift"),
+    path("retention/runs/", retention.retention_runs, name="retention_runs"),
+    path("retention/runs/<int:pk>/", retention.retention_run, name="retention_run"),
+    path("retention/runs/<int:pk>/certificate.pdf", retention.retention_certificate, name="retention_certificate"),
     *admin_patterns,
     *protocol_patterns,
 ]

@@ -35,6 +35,31 @@ from tests.portal.factories import TEST_PASSWORD, MembershipFactory, Organisatio
 PUBLIC = {"anonymous": OK, "password_only": OK}
 ADMIN_ONLY = dict(default=FORBIDDEN, expect={"admin": OK, "no_membership": FORBIDDEN})
 
+REVIEWERS = {"officer": OK, "designated_officer": OK}
+COPY_REVIEWER = {"officer": NOT_FOUND, "designated_officer": OK}
+KEEPERS = {"designated_officer": OK, "admin": OK}
+
+
+def retention_world(w):
+    """Made on first use: a live copy, a destroyed one (so a run), a policy and a legal hold, all
+    the designated officer's organisation's."""
+    if not hasattr(w, "retention"):
+        from portal.models import RetentionPolicy
+        from portal.retention import services as retention
+        from tests.portal.test_retention_views import destroy, make_copy
+
+        do = w.designated_officer
+        copy = make_copy(do.organisation, reference="DR-2026-0001")
+        run = destroy(make_copy(do.organisation, reference="DR-2026-0002"))
+        policy = RetentionPolicy.objects.create(organisation=do.organisation, kind="requests", days=100, updated_by=do.user)
+        hold = retention.legal_hold_place(
+            request_reference=copy.request_reference, reason_kind="complaint", reason="Complaint",
+            review_date=copy.review_date, acting_user=do.user, acting_membership=do,
+        )
+        w.retention = SimpleNamespace(copy=copy, run=run, policy=policy, hold=hold)
+    return w.retention
+
+
 MATRIX: dict[str, Entry] = {
     # Sign-in pages are public; a fully signed-in visitor is sent home.
     "portal:sign_in": Entry(REDIRECT, PUBLIC),
@@ -87,6 +112,32 @@ MATRIX: dict[str, Entry] = {
     "portal:admin_locked_accounts": Entry(**ADMIN_ONLY),
     "portal:admin_account_unlock": Entry(
         FORBIDDEN, {"admin": REDIRECT}, method="post", data=lambda w: {"username": "nobody"}
+    ),
+    # Retention (portal/views/retention.py). The copy, hold, policy and run are the designated
+    # officer's organisation's: its officer is another organisation's, so gets 404 for the copy.
+    # Officers and designated officers review copies; designated officers and admins keep
+    # policies, holds and runs; chairs and auditors have none of it.
+    "portal:retention_due": Entry(FORBIDDEN, REVIEWERS),
+    "portal:retention_copy": Entry(FORBIDDEN, COPY_REVIEWER, kwargs=lambda w: {"pk": retention_world(w).copy.pk}),
+    # An empty form: the designated officer gets the page back with errors.
+    "portal:retention_extend": Entry(
+        FORBIDDEN, COPY_REVIEWER, kwargs=lambda w: {"pk": retention_world(w).copy.pk}, method="post"
+    ),
+    "portal:retention_confirm": Entry(
+        FORBIDDEN, {**COPY_REVIEWER, "designated_officer": REDIRECT}, kwargs=lambda w: {"pk": retention_world(w).copy.pk}, method="post"
+    ),
+    "portal:retention_policies": Entry(FORBIDDEN, KEEPERS),
+    "portal:retention_policy_edit": Entry(FORBIDDEN, KEEPERS, kwargs=lambda w: {"org_pk": w.designated_officer.organisation_id}),
+    "portal:retention_policy_remove": Entry(FORBIDDEN, KEEPERS, kwargs=lambda w: {"policy_pk": retention_world(w).policy.pk}),
+    "portal:retention_holds": Entry(FORBIDDEN, KEEPERS),
+    "portal:retention_hold_new": Entry(FORBIDDEN, KEEPERS),
+    "portal:retention_hold_new_scope": Entry(FORBIDDEN, KEEPERS, kwargs=lambda w: {"reference": retention_world(w).copy.request_reference}),
+    "portal:retention_hold_lift": Entry(FORBIDDEN, KEEPERS, kwargs=lambda w: {"pk": retention_world(w).hold.pk}),
+    "portal:retention_runs": Entry(FORBIDDEN, KEEPERS),
+    "portal:retention_run": Entry(FORBIDDEN, KEEPERS, kwargs=lambda w: {"pk": retention_world(w).run.pk}),
+    # Without ?organisation= the admin is sent to the run page to choose one.
+    "portal:retention_certificate": Entry(
+        FORBIDDEN, {"designated_officer": OK, "admin": REDIRECT}, kwargs=lambda w: {"pk": retention_world(w).run.pk}
     ),
 }
 
