@@ -32,3 +32,11 @@ class ConsentConfig(AppConfig):
         # Registered before sharing's loader (consent is above sharing in INSTALLED_APPS), so the
         # demo consent exists when sharing's demo releases a request relying on it.
         register_demo_loader("Consent records", consent_demo_load)
+
+        from portal.retention.registry import register_retention_content
+
+        from consent.retention import CONTENT_TYPE, consent_record_path, consent_records_purge
+
+        register_retention_content(
+            content_type=CONTENT_TYPE, label="Consent record", purge=consent_records_purge, link=consent_record_path
+        )

@@ -8,15 +8,19 @@ organisation that disclosed relying on it: `consent_grant_for_request`) get thro
 """
 from __future__ import annotations
 
+import datetime
+from collections.abc import Iterable
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from consent.models import ConsentRecord, ConsentRecordUserObjectPermission
 from consent.signals_registry import subject_sources
-from portal.models import DataSubject, Membership, User
+from portal.models import DataSubject, HeldCopy, Membership, User
 from portal.roles import Role
 
 ACCESS_PERMISSION = "access_consent"
+RETENTION_CONTENT_TYPE = "consent.record"  # consent.retention.CONTENT_TYPE
 
 
 def designated_organisation_ids(user: User) -> list[int]:
@@ -90,7 +94,8 @@ def consent_subject_choices(*, user: User) -> QuerySet[DataSubject]:
     rule = Q(pk__in=ids)
     for source in subject_sources():
         rule |= Q(pk__in=source(user=user).values("pk"))
-    return DataSubject.objects.filter(rule).order_by("full_name", "pk")
+    # A person whose details were destroyed under retention cannot be chosen: type them in again.
+    return DataSubject.objects.filter(rule).exclude(full_name="").order_by("full_name", "pk")
 
 
 def consents_about_subjects(*, subject_ids) -> QuerySet[ConsentRecord]:
@@ -101,9 +106,55 @@ def consents_about_subjects(*, subject_ids) -> QuerySet[ConsentRecord]:
     not check the user: the responder at the disclosing organisation cannot see a record before
     relying on it (`consent_grant_for_request` grants that), so the caller must already have
     need-to-know on a request about these people, loaded through `access_disclosure`."""
+    destroyed = HeldCopy.objects.filter(
+        content_type=RETENTION_CONTENT_TYPE, content_id=OuterRef("pk"), destroyed_at__isnull=False
+    )
     return (
         ConsentRecord.objects.filter(subject_id__in=list(subject_ids))
+        .exclude(Exists(destroyed))  # destroyed under retention: nothing left to rely on
         .select_related("subject", "holder", "protocol_pack")
         .prefetch_related("recipients", "disclosers", "purposes")
         .order_by("-given_on", "-pk")
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Retention: a destroyed record keeps its row (the tombstone) but none of its content
+# ---------------------------------------------------------------------------------------------
+
+
+def consents_destroyed(*, consent_ids: Iterable[int]) -> dict[int, datetime.datetime]:
+    """When each of these records was destroyed under retention (those destroyed only): one query
+    for a whole page of records. A record has one copy, its holder's, so its tombstone is the
+    record's."""
+    ids = [int(pk) for pk in consent_ids]
+    if not ids:
+        return {}
+    return dict(
+        HeldCopy.objects.filter(
+            content_type=RETENTION_CONTENT_TYPE, content_id__in=ids, destroyed_at__isnull=False
+        ).values_list("content_id", "destroyed_at")
+    )
+
+
+def consent_tombstone(*, consent: ConsentRecord) -> HeldCopy | None:
+    """The tombstone of a record destroyed under retention (what was held, by whom, under which
+    policy, destroyed when), or None while it is held."""
+    return (
+        HeldCopy.objects.filter(content_type=RETENTION_CONTENT_TYPE, content_id=consent.pk, destroyed_at__isnull=False)
+        .select_related("holder")
+        .order_by("destroyed_at", "pk")
+        .first()
+    )
+
+
+def consent_destroyed_at(*, consent: ConsentRecord) -> datetime.datetime | None:
+    """When the record was destroyed under retention, or None while it is held."""
+    return consents_destroyed(consent_ids=[consent.pk]).get(consent.pk)
+
+
+def destroyed_consent_ids() -> QuerySet:
+    """A subquery of the ids of destroyed records, for excluding them from a queryset."""
+    return HeldCopy.objects.filter(content_type=RETENTION_CONTENT_TYPE, destroyed_at__isnull=False).values(
+        "content_id"
     )

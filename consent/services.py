@@ -33,8 +33,9 @@ from django.utils import dateformat, timezone
 from guardian.shortcuts import assign_perm
 
 from consent.models import ConsentRecord, GivenBy
+from consent.retention import consent_held_copy_record
 from portal.uploads import clean_filename, validate_upload
-from consent.selectors import access_consent, consent_subject_choices, visible_consents
+from consent.selectors import access_consent, consent_destroyed_at, consent_subject_choices, visible_consents
 from consent.signals_registry import withdrawal_listeners
 from portal.accountability.services import decision_record
 from portal.models import DataSubject, Membership, Organisation, ProtocolPack, Purpose, User
@@ -321,6 +322,8 @@ def consent_record(
     consent.purposes.set(purposes)
     stored = _store_scan(consent=consent, scan=scan, checked=checked_scan, acting_user=acting_user)
     try:
+        # The holder's copy, under its retention policy for consent records (SSP 8.4, 14).
+        consent_held_copy_record(consent=consent, officer=acting_user)
         decision_record(
             actor=acting_user,
             organisation=membership.organisation,
@@ -387,6 +390,16 @@ def _store_scan(*, consent: ConsentRecord, scan, checked, acting_user: User) -> 
     return True
 
 
+def destroyed_message(destroyed_at: datetime.datetime) -> str:
+    return f"This consent record was destroyed under retention on {long_date(timezone.localtime(destroyed_at).date())}"
+
+
+def _refuse_destroyed(consent: ConsentRecord) -> None:
+    destroyed_at = consent_destroyed_at(consent=consent)
+    if destroyed_at is not None:
+        raise ValidationError(f"{destroyed_message(destroyed_at)}: it can no longer be changed")
+
+
 def consent_may_change(*, user: User, consent: ConsentRecord) -> bool:
     """The officer who recorded it and the holder's designated officers look after the record."""
     if consent.recorded_by_id == user.pk:
@@ -404,6 +417,7 @@ def consent_scan_attach(*, consent: ConsentRecord, scan, acting_user: User) -> C
     consent = access_consent(user=acting_user, pk=consent.pk, for_update=True)
     if not consent_may_change(user=acting_user, consent=consent):
         raise PermissionDenied("Only the officer who recorded the consent or their designated officer can do this")
+    _refuse_destroyed(consent)
     if consent.scan:
         raise ValidationError({"scan": "A scan of the signed form is already attached to this record"})
     if scan is None:
@@ -459,6 +473,7 @@ def consent_withdraw(
     registered withdrawal listener is called in this transaction (sharing flags the open requests
     that relied on it), then the decision log is written."""
     consent = access_consent(user=acting_user, pk=consent.pk, for_update=True)
+    _refuse_destroyed(consent)
     if consent.withdrawn_at is not None:
         raise ValidationError(
             f"This consent was already withdrawn on {long_date(timezone.localtime(consent.withdrawn_at).date())}"
@@ -490,6 +505,8 @@ def consent_withdraw(
 
     for listener in withdrawal_listeners():
         listener(consent=consent, acting_user=acting_user)
+    # "Kept for six years after it is withdrawn": the retention clock starts again on that day.
+    consent_held_copy_record(consent=consent)
 
     organisation = _acting_organisation(consent=consent, acting_user=acting_user, acting_membership=acting_membership)
     decision_record(
@@ -562,6 +579,10 @@ def consent_coverage_problems(
     covered). `disclosing_organisation`, when given, must be one the consent allows to disclose
     (a consent naming no discloser allows any)."""
     on_date = on_date or timezone.localdate()
+    destroyed_at = consent_destroyed_at(consent=consent)
+    if destroyed_at is not None:
+        # Its content is gone: nothing is left to check a disclosure against.
+        return [f"{destroyed_message(destroyed_at)}, so it covers no disclosure"]
     problems: list[str] = []
     if not consent.reasons_explained:
         problems.append("The reasons for asking were not explained, so the consent is not valid")
@@ -613,6 +634,9 @@ def consent_grant_for_request(*, consent: ConsentRecord, request, acting_user: U
     `request` is a sharing DisclosureRequest, read only through its attributes. The consent must
     be about one of the request's subjects, and `acting_user` must be the request's assignee or a
     designated officer of its holding organisation."""
+    destroyed_at = consent_destroyed_at(consent=consent)
+    if destroyed_at is not None:
+        raise ValidationError(destroyed_message(destroyed_at))
     subject_ids = set(request.subjects.values_list("subject_id", flat=True))
     if consent.subject_id not in subject_ids:
         raise ValidationError("That consent is not about anyone this request is about")

@@ -30,7 +30,14 @@ from consent.forms import ConsentRecordForm, ConsentSearchForm, ScanForm, Withdr
 from consent.models import ConsentRecord
 from consent.pdf import consent_form_marking, consent_form_pdf
 from portal.uploads import LimitedUploadHandler
-from consent.selectors import access_consent, consent_search, consent_subject_choices
+from consent.selectors import (
+    access_consent,
+    consent_destroyed_at,
+    consent_search,
+    consent_subject_choices,
+    consent_tombstone,
+    consents_destroyed,
+)
 from portal.accountability.services import access_record
 from portal.protocols.selectors import current_protocol_pack
 from portal.roles import Role
@@ -45,7 +52,12 @@ SCAN_CONTENT_TYPES = {
     "image/png",
     "image/jpeg",
 }
-STATE_TAGS = {"In force": "govuk-tag--green", "Withdrawn": "govuk-tag--red", "Expired": "govuk-tag--grey"}
+STATE_TAGS = {
+    "In force": "govuk-tag--green",
+    "Withdrawn": "govuk-tag--red",
+    "Expired": "govuk-tag--grey",
+    "Destroyed": "govuk-tag--grey",
+}
 
 
 def _organisation(request):
@@ -97,9 +109,10 @@ def consent_list(request):
     search = ConsentSearchForm(request.GET)
     query = search.query()
     page_obj = Paginator(consent_search(user=request.user, query=query), PER_PAGE).get_page(request.GET.get("page"))
+    destroyed = consents_destroyed(consent_ids=[consent.pk for consent in page_obj.object_list])
     rows = []
     for consent in page_obj.object_list:
-        state = consent.state_label
+        state = "Destroyed" if consent.pk in destroyed else consent.state_label
         rows.append(
             {
                 "reference": consent.reference,
@@ -232,9 +245,23 @@ def _actions(request, consent: ConsentRecord) -> list[dict]:
     return actions
 
 
+def _destroyed_redirect(request, consent: ConsentRecord):
+    """A record destroyed under retention has nothing left to withdraw, print or attach to: back
+    to its page, which shows the tombstone."""
+    destroyed_at = consent_destroyed_at(consent=consent)
+    if destroyed_at is None:
+        return None
+    messages.error(request, services.destroyed_message(destroyed_at))
+    return redirect("consent:detail", pk=consent.pk)
+
+
 @require_GET
 def consent_detail(request, pk: int):
     consent = access_consent(user=request.user, pk=pk)
+    tombstone = consent_tombstone(consent=consent)
+    if tombstone is not None:
+        # What was held and when it went, none of its content (SSP 8.4, 14).
+        return render(request, "consent/destroyed.html", {"consent": consent, "tombstone": tombstone})
     _log(request, kind="view", reference=consent.reference)
     state = consent.state_label
     may_record_again = _acting_role_allows(request) and consent_subject_choices(user=request.user).filter(
@@ -263,6 +290,8 @@ def consent_withdraw(request, pk: int):
     consent = access_consent(user=request.user, pk=pk)
     if not _acting_role_allows(request):
         raise PermissionDenied("Only partner officers and designated officers can record a withdrawal")
+    if (gone := _destroyed_redirect(request, consent)) is not None:
+        return gone
     if consent.withdrawn_at is not None:
         messages.error(request, "This consent has already been withdrawn")
         return redirect("consent:detail", pk=consent.pk)
@@ -300,6 +329,8 @@ def _safe_reference(reference: str) -> str:
 def consent_form_pdf_view(request, pk: int):
     """The Appendix 5 form, pre-filled, marked top and bottom of every page, for a wet signature."""
     consent = access_consent(user=request.user, pk=pk)
+    if (gone := _destroyed_redirect(request, consent)) is not None:
+        return gone
     organisation = _organisation(request)
     pdf = consent_form_pdf(consent=consent, user=request.user, organisation_name=organisation.name if organisation else "")
     _log(request, kind="print", reference=consent.reference)
@@ -327,6 +358,8 @@ def scan_download(request, pk: int):
     """The scan of the signed form, only through need-to-know (stored outside the web root under
     a random name)."""
     consent = access_consent(user=request.user, pk=pk)
+    if (gone := _destroyed_redirect(request, consent)) is not None:
+        return gone
     if not consent.scan:
         raise Http404("No scan is attached")
     try:
@@ -355,6 +388,8 @@ def _scan_upload(request, pk: int):
     consent = access_consent(user=request.user, pk=pk)
     if not services.consent_may_change(user=request.user, consent=consent):
         raise PermissionDenied("Only the officer who recorded the consent or their designated officer can attach the form")
+    if (gone := _destroyed_redirect(request, consent)) is not None:
+        return gone
     if consent.scan:
         messages.error(request, "A scan of the signed form is already attached to this record")
         return redirect("consent:detail", pk=consent.pk)

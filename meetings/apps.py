@@ -30,3 +30,12 @@ class MeetingsConfig(AppConfig):
         from meetings.demo import meetings_demo_summary
 
         register_demo_loader("Meetings", meetings_demo_summary)
+
+        # Retention (issue 6): papers are held copies, destroyed through the retention engine.
+        from portal.retention.registry import register_retention_content
+
+        from meetings.retention import CONTENT_TYPE, meeting_paper_path, meeting_papers_purge
+
+        register_retention_content(
+            content_type=CONTENT_TYPE, label="Meeting paper", purge=meeting_papers_purge, link=meeting_paper_path
+        )

@@ -7,9 +7,10 @@ only through `meetings.lifecycle.transition`, writes the decision log in the sam
 queues emails (a link and the reference only) and Celery work after commit.
 
 Decision log: meeting.marking_set (at creation and at every change), meeting.signed_in,
-meeting.in_session, meeting.summary_shared, meeting.closed and, from the Celery task,
-meeting.paper_destroyed. Entries name the meeting's reference, never the title, the attendees'
-signatures, a case's subjects or a paper's file name.
+meeting.in_session, meeting.summary_shared, meeting.closed and, from the Celery task, the
+retention engine's retention.destroyed for each paper (before issue 6: meeting.paper_destroyed).
+Entries name the meeting's reference, never the title, the attendees' signatures, a case's
+subjects or a paper's file name.
 """
 
 from __future__ import annotations
@@ -29,10 +30,16 @@ from meetings import lifecycle
 from meetings.agreement import agreement_text
 from meetings.models import AgendaItem, Attendee, Meeting, MeetingAction, MeetingStatus, Paper
 from meetings.selectors import ATTENDING_ROLES, access_meeting, is_meeting_chair
+from meetings.retention import (
+    CONTENT_TYPE as PAPER_CONTENT_TYPE,
+    meeting_papers_copies_record,
+    paper_held_copy_record,
+)
 from portal.accountability.services import decision_record
-from portal.models import DataSubject, Forum, MarkingLevel, Membership, Organisation, User
+from portal.models import DataSubject, DestructionRun, Forum, HeldCopy, MarkingLevel, Membership, Organisation, User
 from portal.notifications.services import notify
 from portal.protocols.selectors import current_protocol_pack
+from portal.retention.services import active_holds, retention_destroy_now
 from portal.roles import Role
 from sharing.selectors import visible_disclosures
 from portal.uploads import clean_filename, validate_upload
@@ -451,6 +458,8 @@ def agenda_item_add(
         raise ValidationError(f"An agenda can have at most {MAX_AGENDA_ITEMS} cases")
     item = AgendaItem.objects.create(meeting=meeting, order=count, request=request, added_by=acting_user)
     item.subjects.set(DataSubject.objects.filter(pk__in=request.subjects.values("subject_id")))
+    # The papers are now about these people too: a legal hold on any of them keeps the papers.
+    meeting_papers_copies_record(meeting=meeting)
     return item
 
 
@@ -597,6 +606,8 @@ def paper_upload(*, meeting: Meeting, file, acting_user: User, acting_membership
     paper.file.save("upload", File(file), save=False)
     try:
         paper.save()
+        # The chair's organisation holds it, until the day after the meeting under the packs.
+        paper_held_copy_record(paper=paper, meeting=meeting)
     except Exception:
         # The row was not stored: do not leave its file behind.
         paper.file.storage.delete(paper.file.name)
@@ -643,47 +654,51 @@ def meeting_close(*, meeting: Meeting, acting_user: User, acting_membership: Mem
     return meeting
 
 
-@transaction.atomic
-def paper_destroy(*, paper_id: int) -> bool:
-    """Destroy one paper of a closed meeting: delete the file, keep the row as the tombstone and
-    log it, in one transaction. True if this call destroyed it; False if it was already destroyed
-    (or another worker holds it). The file is deleted before the row commits, so a crash between
-    the two leaves a row that the next run finishes (deleting a missing file is a no-op)."""
-    paper = (
-        Paper.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("meeting", "meeting__forum", "meeting__protocol_pack", "meeting__chair_organisation")
-        .filter(pk=paper_id, destroyed_at__isnull=True, meeting__status=MeetingStatus.CLOSED)
-        .first()
-    )
-    if paper is None:
-        return False
-    if paper.file.name:
-        paper.file.storage.delete(paper.file.name)
-    paper.file = None
-    paper.destroyed_at = timezone.now()
-    paper.save(update_fields=["file", "destroyed_at"])
-    _log(
-        meeting=paper.meeting,
-        action="meeting.paper_destroyed",
-        actor=None,
-        organisation=paper.meeting.chair_organisation,
+def _papers_destroy(*, meeting_id: int, paper_ids: list[int] | None = None) -> int:
+    """Destroy the live papers of a closed meeting (all, or those of `paper_ids`) through the
+    retention engine: one run, batches of copies locked with SKIP LOCKED, each paper's file
+    deleted and its tombstone and decision-log entry written in one transaction. Papers under a
+    legal hold stay. The number destroyed by this call."""
+    meeting = Meeting.objects.filter(pk=meeting_id, status=MeetingStatus.CLOSED).first()
+    if meeting is None:
+        return 0
+    # Papers uploaded before held copies existed are recorded now, so they go the same way.
+    meeting_papers_copies_record(meeting=meeting, only_missing=True)
+    papers = Paper.objects.filter(meeting_id=meeting_id, destroyed_at__isnull=True)
+    if paper_ids is not None:
+        papers = papers.filter(pk__in=paper_ids)
+    ids = list(papers.order_by("pk").values_list("pk", flat=True))
+    if not ids:
+        return 0
+    # Only start a run if something can go: a paper on hold is checked at every sweep, and an
+    # empty run each time would bury the real ones in the destruction certificates' list.
+    refs, subjects = active_holds()
+    copies = HeldCopy.objects.filter(content_type=PAPER_CONTENT_TYPE, content_id__in=ids, destroyed_at__isnull=True)
+    if all(copy.request_reference in refs or set(copy.subject_ids) & set(subjects) for copy in copies):
+        return 0
+    run = retention_destroy_now(
+        content_type=PAPER_CONTENT_TYPE,
+        content_ids=ids,
         reasons=DESTRUCTION_REASON,
-        details={"paper_id": paper.pk, "size": paper.size, "sha256": paper.sha256, "uploaded_by": paper.uploaded_by_id},
+        trigger=DestructionRun.Trigger.MEETING_CLOSED,
     )
-    return True
+    return run.destroyed_count if run is not None else 0
+
+
+def paper_destroy(*, paper_id: int) -> bool:
+    """Destroy one paper of a closed meeting now. True if this call destroyed it; False if it was
+    already destroyed, is on hold, its meeting is not closed, or another worker holds it."""
+    meeting_id = Paper.objects.filter(pk=paper_id).values_list("meeting_id", flat=True).first()
+    if meeting_id is None:
+        return False
+    return _papers_destroy(meeting_id=meeting_id, paper_ids=[paper_id]) == 1
 
 
 def meeting_papers_destroy(*, meeting_id: int) -> int:
-    """Destroy every paper still held by a closed meeting, one transaction each; the number
-    destroyed by this run. Safe to run twice, and to run after a crash half-way."""
-    if not Meeting.objects.filter(pk=meeting_id, status=MeetingStatus.CLOSED).exists():
-        return 0
-    ids = list(
-        Paper.objects.filter(meeting_id=meeting_id, destroyed_at__isnull=True)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    return sum(1 for paper_id in ids if paper_destroy(paper_id=paper_id))
+    """Destroy every paper still held by a closed meeting (SDP 5.1); the number destroyed by this
+    run. Safe to run twice, at once, and after a crash half-way: the retention engine destroys each
+    copy exactly once."""
+    return _papers_destroy(meeting_id=meeting_id)
 
 
 def meetings_papers_sweep() -> int:

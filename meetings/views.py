@@ -55,7 +55,7 @@ from portal.models import Membership, Organisation
 from portal.protocols.selectors import current_protocol_pack
 from portal.roles import Role
 from portal.views.decorators import role_required
-from sharing.selectors import visible_disclosures
+from sharing.selectors import disclosure_tombstone, visible_disclosures
 from portal.uploads import ACCEPTED, LimitedUploadHandler, max_upload_bytes, size_label
 from portal.forms.errors import form_add_service_errors
 
@@ -542,6 +542,8 @@ def agenda_case(request, pk: int, item_pk: int):
     meeting, role = _load(request, pk)
     item = _agenda_item(meeting, item_pk)
     can_see_request = visible_disclosures(user=request.user).filter(pk=item.request_id).exists()
+    # Not once the visitor's organisation's copy of the request is destroyed under retention.
+    can_see_request = can_see_request and disclosure_tombstone(user=request.user, request=item.request) is None
     show_summary = bool(item.summary_shared_at) and role.can_read_papers
     organisation = _organisation(request)
     if can_see_request:

@@ -38,7 +38,20 @@ class SharingConfig(AppConfig):
 
         from portal.demo.registry import register_demo_loader
 
-        from sharing.demo import sharing_basis_demo_load, sharing_demo_load
+        from sharing.demo import sharing_basis_demo_load, sharing_demo_load, sharing_retention_demo_load
 
         register_demo_loader("Disclosure requests", sharing_demo_load)
         register_demo_loader("Consent relied on, public-interest overrides", sharing_basis_demo_load)
+        register_demo_loader("Retention review dates", sharing_retention_demo_load)
+
+        # Retention (issue 6): each organisation's copies of a request follow its own policy.
+        from portal.retention.registry import register_retention_content
+
+        from sharing.retention import CONTENT_TYPE, disclosure_request_path, disclosure_requests_purge
+
+        register_retention_content(
+            content_type=CONTENT_TYPE,
+            label="Disclosure request",
+            purge=disclosure_requests_purge,
+            link=disclosure_request_path,
+        )

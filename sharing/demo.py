@@ -300,3 +300,77 @@ def sharing_basis_demo_load() -> str | None:
     if not User.objects.filter(username__in=["officer.police", "officer.council", "do.council"]).count() == 3:
         return None
     return "; ".join([_consented_release(), _override(approved=True), _override(approved=False)])
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 6: retention. The demo requests were recorded as held copies when they were raised and
+# decided (a demo database from before issue 6 gets them recorded here); a few review dates are
+# brought forward so each demo designated officer has something due soon and something overdue.
+# ---------------------------------------------------------------------------------------------
+
+# (subject's name, kind, holder: requesting or holding side, days from today to the review date)
+RETENTION_DEMO = [
+    ("Charlie Shaw", "requests", "requesting", -3),  # withdrawn: overdue at the police
+    ("Jordan Blake", "requests", "requesting", 9),  # the draft: due soon at the police
+    ("Casey Morgan", "requests", "holding", -5),  # submitted long ago: overdue at the council
+    ("Drew Parker", "requests", "holding", 10),  # disputed: due soon at the council
+]
+
+
+def _demo_requests():
+    return DisclosureRequest.objects.filter(requester__username="officer.police").select_related(
+        "requester", "assignee"
+    )
+
+
+def _record_missing_copies() -> int:
+    """Record the copies of demo requests raised before held copies existed."""
+    from portal.models import HeldCopy
+    from sharing.models import Decision
+    from sharing.retention import CONTENT_TYPE, disclosure_copies_record, released_copy_record
+
+    held = set(HeldCopy.objects.filter(content_type=CONTENT_TYPE).values_list("content_id", flat=True))
+    recorded = 0
+    for request in _demo_requests().exclude(pk__in=held):
+        closed = request.status in (Status.RELEASED, Status.PARTLY_RELEASED, Status.DECLINED, Status.WITHDRAWN)
+        disclosure_copies_record(request=request, closed=closed)
+        release = (
+            Decision.objects.filter(request=request, is_current=True, outcome__in=[Outcome.RELEASED, Outcome.PARTLY_RELEASED])
+            .select_related("marking")
+            .first()
+        )
+        if release is not None:
+            released_copy_record(request=request, decision=release)
+        recorded += 1
+    return recorded
+
+
+@transaction.atomic
+def sharing_retention_demo_load() -> str | None:
+    from portal.models import HeldCopy
+    from sharing.retention import CONTENT_TYPE
+
+    if not _demo_requests().exists():
+        return None
+    recorded = _record_missing_copies()
+    today = timezone.localdate()
+    if HeldCopy.objects.filter(
+        content_type=CONTENT_TYPE, content_id__in=_demo_requests().values("pk"), review_date__lte=today + datetime.timedelta(days=30)
+    ).exists():
+        return f"review dates already brought forward ({recorded} request(s) recorded as held)" if recorded else None
+    shown = []
+    for name, kind, side, days in RETENTION_DEMO:
+        request = _demo_requests().filter(subjects__subject__full_name=name).order_by("pk").first()
+        if request is None:
+            continue
+        holder = request.requesting_organisation_id if side == "requesting" else request.holding_organisation_id
+        review = today + datetime.timedelta(days=days)
+        copies = HeldCopy.objects.filter(
+            content_type=CONTENT_TYPE, content_id=request.pk, kind=kind, holder_id=holder, destroyed_at__isnull=True
+        )
+        # Backdated as if the clock had started long ago under the same policy: same period, earlier start.
+        for copy in copies:
+            period = copy.review_date - copy.started_on
+            copies.filter(pk=copy.pk).update(review_date=review, started_on=review - period)
+            shown.append(f"{request.reference} {'overdue' if days < 0 else 'due soon'}")
+    return "retention review dates: " + ", ".join(shown) if shown else None

@@ -625,6 +625,7 @@ def retention_destroy_now(*, content_type: str, content_ids: Iterable[int], reas
                 break
     run.finished_at = timezone.now()
     run.save(update_fields=["finished_at"])
+    run.refresh_from_db()  # destroyed_count was counted in the database, batch by batch
     return run
 
 

@@ -43,6 +43,7 @@ from sharing.models import (
     ReleaseItem,
     Status,
 )
+from sharing.retention import disclosure_copies_record, released_copy_record
 from sharing.services import override as basis_services
 from sharing.services.common import log_decision, notify_about
 from sharing.services.review import SHARE_OUTCOMES, flowchart_latest_completed, lock_request
@@ -276,6 +277,11 @@ def _disclosure_decide(
     request.decided_under = pack
     request.save(update_fields=["decided_at", "decided_under", "updated_at"])
     lifecycle.transition(request, outcome)
+    # Closed: the organisations' copies of the request count from today; a release is a copy of
+    # released data held by the requesting organisation, at the release's marking.
+    disclosure_copies_record(request=request, closed=True)
+    if releasing:
+        released_copy_record(request=request, decision=decision)
 
     stored: list[ReleaseAttachment] = []
     try:

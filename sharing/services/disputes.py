@@ -22,6 +22,7 @@ from portal.models import Membership, User
 from portal.roles import Role
 from sharing import lifecycle
 from sharing.models import Decision, DisclosureRequest, Dispute, DisputeStatus, Outcome, Status
+from sharing.retention import disclosure_copies_record
 from sharing.selectors import access_disclosure
 from sharing.services.common import designated_officers, log_decision, notify_about
 
@@ -154,6 +155,7 @@ def dispute_decide(
     dispute.decided_at = timezone.now()
     dispute.decision_reasons = reasons
     dispute.save(update_fields=["status", "decided_by", "decided_at", "decision_reasons"])
+    disclosure_copies_record(request=request, closed=True)  # the dispute is closed: the clocks start again
     log_decision(
         request=request,
         action=action,

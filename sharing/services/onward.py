@@ -44,7 +44,8 @@ from sharing.models import (
     RequestSubject,
     Status,
 )
-from sharing.selectors import access_disclosure
+from sharing.retention import disclosure_copies_record, released_copy_record
+from sharing.selectors import access_disclosure, released_data_tombstone
 from sharing.services.common import designated_officers, log_decision, notify_about
 
 TEXT_MAX_LENGTH = 5000
@@ -96,6 +97,17 @@ def onward_release(*, request: DisclosureRequest) -> Decision | None:
         .order_by("-decided_at", "-pk")
         .first()
     )
+
+
+def onward_refused_destroyed(*, request: DisclosureRequest) -> None:
+    """The recipient's copy of the released data was destroyed under retention: it has nothing
+    left to pass on."""
+    tombstone = released_data_tombstone(request=request)
+    if tombstone is not None:
+        raise ValidationError(
+            f"The information released on {request.reference} was destroyed under retention on "
+            f"{tombstone.destroyed_at:%-d %B %Y}: there is nothing left to share onward."
+        )
 
 
 def onward_items(*, request: DisclosureRequest, decision: Decision | None = None) -> list[ReleaseItem]:
@@ -152,6 +164,7 @@ def onward_request_create(
     request = access_disclosure(user=acting_user, pk=request.pk, for_update=True)
     if not onward_may_request(user=acting_user, membership=acting_membership, request=request):
         raise PermissionDenied("Only the requester or the requesting organisation's designated officer can ask this")
+    onward_refused_destroyed(request=request)
     decision = onward_release(request=request)
     if decision is None:
         raise ValidationError("Nothing has been released on this request, so there is nothing to share onward.")
@@ -303,6 +316,7 @@ def onward_share(
         raise ValidationError("These items have already been shared onward.")
     if onward.status != OnwardStatus.APPROVED:
         raise ValidationError("Only an approved onward disclosure request can be shared.")
+    onward_refused_destroyed(request=original)
     problem = _destination_problem(organisation=onward.to_organisation, request=original)
     if problem:
         raise ValidationError(problem)
@@ -367,6 +381,11 @@ def onward_share(
     new.decided_under = pack
     new.save(update_fields=["decided_at", "decided_under", "updated_at"])
     lifecycle.transition(new, Status.RELEASED)
+    # The new disclosure's copies: the third organisation holds the request and the released data
+    # (no officer of its own yet: its designated officers look after them), the recipient passing
+    # it on holds its record of the sharing.
+    disclosure_copies_record(request=new, closed=True, requesting_officer=None)
+    released_copy_record(request=new, decision=decision, officer=None)
 
     onward.status = OnwardStatus.SHARED
     onward.shared_by = acting_user

@@ -51,6 +51,7 @@ from sharing.models import (
     Urgency,
     YesNo,
 )
+from sharing.retention import disclosure_copies_record
 from sharing.selectors import access_disclosure, disclosure_role
 from sharing.services.common import designated_officers, log_decision, notify_about
 
@@ -174,6 +175,7 @@ def disclosure_draft_create(
     )
     request.reference = f"DR-{timezone.localdate():%Y}-{request.pk:06d}"
     request.save(update_fields=["reference"])
+    disclosure_copies_record(request=request)  # the requesting organisation's copy, under its policy
     return request
 
 
@@ -640,6 +642,8 @@ def disclosure_submit(
     lifecycle.transition(request, Status.SUBMITTED)
     request.submitted_at = timezone.now()
     request.save(update_fields=["submitted_at"])
+    # The holding organisation now holds a copy too; the requesting one learns who it is about.
+    disclosure_copies_record(request=request)
     bases = sorted(request.lawful_bases.values_list("code", flat=True))
     log_decision(
         request=request,
@@ -691,6 +695,7 @@ def disclosure_withdraw(*, request: DisclosureRequest, reason: str, acting_user:
     if errors:
         raise ValidationError(errors)
     lifecycle.transition(request, Status.WITHDRAWN)
+    disclosure_copies_record(request=request, closed=True)  # closed: the retention clocks start again
     log_decision(
         request=request,
         action="request.withdrawn",

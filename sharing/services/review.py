@@ -21,7 +21,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
@@ -37,7 +37,8 @@ from sharing.models import (
     Status,
     SubJudiceConsultation,
 )
-from sharing.selectors import designated_organisation_ids
+from sharing.retention import disclosure_copies_record
+from sharing.selectors import designated_organisation_ids, destroyed_for, visible_disclosures
 from sharing.services.common import designated_officers, log_decision, notify_about
 
 PERMISSION = "sharing.access_disclosure"
@@ -183,6 +184,20 @@ def inbox_disclosures(*, organisation_id: int, user: User, show: str = "open", s
     )
 
 
+def inbox_row_flags(*, user: User, organisation_id: int, request_ids: list[int]) -> dict[int, tuple[bool, bool]]:
+    """For an inbox page's rows, in one query: (whether `user` may open it, whether the
+    organisation's copy of it has been destroyed under retention)."""
+    return {
+        pk: (can_open, destroyed)
+        for pk, can_open, destroyed in DisclosureRequest.objects.filter(pk__in=request_ids)
+        .annotate(
+            can_open=Exists(visible_disclosures(user=user).filter(pk=OuterRef("pk"))),
+            destroyed=destroyed_for(organisation_id=organisation_id),
+        )
+        .values_list("pk", "can_open", "destroyed")
+    }
+
+
 def inbox_counts(*, organisation_id: int, user: User) -> dict[str, int]:
     """How many requests each filter shows, in one query."""
     rules = _inbox_rules(user=user)
@@ -257,6 +272,7 @@ def _assign(*, request: DisclosureRequest, assignee: User, acting_user: User, pi
     if previous is not None and previous.pk != assignee.pk:
         remove_perm(PERMISSION, previous, request)
     assign_perm(PERMISSION, assignee, request)
+    disclosure_copies_record(request=request)  # the holding organisation's copy: the assignee is its officer
 
     if picked_up:
         reasons = f"Picked up by {assignee.display_name}"

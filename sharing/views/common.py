@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.shortcuts import redirect
 
 from portal.accountability.services import access_record
+from sharing.selectors import released_data_tombstone
 
 
 def log_access(request, disclosure, kind: str = "view") -> None:
@@ -30,3 +31,17 @@ def back_to_request(request, disclosure, message: str):
 def posted(request):
     """The POST data for a form, even when empty (an empty POST must still show its errors)."""
     return request.POST if request.method == "POST" else None
+
+
+def released_data_gone(request, disclosure):
+    """The tombstone of the released data, when the person acts for the requesting organisation
+    and its copy of the released data has been destroyed under retention; else None. (The
+    holding organisation keeps seeing what it released, under its own copy.)"""
+    membership = getattr(request, "membership", None)
+    if membership is None or membership.organisation_id != disclosure.requesting_organisation_id:
+        return None
+    return released_data_tombstone(request=disclosure)
+
+
+def destroyed_message(tombstone) -> str:
+    return f"Destroyed under retention on {tombstone.destroyed_at:%-d %B %Y}"

@@ -116,11 +116,17 @@ def inbox(request):
     )
     page_obj = Paginator(queryset, INBOX_PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page_obj.object_list)
-    visible = (
-        set(visible_disclosures(user=request.user).filter(pk__in=[row.pk for row in rows]).values_list("pk", flat=True))
+    # One query for the page: which rows the user may open, and which the organisation no longer
+    # holds (its copy destroyed under retention).
+    flags = (
+        review_services.inbox_row_flags(
+            user=request.user, organisation_id=membership.organisation_id, request_ids=[row.pk for row in rows]
+        )
         if rows
-        else set()
+        else {}
     )
+    visible = {pk for pk, (can_open, _) in flags.items() if can_open}
+    destroyed = {pk for pk, (_, gone) in flags.items() if gone}
     counts = review_services.inbox_counts(organisation_id=membership.organisation_id, user=request.user)
     is_designated = membership.role == Role.DESIGNATED_OFFICER
     today = timezone.localdate()
@@ -130,6 +136,7 @@ def inbox(request):
             {
                 "request": row,
                 "can_open": row.pk in visible,
+                "destroyed": row.pk in destroyed,
                 "can_pick_up": row.status == Status.SUBMITTED and row.assignee_id is None,
                 "can_assign": is_designated and row.status in review_services.ASSIGNABLE_STATUSES,
                 "overdue": row.needed_by is not None

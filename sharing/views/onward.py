@@ -21,11 +21,11 @@ from django.views.decorators.http import require_http_methods
 
 from sharing.forms.onward import OnwardDecisionForm, OnwardRequestForm
 from sharing.models import OnwardRequest, OnwardStatus
-from sharing.selectors import access_disclosure
+from sharing.selectors import access_disclosure, released_data_tombstone
 from sharing.services import onward as onward_services
 from sharing.views.actions import Action
 from portal.forms.errors import form_add_service_errors
-from sharing.views.common import back_to_request, log_access, posted
+from sharing.views.common import back_to_request, destroyed_message, log_access, posted, released_data_gone
 
 
 def _onward(disclosure, onward_pk: int) -> OnwardRequest:
@@ -49,6 +49,8 @@ def onward_request(request, pk: int):
     membership = request.membership
     if not onward_services.onward_may_request(user=request.user, membership=membership, request=disclosure):
         raise PermissionDenied("Only the requester or the requesting organisation's designated officer can ask this")
+    if (tombstone := released_data_gone(request, disclosure)) is not None:
+        return back_to_request(request, disclosure, f"The released information: {destroyed_message(tombstone)}")
     decision = onward_services.onward_release(request=disclosure)
     if decision is None:
         return back_to_request(
@@ -132,6 +134,8 @@ def onward_share(request, pk: int, onward_pk: int):
     disclosure = access_disclosure(user=request.user, pk=pk)
     if not onward_services.onward_may_request(user=request.user, membership=request.membership, request=disclosure):
         raise PermissionDenied("Only the requester or the requesting organisation's designated officer can share this")
+    if (tombstone := released_data_gone(request, disclosure)) is not None:
+        return back_to_request(request, disclosure, f"The released information: {destroyed_message(tombstone)}")
     onward = _onward(disclosure, onward_pk)
     if onward.status != OnwardStatus.APPROVED:
         return back_to_request(
@@ -197,7 +201,10 @@ def request_page_context(*, user, membership, request, roles) -> dict:
 
 def request_actions(*, user, membership, request, roles) -> list[Action]:
     actions: list[Action] = []
-    if onward_services.onward_may_request(user=user, membership=membership, request=request):
+    # A recipient whose copy of the released data was destroyed has nothing left to pass on.
+    if onward_services.onward_may_request(
+        user=user, membership=membership, request=request
+    ) and released_data_tombstone(request=request) is None:
         for onward in request.onward_requests.filter(status=OnwardStatus.APPROVED).select_related("to_organisation"):
             actions.append(
                 Action(

@@ -39,7 +39,7 @@ from sharing.forms.raising import (
     WithdrawForm,
 )
 from sharing.models import NoteKind, RequestSubject, Status
-from sharing.selectors import access_disclosure, disclosure_role, visible_disclosures
+from sharing.selectors import access_disclosure, destroyed_for, disclosure_role, visible_disclosures
 from sharing.services import raising as services
 from sharing.views.actions import Action
 from portal.forms.errors import form_add_service_errors
@@ -485,6 +485,7 @@ def my_requests_queryset(*, user, membership):
         .filter(own)
         .select_related("holding_organisation")
         .only("pk", "reference", "status", "needed_by", "requester_id", "holding_organisation__name")
+        .annotate(destroyed=destroyed_for(organisation_id=membership.organisation_id))
         .order_by("-pk")
     )
 
@@ -509,8 +510,9 @@ def my_requests(request):
                 kwargs={"pk": r.pk},
             ),
             "holding": r.holding_organisation.name if r.holding_organisation_id else "",
-            "status": r.get_status_display(),
-            "tag": STATUS_TAGS.get(r.status, ""),
+            # Destroyed under retention: the row stays (reference, organisation), the content is gone.
+            "status": "Destroyed" if r.destroyed else r.get_status_display(),
+            "tag": "govuk-tag--grey" if r.destroyed else STATUS_TAGS.get(r.status, ""),
             "needed_by": r.needed_by,
         }
         for r in page_obj

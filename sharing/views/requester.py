@@ -23,10 +23,10 @@ from portal.pdf import download_footer, pdf_text, render_pdf
 from sharing import lifecycle
 from sharing.forms.requester import DisputeDecisionForm, DisputeForm
 from sharing.models import Decision, DisclosureRequest, Outcome, ReleaseAttachment, ReleaseItem, Status
-from sharing.selectors import access_disclosure, disclosure_role
+from sharing.selectors import DisclosureDestroyed, access_disclosure, disclosure_role
 from sharing.services import disputes as dispute_services
 from sharing.views.actions import Action
-from sharing.views.common import log_access
+from sharing.views.common import destroyed_message, log_access, released_data_gone
 
 RELEASE_OUTCOMES = (Outcome.RELEASED, Outcome.PARTLY_RELEASED)
 
@@ -116,7 +116,13 @@ def _actions(request, disclosure: DisclosureRequest, roles: set[str]) -> list[Ac
 
 @require_GET
 def request_detail(request, pk: int):
-    disclosure = access_disclosure(user=request.user, pk=pk)
+    try:
+        disclosure = access_disclosure(user=request.user, pk=pk)
+    except DisclosureDestroyed as gone:
+        # The person's organisation no longer holds it: what was held and when it went, no content.
+        return render(
+            request, "sharing/requester/destroyed.html", {"disclosure": gone.request, "tombstone": gone.tombstone}
+        )
     roles = disclosure_role(user=request.user, request=disclosure)
     log_access(request, disclosure, "view")
 
@@ -136,6 +142,7 @@ def request_detail(request, pk: int):
     released = current if current is not None and current.outcome in RELEASE_OUTCOMES else None
     disputes = list(disclosure.disputes.select_related("raised_by", "decided_by", "decision"))
     holding_side = bool(roles & HOLDING_SIDE)
+    released_tombstone = released_data_gone(request, disclosure) if released is not None else None
 
     context = {
         "disclosure": disclosure,
@@ -150,6 +157,7 @@ def request_detail(request, pk: int):
         "decision": current,
         "earlier_decisions": earlier,
         "released": released,
+        "released_tombstone": released_tombstone,
         "handling_conditions": _handling_conditions(released) if released else [],
         "disputes": disputes,
         "actions": _actions(request, disclosure, roles),
@@ -191,6 +199,9 @@ def request_pdf(request, pk: int):
     decision = _released_decision(disclosure, with_items=True)
     if decision is None:
         raise Http404("Nothing has been released on this request")
+    if (tombstone := released_data_gone(request, disclosure)) is not None:
+        messages.error(request, f"The released information: {destroyed_message(tombstone)}")
+        return redirect("sharing:request_detail", pk=disclosure.pk)
     membership = request.membership
     footer = download_footer(
         user=request.user, organisation_name=membership.organisation.name if membership else ""
@@ -246,6 +257,9 @@ def attachment_download(request, pk: int, attachment_pk: int):
     decision = _released_decision(disclosure)
     if decision is None:
         raise Http404("Nothing has been released on this request")
+    if (tombstone := released_data_gone(request, disclosure)) is not None:
+        messages.error(request, f"The released information: {destroyed_message(tombstone)}")
+        return redirect("sharing:request_detail", pk=disclosure.pk)
     attachment = decision.attachments.filter(pk=attachment_pk).first()
     if attachment is None:
         raise Http404("No such attachment")

@@ -10,7 +10,7 @@ from guardian.shortcuts import assign_perm
 
 from meetings import services
 from meetings.models import Attendee, MeetingStatus, Paper
-from portal.models import DecisionLogEntry, Notification
+from portal.models import DecisionLogEntry, HeldCopy, Notification
 from tests.meetings.factories import (
     invite,
     invite_guest,
@@ -26,6 +26,12 @@ pytestmark = pytest.mark.django_db
 
 def log_entries(meeting, action):
     return list(DecisionLogEntry.objects.filter(reference=meeting.reference, action=action).order_by("id"))
+
+
+def destroyed_paper_ids(meeting) -> list[int]:
+    """The papers the retention engine logged as destroyed (retention.destroyed names the copy)."""
+    copies = [entry.details["copy"] for entry in log_entries(meeting, "retention.destroyed")]
+    return sorted(HeldCopy.objects.filter(pk__in=copies, content_type="meetings.paper").values_list("content_id", flat=True))
 
 
 def messages_of(error: ValidationError) -> str:
@@ -446,9 +452,11 @@ def test_closing_destroys_the_papers_after_commit_leaving_tombstones(
         assert not path.exists()
         assert paper.file.name in ("", None) and paper.destroyed_at is not None
         assert paper.original_name and paper.size and paper.uploaded_by == world.chair  # the tombstone
-    entries = log_entries(meeting, "meeting.paper_destroyed")
-    assert sorted(e.details["paper_id"] for e in entries) == sorted(p.pk for p in papers)
+    entries = log_entries(meeting, "retention.destroyed")
+    assert len(entries) == 3 and destroyed_paper_ids(meeting) == sorted(p.pk for p in papers)
     assert all(e.actor is None and e.actor_name == "system" for e in entries)
+    assert all(e.organisation == world.b and e.details["content_destroyed"] for e in entries)
+    assert all("SDP 5.1" in e.reasons for e in entries)
     assert all("paper-" not in e.reasons and "paper-" not in str(e.details) for e in entries)
 
 
@@ -460,7 +468,7 @@ def test_closing_twice_and_destroying_twice_change_nothing(world, django_capture
     assert callbacks == []  # nothing left to destroy: nothing queued
     assert services.meeting_papers_destroy(meeting_id=meeting.pk) == 0
     assert len(log_entries(meeting, "meeting.closed")) == 1
-    assert len(log_entries(meeting, "meeting.paper_destroyed")) == 3
+    assert len(log_entries(meeting, "retention.destroyed")) == 3
 
 
 def test_a_run_that_crashed_half_way_is_finished_by_the_next(world, settings, django_capture_on_commit_callbacks):
@@ -468,8 +476,8 @@ def test_a_run_that_crashed_half_way_is_finished_by_the_next(world, settings, dj
     assert services.paper_destroy(paper_id=papers[0].pk) is True  # the crashed run got this far
     assert services.meeting_papers_destroy(meeting_id=meeting.pk) == 3
     assert Paper.objects.filter(meeting=meeting, destroyed_at__isnull=True).count() == 0
-    entries = log_entries(meeting, "meeting.paper_destroyed")
-    assert sorted(e.details["paper_id"] for e in entries) == sorted(p.pk for p in papers)
+    assert len(log_entries(meeting, "retention.destroyed")) == 4
+    assert destroyed_paper_ids(meeting) == sorted(p.pk for p in papers)
 
 
 def test_a_crash_between_deleting_the_file_and_committing_leaves_the_paper_for_the_next_run(
@@ -478,18 +486,21 @@ def test_a_crash_between_deleting_the_file_and_committing_leaves_the_paper_for_t
     meeting, papers = closed_with_papers(world, count=1, execute=False, capture=django_capture_on_commit_callbacks)
     path = settings.MEDIA_ROOT / papers[0].file.name
 
-    def crash(**kwargs):
+    def crash(*args, **kwargs):
         raise RuntimeError("worker died")
 
-    monkeypatch.setattr(services, "decision_record", crash)
+    from portal.retention import services as retention_services
+
+    monkeypatch.setattr(retention_services, "decision_records", crash)
     with pytest.raises(RuntimeError):
         services.paper_destroy(paper_id=papers[0].pk)
     monkeypatch.undo()
     assert not path.exists()
     papers[0].refresh_from_db()
     assert papers[0].destroyed_at is None  # rolled back: not recorded as destroyed
+    assert HeldCopy.objects.get(content_type="meetings.paper", content_id=papers[0].pk).destroyed_at is None
     assert services.meeting_papers_destroy(meeting_id=meeting.pk) == 1
-    assert len(log_entries(meeting, "meeting.paper_destroyed")) == 1
+    assert len(log_entries(meeting, "retention.destroyed")) == 1
 
 
 def test_papers_of_a_meeting_that_is_not_closed_are_never_destroyed(world):
