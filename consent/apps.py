@@ -35,8 +35,12 @@ class ConsentConfig(AppConfig):
 
         from portal.retention.registry import register_retention_content
 
-        from consent.retention import CONTENT_TYPE, consent_record_path, consent_records_purge
+        from consent.retention import CONTENT_TYPE, consent_record_path, consent_records_backfill, consent_records_purge
 
         register_retention_content(
-            content_type=CONTENT_TYPE, label="Consent record", purge=consent_records_purge, link=consent_record_path
+            content_type=CONTENT_TYPE,
+            label="Consent record",
+            purge=consent_records_purge,
+            link=consent_record_path,
+            backfill=consent_records_backfill,
         )

@@ -16,7 +16,8 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
@@ -113,3 +114,18 @@ def data_subjects_purge(*, subject_ids: Iterable[int]) -> list[int]:
             full_name="", aliases="", date_of_birth=None, address="", nhs_number=""
         )
     return unheld
+
+
+def consent_records_backfill(*, chunk: int = 500) -> int:
+    """Record the holder's copy of consent records made before retention, counted from their
+    withdrawal, expiry or recording (`consent_retention_start`)."""
+    recorded = 0
+    has_copy = HeldCopy.objects.filter(content_type=CONTENT_TYPE, content_id=OuterRef("pk"))
+    while True:
+        with transaction.atomic():
+            records = list(ConsentRecord.objects.filter(~Exists(has_copy)).select_related("recorded_by").order_by("pk")[:chunk])
+            if not records:
+                return recorded
+            for consent in records:
+                consent_held_copy_record(consent=consent, officer=consent.recorded_by)
+                recorded += 1

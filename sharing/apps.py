@@ -47,11 +47,17 @@ class SharingConfig(AppConfig):
         # Retention (issue 6): each organisation's copies of a request follow its own policy.
         from portal.retention.registry import register_retention_content
 
-        from sharing.retention import CONTENT_TYPE, disclosure_request_path, disclosure_requests_purge
+        from sharing.retention import (
+            CONTENT_TYPE,
+            disclosure_request_path,
+            disclosure_requests_backfill,
+            disclosure_requests_purge,
+        )
 
         register_retention_content(
             content_type=CONTENT_TYPE,
             label="Disclosure request",
             purge=disclosure_requests_purge,
             link=disclosure_request_path,
+            backfill=disclosure_requests_backfill,
         )

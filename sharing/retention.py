@@ -19,7 +19,8 @@ holders keep theirs (the originator keeps ownership, SDP 5.1).
 """
 from __future__ import annotations
 
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
@@ -34,6 +35,7 @@ from sharing.models import (
     Dispute,
     FlowchartRun,
     OnwardRequest,
+    Outcome,
     PublicInterestOverride,
     ReleaseAttachment,
     ReleaseItem,
@@ -164,3 +166,46 @@ def disclosure_requests_purge(content_ids: list[int]) -> None:
     data_subjects_purge(
         subject_ids=RequestSubject.objects.filter(request_id__in=ids).values_list("subject_id", flat=True)
     )
+
+
+def disclosure_requests_backfill(*, chunk: int = 500) -> int:
+    """Record the copies of requests raised before retention: each party's REQUESTS copy counted
+    from the day the request was decided (else raised), and the recipient's RELEASED_DATA copy
+    from the current release. Requests that already have a copy are left alone."""
+    recorded = 0
+    has_copy = HeldCopy.objects.filter(content_type=CONTENT_TYPE, content_id=OuterRef("pk"))
+    while True:
+        with transaction.atomic():
+            requests = list(
+                DisclosureRequest.objects.filter(~Exists(has_copy)).select_related("requester", "assignee").order_by("pk")[:chunk]
+            )
+            if not requests:
+                return recorded
+            for request in requests:
+                closed_on = timezone.localdate(request.decided_at) if request.decided_at else None
+                start = closed_on or timezone.localdate(request.created_at)
+                for holder, officer in (
+                    (request.requesting_organisation_id, request.requester),
+                    (request.holding_organisation_id if request.submitted_at else None, request.assignee),
+                ):
+                    if holder:
+                        held_copy_record(
+                            content_type=CONTENT_TYPE, content_id=request.pk, kind=RetentionRecordKind.REQUESTS,
+                            holder=holder, reference=request.reference, request_reference=request.reference,
+                            subject_ids=_subject_ids(request), officer=officer, start=start,
+                        )
+                        recorded += 1
+                release = (
+                    Decision.objects.filter(request=request, is_current=True, outcome__in=[Outcome.RELEASED, Outcome.PARTLY_RELEASED])
+                    .select_related("marking")
+                    .first()
+                )
+                if release is not None:
+                    held_copy_record(
+                        content_type=CONTENT_TYPE, content_id=request.pk, kind=RetentionRecordKind.RELEASED_DATA,
+                        holder=request.requesting_organisation_id, reference=request.reference,
+                        request_reference=request.reference, subject_ids=_subject_ids(request),
+                        officer=request.requester, marking=release.marking,
+                        start=timezone.localdate(release.decided_at),
+                    )
+                    recorded += 1

@@ -12,6 +12,8 @@ records held copies of:
 `purge` is called inside the destruction transaction, with the ids whose last live copy has just
 been destroyed: it must clear every personal field and delete every file of that content for good,
 be idempotent (a file already gone is not an error), and leave the rows other tables point at.
+`backfill` (optional) records the copies of content created before it was under retention and
+returns how many it recorded (`manage.py retention_backfill`).
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ class RetentionContent:
     label: str
     purge: Callable[[list[int]], None]
     link: Callable[[int], str] | None = None
+    backfill: Callable[[], int] | None = None
 
 
 _CONTENT: dict[str, RetentionContent] = {}
@@ -36,11 +39,12 @@ def register_retention_content(
     label: str,
     purge: Callable[[list[int]], None],
     link: Callable[[int], str] | None = None,
+    backfill: Callable[[], int] | None = None,
 ) -> None:
     existing = _CONTENT.get(content_type)
     if existing is not None and existing.purge is not purge:
         raise ValueError(f"Retention content {content_type!r} registered twice")
-    _CONTENT[content_type] = RetentionContent(content_type, label, purge, link)
+    _CONTENT[content_type] = RetentionContent(content_type, label, purge, link, backfill)
 
 
 def retention_content(content_type: str) -> RetentionContent:

@@ -38,7 +38,7 @@ from portal.models import (
 )
 from portal.notifications.services import notify
 from portal.protocols.selectors import current_protocol_pack
-from portal.retention.registry import retention_content
+from portal.retention.registry import retention_content, retention_contents
 from portal.roles import Role
 
 logger = logging.getLogger(__name__)
@@ -661,3 +661,18 @@ def access_log_prune(*, run: DestructionRun, today: datetime.date | None = None)
                 )
                 deleted += count
     return deleted
+
+
+def retention_backfill(*, today: datetime.date | None = None) -> dict[str, int]:
+    """Record held copies for content created before it was under retention (each app's
+    registered `backfill`), counted from the content's own dates. A backfilled copy is never due
+    before its holder could have been warned: its review date is at least the warning period away."""
+    today = today or timezone.localdate()
+    started = timezone.now()
+    counts = {}
+    for content in retention_contents():
+        if content.backfill is not None:
+            counts[content.content_type] = content.backfill()
+    floor = today + datetime.timedelta(days=settings.PORTAL_RETENTION_WARNING_DAYS)
+    HeldCopy.objects.filter(created_at__gte=started, destroyed_at__isnull=True, review_date__lt=floor).update(review_date=floor)
+    return counts

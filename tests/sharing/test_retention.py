@@ -313,3 +313,34 @@ def test_the_demo_shows_each_designated_officer_something_due_soon_and_something
         due = list(held_copies_due(organisation=organisation, within_days=14))
         assert any(copy.review_date < TODAY() for copy in due), kind
         assert any(TODAY() <= copy.review_date <= TODAY() + datetime.timedelta(days=14) for copy in due), kind
+
+
+def test_backfill_records_copies_for_requests_and_consents_made_before_retention(parties):
+    from django.core.management import call_command
+
+    req = released(parties)
+    decided_on = timezone.localdate(req.decided_at)
+    HeldCopy.objects.all().delete()  # as if raised and released before retention existed
+    call_command("retention_backfill")
+
+    held = copies(req)
+    assert set(held) == {(REQUESTS, parties.a.pk), (REQUESTS, parties.b.pk), (RELEASED, parties.a.pk)}
+    assert held[(REQUESTS, parties.b.pk)].review_date == decided_on + SIX_YEARS
+    assert held[(RELEASED, parties.a.pk)].marking_code == "restricted"
+    assert held[(RELEASED, parties.a.pk)].review_date == decided_on + ONE_YEAR
+
+    call_command("retention_backfill")  # a second run records nothing more
+    assert HeldCopy.objects.filter(content_type="sharing.request", content_id=req.pk).count() == 3
+
+
+def test_a_backfilled_copy_already_past_its_review_date_is_given_the_warning_period(parties, settings):
+    from portal.retention.services import retention_backfill
+
+    req = released(parties)
+    HeldCopy.objects.all().delete()
+    long_ago = timezone.now() - datetime.timedelta(days=400)
+    DisclosureRequest.objects.filter(pk=req.pk).update(decided_at=long_ago)
+    Decision.objects.filter(request=req).update(decided_at=long_ago)
+    retention_backfill()
+    released_copy = copies(req)[(RELEASED, parties.a.pk)]
+    assert released_copy.review_date == TODAY() + datetime.timedelta(days=settings.PORTAL_RETENTION_WARNING_DAYS)
