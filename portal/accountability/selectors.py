@@ -4,7 +4,8 @@ Auditors see who, what kind, why, when and for what purpose — never released c
 details, which neither log holds. Keep it that way: nothing here joins to the apps above the core.
 
 Both lists page by keyset on id (constant time at any depth, unlike OFFSET and COUNT(*)) and keep a
-constant number of queries whatever the page size.
+constant number of queries whatever the page size. A date range on the decision log adds three
+small probes that choose how PostgreSQL finds the page (`_decision_log_order_for`).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Iterator
 
-from django.db.models import QuerySet
+from django.db.models import F, Max, Min, QuerySet
 from django.utils import timezone
 
 from portal.models import AccessLogEntry, DecisionLogEntry
@@ -54,7 +55,71 @@ def _in_date_range(entries: QuerySet, *, date_from: date | None, date_to: date |
     return entries
 
 
-def decision_log_entries(*, filters: DecisionLogFilter) -> QuerySet[DecisionLogEntry]:
+# The order of the lists: the primary key, which PostgreSQL can walk newest first and stop after a page.
+BY_ID = F("id")
+# The same order, but one the primary key index cannot serve: PostgreSQL finds the matching ids
+# through another index ((occurred_at, id), migration 0006, for a date range) and sorts them.
+BY_ID_SORTED = F("id") + 0
+
+
+def _by_id(*, before: int | None = None, after: int | None = None, wanted: int = 1):
+    return BY_ID
+
+
+def _decision_log_order_for(filters: DecisionLogFilter):
+    """order_for(before=, after=, wanted=) -> BY_ID or BY_ID_SORTED: the cheaper way to find the
+    `wanted` entries nearest a keyset cursor, when the filters hold a date range.
+
+    Entries are written under the chain's lock, so id order is (almost always) time order; the
+    planner doesn't know that. For a date range in the past it walks the primary key from the
+    newest entry and reads every entry newer than the range before the first match (1.4 million
+    rows, most of a second, for a week a year ago in a log of 2 million); at the range's last page
+    it reads on through every older entry. Sorting the ids of the range's own entries instead
+    costs their number, read from the (occurred_at, id) index alone when no other filter needs
+    the rows: worse only for a wide range near the top of the log.
+
+    Three probes (the ids of the range's first and last entries by time, on the occurred_at index,
+    and the log's lowest and highest id) estimate both costs, and the cheaper order wins. The
+    estimate only chooses the plan, never the rows: both orders return exactly the same page,
+    so an entry out of time order is never missed.
+    """
+    if not (filters.date_from or filters.date_to):
+        return _by_id
+    dated = _in_date_range(DecisionLogEntry.objects.all(), date_from=filters.date_from, date_to=filters.date_to)
+    first = dated.order_by("occurred_at").values_list("id", flat=True).first()
+    last = dated.order_by("-occurred_at").values_list("id", flat=True).first()
+    if first is None or last is None:
+        # Nothing in the range: the occurred_at index says so at once, the primary key after a full walk.
+        return lambda **_: BY_ID_SORTED
+    bounds = DecisionLogEntry.objects.aggregate(oldest=Min("id"), newest=Max("id"))
+    low, high = min(first, last), max(first, last)
+    others = filters.organisation_id or filters.actor_id or filters.action or filters.reference
+    # Sorting reads index entries only, unless another filter needs the rows: about 8 times cheaper
+    # than the rows the walk reads.
+    sorting = (high - low + 1) / (1 if others else 8)
+    # Other filters leave fewer matches in the range: the walk runs out of it sooner.
+    sparse = 20 if others else 1
+
+    def order_for(*, before: int | None = None, after: int | None = None, wanted: int = 1):
+        if after:  # walking up from the cursor
+            passed = max(low - after - 1, 0)  # older than the range, read before the first match
+            ahead = high - max(after, low - 1)  # the range's entries above the cursor
+            beyond = bounds["newest"] - high  # newer than the range, read if the range runs out
+        else:  # walking down from the cursor, or from the newest entry
+            top = before - 1 if before else bounds["newest"]
+            passed = max(top - high, 0)
+            ahead = min(top, high) - low + 1
+            beyond = low - bounds["oldest"]
+        walk = passed + (beyond if ahead < wanted * sparse else 0)
+        return BY_ID if walk <= sorting else BY_ID_SORTED
+
+    return order_for
+
+
+def decision_log_entries(*, filters: DecisionLogFilter, order=None) -> QuerySet[DecisionLogEntry]:
+    """The matching entries, newest first (by id; `order` says how PostgreSQL is to find them)."""
+    if order is None:
+        order = _decision_log_order_for(filters)(wanted=50)
     entries = DecisionLogEntry.objects.all()
     if filters.organisation_id:
         entries = entries.filter(organisation_id=filters.organisation_id)
@@ -65,7 +130,7 @@ def decision_log_entries(*, filters: DecisionLogFilter) -> QuerySet[DecisionLogE
     if filters.reference:
         entries = entries.filter(reference=filters.reference.strip().upper())
     entries = _in_date_range(entries, date_from=filters.date_from, date_to=filters.date_to)
-    return entries.order_by("-id")
+    return entries.order_by(order.desc())
 
 
 def access_log_entries(*, filters: AccessLogFilter) -> QuerySet[AccessLogEntry]:
@@ -93,20 +158,38 @@ class Page:
     older_than: int | None  # pass as ?before= to see older entries
 
 
-def _keyset_page(entries: QuerySet, *, before: int | None, after: int | None, size: int) -> Page:
-    if after is not None and not 0 < after <= MAX_ID:
-        after = None
-    if before is not None and not 0 < before <= MAX_ID:
-        before = None
+def _cursor(value: int | None) -> int | None:
+    return value if value is not None and 0 < value <= MAX_ID else None
+
+
+def _first(entries: QuerySet, order, count: int, *, newest_first: bool) -> list:
+    """The first `count` of `entries` by id. BY_ID walks the primary key; BY_ID_SORTED sorts the
+    matching ids (from an index, when it holds every column the filters name), then reads only
+    the rows of those ids."""
+    ordering = order.desc() if newest_first else order.asc()
+    if order is BY_ID:
+        return list(entries.order_by(ordering)[:count])
+    ids = entries.order_by(ordering).values("id")[:count]
+    by_id = BY_ID.desc() if newest_first else BY_ID.asc()
+    return list(entries.model._default_manager.filter(id__in=ids).order_by(by_id))
+
+
+def _keyset_page(entries: QuerySet, *, before: int | None, after: int | None, size: int, order_for=_by_id) -> Page:
+    """A page of `entries`, newest first by id; `order_for` chooses how each query finds its rows."""
+    after, before = _cursor(after), _cursor(before)
     if after:
-        rows = list(entries.filter(id__gt=after).order_by("id")[: size + 1])
+        order = order_for(after=after, wanted=size + 1)
+        rows = _first(entries.filter(id__gt=after), order, size + 1, newest_first=False)
         has_more_newer = len(rows) > size
         rows = list(reversed(rows[:size]))
-        has_older = bool(rows) and entries.filter(id__lt=rows[-1].id).exists()
+        has_older = False
+        if rows:
+            order = order_for(before=rows[-1].id, wanted=1)
+            has_older = bool(entries.filter(id__lt=rows[-1].id).order_by(order.desc()).values_list("id", flat=True)[:1])
         return Page(rows, rows[0].id if rows and has_more_newer else None, rows[-1].id if has_older else None)
     if before:
         entries = entries.filter(id__lt=before)
-    rows = list(entries[: size + 1])
+    rows = _first(entries, order_for(before=before, wanted=size + 1), size + 1, newest_first=True)
     has_older = len(rows) > size
     rows = rows[:size]
     newer = rows[0].id if rows and before else None
@@ -114,7 +197,9 @@ def _keyset_page(entries: QuerySet, *, before: int | None, after: int | None, si
 
 
 def decision_log_page(*, filters: DecisionLogFilter, before: int | None, after: int | None, size: int = 50) -> Page:
-    return _keyset_page(decision_log_entries(filters=filters), before=before, after=after, size=size)
+    order_for = _decision_log_order_for(filters)
+    entries = decision_log_entries(filters=filters, order=BY_ID)
+    return _keyset_page(entries, before=before, after=after, size=size, order_for=order_for)
 
 
 def access_log_page(*, filters: AccessLogFilter, before: int | None, after: int | None, size: int = 50) -> Page:
