@@ -51,6 +51,7 @@ class SharingConfig(AppConfig):
             CONTENT_TYPE,
             disclosure_request_path,
             disclosure_requests_backfill,
+            disclosure_requests_in_use,
             disclosure_requests_purge,
         )
 
@@ -60,4 +61,5 @@ class SharingConfig(AppConfig):
             purge=disclosure_requests_purge,
             link=disclosure_request_path,
             backfill=disclosure_requests_backfill,
+            in_use=disclosure_requests_in_use,
         )

@@ -41,6 +41,7 @@ from sharing.models import (
     ReleaseItem,
     RequestNote,
     RequestSubject,
+    Status,
     SubJudiceConsultation,
 )
 from sharing.selectors import RETENTION_CONTENT_TYPE as CONTENT_TYPE
@@ -209,3 +210,13 @@ def disclosure_requests_backfill(*, chunk: int = 500) -> int:
                         start=timezone.localdate(release.decided_at),
                     )
                     recorded += 1
+
+
+OPEN_STATUSES = (Status.SUBMITTED, Status.RETURNED, Status.IN_REVIEW, Status.AWAITING_ADVICE, Status.DISPUTED)
+
+
+def disclosure_requests_in_use(content_ids: list[int]) -> list[int]:
+    """Requests still being worked on (submitted, returned, in review, awaiting advice,
+    disputed): the retention sweep does not destroy their copies yet. Drafts and closed requests
+    are not in use."""
+    return list(DisclosureRequest.objects.filter(pk__in=content_ids, status__in=OPEN_STATUSES).values_list("pk", flat=True))

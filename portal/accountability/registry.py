@@ -37,6 +37,7 @@ register_decision_events(
         "retention.hold_placed": "Legal hold placed",
         "retention.hold_lifted": "Legal hold lifted",
         "retention.destroyed": "Destroyed under retention",
+        "retention.deferred": "Destruction deferred: still open",
         "retention.access_log_pruned": "Access-log entries deleted under retention",
     }
 )

@@ -13,7 +13,9 @@ records held copies of:
 been destroyed: it must clear every personal field and delete every file of that content for good,
 be idempotent (a file already gone is not an error), and leave the rows other tables point at.
 `backfill` (optional) records the copies of content created before it was under retention and
-returns how many it recorded (`manage.py retention_backfill`).
+returns how many it recorded (`manage.py retention_backfill`). `in_use` (optional) answers which
+of the given ids are still being worked on (an open request): their due copies are not destroyed
+but reviewed again after the warning period.
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ class RetentionContent:
     purge: Callable[[list[int]], None]
     link: Callable[[int], str] | None = None
     backfill: Callable[[], int] | None = None
+    in_use: Callable[[list[int]], Iterable[int]] | None = None
 
 
 _CONTENT: dict[str, RetentionContent] = {}
@@ -40,11 +43,12 @@ def register_retention_content(
     purge: Callable[[list[int]], None],
     link: Callable[[int], str] | None = None,
     backfill: Callable[[], int] | None = None,
+    in_use: Callable[[list[int]], Iterable[int]] | None = None,
 ) -> None:
     existing = _CONTENT.get(content_type)
     if existing is not None and existing.purge is not purge:
         raise ValueError(f"Retention content {content_type!r} registered twice")
-    _CONTENT[content_type] = RetentionContent(content_type, label, purge, link, backfill)
+    _CONTENT[content_type] = RetentionContent(content_type, label, purge, link, backfill, in_use)
 
 
 def retention_content(content_type: str) -> RetentionContent:

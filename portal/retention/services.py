@@ -8,6 +8,7 @@ import datetime
 import logging
 import os
 import socket
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -48,6 +49,10 @@ FALLBACK_DAYS = 2190
 BATCH_SIZE = 500
 ACCESS_LOG_BATCH = 5000
 DEADLOCK_RETRIES = 3
+# Between batches the sweep rests this many times as long as the batch took, so a large backlog
+# takes at most half a core and pages stay quick meanwhile (docs/performance.md, issue 6), the way
+# PostgreSQL's autovacuum paces itself. 0: no rest.
+SWEEP_PAUSE = 1.0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -561,8 +566,9 @@ def _sweep_reasons(copy: HeldCopy) -> str:
 
 
 def retention_destroy_batch(*, run: DestructionRun, today: datetime.date | None = None, batch_size: int = BATCH_SIZE) -> int:
-    """Destroy up to `batch_size` due copies in one transaction. Copies another worker has locked
-    are skipped (SKIP LOCKED), so two workers share the work and never destroy a copy twice."""
+    """Destroy up to `batch_size` due copies in one transaction; the number handled (destroyed, or
+    deferred because their content is still in use), 0 when nothing is left. Copies another worker
+    has locked are skipped (SKIP LOCKED), so two workers share the work and never destroy a copy twice."""
     today = today or timezone.localdate()
     for attempt in range(DEADLOCK_RETRIES):
         try:
@@ -584,7 +590,54 @@ def _destroy_due_batch(*, run: DestructionRun, today: datetime.date, batch_size:
             .select_related("holder")
             .order_by("review_date", "id")[:batch_size]
         )
-        return _destroy_locked(copies, run=run, reasons_for=_sweep_reasons)
+        in_use = _in_use(copies)
+        deferred = [copy for copy in copies if (copy.content_type, copy.content_id) in in_use]
+        destroyed = _destroy_locked(
+            [copy for copy in copies if (copy.content_type, copy.content_id) not in in_use],
+            run=run,
+            reasons_for=_sweep_reasons,
+        )
+        _defer_locked(deferred, today=today)
+        return destroyed + len(deferred)
+
+
+def _in_use(copies: list[HeldCopy]) -> set[tuple[str, int]]:
+    """(content_type, content_id) of content its app says is still being worked on (an open
+    request): its copies are not destroyed yet."""
+    groups: dict[str, set[int]] = defaultdict(set)
+    for copy in copies:
+        groups[copy.content_type].add(copy.content_id)
+    busy = set()
+    for content_type, ids in groups.items():
+        content = retention_content(content_type)
+        if content.in_use is not None:
+            busy.update((content_type, cid) for cid in content.in_use(sorted(ids)))
+    return busy
+
+
+def _defer_locked(copies: list[HeldCopy], *, today: datetime.date) -> None:
+    """Due copies of content still in use wait one warning period more, and their holder is told
+    again then; each deferral is decision-logged (the system decided not to destroy)."""
+    if not copies:
+        return
+    until = today + datetime.timedelta(days=settings.PORTAL_RETENTION_WARNING_DAYS)
+    HeldCopy.objects.filter(pk__in=[c.pk for c in copies]).update(review_date=until, warned_at=None)
+    decision_records(
+        [
+            DecisionEntry(
+                actor=None,
+                organisation=copy.holder,
+                action="retention.deferred",
+                reference=copy.reference,
+                reasons=(
+                    f"{copy.get_kind_display()} reached its review date ({copy.review_date:%-d %B %Y}) while still "
+                    f"open: not destroyed; reviewed again on {until:%-d %B %Y}."
+                ),
+                details={"copy": copy.pk, "kind": copy.kind, "from": copy.review_date.isoformat(), "to": until.isoformat()},
+            )
+            for copy in copies
+        ]
+    )
 
 
 def _worker_name() -> str:
@@ -592,13 +645,22 @@ def _worker_name() -> str:
 
 
 def retention_sweep(
-    *, trigger: str = DestructionRun.Trigger.SCHEDULE, today: datetime.date | None = None, batch_size: int = BATCH_SIZE
+    *,
+    trigger: str = DestructionRun.Trigger.SCHEDULE,
+    today: datetime.date | None = None,
+    batch_size: int = BATCH_SIZE,
+    pause: float = SWEEP_PAUSE,
 ) -> DestructionRun:
-    """The daily destruction job: every due copy not on hold, in batches; then access-log entries
-    older than their organisation's policy. Safe to run twice, at once, and after a crash."""
+    """The daily destruction job: every due copy not on hold, in batches (resting `pause` times a
+    batch's duration after each); then access-log entries older than their organisation's policy.
+    Safe to run twice, at once, and after a crash."""
     run = DestructionRun.objects.create(trigger=trigger, worker=_worker_name())
-    while retention_destroy_batch(run=run, today=today, batch_size=batch_size):
-        pass
+    while True:
+        started = time.monotonic()
+        if not retention_destroy_batch(run=run, today=today, batch_size=batch_size):
+            break
+        if pause > 0:
+            time.sleep((time.monotonic() - started) * pause)
     access_log_prune(run=run, today=today)
     run.finished_at = timezone.now()
     run.save(update_fields=["finished_at"])

@@ -344,3 +344,26 @@ def test_a_backfilled_copy_already_past_its_review_date_is_given_the_warning_per
     retention_backfill()
     released_copy = copies(req)[(RELEASED, parties.a.pk)]
     assert released_copy.review_date == TODAY() + datetime.timedelta(days=settings.PORTAL_RETENTION_WARNING_DAYS)
+
+
+def test_an_open_request_is_not_destroyed_when_its_copy_falls_due_but_reviewed_again_later(parties, settings):
+    draft = start_draft(parties)
+    submit(parties, fill_draft(parties, draft))
+    HeldCopy.objects.filter(content_id=draft.pk).update(review_date=TODAY() - datetime.timedelta(days=1))
+
+    run = retention_sweep()
+
+    assert run.destroyed_count == 0
+    later = TODAY() + datetime.timedelta(days=settings.PORTAL_RETENTION_WARNING_DAYS)
+    assert {copy.review_date for copy in copies(draft).values()} == {later}
+    assert not any(copy.is_destroyed for copy in copies(draft).values())
+    deferred = DecisionLogEntry.objects.filter(action="retention.deferred", reference=draft.reference)
+    assert deferred.count() == 2 and "still open" in deferred.first().reasons
+    draft.refresh_from_db()
+    assert draft.information_requested  # nothing cleared
+
+    raising.disclosure_withdraw(request=draft, reason="No longer needed", acting_user=parties.requester)
+    HeldCopy.objects.filter(content_id=draft.pk).update(review_date=TODAY() - datetime.timedelta(days=1))
+    assert retention_sweep().destroyed_count == 2  # closed: nothing holds it back any more
+    draft.refresh_from_db()
+    assert draft.information_requested == ""
