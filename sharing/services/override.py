@@ -658,6 +658,7 @@ def override_decide(
 # ---------------------------------------------------------------------------------------------
 
 QUEUE_CAP = 25
+QUEUE_SECTIONS = ("overrides", "disputes", "advice", "onward")
 
 
 @dataclass
@@ -666,6 +667,20 @@ class QueueSection:
     title: str
     rows: list
     total: int
+    page: int = 1
+    cap: int = QUEUE_CAP
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.cap + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return (self.page - 1) * self.cap + len(self.rows)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.cap))
 
 
 def age_label(since: datetime | None, *, now: datetime | None = None) -> str:
@@ -681,10 +696,12 @@ def age_label(since: datetime | None, *, now: datetime | None = None) -> str:
     return "less than an hour"
 
 
-def designated_queue(*, organisation_id: int, cap: int = QUEUE_CAP) -> list[QueueSection]:
-    """What waits for the designated officers of one organisation, oldest first, each section
-    capped at `cap` rows with its full count. Triage fields only: no subject, no content.
+def designated_queue(*, organisation_id: int, cap: int = QUEUE_CAP, pages: dict[str, int] | None = None) -> list[QueueSection]:
+    """What waits for the designated officers of one organisation, oldest first, each section a
+    page of `cap` rows (`pages`: the page wanted per section code, default the first; past the
+    end gives the last) with its full count. Triage fields only: no subject, no content.
     A fixed number of queries whatever the sizes."""
+    pages = pages or {}
     request_fields = ("request__requesting_organisation", "request__purpose")
     overrides = PublicInterestOverride.objects.filter(
         status=OverrideStatus.PROPOSED,
@@ -704,40 +721,22 @@ def designated_queue(*, organisation_id: int, cap: int = QUEUE_CAP) -> list[Queu
         holding_organisation_id=organisation_id, status=Status.AWAITING_ADVICE
     ).annotate(waiting_since=Subquery(sought))
     onward = OnwardRequest.objects.filter(status=OnwardStatus.PENDING, request__holding_organisation_id=organisation_id)
-    return [
-        QueueSection(
-            "overrides",
-            "Public-interest overrides to approve",
-            list(
-                overrides.select_related(*request_fields, "request", "proposed_by").order_by("proposed_at", "pk")[:cap]
-            ),
-            overrides.count(),
-        ),
-        QueueSection(
-            "disputes",
-            "Disputed decisions",
-            list(disputes.select_related(*request_fields, "request", "raised_by").order_by("raised_at", "pk")[:cap]),
-            disputes.count(),
-        ),
-        QueueSection(
-            "advice",
-            "Requests for advice",
-            list(
-                advice.select_related("requesting_organisation", "purpose", "assignee").order_by(
-                    "waiting_since", "pk"
-                )[:cap]
-            ),
-            advice.count(),
-        ),
-        QueueSection(
-            "onward",
-            "Onward disclosure requests",
-            list(
-                onward.select_related(*request_fields, "request", "to_organisation", "requested_by").order_by(
-                    "requested_at", "pk"
-                )[:cap]
-            ),
-            onward.count(),
-        ),
+    querysets = [
+        ("overrides", "Public-interest overrides to approve",
+         overrides.select_related(*request_fields, "request", "proposed_by").order_by("proposed_at", "pk")),
+        ("disputes", "Disputed decisions",
+         disputes.select_related(*request_fields, "request", "raised_by").order_by("raised_at", "pk")),
+        ("advice", "Requests for advice",
+         advice.select_related("requesting_organisation", "purpose", "assignee").order_by("waiting_since", "pk")),
+        ("onward", "Onward disclosure requests",
+         onward.select_related(*request_fields, "request", "to_organisation", "requested_by").order_by("requested_at", "pk")),
     ]
+    sections = []
+    for code, title, rows in querysets:
+        total = rows.count()
+        last_page = max(1, -(-total // cap))
+        page = min(max(1, pages.get(code, 1)), last_page)
+        offset = (page - 1) * cap
+        sections.append(QueueSection(code, title, list(rows[offset : offset + cap]), total, page, cap))
+    return sections
 

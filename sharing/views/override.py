@@ -321,12 +321,25 @@ def override_decide(request, pk: int, override_pk: int):
 # ---------------------------------------------------------------------------------------------
 
 
+def _queue_page_url(request, code: str, page: int) -> str:
+    """This page with one section moved to `page`, the other sections' pages kept."""
+    query = request.GET.copy()
+    query[code] = str(page)
+    return f"?{query.urlencode()}#{code}"
+
+
 @role_required(Role.DESIGNATED_OFFICER)
 @require_GET
 def designated_queue(request):
     membership = request.membership
     now = timezone.now()
-    sections = basis_services.designated_queue(organisation_id=membership.organisation_id, cap=basis_services.QUEUE_CAP)
+    wanted = {}
+    for code in basis_services.QUEUE_SECTIONS:
+        value = request.GET.get(code, "")
+        wanted[code] = int(value) if value.isdigit() and len(value) < 7 else 1
+    sections = basis_services.designated_queue(
+        organisation_id=membership.organisation_id, cap=basis_services.QUEUE_CAP, pages=wanted
+    )
     shown = []
     for section in sections:
         rows = []
@@ -365,7 +378,20 @@ def designated_queue(request):
                     "who": who,
                 }
             )
-        shown.append({"code": section.code, "title": section.title, "rows": rows, "total": section.total})
+        shown.append(
+            {
+                "code": section.code,
+                "title": section.title,
+                "rows": rows,
+                "total": section.total,
+                "first": section.first,
+                "last": section.last,
+                "page": section.page,
+                "pages": section.pages,
+                "previous_url": _queue_page_url(request, section.code, section.page - 1) if section.page > 1 else "",
+                "next_url": _queue_page_url(request, section.code, section.page + 1) if section.page < section.pages else "",
+            }
+        )
     return render(
         request,
         "sharing/override/queue.html",

@@ -154,8 +154,24 @@ def test_constant_number_of_queries(parties, django_assert_max_num_queries, monk
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(URL)
     body = response.content.decode()
-    assert "Showing the 5 longest waiting of 8." in body
+    assert "Showing 1 to 5 of 8, the longest waiting first." in body
     assert "Public-interest overrides to approve (8)" in body
+
+
+def test_each_section_pages_on_its_own(parties, monkeypatch):
+    monkeypatch.setattr(basis, "QUEUE_CAP", 5)
+    _bulk(parties, 8)
+    client = parties.client("do_b")
+    body = client.get(URL, {"overrides": "2"}).content.decode()
+    assert "Showing 6 to 8 of 8, the longest waiting first." in body  # overrides, page 2
+    assert "Showing 1 to 5 of 8, the longest waiting first." in body  # the other sections stay on page 1
+    assert 'href="?overrides=1#overrides"' in body and 'href="?overrides=2&amp;disputes=2#disputes"' in body
+    overrides = basis.designated_queue(organisation_id=parties.b.pk, cap=5, pages={"overrides": 2})[0]
+    oldest_on_page_two = overrides.rows[0].pk
+    assert oldest_on_page_two not in [o.pk for o in basis.designated_queue(organisation_id=parties.b.pk, cap=5)[0].rows]
+    # a page past the end, or nonsense, shows a real page rather than an error
+    assert "Showing 6 to 8 of 8" in client.get(URL, {"overrides": "99"}).content.decode()
+    assert client.get(URL, {"overrides": "x"}).status_code == 200
 
 
 def test_an_override_on_a_withdrawn_request_no_longer_waits(parties):
