@@ -34,8 +34,18 @@ class MeetingsConfig(AppConfig):
         # Retention (issue 6): papers are held copies, destroyed through the retention engine.
         from portal.retention.registry import register_retention_content
 
-        from meetings.retention import CONTENT_TYPE, meeting_paper_path, meeting_papers_purge
+        from meetings.retention import (
+            AGENDA_CONTENT_TYPE,
+            CONTENT_TYPE,
+            agenda_item_path,
+            agenda_items_purge,
+            meeting_paper_path,
+            meeting_papers_purge,
+        )
 
         register_retention_content(
             content_type=CONTENT_TYPE, label="Meeting paper", purge=meeting_papers_purge, link=meeting_paper_path
+        )
+        register_retention_content(
+            content_type=AGENDA_CONTENT_TYPE, label="Case discussed at a meeting", purge=agenda_items_purge, link=agenda_item_path
         )

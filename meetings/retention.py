@@ -10,6 +10,12 @@ longer. Closing the meeting destroys them at once through the retention engine
 on the meeting's agenda (`subject_ids`), so a hold on one of them keeps it.
 
 Destroying a paper deletes its file; the row stays as the tombstone (name, size, uploader, when).
+
+A case on the agenda (`meetings.agenda_item`, kind REQUESTS: the chair's organisation's record of
+the case discussed, its shared summary and the actions agreed) is a held copy too, recorded when
+the case is added, counted from the day after the meeting under the chair's organisation's policy
+for requests. Destroying it clears the summary, the actions' text and the list of people
+discussed; the item stays as the tombstone.
 """
 from __future__ import annotations
 
@@ -21,11 +27,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consent.retention import data_subjects_purge
-from meetings.models import AgendaItem, Meeting, Paper
+from meetings.models import AgendaItem, Meeting, MeetingAction, Paper
 from portal.models import HeldCopy, RetentionRecordKind
 from portal.retention.services import held_copy_record
 
 CONTENT_TYPE = "meetings.paper"
+AGENDA_CONTENT_TYPE = "meetings.agenda_item"
 # The kinds of copy that own a person's details (a request or a consent record about them).
 OWNING_KINDS = (RetentionRecordKind.REQUESTS, RetentionRecordKind.RELEASED_DATA, RetentionRecordKind.CONSENT_RECORDS)
 
@@ -111,3 +118,34 @@ def meeting_papers_purge(content_ids: list[int]) -> None:
         ).values_list("subject_ids", flat=True):
             owned_and_gone.update(subject_list)
         data_subjects_purge(subject_ids=named & owned_and_gone)
+
+
+def agenda_item_path(content_id: int) -> str:
+    meeting_id = AgendaItem.objects.filter(pk=content_id).values_list("meeting_id", flat=True).first()
+    return reverse("meetings:detail", kwargs={"pk": meeting_id}) if meeting_id else ""
+
+
+def agenda_item_held_copy_record(*, item: AgendaItem, meeting: Meeting) -> HeldCopy:
+    """Record the chair's organisation's copy of a case discussed (when it is added, in that
+    transaction)."""
+    return held_copy_record(
+        content_type=AGENDA_CONTENT_TYPE,
+        content_id=item.pk,
+        kind=RetentionRecordKind.REQUESTS,
+        holder=meeting.chair_organisation_id,
+        reference=meeting.reference,
+        request_reference=item.request.reference,
+        subject_ids=list(item.subjects.values_list("pk", flat=True)),
+        officer=meeting.chair,
+        marking=meeting.marking,
+        start=papers_retention_start(meeting),
+    )
+
+
+def agenda_items_purge(content_ids: list[int]) -> None:
+    """The case's record at the meeting is destroyed: summary, actions' text and the people
+    discussed go; the item, its request link and dates stay as the tombstone."""
+    ids = sorted({int(pk) for pk in content_ids})
+    AgendaItem.objects.filter(pk__in=ids).update(summary="")
+    MeetingAction.objects.filter(agenda_item_id__in=ids).update(text="")
+    AgendaItem.subjects.through.objects.filter(agendaitem_id__in=ids).delete()

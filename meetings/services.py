@@ -32,6 +32,7 @@ from meetings.models import AgendaItem, Attendee, Meeting, MeetingAction, Meetin
 from meetings.selectors import ATTENDING_ROLES, access_meeting, is_meeting_chair
 from meetings.retention import (
     CONTENT_TYPE as PAPER_CONTENT_TYPE,
+    agenda_item_held_copy_record,
     meeting_papers_copies_record,
     paper_held_copy_record,
 )
@@ -460,6 +461,7 @@ def agenda_item_add(
     item.subjects.set(DataSubject.objects.filter(pk__in=request.subjects.values("subject_id")))
     # The papers are now about these people too: a legal hold on any of them keeps the papers.
     meeting_papers_copies_record(meeting=meeting)
+    agenda_item_held_copy_record(item=item, meeting=meeting)
     return item
 
 

@@ -136,3 +136,29 @@ def test_papers_uploaded_before_held_copies_existed_are_destroyed_at_the_close_t
     assert not path.exists()
     paper.refresh_from_db()
     assert paper.destroyed_at is not None and copy_of(paper).destroyed_at is not None
+
+
+def test_a_case_discussed_is_held_by_the_chairs_organisation_and_its_summary_goes_when_destroyed(world):
+    from meetings.models import AgendaItem, MeetingAction
+
+    request = on_agenda(world, world.meeting)
+    item = AgendaItem.objects.get(meeting=world.meeting, request=request)
+    copy = HeldCopy.objects.get(content_type="meetings.agenda_item", content_id=item.pk)
+    assert copy.kind == RetentionRecordKind.REQUESTS and copy.holder == world.b
+    assert copy.request_reference == request.reference
+    assert copy.subject_ids == [request.subjects.get().subject_id]
+    AgendaItem.objects.filter(pk=item.pk).update(summary="Risk to the children is high.")
+    MeetingAction.objects.create(
+        agenda_item=item, text="Refer the family to early help.", owner_organisation=world.b,
+        due_on=timezone.localdate(), created_by=world.chair,
+    )
+
+    HeldCopy.objects.filter(pk=copy.pk).update(review_date=timezone.localdate() - datetime.timedelta(days=1))
+    retention_sweep()
+
+    item.refresh_from_db()
+    assert item.summary == "" and item.subjects.count() == 0
+    assert MeetingAction.objects.get(agenda_item=item).text == ""
+    assert item.request_id == request.pk  # the tombstone keeps the link and dates
+    entry = DecisionLogEntry.objects.get(action="retention.destroyed", details__copy=copy.pk)
+    assert entry.reference == world.meeting.reference
