@@ -184,3 +184,16 @@ def test_a_legal_hold_on_the_person_keeps_the_record_through_the_sweep(parties, 
     legal_hold_lift(hold=hold, reason="Request answered", acting_user=parties.do_a, acting_membership=parties.memberships["do_a"])
     assert retention_sweep().destroyed_count == 1
     assert DestructionRun.objects.filter(destroyed_count=1).count() == 1
+
+
+def test_backfill_records_the_holders_copy_of_a_consent_made_before_retention(parties, make_consent):
+    from portal.retention.services import retention_backfill
+
+    consent = make_consent()
+    HeldCopy.objects.filter(content_type="consent.record").delete()  # as if recorded before retention
+    counts = retention_backfill()
+    assert counts["consent.record"] == 1
+    copy = copy_of(consent)
+    assert copy.holder == parties.a and copy.officer == parties.requester
+    assert copy.review_date == consent.expires_on + SIX_YEARS
+    assert retention_backfill()["consent.record"] == 0
