@@ -688,7 +688,7 @@ def _request_decide(request, pk: int):
             "max_rows": MAX_ITEM_ROWS,
             "attachments_hint": (
                 f"Optional. PDF, Word (DOCX), PNG or JPEG files, up to {size_label(max_upload_bytes())} each. "
-                "Choose them last: files are not kept if you add another item."
+                "Choose them after adding all your items."
             ),
             "markings": markings,
             "can_add_item": formset.total_form_count() < MAX_ITEM_ROWS,
