@@ -26,6 +26,7 @@ from consent.pdf import consent_form_marking
 from consent.selectors import RETENTION_CONTENT_TYPE as CONTENT_TYPE
 from portal.models import DataSubject, HeldCopy, RetentionRecordKind, User
 from portal.retention.services import held_copy_record
+from portal.uploads import stored_file_delete
 
 
 def consent_record_path(content_id: int) -> str:
@@ -58,21 +59,12 @@ def consent_held_copy_record(*, consent: ConsentRecord, officer: User | None = N
     )
 
 
-def _delete_file(field) -> None:
-    # A file already gone (a run that died after deleting it) is not an error: purges run again.
-    if field and field.name:
-        try:
-            field.storage.delete(field.name)
-        except FileNotFoundError:
-            pass
-
-
 def consent_records_purge(content_ids: list[int]) -> None:
     """The last copy of these records is destroyed: clear their personal content for good, keep
     the rows (references, dates, who recorded them, the withdrawal's date)."""
     records = list(ConsentRecord.objects.filter(pk__in=content_ids).only("pk", "scan", "subject_id"))
     for record in records:
-        _delete_file(record.scan)
+        stored_file_delete(record.scan)
     ConsentRecord.objects.filter(pk__in=content_ids).update(
         given_by_description="",
         signatory_name="",

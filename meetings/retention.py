@@ -30,6 +30,7 @@ from consent.retention import data_subjects_purge
 from meetings.models import AgendaItem, Meeting, MeetingAction, Paper
 from portal.models import HeldCopy, RetentionRecordKind
 from portal.retention.services import held_copy_record
+from portal.uploads import stored_file_delete
 
 CONTENT_TYPE = "meetings.paper"
 AGENDA_CONTENT_TYPE = "meetings.agenda_item"
@@ -87,20 +88,11 @@ def meeting_papers_copies_record(*, meeting: Meeting, only_missing: bool = False
     return len(papers)
 
 
-def _delete_file(field) -> None:
-    # A file already gone (a run that died after deleting it) is not an error: purges run again.
-    if field and field.name:
-        try:
-            field.storage.delete(field.name)
-        except FileNotFoundError:
-            pass
-
-
 def meeting_papers_purge(content_ids: list[int]) -> None:
     """The papers' copies are destroyed: delete their files, keep the rows as tombstones."""
     ids = sorted({int(pk) for pk in content_ids})
     for paper in Paper.objects.filter(pk__in=ids).exclude(file="").only("pk", "file"):
-        _delete_file(paper.file)
+        stored_file_delete(paper.file)
     Paper.objects.filter(pk__in=ids).update(file="")
     Paper.objects.filter(pk__in=ids, destroyed_at__isnull=True).update(destroyed_at=timezone.now())
     # A paper does not own anyone's details, but it may have been the last thing held about

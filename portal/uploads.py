@@ -51,6 +51,16 @@ DOCX_MAX_ENTRIES = 5000
 CONTENT_TYPES_MAX_BYTES = 1024 * 1024
 
 
+def stored_file_delete(field) -> None:
+    """Delete a stored upload for good (destruction under retention). A file already gone is not
+    an error: a destruction that died after deleting it runs again."""
+    if field and field.name:
+        try:
+            field.storage.delete(field.name)
+        except FileNotFoundError:
+            pass
+
+
 def max_upload_bytes() -> int:
     return int(getattr(settings, "PORTAL_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
 

@@ -27,6 +27,7 @@ from django.utils import timezone
 from consent.retention import data_subjects_purge
 from portal.models import HeldCopy, RetentionRecordKind, User
 from portal.retention.services import held_copy_record
+from portal.uploads import stored_file_delete
 from sharing.models import (
     ChecklistAnswer,
     ConsentReliance,
@@ -116,15 +117,6 @@ def released_copy_record(
     )
 
 
-def _delete_file(field) -> None:
-    # A file already gone (a run that died after deleting it) is not an error: purges run again.
-    if field and field.name:
-        try:
-            field.storage.delete(field.name)
-        except FileNotFoundError:
-            pass
-
-
 def disclosure_requests_purge(content_ids: list[int]) -> None:
     """The last copy of these requests is destroyed: clear every personal and free-text field of
     each request and of everything on it, delete the release attachments' files, and clear the
@@ -156,7 +148,7 @@ def disclosure_requests_purge(content_ids: list[int]) -> None:
     ReleaseItem.objects.filter(decision__request_id__in=ids).update(text="")
     attachments = ReleaseAttachment.objects.filter(decision__request_id__in=ids)
     for attachment in attachments.exclude(file="").only("pk", "file"):
-        _delete_file(attachment.file)
+        stored_file_delete(attachment.file)
     attachments.update(file="", original_name="")
     Dispute.objects.filter(request_id__in=ids).update(grounds="", decision_reasons="")
     PublicInterestOverride.objects.filter(request_id__in=ids).update(

@@ -18,7 +18,6 @@ from portal.models import (
     DataSubject,
     DecisionLogEntry,
     HeldCopy,
-    LegalHold,
     Notification,
     RetentionRecordKind,
 )

@@ -22,7 +22,6 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from portal.models import DataSubject
 from sharing.models import Decision, Outcome, ReleaseAttachment, ReleaseItem, RequestNote, Dispute, Status
 from tests.authz import SIGN_IN
 from tests.test_authorization_matrix import classify
