@@ -2,6 +2,7 @@
 
 DECISION_EVENTS = {
     "meeting.marking_set": "Meeting: confidentiality level set",
+    "meeting.details_changed": "Meeting: title, time or place changed",
     "meeting.signed_in": "Meeting: attendee signed in",
     "meeting.in_session": "Meeting: signed-in list confirmed, meeting in session",
     "meeting.summary_shared": "Meeting: case summary shared with attendees",

@@ -48,12 +48,10 @@ def marking_choices(levels) -> list[tuple[int, str]]:
     return [(level.pk, level_sentence(level)) for level in levels]
 
 
-class MeetingForm(forms.Form):
-    forum = forms.TypedChoiceField(
-        label="Forum",
-        coerce=int,
-        error_messages={"required": "Select the forum", "invalid_choice": "Select a forum from the list"},
-    )
+class MeetingDetailsForm(forms.Form):
+    """A meeting's title, date and time, and where it is held: what the chair types when creating
+    a meeting (MeetingForm adds the forum and the level) and changes while it is planned."""
+
     title = _text("Title", message="Enter the meeting's title", help_text="Do not put anyone's name in the title.")
     date = forms.DateField(
         label="Date",
@@ -69,25 +67,18 @@ class MeetingForm(forms.Form):
         "Location", max_length=300, message="", required=False, help_text="Leave empty if the meeting is online only."
     )
     is_online = forms.BooleanField(label="The meeting is held online", required=False)
-    marking = forms.TypedChoiceField(
-        label="Confidentiality level",
-        coerce=int,
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": "Select the meeting's confidentiality level",
-            "invalid_choice": "Select a confidentiality level from the list",
-        },
-        help_text=(
-            "You set the level at the outset (SSP 7.1). Every attendee agrees to its handling rules when they sign in."
-        ),
-    )
 
-    def __init__(self, *args, forums=(), markings=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["forum"].choices = [("", "Select a forum")] + [
-            (forum.pk, f"{forum.name} ({forum.theme})") for forum in forums
-        ]
-        self.fields["marking"].choices = marking_choices(markings)
+    @classmethod
+    def initial_for(cls, meeting) -> dict:
+        """What the form shows for an existing meeting: its date and time in local time."""
+        starts_at = timezone.localtime(meeting.starts_at)
+        return {
+            "title": meeting.title,
+            "date": starts_at.date(),
+            "time": starts_at.time().replace(second=0, microsecond=0),
+            "location": meeting.location,
+            "is_online": meeting.is_online,
+        }
 
     def clean(self):
         cleaned = super().clean()
@@ -102,6 +93,36 @@ class MeetingForm(forms.Form):
             else:
                 cleaned["starts_at"] = moment
         return cleaned
+
+
+class MeetingForm(MeetingDetailsForm):
+    forum = forms.TypedChoiceField(
+        label="Forum",
+        coerce=int,
+        error_messages={"required": "Select the forum", "invalid_choice": "Select a forum from the list"},
+    )
+    marking = forms.TypedChoiceField(
+        label="Confidentiality level",
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select the meeting's confidentiality level",
+            "invalid_choice": "Select a confidentiality level from the list",
+        },
+        help_text=(
+            "You set the level at the outset (SSP 7.1). Every attendee agrees to its handling rules when they sign in."
+        ),
+    )
+
+    # The error summary lists errors in this order, as the page shows the fields.
+    field_order = ["forum", "title", "date", "time", "location", "is_online", "marking"]
+
+    def __init__(self, *args, forums=(), markings=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["forum"].choices = [("", "Select a forum")] + [
+            (forum.pk, f"{forum.name} ({forum.theme})") for forum in forums
+        ]
+        self.fields["marking"].choices = marking_choices(markings)
 
 
 class MarkingForm(forms.Form):

@@ -1,5 +1,6 @@
-"""The signing-in sheet as a PDF, in the form of SSP Appendix 6 (SSP 7.1: "the chair should
-retain a copy of this signing-in sheet").
+"""The meetings' PDFs: the signing-in sheet, in the form of SSP Appendix 6 (SSP 7.1: "the chair
+should retain a copy of this signing-in sheet"), and the minutes with the cases discussed and the
+actions agreed (`minutes_pdf`), both marked at the meeting's level.
 
 Rendered by `portal.pdf.render_pdf`, which puts the meeting's level at the top and bottom of every
 page and the "Printed by" line on each. The table's header row repeats on every page
@@ -15,10 +16,10 @@ import datetime
 from django.utils import dateformat, timezone
 
 from meetings.agreement import agreement_paragraphs, level_sentence
-from meetings.models import Meeting
+from meetings.models import AgendaItem, Meeting, MeetingAction
 from meetings.selectors import meeting_attendees
 from portal.models import User
-from portal.pdf import render_pdf
+from portal.pdf import download_footer, pdf_text, render_pdf
 
 TEMPLATE = "pdf/meetings/signing_sheet.html"
 
@@ -88,4 +89,77 @@ def signing_sheet_pdf(
         context=signing_sheet_context(meeting=meeting, rows=rows, blank_rows=blank_rows),
         marking_text=meeting.marking.name,
         footer_text=printed_footer(user=printed_by, organisation_name=organisation_name),
+    )
+
+
+# --- the minutes -----------------------------------------------------------------------------
+
+MINUTES_TEMPLATE = "pdf/meetings/minutes.html"
+
+
+SUMMARY_NOT_SHARED = "None shared"
+SUMMARY_DESTROYED = "Destroyed under the retention policy"
+SUMMARY_NOT_NOW = "Shared with the meeting: attendees who signed in read it while the meeting is in session"
+
+
+def _case_row(item: AgendaItem, *, show_summaries: bool) -> dict:
+    summary, note = "", ""
+    if not item.summary_shared_at:
+        note = SUMMARY_NOT_SHARED
+    elif not item.summary:
+        note = SUMMARY_DESTROYED
+    elif show_summaries:
+        summary = pdf_text(item.summary)
+    else:
+        note = SUMMARY_NOT_NOW
+    return {"number": item.number, "reference": pdf_text(item.request.reference), "summary": summary, "note": note}
+
+
+def minutes_context(
+    *, meeting: Meeting, agenda: list[AgendaItem], actions: list[MeetingAction], show_summaries: bool
+) -> dict:
+    """What the minutes PDF shows: the minutes; the cases discussed by number and request
+    reference, as the meeting page shows them to every attendee (never the request's details or
+    its subjects), with the chair's shared summary only where the reader may read it on the case's
+    page (`show_summaries`); and every action, as the minutes page lists them."""
+    return {
+        "meeting": meeting,
+        "forum": meeting.forum,
+        "level": meeting.marking,
+        "level_sentence": level_sentence(meeting.marking),
+        "starts_at": timezone.localtime(meeting.starts_at),
+        "title": pdf_text(meeting.title),
+        "where": pdf_text(meeting.where),
+        "minutes": pdf_text(meeting.minutes),
+        "minutes_updated_at": timezone.localtime(meeting.minutes_updated_at) if meeting.minutes_updated_at else None,
+        "cases": [_case_row(item, show_summaries=show_summaries) for item in agenda],
+        "actions": [
+            {
+                "case": action.agenda_item.number,
+                "text": pdf_text(action.text),
+                "owner": action.owner_organisation.name,
+                "due_on": action.due_on,
+                "done": action.done,
+            }
+            for action in actions
+        ],
+    }
+
+
+def minutes_pdf(
+    *,
+    meeting: Meeting,
+    agenda: list[AgendaItem],
+    actions: list[MeetingAction],
+    show_summaries: bool,
+    downloaded_by: User,
+    organisation_name: str,
+) -> bytes:
+    """The minutes as a PDF at the meeting's level (top and bottom of every page), with "Downloaded
+    by" on every page."""
+    return render_pdf(
+        template_name=MINUTES_TEMPLATE,
+        context=minutes_context(meeting=meeting, agenda=agenda, actions=actions, show_summaries=show_summaries),
+        marking_text=meeting.marking.name,
+        footer_text=download_footer(user=downloaded_by, organisation_name=organisation_name),
     )

@@ -6,11 +6,12 @@ transaction: it locks the meeting (`access_meeting(..., for_update=True)`), chec
 only through `meetings.lifecycle.transition`, writes the decision log in the same transaction and
 queues emails (a link and the reference only) and Celery work after commit.
 
-Decision log: meeting.marking_set (at creation and at every change), meeting.signed_in,
-meeting.in_session, meeting.summary_shared, meeting.closed and, from the Celery task, the
-retention engine's retention.destroyed for each paper (before issue 6: meeting.paper_destroyed).
-Entries name the meeting's reference, never the title, the attendees' signatures, a case's
-subjects or a paper's file name.
+Decision log: meeting.marking_set (at creation and at every change), meeting.details_changed
+(title, time or place changed while planned), meeting.signed_in, meeting.in_session,
+meeting.summary_shared, meeting.closed and, from the Celery task, the retention engine's
+retention.destroyed for each paper (before issue 6: meeting.paper_destroyed). Entries name the
+meeting's reference, never the title, the location, the attendees' signatures, a case's subjects
+or a paper's file name.
 """
 
 from __future__ import annotations
@@ -123,6 +124,26 @@ def _check_marking(*, marking: MarkingLevel | None, pack_id: int) -> None:
 # --- creating and preparing a meeting --------------------------------------------------------
 
 
+def _check_details(
+    *, title: str, starts_at: datetime.datetime | None, location: str, is_online: bool, errors: dict[str, str]
+) -> tuple[str, str]:
+    """The rules for a meeting's title, time and place, at creation and at every change: errors go
+    into `errors` by field; the title and location come back trimmed."""
+    title = (title or "").strip()
+    location = (location or "").strip()
+    if not title:
+        errors["title"] = "Enter the meeting's title"
+    elif len(title) > Meeting._meta.get_field("title").max_length:
+        errors["title"] = "Title must be 200 characters or fewer"
+    if starts_at is None or timezone.is_naive(starts_at):
+        errors["starts_at"] = "Enter the date and time of the meeting"
+    if len(location) > Meeting._meta.get_field("location").max_length:
+        errors["location"] = "Location must be 300 characters or fewer"
+    elif not location and not is_online:
+        errors["location"] = "Enter where the meeting is held, or say that it is online"
+    return title, location
+
+
 @transaction.atomic
 def meeting_create(
     *,
@@ -143,18 +164,11 @@ def meeting_create(
     if pack is None:
         raise ValidationError("No protocol is in force: a partnership admin must load the protocol pack first.")
     errors: dict[str, str] = {}
-    title = (title or "").strip()
-    location = (location or "").strip()
     if forum is None or forum.pack_id != pack.pk:
         errors["forum"] = "Select a forum of the protocol in force"
-    if not title:
-        errors["title"] = "Enter the meeting's title"
-    if starts_at is None:
-        errors["starts_at"] = "Enter the date and time of the meeting"
-    elif timezone.is_naive(starts_at):
-        errors["starts_at"] = "Enter the date and time of the meeting"
-    if not location and not is_online:
-        errors["location"] = "Enter where the meeting is held, or say that it is online"
+    title, location = _check_details(
+        title=title, starts_at=starts_at, location=location, is_online=is_online, errors=errors
+    )
     if marking is None:
         errors["marking"] = "Select the meeting's confidentiality level"
     elif marking.pack_id != pack.pk:
@@ -225,6 +239,72 @@ def meeting_marking_set(
         organisation=acting_membership.organisation,
         reasons=f"Confidentiality level changed from {previous.name} to {marking.name}. {reasons}",
         details={"marking": marking.code, "previous": previous.code, "must_sign_again": resign},
+    )
+    return meeting
+
+
+# What a change of details logs about each field: its name always; the old and new value only
+# for the time and the online flag (a title or a location may name someone, so never their text).
+DETAIL_LABELS = {
+    "title": "title",
+    "starts_at": "date and time",
+    "location": "location",
+    "is_online": "online or not",
+}
+
+
+def _logged_moment(moment: datetime.datetime) -> str:
+    return timezone.localtime(moment).isoformat(timespec="minutes")
+
+
+@transaction.atomic
+def meeting_details_update(
+    *,
+    meeting: Meeting,
+    title: str,
+    starts_at: datetime.datetime,
+    location: str,
+    is_online: bool,
+    acting_user: User,
+    acting_membership: Membership | None,
+) -> Meeting:
+    """The chair changes the meeting's title, date and time, or where it is held, while it is
+    planned (not once it is in session or closed). Checked as at creation. Decision-logged
+    (meeting.details_changed) only if something changed: which fields, and the old and new date
+    and time, never the title's or location's text."""
+    meeting = _lock(meeting, acting_user)
+    _require_chair(meeting, acting_user, acting_membership)
+    if meeting.status != MeetingStatus.PLANNED:
+        raise ValidationError(
+            f"This meeting is {meeting.get_status_display().lower()}: its details can only be changed before it is "
+            "in session."
+        )
+    errors: dict[str, str] = {}
+    title, location = _check_details(
+        title=title, starts_at=starts_at, location=location, is_online=is_online, errors=errors
+    )
+    if errors:
+        raise ValidationError(errors)
+    new = {"title": title, "starts_at": starts_at, "location": location, "is_online": bool(is_online)}
+    changed = [field for field, value in new.items() if getattr(meeting, field) != value]
+    if not changed:
+        return meeting
+    previous = {field: getattr(meeting, field) for field in changed}
+    for field in changed:
+        setattr(meeting, field, new[field])
+    meeting.save(update_fields=[*changed, "updated_at"])
+    details: dict = {"changed": changed}
+    if "starts_at" in changed:
+        details["starts_at"] = {"from": _logged_moment(previous["starts_at"]), "to": _logged_moment(starts_at)}
+    if "is_online" in changed:
+        details["is_online"] = {"from": previous["is_online"], "to": meeting.is_online}
+    _log(
+        meeting=meeting,
+        action="meeting.details_changed",
+        actor=acting_user,
+        organisation=acting_membership.organisation,
+        reasons="The chair changed the meeting's " + ", ".join(DETAIL_LABELS[field] for field in changed) + ".",
+        details=details,
     )
     return meeting
 

@@ -31,6 +31,7 @@ from meetings.forms import (
     GuestForm,
     GuestSignInForm,
     MarkingForm,
+    MeetingDetailsForm,
     MeetingForm,
     MinutesForm,
     PaperForm,
@@ -40,7 +41,7 @@ from meetings.forms import (
     SummaryForm,
 )
 from meetings.models import AgendaItem, Meeting, MeetingAction, MeetingStatus
-from meetings.pdf import MAX_BLANK_ROWS, signing_sheet_pdf
+from meetings.pdf import MAX_BLANK_ROWS, minutes_pdf, signing_sheet_pdf
 from meetings.selectors import (
     access_meeting,
     invitable_memberships,
@@ -146,6 +147,7 @@ def _chair_actions(meeting: Meeting) -> list[Action]:
     if is_open:
         actions.append(Action("Invite attendees", reverse("meetings:attendees", args=[pk])))
     if meeting.status == MeetingStatus.PLANNED:
+        actions.append(Action("Change details", reverse("meetings:edit", args=[pk])))
         actions.append(Action("Change the confidentiality level", reverse("meetings:marking", args=[pk])))
     if is_open:
         actions.append(Action("Add a case to the agenda", reverse("meetings:agenda_add", args=[pk])))
@@ -236,6 +238,40 @@ def meeting_detail(request, pk: int):
         # Paper names can say whom they are about: showing them is a view of the meeting's papers.
         _log_meeting_access(request, meeting)
     return render(request, "meetings/detail.html", context)
+
+
+# --- changing the details --------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_edit(request, pk: int):
+    """The chair changes the title, date and time, or place while the meeting is planned."""
+    meeting = _load_as_chair(request, pk)
+    if meeting.status != MeetingStatus.PLANNED:
+        messages.error(request, "The meeting's details can only be changed before it is in session")
+        return redirect("meetings:detail", pk=meeting.pk)
+    role = meeting_role(user=request.user, membership=_membership(request), meeting=meeting)
+    form = MeetingDetailsForm(_posted(request), initial=MeetingDetailsForm.initial_for(meeting))
+    if request.method == "POST" and form.is_valid():
+        try:
+            updated = services.meeting_details_update(
+                meeting=meeting,
+                title=form.cleaned_data["title"],
+                starts_at=form.cleaned_data["starts_at"],
+                location=form.cleaned_data["location"],
+                is_online=form.cleaned_data["is_online"],
+                acting_user=request.user,
+                acting_membership=_membership(request),
+            )
+        except ValidationError as error:
+            form_add_service_errors(form, error)
+        else:
+            if updated.updated_at != meeting.updated_at:
+                messages.success(request, "The meeting's details are changed")
+            else:
+                messages.success(request, "Nothing was changed")
+            return redirect("meetings:detail", pk=meeting.pk)
+    return render(request, "meetings/edit.html", _meeting_context(meeting, role, form=form))
 
 
 # --- the confidentiality level ---------------------------------------------------------------
@@ -678,13 +714,43 @@ def meeting_minutes(request, pk: int):
         else:
             messages.success(request, "The minutes are saved")
             return redirect("meetings:minutes", pk=meeting.pk)
-    actions = list(
+    actions = _minutes_actions(meeting)
+    _log_meeting_access(request, meeting)
+    return render(request, "meetings/minutes.html", _meeting_context(meeting, role, form=form, meeting_actions=actions))
+
+
+def _minutes_actions(meeting: Meeting) -> list[MeetingAction]:
+    """Every action of the meeting, case by case, as the minutes list them."""
+    return list(
         MeetingAction.objects.filter(agenda_item__meeting=meeting)
         .select_related("owner_organisation", "agenda_item", "agenda_item__request")
         .order_by("agenda_item__order", "due_on", "pk")
     )
-    _log_meeting_access(request, meeting)
-    return render(request, "meetings/minutes.html", _meeting_context(meeting, role, form=form, meeting_actions=actions))
+
+
+@require_GET
+def meeting_minutes_pdf(request, pk: int):
+    """The minutes, cases and actions as a PDF marked at the meeting's level, for whoever may read
+    the minutes page. A case's shared summary is in it only for those who may read it on the
+    case's page (the chair; signed-in attendees while the meeting is in session)."""
+    meeting, role = _load(request, pk)
+    if not role.can_read_minutes:
+        raise Http404("No minutes for you here")
+    organisation = _organisation(request)
+    pdf = minutes_pdf(
+        meeting=meeting,
+        agenda=meeting_agenda(meeting=meeting),
+        actions=_minutes_actions(meeting),
+        show_summaries=role.can_read_papers,
+        downloaded_by=request.user,
+        organisation_name=organisation.name if organisation else "",
+    )
+    _log_meeting_access(request, meeting, kind="download")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{meeting.reference}-minutes.pdf"'
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # --- papers ----------------------------------------------------------------------------------
@@ -794,6 +860,7 @@ urlpatterns = [
     path("", meeting_list, name="list"),
     path("new/", meeting_create, name="create"),
     path("<int:pk>/", meeting_detail, name="detail"),
+    path("<int:pk>/edit/", meeting_edit, name="edit"),
     path("<int:pk>/level/", meeting_marking, name="marking"),
     path("<int:pk>/attendees/", meeting_attendees_page, name="attendees"),
     path("<int:pk>/attendees/invite/", attendee_invite_member, name="invite_member"),
@@ -809,6 +876,7 @@ urlpatterns = [
     path("<int:pk>/agenda/<int:item_pk>/actions/add/", action_add, name="action_add"),
     path("<int:pk>/actions/<int:action_pk>/done/", action_done, name="action_done"),
     path("<int:pk>/minutes/", meeting_minutes, name="minutes"),
+    path("<int:pk>/minutes.pdf", meeting_minutes_pdf, name="minutes_pdf"),
     path("<int:pk>/papers/", meeting_papers_page, name="papers"),
     path("<int:pk>/papers/<int:paper_pk>/", paper_download, name="paper_download"),
     path("<int:pk>/close/", meeting_close, name="close"),

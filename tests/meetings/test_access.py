@@ -43,6 +43,7 @@ READ_WHEN_SIGNED = dict(chair=200, signed=200, unsigned=404, others=404)
 CASES = {
     "detail": ("get", MEETING_PAGE),
     "marking": ("get", dict(CHAIR_PAGE, chair=302)),  # in session: the level can no longer change
+    "edit": ("get", dict(CHAIR_PAGE, chair=302)),  # in session: the details can no longer change
     "attendees": ("get", CHAIR_PAGE),
     "invite_member": ("post", CHAIR_POST_REDIRECT),
     "attendee_remove": ("post", CHAIR_POST_REDIRECT),
@@ -57,6 +58,7 @@ CASES = {
     "action_add": ("get", CHAIR_PAGE),
     "action_done": ("post", CHAIR_POST_REDIRECT),
     "minutes": ("get", READ_WHEN_SIGNED),
+    "minutes_pdf": ("get", READ_WHEN_SIGNED),
     "papers": ("get", CHAIR_PAGE),
     "paper_download": ("get", READ_WHEN_SIGNED),
     "close": ("get", CHAIR_PAGE),
@@ -94,6 +96,7 @@ def scene(world, django_capture_on_commit_callbacks):
     world.kwargs = {
         "detail": {},
         "marking": {},
+        "edit": {},
         "attendees": {},
         "invite_member": {},
         "sign_in": {},
@@ -103,6 +106,7 @@ def scene(world, django_capture_on_commit_callbacks):
         "signing_sheet": {},
         "agenda_add": {},
         "minutes": {},
+        "minutes_pdf": {},
         "papers": {},
         "close": {},
         "attendee_remove": {"attendee_pk": guest.pk},
@@ -222,7 +226,7 @@ def test_no_page_has_inline_style_or_unnonced_script(scene):
 
     client = scene.client_for("chair")
     for name, (method, _) in CASES.items():
-        if method != "get" or name in ("signing_sheet", "paper_download", "marking"):
+        if method != "get" or name in ("signing_sheet", "paper_download", "marking", "edit", "minutes_pdf"):
             continue
         path = reverse(f"meetings:{name}", kwargs={"pk": scene.meeting.pk, **scene.kwargs[name]})
         html = client.get(path).content.decode()
