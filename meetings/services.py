@@ -306,6 +306,14 @@ def meeting_details_update(
         reasons="The chair changed the meeting's " + ", ".join(DETAIL_LABELS[field] for field in changed) + ".",
         details=details,
     )
+    if {"starts_at", "location", "is_online"} & set(changed):
+        # Invited people with accounts are told that when or where changed (a link only).
+        notify(
+            recipients=[a.user for a in meeting.attendees.select_related("user") if a.user_id and a.user_id != acting_user.pk],
+            subject="The time or place of a multi-agency meeting you are invited to has changed",
+            reference=meeting.reference,
+            path=_meeting_path(meeting),
+        )
     return meeting
 
 

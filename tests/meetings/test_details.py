@@ -272,3 +272,16 @@ def test_on_a_planned_meeting_only_its_chair_gets_the_page(world):
     # Another of the chair's meetings is not this one's page.
     other = meeting_make(world.m.other_chair, title="Other")
     assert world.client_for("chair").get(edit_url(other)).status_code == 404
+
+
+def test_invited_people_are_told_when_the_time_or_place_changes_but_not_the_title(world):
+    from portal.models import Notification
+
+    invite(world.meeting, world.m.chair, world.m.officer_a)
+    Notification.objects.all().delete()  # the invitation's own email
+    update(world.meeting, world.m.chair, title="MARAC, renamed")
+    assert not Notification.objects.exists()
+    update(world.meeting, world.m.chair, location="Town Hall, room 2")
+    [note] = Notification.objects.all()
+    assert note.recipient == world.officer_a and note.reference == world.meeting.reference
+    assert "Town Hall" not in note.subject and note.path == f"/meetings/{world.meeting.pk}/"
