@@ -18,9 +18,10 @@ def send_pending_notifications() -> int:
 def retention_sweep(batch_size: int | None = None) -> int:
     """Daily: destroy every held copy that is due and not on legal hold (portal/retention/).
     `batch_size` (copies a transaction) defaults to the engine's 500; the fault tests use less."""
-    from portal.retention.services import BATCH_SIZE
+    from portal.retention.services import BATCH_SIZE, sweep_yield_cpu
     from portal.retention.services import retention_sweep as sweep
 
+    sweep_yield_cpu()
     return sweep(batch_size=batch_size or BATCH_SIZE).destroyed_count
 
 

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from portal.models import DestructionRun
-from portal.retention.services import BATCH_SIZE, SWEEP_PAUSE, due_copies, retention_sweep
+from portal.retention.services import BATCH_SIZE, due_copies, retention_sweep, sweep_yield_cpu
 
 
 class Command(BaseCommand):
@@ -16,12 +16,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="List what would be destroyed; change nothing.")
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
-        parser.add_argument(
-            "--pause", type=float, default=SWEEP_PAUSE,
-            help="Rest this many times a batch's duration after each batch (0: none).",
-        )
 
-    def handle(self, *args, dry_run=False, batch_size=BATCH_SIZE, pause=SWEEP_PAUSE, **options):
+    def handle(self, *args, dry_run=False, batch_size=BATCH_SIZE, **options):
         if dry_run:
             count = 0
             for copy in due_copies().select_related("holder").order_by("review_date", "id").iterator():
@@ -35,8 +31,9 @@ class Command(BaseCommand):
                 "Copies of content still open, such as a request in review, are deferred instead."
             )
             return
+        sweep_yield_cpu()
         started = timezone.now()
-        run = retention_sweep(trigger=DestructionRun.Trigger.COMMAND, batch_size=batch_size, pause=pause)
+        run = retention_sweep(trigger=DestructionRun.Trigger.COMMAND, batch_size=batch_size)
         seconds = (timezone.now() - started).total_seconds()
         self.stdout.write(
             f"Run {run.pk}: {run.destroyed_count} held cop{'y' if run.destroyed_count == 1 else 'ies'} destroyed, "
