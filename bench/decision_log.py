@@ -21,7 +21,6 @@ import csv
 import heapq
 import io
 import json
-import os
 import random
 import re
 import statistics
@@ -33,9 +32,7 @@ from html import unescape
 from pathlib import Path
 from urllib.parse import urlencode, urljoin
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+from _common import percentiles, setup_django, timed_get
 
 DBNAME = "portal_bench_log"
 TARGET_P95_MS = 200.0
@@ -132,41 +129,6 @@ REASONS = {
     "organisation.suspended": ["Sharing suspended: protocol breach under investigation (SSP 13.3)."],
     "organisation.resumed": ["Investigation closed; sharing resumed."],
 }
-
-
-def setup_django() -> None:
-    from _env import ensure_database_url
-
-    url = ensure_database_url(DBNAME)
-    base, _, query = url.partition("?")
-    os.environ["DATABASE_URL"] = base.rsplit("/", 1)[0] + f"/{DBNAME}" + (f"?{query}" if query else "")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
-    _create_database_if_missing()
-    import django
-
-    django.setup()
-
-
-def _create_database_if_missing() -> None:
-    """The embedded server's `devdb.py url` creates it; another server (DATABASE_URL) may not have it."""
-    import environ
-    import psycopg2
-
-    settings = environ.Env.db_url_config(os.environ["DATABASE_URL"])
-    params = {"host": settings.get("HOST") or None, "port": settings.get("PORT") or None,
-              "user": settings.get("USER") or None, "password": settings.get("PASSWORD") or None}
-    params = {k: v for k, v in params.items() if v}
-    try:
-        psycopg2.connect(dbname=settings["NAME"], **params).close()
-    except psycopg2.OperationalError as exc:
-        if "does not exist" not in str(exc):
-            raise
-        admin = psycopg2.connect(dbname="postgres", **params)
-        admin.autocommit = True
-        with admin.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{settings["NAME"]}"')
-        admin.close()
-        print(f"Created database {settings['NAME']}", flush=True)
 
 
 # --- seeding ------------------------------------------------------------------------------------
@@ -525,25 +487,14 @@ def measure(label: str, client, urls: list[str], samples: int, warmup: int = 5) 
     rows = []
     for i in range(samples):
         url = urls[i % len(urls)]
-        start = time.perf_counter()
-        response = client.get(url)
-        timings.append((time.perf_counter() - start) * 1000)
-        if response.status_code != 200:
-            raise SystemExit(f"{label}: {url} answered {response.status_code}")
+        elapsed, response = timed_get(client, url, label)
+        timings.append(elapsed)
         context = response.context
         if context is not None and context.get("form") is not None and context["form"].errors:
             raise SystemExit(f"{label}: {url} refused its filters: {context['form'].errors}")
         if context is not None and "rows" in context:
             rows.append(len(context["rows"]))
-    timings.sort()
-    return {
-        "page": label,
-        "p50": statistics.median(timings),
-        "p95": timings[int(len(timings) * 0.95) - 1],
-        "max": timings[-1],
-        "n": samples,
-        "rows": statistics.mean(rows) if rows else None,
-    }
+    return {"page": label, **percentiles(timings), "rows": statistics.mean(rows) if rows else None}
 
 
 def _older_link(html: str) -> str:
@@ -560,7 +511,7 @@ def main() -> int:
     parser.add_argument("--reseed", action="store_true")
     parser.add_argument("--skip-verify", action="store_true", help="measure the pages only")
     args = parser.parse_args()
-    setup_django()
+    setup_django(DBNAME)
 
     from django.core.management import call_command
     from django.db import connection

@@ -11,28 +11,12 @@ It uses its own database (portal_bench, on DATABASE_URL's server or the embedded
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import statistics
 import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+from _common import percentiles, setup_django, signed_in_client, timed_get
 
-
-def setup_django() -> None:
-    from _env import ensure_database_url
-
-    url = ensure_database_url("portal_bench")
-    base, _, query = url.partition("?")
-    os.environ["DATABASE_URL"] = base.rsplit("/", 1)[0] + "/portal_bench" + (f"?{query}" if query else "")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
-    import django
-
-    django.setup()
+DBNAME = "portal_bench"
 
 
 def seed(n_requests: int) -> None:
@@ -125,22 +109,8 @@ def seed(n_requests: int) -> None:
 
 
 def measure(label: str, client, urls: list[str], samples: int) -> dict:
-    timings = []
-    for i in range(samples):
-        url = urls[i % len(urls)]
-        start = time.perf_counter()
-        response = client.get(url)
-        timings.append((time.perf_counter() - start) * 1000)
-        if response.status_code != 200:
-            raise SystemExit(f"{label}: {url} answered {response.status_code}")
-    timings.sort()
-    return {
-        "page": label,
-        "p50": statistics.median(timings),
-        "p95": timings[int(len(timings) * 0.95) - 1],
-        "max": timings[-1],
-        "n": samples,
-    }
+    timings = [timed_get(client, urls[i % len(urls)], label)[0] for i in range(samples)]
+    return {"page": label, **percentiles(timings)}
 
 
 def main() -> int:
@@ -149,19 +119,16 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--reseed", action="store_true")
     args = parser.parse_args()
-    setup_django()
+    setup_django(DBNAME)
 
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
     from django.test.utils import setup_test_environment
     from django.urls import reverse
 
-    from portal.middleware import ACTING_MEMBERSHIP
     from portal.models import Membership
     from portal.roles import Role
     from sharing.models import DisclosureRequest
-    from tests.conftest import sign_in_fully
 
     setup_test_environment()
     if args.reseed:
@@ -172,13 +139,6 @@ def main() -> int:
         print(f"Seeding {args.requests - have:,} requests (once; later runs reuse them)...", flush=True)
         seed(args.requests - have)
 
-    def client_for(membership):
-        c = sign_in_fully(Client(), membership.user)
-        session = c.session
-        session[ACTING_MEMBERSHIP] = membership.pk
-        session.save()
-        return c
-
     officer = Membership.objects.filter(role=Role.OFFICER, user__username__startswith="bench").order_by("pk").first()
     designated = Membership.objects.filter(role=Role.DESIGNATED_OFFICER, user__username__startswith="bench").order_by("pk").first()
     auditor = Membership.objects.filter(role=Role.AUDITOR, user__username__startswith="bench").first()
@@ -188,10 +148,10 @@ def main() -> int:
     random.Random(1).shuffle(request_ids)
     inbox = reverse("sharing:inbox")
     results = [
-        measure("inbox (officer, first page)", client_for(officer), [inbox, inbox + "?filter=overdue", inbox + "?filter=due_soon"], args.samples),
-        measure("request page (designated officer)", client_for(designated),
+        measure("inbox (officer, first page)", signed_in_client(officer), [inbox, inbox + "?filter=overdue", inbox + "?filter=due_soon"], args.samples),
+        measure("request page (designated officer)", signed_in_client(designated),
                 [reverse("sharing:request_detail", args=[pk]) for pk in request_ids], args.samples),
-        measure("decision log (auditor)", client_for(auditor),
+        measure("decision log (auditor)", signed_in_client(auditor),
                 [reverse("portal:audit_decisions"), reverse("portal:audit_decisions") + f"?organisation={officer.organisation_id}",
                  reverse("portal:audit_decisions") + "?action=request.released"], args.samples),
     ]

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,29 +31,12 @@ import time
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
-sys.path.insert(0, str(ROOT / "bench"))
+from _common import ROOT, percentiles, setup_django, timed_get
 
 DBNAME = "portal_bench_sweep"
 FILES = Path(os.environ.get("PORTAL_FILES_ROOT") or Path(tempfile.gettempdir()) / "portal_bench_sweep_files")
 PDF = b"%PDF-1.4\n% a signed Appendix 5 consent form\n%%EOF\n"
 TARGET_RATIO = 2.0
-
-
-def setup_django() -> None:
-    from _env import ensure_database_url
-
-    url = ensure_database_url(DBNAME)
-    base, _, query = url.partition("?")
-    os.environ["DATABASE_URL"] = base.rsplit("/", 1)[0] + f"/{DBNAME}" + (f"?{query}" if query else "")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
-    os.environ["PORTAL_FILES_ROOT"] = str(FILES)
-    FILES.mkdir(parents=True, exist_ok=True)
-    import django
-
-    django.setup()
 
 
 def seed_due_consents(n: int) -> None:
@@ -117,27 +99,12 @@ def seed_due_consents(n: int) -> None:
         cursor.execute("ANALYZE")
 
 
-def percentiles(timings: list[float]) -> dict:
-    timings = sorted(timings)
-    return {
-        "p50": statistics.median(timings),
-        "p95": timings[max(int(len(timings) * 0.95) - 1, 0)],
-        "max": timings[-1],
-        "n": len(timings),
-    }
-
-
 def sample(client, urls: list[str], *, count: int | None = None, until=None) -> list[float]:
     """Inbox server times in ms: `count` of them, or as many as fit until `until()` is true."""
     timings = []
     i = 0
     while (count is not None and i < count) or (until is not None and not until()):
-        url = urls[i % len(urls)]
-        start = time.perf_counter()
-        response = client.get(url)
-        timings.append((time.perf_counter() - start) * 1000)
-        if response.status_code != 200:
-            raise SystemExit(f"{url} answered {response.status_code}")
+        timings.append(timed_get(client, urls[i % len(urls)])[0])
         i += 1
     return timings
 
@@ -150,7 +117,9 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=None, help="the sweep's (default: the engine's)")
     parser.add_argument("--reseed", action="store_true")
     args = parser.parse_args()
-    setup_django()
+    os.environ["PORTAL_FILES_ROOT"] = str(FILES)
+    FILES.mkdir(parents=True, exist_ok=True)
+    setup_django(DBNAME)
 
     from django.core.management import call_command
     from django.db import connection

@@ -14,48 +14,13 @@ migrated on first use; each run's meeting is rolled back.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+from _common import setup_django
 
 DBNAME = "portal_bench_meetings"
-
-
-def setup_django() -> None:
-    from _env import ensure_database_url
-
-    url = ensure_database_url(DBNAME)
-    base, _, query = url.partition("?")
-    os.environ["DATABASE_URL"] = base.rsplit("/", 1)[0] + f"/{DBNAME}" + (f"?{query}" if query else "")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
-    import django
-
-    django.setup()
-
-
-def ensure_database() -> None:
-    import psycopg2
-    from django.db import connection
-
-    settings = connection.settings_dict
-    params = {"dbname": "postgres", "user": settings.get("USER") or None, "host": settings.get("HOST") or None}
-    if settings.get("PORT"):
-        params["port"] = settings["PORT"]
-    if settings.get("PASSWORD"):
-        params["password"] = settings["PASSWORD"]
-    admin = psycopg2.connect(**{k: v for k, v in params.items() if v})
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [settings["NAME"]])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{settings["NAME"]}"')
-    admin.close()
 
 
 def main() -> int:
@@ -64,8 +29,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
 
-    setup_django()
-    ensure_database()
+    setup_django(DBNAME)
     from django.conf import settings
     from django.core.management import call_command
     from django.db import transaction
