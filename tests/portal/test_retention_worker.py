@@ -104,12 +104,14 @@ def destroyed_count() -> int:
     return HeldCopy.objects.filter(destroyed_at__isnull=False).count()
 
 
-def other_connections() -> int:
+def other_connections() -> set[int]:
+    """Backend pids of the other connections to the test database (earlier tests' threads may
+    hold some: compare with a snapshot taken before the worker started)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
-        return cursor.fetchone()[0]
+        return {row[0] for row in cursor.fetchall()}
 
 
 def wait_for(condition, what: str, workers, timeout: float = TIMEOUT) -> None:
@@ -119,7 +121,13 @@ def wait_for(condition, what: str, workers, timeout: float = TIMEOUT) -> None:
             return
         time.sleep(0.1)
     logs = "\n".join(f"--- {w.node}\n{w.log()}" for w in workers.started)
-    pytest.fail(f"Not within {timeout}s: {what}. Worker logs:\n{logs}")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, application_name, state, wait_event_type, left(query, 120) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        activity = "\n".join(str(row) for row in cursor.fetchall())
+    pytest.fail(f"Not within {timeout}s: {what}.\nOther connections:\n{activity}\nWorker logs:\n{logs}")
 
 
 def assert_consistent(record_ids: list[int], scans: dict[int, str]) -> None:
@@ -170,12 +178,17 @@ def test_a_sweep_killed_mid_run_is_finished_by_the_next_worker_destroying_each_c
     scans = dict(ConsentRecord.objects.filter(pk__in=record_ids).values_list("pk", "scan"))
     total = len(copy_ids)
 
+    before_worker = other_connections()
     first = celery_workers.start()
     retention_sweep.apply_async(kwargs={"batch_size": BATCH})
     wait_for(lambda: destroyed_count() >= total // 5, "the first worker destroyed a fifth", celery_workers)
     first.kill()
     # The dead worker's connection goes, and its open batch rolls back with it.
-    wait_for(lambda: other_connections() == 0, "the killed worker's database connection closed", celery_workers)
+    wait_for(
+        lambda: not (other_connections() - before_worker),
+        "the killed worker's database connection closed",
+        celery_workers,
+    )
     killed_at = destroyed_count()
     assert killed_at < total, "the sweep finished before it could be killed: seed more copies"
 
