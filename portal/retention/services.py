@@ -441,11 +441,6 @@ def _not_held(copies, holds: tuple[list[str], list[int]] | None = None):
     return copies
 
 
-def held_copy_on_hold(copy: HeldCopy) -> bool:
-    refs, subjects = active_holds()
-    return bool((copy.request_reference and copy.request_reference in refs) or set(copy.subject_ids or []) & set(subjects))
-
-
 # ---------------------------------------------------------------------------------------------
 # Warnings before the review date
 # ---------------------------------------------------------------------------------------------

@@ -8,7 +8,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from portal.models import HeldCopy, Organisation
-from portal.retention.services import held_copy_on_hold
+from portal.retention.selectors import copies_on_hold
+
+
+CHUNK = 1000
 
 
 class Command(BaseCommand):
@@ -29,11 +32,21 @@ class Command(BaseCommand):
                 raise CommandError(f"No organisation named {organisation!r}")
             copies = copies.filter(holder=org)
         count = 0
-        for copy in copies.order_by("review_date", "id").iterator():
-            count += 1
-            flags = " [legal hold]" if held_copy_on_hold(copy) else ""
+        chunk: list[HeldCopy] = []
+        for copy in copies.order_by("review_date", "id").iterator(chunk_size=CHUNK):
+            chunk.append(copy)
+            if len(chunk) == CHUNK:
+                count += self._write(chunk)
+                chunk = []
+        count += self._write(chunk)
+        self.stdout.write(f"{count} held cop{'y' if count == 1 else 'ies'} due by {until:%Y-%m-%d}.")
+
+    def _write(self, copies: list[HeldCopy]) -> int:
+        on_hold = copies_on_hold(copies)  # one query a chunk, not one a copy
+        for copy in copies:
+            flags = " [legal hold]" if copy.pk in on_hold else ""
             flags += " [confirmed]" if copy.confirmed_at else ""
             self.stdout.write(
                 f"{copy.review_date:%Y-%m-%d}  {copy.holder.name}  {copy.get_kind_display()}  {copy.reference}{flags}"
             )
-        self.stdout.write(f"{count} held cop{'y' if count == 1 else 'ies'} due by {until:%Y-%m-%d}.")
+        return len(copies)
