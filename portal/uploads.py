@@ -21,11 +21,14 @@ import hashlib
 import os
 import unicodedata
 import zipfile
+from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
+from django.http import FileResponse, Http404
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 PDF = "application/pdf"
 PNG = "image/png"
@@ -209,3 +212,57 @@ def validate_upload(file) -> tuple[str, str]:
             code="mismatch",
         )
     return actual, _sha256(file)
+
+
+def upload_limited(view):
+    """Decorate a view that takes uploads: the size limit is enforced while the body is read, so
+    `LimitedUploadHandler` must be in place before anything (the CSRF check included) reads
+    request.POST. The view is CSRF-protected just inside the handler."""
+    protected = csrf_protect(view)
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        request.upload_handlers.insert(0, LimitedUploadHandler(request))
+        return protected(request, *args, **kwargs)
+
+    return wrapper
+
+
+def download_name(original: str | None, *, fallback: str) -> str:
+    """The uploader's filename, made safe to hand back: no folders, no control characters, no
+    quotes, not empty, at most 150 characters with the extension kept."""
+    name = unicodedata.normalize("NFC", original or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(
+        "_" if (unicodedata.category(ch)[0] in "CZ" and ch != " ") or ch in '"<>:|?*;' else ch for ch in name
+    )
+    name = " ".join(name.split()).strip(" .")
+    if len(name) > 150:
+        stem, dot, extension = name.rpartition(".")
+        name = (stem[:140] + dot + extension[:9]) if dot and len(extension) <= 9 else name[:150]
+    return name or fallback
+
+
+def stored_file_response(
+    field, *, original_name: str, content_type: str, allowed_types, fallback_name: str, on_open=None
+) -> FileResponse:
+    """A stored upload as a download that is never cached or sniffed; Http404 when the file has
+    gone. The caller has checked need-to-know; `on_open()` (the access log) runs once the file
+    is open, so a file that has gone is not logged as downloaded."""
+    if not field:
+        raise Http404("The file is not available")
+    try:
+        handle = field.storage.open(field.name, "rb")
+    except (FileNotFoundError, OSError, ValueError):
+        raise Http404("The file is not available") from None
+    if on_open is not None:
+        on_open()
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=download_name(original_name, fallback=fallback_name),
+        content_type=content_type if content_type in allowed_types else "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response

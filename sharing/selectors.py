@@ -80,6 +80,20 @@ def access_disclosure(*, user: User, pk: int | str, for_update: bool = False) ->
     return request
 
 
+def lock_disclosure_for_system(*, pk: int) -> DisclosureRequest:
+    """The request, locked for this transaction, for work no person asked for (the consent
+    withdrawal listener, sweeps): the one unguarded lock, named so that a person's action can
+    never reach it by accident. People's actions lock through `access_disclosure(...,
+    for_update=True)` or `access_for_assignment(..., for_update=True)`."""
+    return (
+        DisclosureRequest.objects.select_for_update(of=("self",))
+        .select_related(
+            "requesting_organisation", "holding_organisation", "purpose", "protocol_pack", "assignee", "requester"
+        )
+        .get(pk=pk)
+    )
+
+
 def disclosure_tombstone(*, user: User, request: DisclosureRequest) -> HeldCopy | None:
     """The tombstone of the copy of the request that `user`'s organisation held, if it has been
     destroyed; None while their organisation still holds it. `user`'s organisation is whichever of

@@ -1,0 +1,26 @@
+"""Queueing background work without importing the task modules.
+
+Services name a Celery task (`enqueue("meetings.destroy_papers", meeting.pk)`) instead of
+importing it, so task modules stay leaves: tasks import services, never the other way round.
+The task is looked up in the Celery app's registry, so an in-process (eager) run behaves as
+`.delay()` would. When the broker is down nothing is lost: every queued job has a periodic sweep
+that finds the work left behind, so a failure to queue is logged (without personal data) and
+swallowed."""
+from __future__ import annotations
+
+import logging
+
+from portal.celery import app
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue(task_name: str, *args, **kwargs) -> bool:
+    """Queue `task_name` with its arguments; False (logged) when it could not be queued now.
+    Call it from `transaction.on_commit` so the job sees the committed rows."""
+    try:
+        app.tasks[task_name].delay(*args, **kwargs)
+    except Exception:  # the broker is down, or an eager run failed: the periodic sweep finishes it
+        logger.warning("Could not queue %s now; its periodic sweep will pick the work up", task_name, exc_info=True)
+        return False
+    return True
