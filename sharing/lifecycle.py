@@ -1,51 +1,78 @@
-"""The disclosure request's transition table, and the one guarded way to change status.
-Buttons and form choices come from `allowed_next`, not from template `if`s."""
+"""The disclosure request's transition table (DOMAIN §4), as a `portal.lifecycle.Lifecycle`.
+
+`transition(disclosure, to, *, acting_user, organisation, event, reasons, details=None)` is the
+one way a request's status changes: it refuses a move the table does not allow, saves the status
+and writes the move's decision-log entry (`disclosure_decision_record`) in the caller's
+transaction. Buttons and form choices come from `allowed_next`, not from template `if`s."""
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-
+from portal.accountability.services import decision_record
+from portal.lifecycle import Lifecycle, table
+from portal.models import Organisation, User
 from sharing.models import DisclosureRequest, Status
 
-TRANSITIONS: dict[str, set[str]] = {
-    Status.DRAFT: {Status.SUBMITTED, Status.WITHDRAWN},
-    Status.SUBMITTED: {Status.IN_REVIEW, Status.RETURNED, Status.WITHDRAWN},
-    Status.RETURNED: {Status.SUBMITTED, Status.WITHDRAWN},
-    Status.IN_REVIEW: {
-        Status.RELEASED,
-        Status.PARTLY_RELEASED,
-        Status.DECLINED,
-        Status.RETURNED,
-        Status.AWAITING_ADVICE,
-        Status.WITHDRAWN,
-    },
-    Status.AWAITING_ADVICE: {Status.IN_REVIEW, Status.WITHDRAWN},
-    Status.DECLINED: {Status.DISPUTED},
-    Status.PARTLY_RELEASED: {Status.DISPUTED},
-    # Upheld: back to the decision disputed. Overturned: back to the responder to release.
-    Status.DISPUTED: {Status.DECLINED, Status.PARTLY_RELEASED, Status.IN_REVIEW},
-    Status.RELEASED: set(),
-    Status.WITHDRAWN: set(),
-}
-
-OPEN_STATUSES = {Status.SUBMITTED, Status.IN_REVIEW, Status.AWAITING_ADVICE, Status.RETURNED}
-DECIDED_STATUSES = {Status.RELEASED, Status.PARTLY_RELEASED, Status.DECLINED}
+OPEN_STATUSES = frozenset({Status.SUBMITTED, Status.IN_REVIEW, Status.AWAITING_ADVICE, Status.RETURNED})
+DECIDED_STATUSES = frozenset({Status.RELEASED, Status.PARTLY_RELEASED, Status.DECLINED})
 
 
-def allowed_next(request: DisclosureRequest) -> set[str]:
-    return TRANSITIONS[request.status]
+def disclosure_decision_record(
+    disclosure: DisclosureRequest,
+    *,
+    actor: User | None,
+    organisation: Organisation | None,
+    action: str,
+    reasons: str,
+    details: dict | None = None,
+) -> None:
+    """Write the decision log for a request, in the caller's transaction (App 4 rule 7): with whom
+    (the other organisation of the request), for what purpose and under which pack version."""
+    if organisation is not None and organisation.pk == disclosure.requesting_organisation_id:
+        recipient = disclosure.holding_organisation
+    else:
+        recipient = disclosure.requesting_organisation
+    decision_record(
+        actor=actor,
+        organisation=organisation,
+        action=action,
+        reasons=reasons,
+        reference=disclosure.reference,
+        recipient=recipient,
+        purpose=disclosure.purpose.name if disclosure.purpose_id else "",
+        protocol_version=f"{disclosure.protocol_pack.slug}@{disclosure.protocol_pack.version}",
+        details=details,
+    )
 
 
-def can_transition(request: DisclosureRequest, to: str) -> bool:
-    return to in TRANSITIONS[request.status]
+LIFECYCLE: Lifecycle[DisclosureRequest] = Lifecycle(
+    statuses=Status,
+    noun="request",
+    record=disclosure_decision_record,
+    open_statuses=OPEN_STATUSES,
+    transitions=table(
+        {
+            Status.DRAFT: {Status.SUBMITTED, Status.WITHDRAWN},
+            Status.SUBMITTED: {Status.IN_REVIEW, Status.RETURNED, Status.WITHDRAWN},
+            Status.RETURNED: {Status.SUBMITTED, Status.WITHDRAWN},
+            Status.IN_REVIEW: {
+                Status.RELEASED,
+                Status.PARTLY_RELEASED,
+                Status.DECLINED,
+                Status.RETURNED,
+                Status.AWAITING_ADVICE,
+                Status.WITHDRAWN,
+            },
+            Status.AWAITING_ADVICE: {Status.IN_REVIEW, Status.WITHDRAWN},
+            Status.DECLINED: {Status.DISPUTED},
+            Status.PARTLY_RELEASED: {Status.DISPUTED},
+            # Upheld: back to the decision disputed. Overturned: back to the responder to release.
+            Status.DISPUTED: {Status.DECLINED, Status.PARTLY_RELEASED, Status.IN_REVIEW},
+            Status.RELEASED: set(),
+            Status.WITHDRAWN: set(),
+        }
+    ),
+)
 
-
-def transition(request: DisclosureRequest, to: str) -> None:
-    """Move `request` to `to` and save the status, or refuse with a message a user can read.
-    Call it inside the service's transaction, on a row locked with select_for_update."""
-    if not can_transition(request, to):
-        raise ValidationError(
-            f"This request is {Status(request.status).label.lower()}: it cannot be moved to "
-            f"{Status(to).label.lower()}."
-        )
-    request.status = to
-    request.save(update_fields=["status", "updated_at"])
+TRANSITIONS = LIFECYCLE.transitions
+allowed_next = LIFECYCLE.allowed_next
+can_transition = LIFECYCLE.can_transition
+transition = LIFECYCLE.transition

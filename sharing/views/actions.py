@@ -6,12 +6,6 @@ Each views module (raising, holding, requester) owns the rules for its own actio
 The request page asks all three and shows the union: no business logic in the template."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from portal.actions import Action
 
-
-@dataclass(frozen=True)
-class Action:
-    label: str
-    url: str
-    method: str = "get"  # "post" actions render as a one-button form
-    style: str = "secondary"  # primary | secondary | warning
+__all__ = ["Action"]
