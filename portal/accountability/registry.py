@@ -29,6 +29,17 @@ register_decision_events(
         "protocol.loaded": "Protocol pack loaded",
         "organisation.suspended": "Sharing with organisation suspended",
         "organisation.resumed": "Sharing with organisation resumed",
+        # Accounts and memberships (portal/services/accounts.py; own password: portal/auth/).
+        "account.created": "Account created",
+        "account.updated": "Account details changed",
+        "account.deactivated": "Account deactivated",
+        "account.reactivated": "Account reactivated",
+        "account.password_set": "Password set by an admin",
+        "account.password_changed": "Own password changed",
+        "account.second_factor_reset": "Second factor reset",
+        "account.unlocked": "Sign-in lockout lifted",
+        "membership.granted": "Role granted",
+        "membership.ended": "Role ended",
         # Retention and destruction (portal/retention/).
         "retention.policy_changed": "Retention policy changed",
         "retention.policy_removed": "Retention policy removed (protocol default applies)",

@@ -11,6 +11,11 @@ fault, so a view can show it against that field.
   partnership is never left without someone able to manage it from the inside.
 - Failed sign-ins lock an account by username (django-axes); `account_unlock` is the admin's way out.
 - Suspending and resuming sharing (SSP 13.3) are decisions: they write the decision log.
+- Every account change is a decision too (who may sign in, with which role, where): each writes
+  one decision-log entry with its reasons. Entries name the account by username and id in
+  `details`, never by email, and never carry a password or a code.
+- No one grants a role to themselves: an admin who needs another role asks another partnership
+  admin, whose grant is the logged decision.
 """
 
 from __future__ import annotations
@@ -39,6 +44,17 @@ class _Unset:
 
 
 UNSET = _Unset()
+
+
+def _account_details(user: User, **extra) -> dict:
+    """What the decision log carries about the account a change is about: id and username only."""
+    return {"user_id": user.pk, "username": user.username, **extra}
+
+
+def _account_record(*, user: User, action: str, reasons: str, acting_user: User | None, **extra) -> None:
+    decision_record(
+        actor=acting_user, organisation=None, action=action, reasons=reasons, details=_account_details(user, **extra)
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -212,6 +228,12 @@ def user_create(
     _password_check(password=password, user=user)
     user.set_password(password)
     user.save()
+    _account_record(
+        user=user,
+        action="account.created",
+        reasons="Account created by a partnership admin; it holds no role until a membership is added",
+        acting_user=acting_user,
+    )
     return user
 
 
@@ -243,6 +265,14 @@ def user_update(
     _user_check(user=user, exclude_pk=user.pk)
     if changed:
         user.save(update_fields=changed)
+        # The names of the fields given, not their values (an email address is personal data).
+        _account_record(
+            user=user,
+            action="account.updated",
+            reasons=f"Account details changed: {', '.join(field.replace('_', ' ') for field in changed)}",
+            acting_user=acting_user,
+            fields=changed,
+        )
     return user
 
 
@@ -258,7 +288,14 @@ def user_deactivate(*, user: User, acting_user: User | None) -> User:
         raise ValidationError("This user is already deactivated")
     user.is_active = False
     user.save(update_fields=["is_active"])
-    sessions_end_for_user(user=user)
+    ended = sessions_end_for_user(user=user)
+    _account_record(
+        user=user,
+        action="account.deactivated",
+        reasons="Account deactivated: the user can no longer sign in and every session they held was ended",
+        acting_user=acting_user,
+        sessions_ended=ended,
+    )
     return user
 
 
@@ -269,6 +306,12 @@ def user_reactivate(*, user: User, acting_user: User | None) -> User:
         raise ValidationError("This user is already active")
     user.is_active = True
     user.save(update_fields=["is_active"])
+    _account_record(
+        user=user,
+        action="account.reactivated",
+        reasons="Account reactivated: the user may sign in again with the memberships they held",
+        acting_user=acting_user,
+    )
     return user
 
 
@@ -280,7 +323,14 @@ def user_set_password(*, user: User, password: str, acting_user: User | None) ->
     _password_check(password=password, user=user)
     user.set_password(password)
     user.save(update_fields=["password"])
-    sessions_end_for_user(user=user)
+    ended = sessions_end_for_user(user=user)
+    _account_record(
+        user=user,
+        action="account.password_set",
+        reasons="Password set by a partnership admin; every session the user held was ended",
+        acting_user=acting_user,
+        sessions_ended=ended,
+    )
     return user
 
 
@@ -291,7 +341,14 @@ def user_reset_second_factor(*, user: User, acting_user: User | None) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()  # its tokens go with it
-    sessions_end_for_user(user=user)
+    ended = sessions_end_for_user(user=user)
+    _account_record(
+        user=user,
+        action="account.second_factor_reset",
+        reasons="Authenticator and backup codes removed; the user enrols a new authenticator at the next sign-in",
+        acting_user=acting_user,
+        sessions_ended=ended,
+    )
     return user
 
 
@@ -300,10 +357,30 @@ def user_reset_second_factor(*, user: User, acting_user: User | None) -> User:
 # ---------------------------------------------------------------------------------------------
 
 
+def membership_may_grant(*, acting_user: User | None, user: User) -> bool:
+    """No one grants a role to themselves (a system call, with no acting user, may)."""
+    return acting_user is None or acting_user.pk != user.pk
+
+
+def _membership_record(*, membership: Membership, action: str, reasons: str, acting_user: User | None) -> None:
+    decision_record(
+        actor=acting_user,
+        organisation=None,
+        action=action,
+        recipient=membership.organisation,
+        reasons=reasons,
+        details=_account_details(membership.user, membership_id=membership.pk, role=membership.role),
+    )
+
+
 @transaction.atomic
 def membership_add(*, user: User, organisation: Organisation, role: str, acting_user: User | None) -> Membership:
     """Give a user a role in an organisation. An ended membership with the same user,
     organisation and role is brought back rather than duplicated."""
+    if not membership_may_grant(acting_user=acting_user, user=user):
+        raise ValidationError(
+            "You cannot give yourself a role. Ask another partnership admin to add this membership."
+        )
     if role not in Role.values:
         raise ValidationError({"role": "Select a role"})
     membership = Membership.objects.select_for_update().filter(user=user, organisation=organisation, role=role).first()
@@ -312,8 +389,17 @@ def membership_add(*, user: User, organisation: Organisation, role: str, acting_
             raise ValidationError(f"{user.display_name} is already a {Role(role).label.lower()} at {organisation.name}")
         membership.is_active = True
         membership.save(update_fields=["is_active"])
-        return membership
-    return Membership.objects.create(user=user, organisation=organisation, role=role)
+        restored = " (an ended membership brought back)"
+    else:
+        membership = Membership.objects.create(user=user, organisation=organisation, role=role)
+        restored = ""
+    _membership_record(
+        membership=membership,
+        action="membership.granted",
+        reasons=f"Role {Role(role).label.lower()} at {organisation.name} granted{restored}",
+        acting_user=acting_user,
+    )
+    return membership
 
 
 @transaction.atomic
@@ -334,6 +420,12 @@ def membership_end(*, membership: Membership, acting_user: User | None) -> Membe
             )
     membership.is_active = False
     membership.save(update_fields=["is_active"])
+    _membership_record(
+        membership=membership,
+        action="membership.ended",
+        reasons=f"Role {Role(membership.role).label.lower()} at {membership.organisation.name} ended",
+        acting_user=acting_user,
+    )
     return membership
 
 
@@ -354,4 +446,14 @@ def account_unlock(*, username: str, acting_user: User | None) -> int:
         AccessAttempt.objects.filter(username__iexact=username).values_list("username", flat=True).distinct()
     )
     spellings.add(username)
-    return sum(axes_reset(username=spelling) for spelling in sorted(spellings))
+    removed = sum(axes_reset(username=spelling) for spelling in sorted(spellings))
+    account = User.objects.filter(username__iexact=username).first()
+    decision_record(
+        actor=acting_user,
+        organisation=None,
+        action="account.unlocked",
+        reasons=f"Sign-in lockout lifted: {removed} failed sign-in record{'s' if removed != 1 else ''} cleared",
+        # The username as typed: it may name no account (a lockout is kept per username typed).
+        details={"user_id": account.pk if account else None, "username": username, "records_cleared": removed},
+    )
+    return removed
