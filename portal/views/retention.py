@@ -10,7 +10,9 @@ Who gets what (docs/adr/0003-404-or-403.md):
   "missing" and "not yours" (the `access_*` selectors of portal.retention.selectors);
 - the right person at the wrong moment (a destroyed copy, a lifted hold) is sent back with a message.
 Held copies carry references, kinds and dates, not personal content, so only the pages that show
-a data subject's name, and the certificate download, write the access log.
+a data subject's name, and the certificate download, write the access log. A partnership admin
+reads no personal data (DOMAIN.md §3): placing a hold, they are offered the whole request by its
+reference, never its subjects' names.
 """
 
 from __future__ import annotations
@@ -82,6 +84,12 @@ def _int(value) -> int | None:
     except (TypeError, ValueError):
         return None
     return number if 0 < number < 2**63 else None
+
+
+def _is_reference(value: str) -> bool:
+    """A request reference as the portal writes them: upper case, printable, no spaces. Anything
+    else (a NUL byte, which PostgreSQL refuses in a query) is no reference at all."""
+    return bool(value) and value == value.strip().upper() and value.isprintable() and len(value) <= 64
 
 
 def _content_link(copy) -> str:
@@ -389,11 +397,17 @@ def retention_hold_new_scope(request, reference: str):
     """Step 2: the whole request, or one of its subjects; why; when to review it."""
     membership = request.membership
     if (
-        reference != reference.strip().upper()
+        not _is_reference(reference)
         or not selectors.hold_copies_under(membership=membership, request_reference=reference).exists()
     ):
         raise Http404("No such request reference")
-    subjects = list(selectors.hold_subject_choices(membership=membership, request_reference=reference))
+    # A partnership admin reads no personal data (DOMAIN.md §3): they hold the whole request,
+    # never one person in it by name; the officers of the holding organisation do that.
+    subjects = (
+        []
+        if membership.role == Role.ADMIN
+        else list(selectors.hold_subject_choices(membership=membership, request_reference=reference))
+    )
     form = HoldScopeForm(
         request.POST if request.method == "POST" else None,
         reference=reference,
