@@ -1,5 +1,5 @@
 """The core's models. Each concern has its own module; import from here."""
-from .accountability import AccessKind, AccessLogEntry, DecisionLogEntry
+from .accountability import AccessKind, AccessLogEntry, DecisionLogAnchor, DecisionLogEntry
 from .notifications import Notification
 from .people import Membership, Organisation, OrganisationKind, StatutoryStanding, User, UserSession
 from .subjects import DataSubject, SubjectRole
@@ -33,6 +33,7 @@ __all__ = [
     "SubjectRole",
     "AccessKind",
     "AccessLogEntry",
+    "DecisionLogAnchor",
     "DecisionLogEntry",
     "Membership",
     "Organisation",

@@ -3,11 +3,14 @@
 The decision log is append-only at the database level (a trigger refuses UPDATE, DELETE and
 TRUNCATE, whatever the ORM does) and hash-chained: each entry's HMAC covers its own fields and
 the previous entry's hash, with a key kept outside the database (PORTAL_DECISION_LOG_KEY), so an
-edit, an insertion or a deletion anywhere but the very end breaks the chain. The head hash and the
-entry count, printed by `verify_decision_log`, are kept outside the database to catch the end.
+edit, an insertion or a deletion anywhere but the very end breaks the chain. The end is caught by
+`DecisionLogAnchor`: each verification and a daily job record the entry count and the head entry's
+id and hash in a table of their own, and the verifier checks the log still reaches the last one.
+(`verify_decision_log` prints them too, to be kept outside the database as well.)
 
 The access log records every view, download and print of personal data. It is append-only too
-but not chained: it is evidence of reading, not of deciding.
+but not chained: it is evidence of reading, not of deciding. Its trigger refuses DELETE unless the
+transaction says it is the retention prune (`portal.access_log_prune`, migration 0007).
 
 Neither log holds the personal content itself: references, organisations, purposes and reasons.
 """
@@ -63,3 +66,25 @@ class AccessLogEntry(models.Model):
         ordering = ["-id"]
         indexes = [models.Index(fields=["user", "-id"]), models.Index(fields=["organisation", "-id"])]
         verbose_name_plural = "access log entries"
+
+
+class DecisionLogAnchor(models.Model):
+    """Where the decision log's chain ended when it was last checked: a cut of its tail (or a
+    TRUNCATE) leaves a chain that verifies, but no longer reaches the anchored head. Append-only
+    like the log. `head_id` is None for an empty log (head hash the chain's genesis)."""
+
+    class Source(models.TextChoices):
+        VERIFICATION = "verification", "Verification"
+        DAILY = "daily", "Daily anchor"
+
+    recorded_at = models.DateTimeField()
+    count = models.PositiveBigIntegerField()
+    head_id = models.BigIntegerField(null=True)
+    head_hash = models.CharField(max_length=64)
+    source = models.CharField(max_length=16, choices=Source.choices)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.recorded_at:%Y-%m-%d %H:%M} {self.count} entries up to #{self.head_id}"

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from psycopg2.errors import DeadlockDetected
 
-from portal.accountability.services import DecisionEntry, decision_record, decision_records
+from portal.accountability.services import DecisionEntry, access_log_entries_delete, decision_record, decision_records
 from portal.models import (
     AccessLogEntry,
     DataSubject,
@@ -705,7 +705,7 @@ def access_log_prune(*, run: DestructionRun, today: datetime.date | None = None)
                 ids = list(entries.order_by("id").values_list("id", flat=True)[:ACCESS_LOG_BATCH])
                 if not ids:
                     break
-                count, _ = AccessLogEntry.objects.filter(pk__in=ids).delete()
+                count = access_log_entries_delete(AccessLogEntry.objects.filter(pk__in=ids))
                 DestructionRun.objects.filter(pk=run.pk).update(access_log_deleted=F("access_log_deleted") + count)
                 organisation = Organisation.objects.filter(pk=org_id).first() if org_id else None
                 decision_records(

@@ -201,7 +201,11 @@ CELERY_BEAT_SCHEDULE = {
     # Retention (portal/retention/): warnings before review dates, then the destruction sweep.
     "retention-warnings": {"task": "portal.retention_warnings", "schedule": crontab(hour=7, minute=0)},
     "retention-daily-sweep": {"task": "portal.retention_sweep", "schedule": crontab(hour=2, minute=30)},
+    # The decision log's head, anchored outside its table: a later cut of the tail is caught.
+    "decision-log-anchor": {"task": "portal.decision_log_anchor", "schedule": crontab(hour=3, minute=15)},
 }
+# Task modules autodiscovery does not find (it looks only for each app's `tasks` module).
+CELERY_IMPORTS = ["portal.accountability.tasks"]
 # How many days before a copy's review date its holder is told (issue 6: 14 by default).
 PORTAL_RETENTION_WARNING_DAYS = env.int("PORTAL_RETENTION_WARNING_DAYS", default=14)
 

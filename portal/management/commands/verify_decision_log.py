@@ -1,7 +1,9 @@
 """Verify the decision log's hash chain; exit non-zero naming the first broken entry.
 
-Prints the entry count and head hash (keep them outside the database: they catch a truncated end)
-and the throughput, so a scheduled run shows how long a growing log takes."""
+An intact log is anchored at its head (`DecisionLogAnchor`), and a log that no longer reaches the
+last anchor (its tail cut, or truncated) is reported broken. Prints the entry count and head hash
+(keep them outside the database too: the anchors' table is in it) and the throughput, so a
+scheduled run shows how long a growing log takes."""
 import time
 
 from django.core.management.base import BaseCommand, CommandError

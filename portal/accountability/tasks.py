@@ -1,0 +1,19 @@
+"""Celery tasks of the accountability logs (listed in CELERY_IMPORTS: autodiscovery finds only
+an app's top-level `tasks` module). Tasks only call services."""
+import logging
+
+from celery import shared_task
+
+from portal.accountability.services import decision_log_anchor_daily
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="portal.decision_log_anchor")
+def decision_log_anchor() -> int:
+    """Daily: anchor the decision log's head (count, id, hash) so a later cut of its tail is
+    caught. A log that no longer reaches the last anchor is reported, and not anchored."""
+    report = decision_log_anchor_daily()
+    if not report.intact:
+        logger.error("Decision log broken at entry %s: %s", report.first_broken_id, report.problem)
+    return report.count
