@@ -1,7 +1,10 @@
-"""Request-wide guards: session lifetime, the mandatory second factor, the acting membership.
+"""Request-wide guards: response headers, session lifetime, the mandatory second factor, the
+acting membership.
 
 Nothing behind sign-in is reachable with the password alone: a request is let through only
 when its URL is public (the sign-in steps) or the session has passed the second factor.
+No page served to a signed-in user is stored by a browser or a proxy (`Cache-Control: no-store`):
+pages behind sign-in carry personal data, and a shared computer's back button must not show them.
 """
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
+from django.utils.cache import patch_cache_control
 from django.utils.functional import SimpleLazyObject
 
 from portal.models import Membership
@@ -22,6 +26,30 @@ ACTING_MEMBERSHIP = "portal_acting_membership"
 PUBLIC_URL_NAMES = {"portal:sign_in", "portal:sign_in_code", "portal:sign_out", "portal:healthz"}
 # Reachable after the password, before enrolment is finished.
 ENROLMENT_URL_NAMES = {"portal:enrol", "portal:enrol_qr"}
+
+
+class ResponseHeadersMiddleware:
+    """`Permissions-Policy` (settings.PORTAL_PERMISSIONS_POLICY) on every response, static files
+    included; `Cache-Control: no-store` on every response to a signed-in user but static files
+    (fingerprinted and public, whitenoise caches them for a year). Placed before whitenoise so
+    it sees the static responses too; `request.user` is read on the way out, once the auth
+    middleware has set it (whitenoise's own responses never reach that far, so have none)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PORTAL_PERMISSIONS_POLICY)
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path_info.startswith(settings.STATIC_URL)
+            and "no-store" not in response.get("Cache-Control", "")
+        ):
+            patch_cache_control(response, no_store=True, private=True)
+        return response
 
 
 def url_name(path: str) -> str | None:

@@ -17,6 +17,7 @@ portal_patterns = [
     path("sign-in/set-up-authenticator/", auth_views.enrol, name="enrol"),
     path("sign-in/set-up-authenticator/qr.svg", auth_views.enrol_qr, name="enrol_qr"),
     path("sign-out/", auth_views.sign_out, name="sign_out"),
+    path("account/password/", auth_views.password_change, name="account_password"),
     path("acting-as/", home.switch_membership, name="switch_membership"),
     path("healthz/", home.healthz, name="healthz"),
     path("audit/decisions/", audit.decision_log, name="audit_decisions"),

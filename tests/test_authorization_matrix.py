@@ -70,6 +70,8 @@ MATRIX: dict[str, Entry] = {
     "portal:sign_out": Entry(NOT_ALLOWED, {"anonymous": NOT_ALLOWED, "password_only": NOT_ALLOWED}),
     "portal:healthz": Entry(OK, PUBLIC),
     "portal:home": Entry(OK),
+    # Everyone fully signed in, whatever their role (or none), changes their own password.
+    "portal:account_password": Entry(OK),
     "portal:switch_membership": Entry(BAD_REQUEST, method="post", data=lambda w: {"membership": "0"}),
     # Every fully signed-in user may read the protocol in force and its earlier versions.
     "portal:protocol": Entry(OK),

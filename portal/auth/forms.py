@@ -35,3 +35,36 @@ class CodeForm(forms.Form):
         if not code.isalnum():
             raise forms.ValidationError("Enter the 6-digit code from your app, or one of your backup codes")
         return code
+
+
+class PasswordChangeForm(forms.Form):
+    """Shape only: the rules (the current password, the validators) are the service's."""
+
+    current_password = forms.CharField(
+        label="Current password",
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Enter your current password"},
+    )
+    new_password = forms.CharField(
+        label="New password",
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Enter a new password"},
+    )
+    new_password_confirm = forms.CharField(
+        label="Confirm the new password",
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Enter the new password again"},
+    )
+
+    def clean(self):
+        data = super().clean()
+        new, again = data.get("new_password"), data.get("new_password_confirm")
+        if new and again and new != again:
+            self.add_error("new_password_confirm", "The new passwords do not match")
+        return data

@@ -1,23 +1,30 @@
-"""Sign-in state changes: second-factor enrolment, backup codes, ending sessions.
+"""Sign-in state changes: second-factor enrolment, backup codes, ending sessions, a user's own
+password change.
 
 DOMAIN.md §3: password plus a second factor (TOTP with single-use backup codes); repeated
 failures lock the account; idle sessions end. Views call these; so do the demo loader and tests.
+A lockout is per account (django-axes, by username), so it stops every session of the account at
+whatever step it is, not only the one whose failures set it (`sign_in_locked`).
 """
 from __future__ import annotations
 
 import secrets
 import time
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth import login as auth_login
+from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django_otp import login as otp_login
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from portal.accountability.services import decision_record
 from portal.models import User, UserSession
 
 BACKUP_DEVICE_NAME = "backup"
@@ -91,9 +98,49 @@ def sign_in_complete(*, request, user: User, device) -> None:
     request.session.save()
 
 
-def sessions_end_for_user(*, user: User) -> int:
-    """End every server-side session of a user at once (deactivation, password reset)."""
-    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+def sign_in_locked(*, request, username: str) -> bool:
+    """Whether the account is locked out now, by failures in any session (django-axes)."""
+    return AxesProxyHandler.is_locked(request, credentials={"username": username})
+
+
+def sessions_end_for_user(*, user: User, keep_session_key: str | None = None) -> int:
+    """End every server-side session of a user at once (deactivation, password reset), but
+    `keep_session_key`'s, if given (the session that changed its own password)."""
+    records = UserSession.objects.filter(user=user)
+    if keep_session_key:
+        records = records.exclude(session_key=keep_session_key)
+    keys = list(records.values_list("session_key", flat=True))
     deleted, _ = Session.objects.filter(session_key__in=keys).delete()
-    UserSession.objects.filter(user=user).delete()
+    records.delete()
     return deleted
+
+
+@transaction.atomic
+def password_change(*, user: User, current_password: str, new_password: str, keep_session_key: str | None) -> User:
+    """The account holder changes their own password: the current one first, Django's
+    validators on the new one. Their other sessions end; the caller keeps this one valid
+    (`update_session_auth_hash`). Decision-logged, without either password."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    errors: dict[str, list[str]] = {}
+    if not user.check_password(current_password):
+        errors["current_password"] = ["Your current password is not correct"]
+    elif new_password == current_password:
+        errors["new_password"] = ["Your new password must be different from your current password"]
+    else:
+        try:
+            validate_password(new_password, user=user)
+        except ValidationError as error:
+            errors["new_password"] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    ended = sessions_end_for_user(user=user, keep_session_key=keep_session_key)
+    decision_record(
+        actor=user,
+        organisation=None,
+        action="account.password_changed",
+        reasons="The account holder changed their own password; their other sessions were ended",
+        details={"user_id": user.pk, "username": user.username, "sessions_ended": ended},
+    )
+    return user

@@ -11,17 +11,20 @@ import time
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib import messages
+from django.contrib.auth import logout, update_session_auth_hash
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.auth import services
-from portal.auth.forms import CodeForm, SignInForm
+from portal.auth.forms import CodeForm, PasswordChangeForm, SignInForm
+from portal.forms.errors import form_add_service_errors
 from portal.models import User
 
 PENDING_USER = "portal_pending_user"
@@ -67,11 +70,19 @@ def sign_in(request):
     )
 
 
+def _locked_out(request):
+    request.session.flush()
+    return render(request, "portal/account_locked.html", status=429)
+
+
 @never_cache
 def sign_in_code(request):
     user = _pending_user(request, PENDING_USER)
     if user is None:
         return redirect("portal:sign_in")
+    if services.sign_in_locked(request=request, username=user.username):
+        # Locked by failures in another session since this one passed the password.
+        return _locked_out(request)
     form = CodeForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
@@ -83,8 +94,7 @@ def sign_in_code(request):
             form.add_error("code", "The security code is not correct, or has already been used")
         services.sign_in_failed(request=request, username=user.username)
         if getattr(request, "axes_locked_out", False):
-            request.session.flush()
-            return render(request, "portal/account_locked.html", status=429)
+            return _locked_out(request)
         request.session.cycle_key()
     return render(request, "portal/auth/sign_in_code.html", {"form": form})
 
@@ -94,6 +104,8 @@ def enrol(request):
     user = _pending_user(request, ENROLLING_USER)
     if user is None:
         return redirect("portal:sign_in")
+    if services.sign_in_locked(request=request, username=user.username):
+        return _locked_out(request)
     if ENROL_KEY not in request.session:
         request.session[ENROL_KEY] = services.new_totp_key()
     key_hex = request.session[ENROL_KEY]
@@ -129,6 +141,33 @@ def enrol_qr(request):
     buffer = io.BytesIO()
     image.save(buffer)
     return HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
+
+
+@require_http_methods(["GET", "POST"])
+def password_change(request):
+    """A signed-in user changes their own password (any role, or none). A wrong current
+    password counts towards the account's lockout, as at sign-in."""
+    form = PasswordChangeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.password_change(
+                user=request.user,
+                current_password=form.cleaned_data["current_password"],
+                new_password=form.cleaned_data["new_password"],
+                keep_session_key=request.session.session_key,
+            )
+        except ValidationError as error:
+            if "current_password" in getattr(error, "error_dict", {}):
+                services.sign_in_failed(request=request, username=request.user.username)
+                if services.sign_in_locked(request=request, username=request.user.username):
+                    logout(request)
+                    return render(request, "portal/account_locked.html", status=429)
+            form_add_service_errors(form, error)
+        else:
+            update_session_auth_hash(request, user)
+            messages.success(request, "Your password has been changed. You have been signed out everywhere else.")
+            return redirect(settings.LOGIN_REDIRECT_URL)
+    return render(request, "portal/auth/password_change.html", {"form": form})
 
 
 @require_POST

@@ -1,0 +1,155 @@
+"""Account security (portal/auth/, portal/middleware.py): a lockout set in one session stops the
+second-factor step of another; every response has a Permissions-Policy and no page served to a
+signed-in user is stored (static files are); a user changes their own password."""
+from __future__ import annotations
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.urls import reverse
+
+from portal.auth.services import totp_code_now
+from portal.models import DecisionLogEntry, UserSession
+from portal.roles import Role
+from tests.conftest import sign_in_fully
+from tests.portal.factories import TEST_PASSWORD, MembershipFactory, TOTPDeviceFactory
+
+pytestmark = pytest.mark.django_db
+
+SIGN_IN = reverse("portal:sign_in")
+CODE = reverse("portal:sign_in_code")
+HOME = reverse("portal:home")
+PASSWORD = reverse("portal:account_password")
+NEW_PASSWORD = "a long and unusual passphrase 42"
+
+
+@pytest.fixture
+def enrolled():
+    member = MembershipFactory(role=Role.OFFICER)
+    return member.user, TOTPDeviceFactory(user=member.user)
+
+
+def password_step(client, user, password=TEST_PASSWORD):
+    return client.post(SIGN_IN, {"username": user.username, "password": password})
+
+
+def signed_in_client(user, device) -> Client:
+    client = sign_in_fully(Client(), user)
+    UserSession.objects.get_or_create(user=user, session_key=client.session.session_key)
+    return client
+
+
+# --- lockout across sessions ----------------------------------------------------------------------
+
+
+def test_a_lockout_set_in_another_session_stops_the_code_step(enrolled):
+    user, device = enrolled
+    mine, also_mine = Client(), Client()
+    assert password_step(mine, user).url == CODE  # past the password, at the code step
+    assert password_step(also_mine, user).url == CODE
+    attacker = Client()
+    for _ in range(5):
+        password_step(attacker, user, password="wrong password attempt")
+    assert password_step(attacker, user).status_code == 429  # the account is locked
+
+    # The right code, in a session that passed the password before the lockout, is refused.
+    response = mine.post(CODE, {"code": totp_code_now(key_hex=device.key)})
+    assert response.status_code == 429 and "Your account is locked" in response.content.decode()
+    assert mine.get(HOME).status_code == 302  # not signed in
+    assert also_mine.get(CODE).status_code == 429
+    assert also_mine.post(CODE, {"code": totp_code_now(key_hex=device.key)}).status_code == 302  # back to the start
+
+
+# --- headers ---------------------------------------------------------------------------------------
+
+
+def test_every_response_has_a_permissions_policy(enrolled, settings):
+    user, device = enrolled
+    for response in (Client().get(SIGN_IN), Client().get(reverse("portal:healthz")), signed_in_client(user, device).get(HOME)):
+        policy = response["Permissions-Policy"]
+        assert "camera=()" in policy and "geolocation=()" in policy and "microphone=()" in policy
+
+
+def test_pages_for_a_signed_in_user_are_not_stored_but_static_files_are(enrolled, settings):
+    user, device = enrolled
+    client = signed_in_client(user, device)
+    for url in (HOME, reverse("portal:protocol"), PASSWORD):
+        cache = client.get(url)["Cache-Control"]
+        assert "no-store" in cache and "private" in cache, url
+    anonymous = Client().get(reverse("portal:healthz"))
+    assert "no-store" not in anonymous.get("Cache-Control", "")
+
+
+def test_static_files_keep_their_own_caching(enrolled, settings):
+    # Whitenoise serves from the source directories here (the tests run no collectstatic).
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.WHITENOISE_AUTOREFRESH = True
+    user, device = enrolled
+    client = signed_in_client(user, device)
+    response = client.get(settings.STATIC_URL + "css/portal.css")
+    assert response.status_code == 200
+    assert "no-store" not in response.get("Cache-Control", "")
+    assert "camera=()" in response["Permissions-Policy"]
+
+
+# --- changing one's own password --------------------------------------------------------------
+
+
+def test_a_user_changes_their_own_password_stays_signed_in_and_it_is_logged(enrolled):
+    user, device = enrolled
+    client = signed_in_client(user, device)
+    other = signed_in_client(user, device)
+    page = client.get(PASSWORD)
+    assert page.status_code == 200 and "Change your password" in page.content.decode()
+    response = client.post(
+        PASSWORD,
+        {"current_password": TEST_PASSWORD, "new_password": NEW_PASSWORD, "new_password_confirm": NEW_PASSWORD},
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+    assert client.get(HOME).status_code == 200  # this session kept valid
+    assert other.get(HOME).status_code == 302  # the other one ended
+    assert not Session.objects.filter(session_key=other.cookies["sessionid"].value).exists()
+    entry = DecisionLogEntry.objects.get(action="account.password_changed")
+    assert entry.actor == user and entry.details["user_id"] == user.pk and entry.details["username"] == user.username
+    assert NEW_PASSWORD not in entry.reasons + repr(entry.details) and TEST_PASSWORD not in repr(entry.details)
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"current_password": "not it", "new_password": NEW_PASSWORD, "new_password_confirm": NEW_PASSWORD}, "Your current password is not correct"),
+        ({"current_password": TEST_PASSWORD, "new_password": "password", "new_password_confirm": "password"}, "This password is too short"),
+        ({"current_password": TEST_PASSWORD, "new_password": NEW_PASSWORD, "new_password_confirm": NEW_PASSWORD + "x"}, "The new passwords do not match"),
+        ({"current_password": TEST_PASSWORD, "new_password": TEST_PASSWORD, "new_password_confirm": TEST_PASSWORD}, "must be different"),
+        ({}, "Enter your current password"),
+    ],
+)
+def test_a_refused_change_says_why_and_changes_nothing(enrolled, data, message):
+    user, device = enrolled
+    client = signed_in_client(user, device)
+    response = client.post(PASSWORD, data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "govuk-error-summary" in html and message in html
+    for value in data.values():
+        assert f'value="{value}"' not in html  # passwords are never sent back
+    user.refresh_from_db()
+    assert user.check_password(TEST_PASSWORD)
+    assert not DecisionLogEntry.objects.exists()
+
+
+def test_wrong_current_passwords_lock_the_account(enrolled):
+    user, device = enrolled
+    client = signed_in_client(user, device)
+    data = {"current_password": "guess", "new_password": NEW_PASSWORD, "new_password_confirm": NEW_PASSWORD}
+    statuses = [client.post(PASSWORD, data).status_code for _ in range(5)]
+    assert statuses[-1] == 429 and statuses[:4] == [200] * 4
+    assert client.get(HOME).status_code == 302
+    assert password_step(Client(), user).status_code == 429
+
+
+def test_signed_out_visitors_are_sent_to_sign_in():
+    response = Client().get(PASSWORD)
+    assert response.status_code == 302 and response.url.startswith(SIGN_IN)
