@@ -72,6 +72,9 @@ MATRIX: dict[str, Entry] = {
     "portal:home": Entry(OK),
     # Everyone fully signed in, whatever their role (or none), changes their own password.
     "portal:account_password": Entry(OK),
+    "portal:account_sessions": Entry(OK),
+    # Only one's own sessions: anyone else's (or none) is not found.
+    "portal:account_session_end": Entry(NOT_FOUND, method="post", kwargs=lambda w: {"pk": 2**31}),
     "portal:switch_membership": Entry(BAD_REQUEST, method="post", data=lambda w: {"membership": "0"}),
     # Every fully signed-in user may read the protocol in force and its earlier versions.
     "portal:protocol": Entry(OK),

@@ -8,6 +8,7 @@ whatever step it is, not only the one whose failures set it (`sign_in_locked`).
 """
 from __future__ import annotations
 
+import datetime
 import secrets
 import time
 
@@ -18,6 +19,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.utils import timezone
 from django.db import transaction
 from django_otp import login as otp_login
 from django_otp.oath import TOTP
@@ -113,6 +116,44 @@ def sessions_end_for_user(*, user: User, keep_session_key: str | None = None) ->
     deleted, _ = Session.objects.filter(session_key__in=keys).delete()
     records.delete()
     return deleted
+
+
+def sessions_for_user(*, user: User) -> list[dict]:
+    """The user's live sessions, newest first: when each signed in and was last used (the idle
+    limit counts back from its expiry). Sessions that have expired or ended are left out."""
+    records = {
+        record.session_key: record
+        for record in UserSession.objects.filter(user=user).order_by("-created_at", "-pk")
+    }
+    live = dict(
+        Session.objects.filter(session_key__in=records, expire_date__gt=timezone.now()).values_list(
+            "session_key", "expire_date"
+        )
+    )
+    idle = datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    return [
+        {"record": record, "signed_in_at": record.created_at, "last_used_at": live[key] - idle}
+        for key, record in records.items()
+        if key in live
+    ]
+
+
+def access_user_session(*, user: User, pk: int) -> UserSession:
+    """One of the user's own sessions; 404 alike for missing and someone else's."""
+    record = UserSession.objects.filter(user=user, pk=pk).first()
+    if record is None:
+        raise Http404("No such session")
+    return record
+
+
+@transaction.atomic
+def session_end(*, record: UserSession, current_session_key: str | None) -> None:
+    """End one of the user's other sessions (a computer left signed in). This session ends by
+    signing out."""
+    if record.session_key == current_session_key:
+        raise ValidationError("This is the session you are using: sign out to end it")
+    Session.objects.filter(session_key=record.session_key).delete()
+    UserSession.objects.filter(pk=record.pk).delete()
 
 
 @transaction.atomic

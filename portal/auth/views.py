@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.auth import services
@@ -168,6 +168,28 @@ def password_change(request):
             messages.success(request, "Your password has been changed. You have been signed out everywhere else.")
             return redirect(settings.LOGIN_REDIRECT_URL)
     return render(request, "portal/auth/password_change.html", {"form": form})
+
+
+@require_GET
+def account_sessions(request):
+    """The signed-in user's own sessions, with a button to end each other one."""
+    return render(
+        request,
+        "portal/auth/sessions.html",
+        {"sessions": services.sessions_for_user(user=request.user), "current_key": request.session.session_key},
+    )
+
+
+@require_POST
+def account_session_end(request, pk: int):
+    record = services.access_user_session(user=request.user, pk=pk)
+    try:
+        services.session_end(record=record, current_session_key=request.session.session_key)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "That session has been ended: it is signed out")
+    return redirect("portal:account_sessions")
 
 
 @require_POST

@@ -153,3 +153,34 @@ def test_wrong_current_passwords_lock_the_account(enrolled):
 def test_signed_out_visitors_are_sent_to_sign_in():
     response = Client().get(PASSWORD)
     assert response.status_code == 302 and response.url.startswith(SIGN_IN)
+
+
+# --- one's own sessions ---------------------------------------------------------------------------
+
+SESSIONS = reverse("portal:account_sessions")
+
+
+def test_a_user_sees_their_sessions_and_ends_another_one(enrolled):
+    user, device = enrolled
+    client = signed_in_client(user, device)
+    laptop = signed_in_client(user, device)
+    someone = MembershipFactory().user
+    theirs = signed_in_client(someone, TOTPDeviceFactory(user=someone))
+    page = client.get(SESSIONS)
+    html = page.content.decode()
+    assert page.status_code == 200 and "2 sessions" in html and "This session" in html
+    laptop_record = UserSession.objects.get(session_key=laptop.session.session_key)
+    mine_record = UserSession.objects.get(session_key=client.session.session_key)
+    theirs_record = UserSession.objects.get(session_key=theirs.session.session_key)
+
+    # Someone else's session is not found, and stays signed in.
+    assert client.post(reverse("portal:account_session_end", args=[theirs_record.pk])).status_code == 404
+    assert theirs.get(HOME).status_code == 200
+    # This one ends by signing out.
+    refused = client.post(reverse("portal:account_session_end", args=[mine_record.pk]), follow=True)
+    assert "sign out to end it" in refused.content.decode() and client.get(HOME).status_code == 200
+
+    assert client.post(reverse("portal:account_session_end", args=[laptop_record.pk])).status_code == 302
+    assert laptop.get(HOME).status_code == 302
+    assert client.get(HOME).status_code == 200
+    assert "1 session" in client.get(SESSIONS).content.decode()
