@@ -21,6 +21,7 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.db import transaction
 from django_otp import login as otp_login
 from django_otp.oath import TOTP
@@ -54,12 +55,24 @@ def totp_code_now(*, key_hex: str) -> str:
     return f"{totp.token():06d}"
 
 
+def backup_code_digest(*, user_id: int, code: str) -> str:
+    """What is stored for a backup code: a keyed hash (SECRET_KEY, salted per user), never the
+    code, so a copy of the database gives no usable code. 16 hex characters fit django-otp's
+    token column; with a 40-bit code and a key outside the database, nothing can be guessed
+    offline. Migration 0008 hashed the codes stored before; rotating SECRET_KEY voids them all
+    (users sign in with their authenticator, or an admin resets their second factor)."""
+    return salted_hmac(f"portal.backup_code.{user_id}", code.lower(), algorithm="sha256").hexdigest()[:16]
+
+
 def backup_codes_replace(*, user: User) -> list[str]:
-    """Issue a new set of single-use backup codes, voiding the old ones."""
+    """Issue a new set of single-use backup codes, voiding the old ones. The codes are returned
+    to be shown once; only their digests are stored."""
     device, _ = StaticDevice.objects.get_or_create(user=user, name=BACKUP_DEVICE_NAME, defaults={"confirmed": True})
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(settings.PORTAL_BACKUP_CODE_COUNT)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    StaticToken.objects.bulk_create(
+        [StaticToken(device=device, token=backup_code_digest(user_id=user.pk, code=code)) for code in codes]
+    )
     return codes
 
 
@@ -83,7 +96,7 @@ def second_factor_verify(*, user: User, code: str):
         if device.verify_is_allowed()[0] and device.verify_token(code):
             return device
     for device in StaticDevice.objects.filter(user=user, confirmed=True):
-        if device.verify_token(code.lower()):
+        if device.verify_token(backup_code_digest(user_id=user.pk, code=code)):
             return device
     return None
 

@@ -184,3 +184,45 @@ def test_a_user_sees_their_sessions_and_ends_another_one(enrolled):
     assert laptop.get(HOME).status_code == 302
     assert client.get(HOME).status_code == 200
     assert "1 session" in client.get(SESSIONS).content.decode()
+
+
+# --- backup codes are stored hashed ---------------------------------------------------------------
+
+
+def test_backup_codes_are_stored_only_as_digests_and_still_work_once(enrolled):
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    from portal.auth.services import backup_code_digest, backup_codes_replace
+
+    user, _ = enrolled
+    codes = backup_codes_replace(user=user)
+    stored = set(StaticToken.objects.filter(device__user=user).values_list("token", flat=True))
+    assert len(stored) == len(codes) and not stored & set(codes)
+    assert stored == {backup_code_digest(user_id=user.pk, code=code) for code in codes}
+    # The same code for another user would be stored differently (salted per user).
+    other = MembershipFactory().user
+    assert backup_code_digest(user_id=other.pk, code=codes[0]) not in stored
+
+    client = Client()
+    password_step(client, user)
+    assert client.post(CODE, {"code": codes[0].upper()}).url == HOME
+    again = Client()
+    password_step(again, user)
+    assert again.post(CODE, {"code": codes[0]}).status_code == 200
+    assert StaticToken.objects.filter(device__user=user).count() == len(codes) - 1
+
+
+def test_the_migration_hashes_codes_stored_before():
+    import importlib
+
+    from django.apps import apps
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    from portal.auth.services import backup_code_digest
+
+    migration = importlib.import_module("portal.migrations.0008_hash_backup_codes")
+    user = MembershipFactory().user
+    device = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
+    StaticToken.objects.create(device=device, token="abcd2345")
+    migration.hash_backup_codes(apps, None)
+    assert StaticToken.objects.get(device=device).token == backup_code_digest(user_id=user.pk, code="abcd2345")
