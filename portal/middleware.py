@@ -6,11 +6,12 @@ when its URL is public (the sign-in steps) or the session has passed the second 
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.shortcuts import redirect
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 from django.utils.functional import SimpleLazyObject
 
 from portal.models import Membership
@@ -68,10 +69,6 @@ class RequireSecondFactorMiddleware:
         if user.is_authenticated:
             # Password-only sessions are never left lying about.
             logout(request)
-        from urllib.parse import urlencode
-
-        from django.urls import reverse
-
         query = urlencode({"next": request.get_full_path()}) if request.method == "GET" and name else ""
         return redirect(reverse(settings.LOGIN_URL) + (f"?{query}" if query else ""))
 

@@ -29,7 +29,7 @@ logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 def _refusing_fetcher():
     """A WeasyPrint URL fetcher that fetches nothing: a PDF of personal data never reaches out to
     a server or reads a local file, whatever URL ends up in the document."""
-    from weasyprint.urls import URLFetcher
+    from weasyprint.urls import URLFetcher  # not a cycle: WeasyPrint is heavy and only PDF views need it
 
     class RefuseEverything(URLFetcher):
         def fetch(self, url, headers=None):

@@ -23,7 +23,7 @@ from portal.models import (
     RetentionRecordKind,
 )
 from portal.protocols.selectors import current_protocol_pack
-from portal.retention.services import FALLBACK_DAYS
+from portal.retention.registry import FALLBACK_DAYS
 from portal.roles import Role
 
 

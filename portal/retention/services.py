@@ -27,6 +27,7 @@ from portal.models import (
     DestructionRun,
     HeldCopy,
     LegalHold,
+    LegalHoldReason,
     MarkingLevel,
     Membership,
     Organisation,
@@ -38,13 +39,11 @@ from portal.models import (
 )
 from portal.notifications.services import notify
 from portal.protocols.selectors import current_protocol_pack
-from portal.retention.registry import retention_content, retention_contents
+from portal.retention.registry import FALLBACK_DAYS, retention_content, retention_contents
 from portal.roles import Role
 
 logger = logging.getLogger(__name__)
 
-# Used only when neither the organisation nor the protocol pack says how long (six years).
-FALLBACK_DAYS = 2190
 BATCH_SIZE = 500
 ACCESS_LOG_BATCH = 5000
 DEADLOCK_RETRIES = 3
@@ -362,8 +361,6 @@ def legal_hold_place(
         subject_id=subject.pk if subject else None,
     ):
         errors["request_reference"] = "Your organisation holds nothing under this reference"
-    from portal.models import LegalHoldReason
-
     if reason_kind not in LegalHoldReason.values:
         errors["reason_kind"] = "Choose the reason for the hold"
     if not (reason or "").strip():
