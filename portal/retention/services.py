@@ -628,7 +628,7 @@ def _defer_locked(copies: list[HeldCopy], *, today: datetime.date) -> None:
 
 
 # The sweep is background work: where it shares the machine with the web process it lets page
-# requests have the CPU first (issue 6: the inbox p95 while 100,000 copies are destroyed,
+# requests have the CPU first (the inbox p95 while 100,000 copies are destroyed,
 # docs/performance.md). Niceness only ever rises, so a worker that ran a sweep keeps the lower
 # priority for its later tasks, which are background work too.
 SWEEP_NICENESS = 10

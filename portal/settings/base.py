@@ -202,7 +202,7 @@ CELERY_BEAT_SCHEDULE = {
     "retention-warnings": {"task": "portal.retention_warnings", "schedule": crontab(hour=7, minute=0)},
     "retention-daily-sweep": {"task": "portal.retention_sweep", "schedule": crontab(hour=2, minute=30)},
 }
-# How many days before a copy's review date its holder is told (issue 6: 14 by default).
+# How many days before a copy's review date its holder is told (14 by default).
 PORTAL_RETENTION_WARNING_DAYS = env.int("PORTAL_RETENTION_WARNING_DAYS", default=14)
 
 # Uploads (release attachments, consent scans, meeting papers; portal/uploads.py): at most 20 MB a file, checked by content.
