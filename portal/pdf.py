@@ -44,7 +44,7 @@ def pdf_text(text: str, *, every: int = 40) -> str:
     pasted 50,000-character "word" wraps like text instead of costing minutes of line breaking."""
     cleaned = "".join(ch for ch in str(text or "") if ch in "\n\t" or unicodedata.category(ch) != "Cc")
     return re.sub(
-        r"\S{%d,}" % (every + 1),
+        r"\S{" + str(every + 1) + ",}",
         lambda match: "\u200b".join(match.group(0)[i : i + every] for i in range(0, len(match.group(0)), every)),
         cleaned,
     )

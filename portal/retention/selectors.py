@@ -27,8 +27,6 @@ from portal.retention.registry import FALLBACK_DAYS
 from portal.roles import Role
 
 
-
-
 def held_copies_due(
     *, organisation: Organisation, within_days: int = 30, kind: str = "", today: datetime.date | None = None
 ) -> QuerySet[HeldCopy]:
