@@ -1,4 +1,5 @@
-# Two commands: `make run` (a demo portal on http://127.0.0.1:8000) and `make test` (the whole suite).
+# Two commands: `make run` (a demo portal on http://127.0.0.1:8000) and `make test` (the whole suite);
+# `make lint` runs ruff and the import contracts.
 # Both create .venv and install the locked dependencies first. DATABASE_URL and REDIS_URL are
 # used when set; otherwise `make run` starts an embedded PostgreSQL in .pgdata/ and runs
 # background jobs in-process.
@@ -49,6 +50,11 @@ lock:
 	/tmp/portal-lock/bin/pip install --quiet --upgrade pip
 	/tmp/portal-lock/bin/pip install --quiet ".[test]"
 	/tmp/portal-lock/bin/pip freeze --exclude-editable | grep -v '^csp-case-sharing-portal' > requirements.lock
+
+# ruff (rule set in pyproject.toml) and the import contracts in .importlinter (docs/lint.md).
+lint: $(STAMP)
+	@$(BIN)/ruff check .
+	@$(BIN)/lint-imports
 
 bench: $(STAMP)
 	@$(BIN)/python bench/requests_pages.py $(ARGS)

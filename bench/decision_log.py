@@ -26,8 +26,7 @@ import re
 import statistics
 import sys
 import time
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from html import unescape
 from pathlib import Path
 from urllib.parse import urlencode, urljoin
@@ -423,12 +422,12 @@ def seed(n_entries: int) -> None:
     # n_entries span the two years before today.
     pilot = Partnership(rng=random.Random(1), orgs=orgs, people=people, purposes=purposes,
                         protocol_version=protocol_version)
-    t0 = datetime(2025, 1, 1, tzinfo=dt_timezone.utc)
+    t0 = datetime(2025, 1, 1, tzinfo=UTC)
     sample = 20_000
     per_request = sum(len(pilot.request(t0)) for _ in range(sample)) / sample
     per_request += 0.15 * 1.78  # a consent record for ~15 requests in 100 (1.78 entries each)
     # Two years up to a few days ago: the estimate is within a few days, and nothing may be in the future.
-    end = datetime.now(dt_timezone.utc).replace(microsecond=0) - 4 * DAY
+    end = datetime.now(UTC).replace(microsecond=0) - 4 * DAY
     start = end - 727 * DAY
     weeks = (end - start) / (7 * DAY)
     others = weeks * 16.5 + 10  # a meeting a week (~16.5 entries), a suspension and resumption twice a year
@@ -597,7 +596,7 @@ def main() -> int:
         ("by organisation, deep page", [q(organisation=rng.choice(org_ids), before=rng.randint(low + 10_000, high))
                                         for _ in range(100)]),
         ("by user", [q(user=username) for _, _, username, *_ in sampled if username][:100]),
-        ("by action (all %d in the log)" % len(actions), [q(action=action) for action in actions]),
+        (f"by action (all {len(actions)} in the log)", [q(action=action) for action in actions]),
         ("by request reference", [q(reference=ref) for *_, ref, _ in sampled if ref.startswith("DR-")][:100]),
         ("by date range (a week)", [q(**window(at, 7)) for *_, at in sampled][:100]),
         ("by date range (a month)", months),

@@ -1,6 +1,7 @@
 """Values every page template needs: the partnership, the acting membership, the others to switch to."""
 from portal.models import Membership
 from portal.navigation import navigation_for
+from portal.protocols.selectors import current_partnership_name
 
 
 def portal(request):
@@ -20,6 +21,4 @@ def portal(request):
 
 
 def _partnership_name() -> str:
-    from portal.protocols.selectors import current_partnership_name
-
     return current_partnership_name()

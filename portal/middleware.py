@@ -9,11 +9,12 @@ pages behind sign-in carry personal data, and a shared computer's back button mu
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.shortcuts import redirect
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_cache_control
 from django.utils.functional import SimpleLazyObject
 
@@ -96,10 +97,6 @@ class RequireSecondFactorMiddleware:
         if user.is_authenticated:
             # Password-only sessions are never left lying about.
             logout(request)
-        from urllib.parse import urlencode
-
-        from django.urls import reverse
-
         query = urlencode({"next": request.get_full_path()}) if request.method == "GET" and name else ""
         return redirect(reverse(settings.LOGIN_URL) + (f"?{query}" if query else ""))
 

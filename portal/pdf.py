@@ -29,7 +29,7 @@ logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 def _refusing_fetcher():
     """A WeasyPrint URL fetcher that fetches nothing: a PDF of personal data never reaches out to
     a server or reads a local file, whatever URL ends up in the document."""
-    from weasyprint.urls import URLFetcher
+    from weasyprint.urls import URLFetcher  # not a cycle: WeasyPrint is heavy and only PDF views need it
 
     class RefuseEverything(URLFetcher):
         def fetch(self, url, headers=None):
@@ -44,7 +44,7 @@ def pdf_text(text: str, *, every: int = 40) -> str:
     pasted 50,000-character "word" wraps like text instead of costing minutes of line breaking."""
     cleaned = "".join(ch for ch in str(text or "") if ch in "\n\t" or unicodedata.category(ch) != "Cc")
     return re.sub(
-        r"\S{%d,}" % (every + 1),
+        r"\S{" + str(every + 1) + ",}",
         lambda match: "\u200b".join(match.group(0)[i : i + every] for i in range(0, len(match.group(0)), every)),
         cleaned,
     )

@@ -2,6 +2,8 @@
 from celery import shared_task
 
 from portal.notifications.services import notifications_send, notifications_send_pending
+from portal.retention.services import BATCH_SIZE, retention_warnings_send, sweep_yield_cpu
+from portal.retention.services import retention_sweep as sweep
 
 
 @shared_task(name="portal.send_notifications", acks_late=True)
@@ -18,9 +20,6 @@ def send_pending_notifications() -> int:
 def retention_sweep(batch_size: int | None = None) -> int:
     """Daily: destroy every held copy that is due and not on legal hold (portal/retention/).
     `batch_size` (copies a transaction) defaults to the engine's 500; the fault tests use less."""
-    from portal.retention.services import BATCH_SIZE, sweep_yield_cpu
-    from portal.retention.services import retention_sweep as sweep
-
     sweep_yield_cpu()
     return sweep(batch_size=batch_size or BATCH_SIZE).destroyed_count
 
@@ -28,6 +27,4 @@ def retention_sweep(batch_size: int | None = None) -> int:
 @shared_task(name="portal.retention_warnings")
 def retention_warnings() -> int:
     """Daily: tell holders what falls due for review within the warning period."""
-    from portal.retention.services import retention_warnings_send
-
     return retention_warnings_send()

@@ -1,5 +1,5 @@
 """Checking uploads (release attachments, consent scans, meeting papers) before they are stored
-(issue 3; SSP 7, App 7: what is released is handled securely).
+(SSP 7, App 7: what is released is handled securely).
 
 Only PDF, Word (DOCX), PNG and JPEG files are accepted, at most settings.PORTAL_MAX_UPLOAD_BYTES
 (20 MB) each. The *content* decides what a file is (its magic bytes; for DOCX, a zip holding

@@ -2,8 +2,8 @@
 that walk them. The expectations themselves are data, in tests/test_authorization_matrix.py."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from django.urls import URLPattern, URLResolver, get_resolver
 

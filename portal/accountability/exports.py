@@ -6,7 +6,7 @@ Neither export holds released content or subject details: the log does not hold 
 from __future__ import annotations
 
 import csv
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from django.utils import timezone
 

@@ -9,9 +9,9 @@ small probes that choose how PostgreSQL finds the page (`_decision_log_order_for
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Iterator
 
 from django.db.models import F, Max, Min, QuerySet
 from django.utils import timezone

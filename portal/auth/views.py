@@ -5,6 +5,7 @@ session holds only the pending user's id, and the session key changes at every s
 """
 from __future__ import annotations
 
+import base64
 import io
 import time
 
@@ -199,7 +200,5 @@ def sign_out(request):
 
 
 def _base32(key_hex: str) -> str:
-    import base64
-
     secret = base64.b32encode(bytes.fromhex(key_hex)).decode().rstrip("=")
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))

@@ -2,7 +2,7 @@
 runs them after its own, in registration order, so it never imports the apps above it."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 _LOADERS: list[tuple[str, Callable[[], str | None]]] = []
 

@@ -82,6 +82,6 @@ class Migration(migrations.Migration):
         ),
         migrations.RunSQL(APPEND_ONLY_SQL, reverse_sql="DROP FUNCTION IF EXISTS portal_refuse_change();"),
         refuse("portal_decisionlogentry", "UPDATE OR DELETE"),
-        # Access-log entries expire under retention policies (issue 6), so only UPDATE is refused.
+        # Access-log entries expire under retention policies, so only UPDATE is refused.
         refuse("portal_accesslogentry", "UPDATE"),
     ]

@@ -1,4 +1,4 @@
-"""An index on the decision log's (occurred_at, id), for date-filtered pages (issue 6).
+"""An index on the decision log's (occurred_at, id), for date-filtered pages.
 
 A page of the log filtered by a date range wants the newest ids among the entries in the range.
 With this index PostgreSQL finds them from the index alone (an index-only scan of the range, then a

@@ -2,7 +2,6 @@
 from .accountability import AccessKind, AccessLogEntry, DecisionLogAnchor, DecisionLogEntry
 from .notifications import Notification
 from .people import Membership, Organisation, OrganisationKind, StatutoryStanding, User, UserSession
-from .subjects import DataSubject, SubjectRole
 from .protocol import (
     ChecklistQuestion,
     FlowchartAnswer,
@@ -20,6 +19,7 @@ from .protocol import (
     RetentionRecordKind,
 )
 from .retention import DestructionRun, HeldCopy, LegalHold, LegalHoldReason, RetentionExtension, RetentionPolicy
+from .subjects import DataSubject, SubjectRole
 
 __all__ = [
     "DestructionRun",

@@ -1,7 +1,6 @@
 """Queue and send notification emails (see portal/models/notifications.py)."""
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -9,10 +8,9 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from portal.jobs import enqueue
 from portal.models import User
 from portal.models.notifications import Notification
-
-logger = logging.getLogger(__name__)
 
 BODY = """{subject}
 
@@ -34,17 +32,9 @@ def notify(*, recipients: Iterable[User], subject: str, reference: str, path: st
     )
     if notifications:
         ids = [n.pk for n in notifications]
-        transaction.on_commit(lambda: _enqueue(ids))
+        # A broker that is down leaves them pending: the periodic sweep sends them later.
+        transaction.on_commit(lambda: enqueue("portal.send_notifications", ids))
     return notifications
-
-
-def _enqueue(ids: list[int]) -> None:
-    from portal.tasks import send_notifications
-
-    try:
-        send_notifications.delay(ids)
-    except Exception:  # the broker is down: the periodic sweep sends them later
-        logger.warning("Could not queue %d notification(s); they stay pending", len(ids))
 
 
 def notifications_send(*, ids: Iterable[int]) -> int:

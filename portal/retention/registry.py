@@ -22,6 +22,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+# Used only when neither the organisation nor the protocol pack says how long (six years).
+# Here, not in services, so that the selectors (the policy table) can read it too.
+FALLBACK_DAYS = 2190
+
 
 @dataclass(frozen=True)
 class RetentionContent:

@@ -23,18 +23,8 @@ from portal.models import (
     RetentionRecordKind,
 )
 from portal.protocols.selectors import current_protocol_pack
-from portal.retention.services import FALLBACK_DAYS
+from portal.retention.registry import FALLBACK_DAYS
 from portal.roles import Role
-
-
-def destroyed_copies(*, content_type: str, content_ids: Iterable[int], holder_id: int) -> set[tuple[int, str]]:
-    """(content_id, kind) of the holder's copies already destroyed: an app hides that content from
-    the holder's people even while other organisations' copies still exist."""
-    return set(
-        HeldCopy.objects.filter(
-            content_type=content_type, content_id__in=list(content_ids), holder_id=holder_id, destroyed_at__isnull=False
-        ).values_list("content_id", "kind")
-    )
 
 
 def held_copies_due(
@@ -50,8 +40,6 @@ def held_copies_due(
     return copies.select_related("officer", "confirmed_by").order_by("review_date", "id")
 
 
-def held_copies_for_holder(*, organisation: Organisation) -> QuerySet[HeldCopy]:
-    return HeldCopy.objects.filter(holder=organisation)
 
 
 def legal_holds(*, organisation: Organisation | None = None, active: bool | None = True) -> QuerySet[LegalHold]:
@@ -75,12 +63,6 @@ def holds_covering(copy: HeldCopy) -> QuerySet[LegalHold]:
     return LegalHold.objects.filter(condition, lifted_at__isnull=True)
 
 
-def destruction_runs(*, organisation: Organisation | None = None) -> QuerySet[DestructionRun]:
-    """Runs that destroyed something (of the organisation's, when given), newest first."""
-    runs = DestructionRun.objects.all()
-    if organisation is not None:
-        runs = runs.filter(destroyed__holder=organisation).distinct()
-    return runs.order_by("-started_at", "-pk")
 
 
 def run_tombstones(*, run: DestructionRun, organisation: Organisation | None = None) -> QuerySet[HeldCopy]:

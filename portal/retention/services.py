@@ -27,6 +27,7 @@ from portal.models import (
     DestructionRun,
     HeldCopy,
     LegalHold,
+    LegalHoldReason,
     MarkingLevel,
     Membership,
     Organisation,
@@ -38,13 +39,11 @@ from portal.models import (
 )
 from portal.notifications.services import notify
 from portal.protocols.selectors import current_protocol_pack
-from portal.retention.registry import retention_content, retention_contents
+from portal.retention.registry import FALLBACK_DAYS, retention_content, retention_contents
 from portal.roles import Role
 
 logger = logging.getLogger(__name__)
 
-# Used only when neither the organisation nor the protocol pack says how long (six years).
-FALLBACK_DAYS = 2190
 BATCH_SIZE = 500
 ACCESS_LOG_BATCH = 5000
 DEADLOCK_RETRIES = 3
@@ -362,8 +361,6 @@ def legal_hold_place(
         subject_id=subject.pk if subject else None,
     ):
         errors["request_reference"] = "Your organisation holds nothing under this reference"
-    from portal.models import LegalHoldReason
-
     if reason_kind not in LegalHoldReason.values:
         errors["reason_kind"] = "Choose the reason for the hold"
     if not (reason or "").strip():
@@ -631,7 +628,7 @@ def _defer_locked(copies: list[HeldCopy], *, today: datetime.date) -> None:
 
 
 # The sweep is background work: where it shares the machine with the web process it lets page
-# requests have the CPU first (issue 6: the inbox p95 while 100,000 copies are destroyed,
+# requests have the CPU first (the inbox p95 while 100,000 copies are destroyed,
 # docs/performance.md). Niceness only ever rises, so a worker that ran a sweep keeps the lower
 # priority for its later tasks, which are background work too.
 SWEEP_NICENESS = 10

@@ -231,7 +231,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Task modules autodiscovery does not find (it looks only for each app's `tasks` module).
 CELERY_IMPORTS = ["portal.accountability.tasks"]
-# How many days before a copy's review date its holder is told (issue 6: 14 by default).
+# How many days before a copy's review date its holder is told (14 by default).
 PORTAL_RETENTION_WARNING_DAYS = env.int("PORTAL_RETENTION_WARNING_DAYS", default=14)
 
 # Uploads (release attachments, consent scans, meeting papers; portal/uploads.py): at most 20 MB a file, checked by content.

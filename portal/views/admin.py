@@ -29,11 +29,11 @@ from portal.forms.admin import (
     UserDetailsForm,
     UserSearchForm,
 )
+from portal.forms.errors import form_add_service_errors
 from portal.roles import Role
 from portal.selectors import accounts as selectors
 from portal.services import accounts as services
 from portal.views.decorators import role_required
-from portal.forms.errors import form_add_service_errors
 
 USERS_PER_PAGE = 25
 

@@ -4,8 +4,7 @@ Auditors read everything in the logs and nothing else: who, what kind, why, when
 Exports and verification runs are themselves reads of the log, so each writes the access log.
 """
 import time
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -156,7 +155,7 @@ def decision_log_verification(request):
         return redirect("portal:audit_verify")
     result = request.session.get(VERIFICATION_SESSION_KEY)
     if result:
-        result = {**result, "at": datetime.fromtimestamp(result["at"], tz=dt_timezone.utc)}
+        result = {**result, "at": datetime.fromtimestamp(result["at"], tz=UTC)}
     return render(request, "portal/audit/verify.html", {"result": result})
 
 

@@ -17,8 +17,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.admin_urls import admin_patterns
 from portal.auth.services import backup_codes_replace
-from portal.models import Membership, Organisation, OrganisationKind, StatutoryStanding, User, UserSession
-from portal.models import DecisionLogEntry
+from portal.models import (
+    DecisionLogEntry,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    StatutoryStanding,
+    User,
+    UserSession,
+)
 from portal.roles import Role
 from portal.selectors.accounts import locked_usernames
 from portal.services import accounts as services

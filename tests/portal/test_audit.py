@@ -52,7 +52,7 @@ def accesses(n, membership, kind="view", reference="DR-2026-000001", object_type
 
 
 def link(html: str, rel: str) -> str:
-    match = re.search(r'href="([^"]*)" rel="%s"' % rel, html)
+    match = re.search(r'href="([^"]*)" rel="' + re.escape(rel) + '"', html)
     assert match, f"no {rel} link"
     return unescape(match.group(1))
 

@@ -1,5 +1,5 @@
 """Record held copies for content created before it was under retention (a deployment that ran
-before issue 6). Each app counts the copy's clock from the content's own dates; nothing backfilled
+before the retention engine existed). Each app counts the copy's clock from the content's own dates; nothing backfilled
 falls due before its holder can be warned.
 
     manage.py retention_backfill

@@ -10,7 +10,6 @@ from django.utils import timezone
 from portal.models import HeldCopy, Organisation
 from portal.retention.selectors import copies_on_hold
 
-
 CHUNK = 1000
 
 

@@ -1,0 +1,119 @@
+"""Every model holding personal data is under the retention engine (portal/retention/registry.py).
+
+"Holds personal data" is decided mechanically: an app model (portal, consent, sharing, meetings)
+with a free-text or file field — CharField/TextField/FileField/JSONField without choices. Each
+such model is either COVERED by a registered retention content type (whose `purge` clears it when
+the content's last copy is destroyed), or EXEMPT with the reason it is kept. A new model with a
+name or notes field fails this test until it is put in one or the other."""
+from django.apps import apps
+from django.db import models
+
+from portal.retention.registry import retention_contents
+
+SCANNED_APPS = ("portal", "consent", "sharing", "meetings")
+PERSONAL_FIELD_TYPES = (models.CharField, models.TextField, models.FileField, models.JSONField)
+
+# model label -> the retention content type whose purge clears it
+COVERED = {
+    "consent.ConsentRecord": "consent.record",
+    # consent.retention.data_subjects_purge clears a subject when no live copy names it
+    "portal.DataSubject": "consent.record",
+    "sharing.DisclosureRequest": "sharing.request",
+    "sharing.ChecklistAnswer": "sharing.request",
+    "sharing.FlowchartRun": "sharing.request",
+    "sharing.RequestNote": "sharing.request",
+    "sharing.SubJudiceConsultation": "sharing.request",
+    "sharing.Decision": "sharing.request",
+    "sharing.ReleaseItem": "sharing.request",
+    "sharing.ReleaseAttachment": "sharing.request",
+    "sharing.Dispute": "sharing.request",
+    "sharing.ConsentReliance": "sharing.request",
+    "sharing.PublicInterestOverride": "sharing.request",
+    "sharing.OnwardRequest": "sharing.request",
+    "meetings.Paper": "meetings.paper",
+    "meetings.AgendaItem": "meetings.agenda_item",
+    "meetings.MeetingAction": "meetings.agenda_item",
+}
+
+# model label -> why it is not destroyed by the retention engine
+EXEMPT = {
+    "portal.User": "accounts of the professionals using the portal, removed by account services, not case data",
+    "portal.Organisation": "the partner organisations themselves, not people",
+    "portal.UserSession": "a session key per signed-in user, deleted when the session ends",
+    "portal.DecisionLogEntry": "the accountability record, append-only by design (database trigger refuses changes)",
+    "portal.AccessLogEntry": "accountability record; pruned by the retention engine's own access-log expiry",
+    "portal.Notification": "subject lines carry no personal data by rule (notifications.services.notify)",
+    "portal.ProtocolPack": "protocol configuration, no personal data",
+    "portal.Purpose": "protocol configuration, no personal data",
+    "portal.LegalGateway": "protocol configuration, no personal data",
+    "portal.LawfulBasis": "protocol configuration, no personal data",
+    "portal.ChecklistQuestion": "protocol configuration, no personal data",
+    "portal.FlowchartNode": "protocol configuration, no personal data",
+    "portal.MarkingLevel": "protocol configuration, no personal data",
+    "portal.Forum": "protocol configuration, no personal data",
+    "portal.PublicInterestGround": "protocol configuration, no personal data",
+    "portal.RetentionDefault": "retention configuration, no personal data",
+    "portal.RetentionPolicy": "retention configuration, no personal data",
+    "portal.DestructionRun": "the engine's own run record (worker name and counts)",
+    "portal.HeldCopy": "the engine's own copy record; becomes the tombstone when destroyed",
+    "portal.RetentionExtension": "the engine's own record of why a copy is kept longer",
+    "portal.LegalHold": "the engine's own hold record, kept as accountability",
+    "meetings.Meeting": (
+        "forum meeting record (title, location, minutes) kept as the forum's record; case detail "
+        "lives in agenda items and papers, which are covered"
+    ),
+    "meetings.Attendee": "signing-in sheet of the professionals who attended, the meeting's accountability record",
+}
+
+
+def personal_data_models(model_list) -> list[str]:
+    labels = []
+    for model in model_list:
+        if model._meta.app_label not in SCANNED_APPS:
+            continue
+        if any(
+            isinstance(field, PERSONAL_FIELD_TYPES) and not getattr(field, "choices", None)
+            for field in model._meta.get_fields()
+        ):
+            labels.append(model._meta.label)
+    return labels
+
+
+def retention_offenders(model_list, *, registered: set[str], covered: dict, exempt: dict) -> list[str]:
+    offenders = []
+    for label in personal_data_models(model_list):
+        if label in exempt:
+            continue
+        if label not in covered:
+            offenders.append(f"{label}: holds free text or files but is neither covered by retention nor exempt")
+        elif covered[label] not in registered:
+            offenders.append(f"{label}: its content type {covered[label]!r} is not registered")
+    return offenders
+
+
+def test_every_model_holding_personal_data_is_under_retention_or_exempt_with_a_reason():
+    registered = {content.content_type for content in retention_contents()}
+    offenders = retention_offenders(apps.get_models(), registered=registered, covered=COVERED, exempt=EXEMPT)
+    assert not offenders, "\n".join(offenders)
+    assert all(len(reason.split()) >= 4 for reason in EXEMPT.values())
+
+
+def test_the_checker_fails_for_a_new_model_with_a_name_field():
+    class Meta:
+        app_label = "sharing"
+        label = "sharing.Witness"
+
+        @staticmethod
+        def get_fields():
+            return [models.CharField(name="full_name", max_length=100)]
+
+    class Witness:
+        _meta = Meta
+
+    assert retention_offenders([Witness], registered={"sharing.request"}, covered=COVERED, exempt=EXEMPT) == [
+        "sharing.Witness: holds free text or files but is neither covered by retention nor exempt"
+    ]
+    covered = {**COVERED, "sharing.Witness": "sharing.witness"}
+    assert retention_offenders([Witness], registered={"sharing.request"}, covered=covered, exempt=EXEMPT) == [
+        "sharing.Witness: its content type 'sharing.witness' is not registered"
+    ]
