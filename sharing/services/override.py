@@ -65,13 +65,12 @@ from sharing.models import (
     RequestSubject,
     Status,
 )
-from sharing.selectors import visible_disclosures
+from sharing.selectors import access_disclosure, lock_disclosure_for_system, visible_disclosures
 from sharing.services.common import designated_officers, log_decision, notify_about
 from sharing.services.review import (
     SHARE_OUTCOMES,
     flowchart_latest_completed,
     is_holding_designated_officer,
-    lock_request,
 )
 
 TEXT_MAX_LENGTH = 5000
@@ -233,7 +232,11 @@ def consent_reliance_choose(
     """The responder chooses the consent record the release will rely on, and which of its
     information items cover what is released. Refused now if it does not cover this disclosure
     today; checked again at release."""
-    request = lock_request(request)
+    # Checked before the lock as well as after it: someone without need-to-know is refused for
+    # not being the assignee, as before, not with the lock's 404.
+    if request.assignee_id != acting_user.pk:
+        raise PermissionDenied("Only the officer this request is assigned to can choose the consent relied on")
+    request = access_disclosure(user=acting_user, pk=request.pk, for_update=True)
     if request.assignee_id != acting_user.pk:
         raise PermissionDenied("Only the officer this request is assigned to can choose the consent relied on")
     if request.status != Status.IN_REVIEW:
@@ -309,7 +312,7 @@ def consent_refusal_record(
 ) -> None:
     """A release refused because the consent relied on does not cover it. Called after the
     refused attempt's transaction has rolled back, so that the refusal itself is kept."""
-    request = lock_request(request)
+    request = access_disclosure(user=acting_user, pk=request.pk, for_update=True)
     log_decision(
         request=request,
         action="consent.refused_at_release",
@@ -339,7 +342,7 @@ def consent_withdrawal_flag(*, consent: ConsentRecord, acting_user: User) -> lis
         "any release: choose another basis for sharing (run the key-questions flowchart again) or decline."
     )
     for request_id in reliances:
-        request = lock_request(DisclosureRequest(pk=request_id))
+        request = lock_disclosure_for_system(pk=request_id)
         if request.status not in FLAGGED_STATUSES:
             continue
         RequestNote.objects.create(
@@ -465,7 +468,11 @@ def override_propose(
 ) -> PublicInterestOverride:
     """The responder proposes sharing without consent in the public interest (SSP 6.2–6.4). It
     goes to the holding organisation's designated officers for approval."""
-    request = lock_request(request)
+    # Checked before the lock as well as after it: someone without need-to-know is refused for
+    # not being the assignee, as before, not with the lock's 404.
+    if request.assignee_id != acting_user.pk:
+        raise PermissionDenied("Only the officer this request is assigned to can propose an override")
+    request = access_disclosure(user=acting_user, pk=request.pk, for_update=True)
     if request.assignee_id != acting_user.pk:
         raise PermissionDenied("Only the officer this request is assigned to can propose an override")
     if request.status != Status.IN_REVIEW:
@@ -609,7 +616,11 @@ def override_decide(
     """The holding organisation's designated officer approves the override (the release may go
     ahead) or rejects it (back to the responder, with the reasons on the request). Four eyes:
     never the officer who proposed it, nor the responder."""
-    request = lock_request(DisclosureRequest(pk=override.request_id))
+    # Checked before the lock as well as after it: someone without need-to-know is refused for
+    # not being the designated officer, as before, not with the lock's 404.
+    if not override_may_decide(user=acting_user, membership=acting_membership, request=override.request):
+        raise PermissionDenied("Only the holding organisation's designated officer can decide an override")
+    request = access_disclosure(user=acting_user, pk=override.request_id, for_update=True)
     if not override_may_decide(user=acting_user, membership=acting_membership, request=request):
         raise PermissionDenied("Only the holding organisation's designated officer can decide an override")
     override = PublicInterestOverride.objects.select_for_update().get(pk=override.pk, request=request)
