@@ -379,24 +379,12 @@ def onward_share(
     )
     new.decided_at = now
     new.decided_under = pack
-    new.save(update_fields=["decided_at", "decided_under", "updated_at"])
-    lifecycle.transition(new, Status.RELEASED)
-    # The new disclosure's copies: the third organisation holds the request and the released data
-    # (no officer of its own yet: its designated officers look after them), the recipient passing
-    # it on holds its record of the sharing.
-    disclosure_copies_record(request=new, closed=True, requesting_officer=None)
-    released_copy_record(request=new, decision=decision, officer=None)
-
-    onward.status = OnwardStatus.SHARED
-    onward.shared_by = acting_user
-    onward.shared_at = now
-    onward.resulting_request = new
-    onward.save(update_fields=["status", "shared_by", "shared_at", "resulting_request"])
-    log_decision(
-        request=new,
-        action="onward.shared",
-        actor=acting_user,
+    lifecycle.transition(
+        new,
+        Status.RELEASED,
+        acting_user=acting_user,
         organisation=original.requesting_organisation,
+        event="onward.shared",
         reasons=(
             f"{len(items)} item{'s' if len(items) != 1 else ''} of {original.reference} shared onward with "
             f"{onward.to_organisation.name}, with the approval of {originator.name}: {onward.reasons}"
@@ -409,7 +397,19 @@ def onward_share(
             "items": len(items),
             "marking": onward.decision.marking.code if onward.decision.marking_id else "",
         },
+        update_fields=["decided_at", "decided_under"],
     )
+    # The new disclosure's copies: the third organisation holds the request and the released data
+    # (no officer of its own yet: its designated officers look after them), the recipient passing
+    # it on holds its record of the sharing.
+    disclosure_copies_record(request=new, closed=True, requesting_officer=None)
+    released_copy_record(request=new, decision=decision, officer=None)
+
+    onward.status = OnwardStatus.SHARED
+    onward.shared_by = acting_user
+    onward.shared_at = now
+    onward.resulting_request = new
+    onward.save(update_fields=["status", "shared_by", "shared_at", "resulting_request"])
     notify_about(
         request=new,
         recipients=designated_officers(onward.to_organisation_id),
