@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -31,7 +31,7 @@ from portal.models import FlowchartAnswer, Membership, User
 from sharing.models import ConsentReliance, DisclosureRequest, FlowchartRun, OverrideStatus, PublicInterestOverride, Status
 from sharing.selectors import access_disclosure
 from sharing.services.common import log_decision
-from sharing.services.override import override_latest, relies_on_public_interest
+from sharing.services.override import disclosure_lock_for, override_latest, relies_on_public_interest
 from sharing.services.review import SHARE_OUTCOMES, flowchart_latest_completed
 
 CONSENT_NODE = "consent"
@@ -125,6 +125,11 @@ def consent_candidates(*, request: DisclosureRequest) -> QuerySet[ConsentRecord]
 
 
 
+def consent_reliance_may_choose(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+    """The officer the request is assigned to (when, is for `consent_reliance_choose` to say)."""
+    return request.assignee_id is not None and request.assignee_id == getattr(user, "pk", None)
+
+
 @transaction.atomic
 def consent_reliance_choose(
     *,
@@ -137,13 +142,13 @@ def consent_reliance_choose(
     """The responder chooses the consent record the release will rely on, and which of its
     information items cover what is released. Refused now if it does not cover this disclosure
     today; checked again at release."""
-    # Checked before the lock as well as after it: someone without need-to-know is refused for
-    # not being the assignee, as before, not with the lock's 404.
-    if request.assignee_id != acting_user.pk:
-        raise PermissionDenied("Only the officer this request is assigned to can choose the consent relied on")
-    request = access_disclosure(user=acting_user, pk=request.pk, for_update=True)
-    if request.assignee_id != acting_user.pk:
-        raise PermissionDenied("Only the officer this request is assigned to can choose the consent relied on")
+    request = disclosure_lock_for(
+        consent_reliance_may_choose,
+        user=acting_user,
+        membership=acting_membership,
+        request=request,
+        refusal="Only the officer this request is assigned to can choose the consent relied on",
+    )
     if request.status != Status.IN_REVIEW:
         raise ValidationError(
             f"This request is {Status(request.status).label.lower()}: the consent relied on is chosen during the review."

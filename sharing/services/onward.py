@@ -89,6 +89,12 @@ def onward_may_decide(*, user: User, membership: Membership | None, request: Dis
     return request.assignee_id == user.pk or membership.role == Role.DESIGNATED_OFFICER
 
 
+def onward_may_share(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+    """A recipient, as for asking: the requester, or a designated officer of the requesting
+    organisation, each acting for the requesting organisation."""
+    return onward_may_request(user=user, membership=membership, request=request)
+
+
 def onward_release(*, request: DisclosureRequest) -> Decision | None:
     """The release the recipient holds: the current decision, if it released anything."""
     return (
@@ -304,7 +310,7 @@ def onward_share(
     """Pass the approved items to the third organisation as a new, released disclosure that
     names the original originator on every item."""
     original = access_disclosure(user=acting_user, pk=onward.request_id, for_update=True)
-    if not onward_may_request(user=acting_user, membership=acting_membership, request=original):
+    if not onward_may_share(user=acting_user, membership=acting_membership, request=original):
         raise PermissionDenied("Only the requester or the requesting organisation's designated officer can share this")
     onward = (
         OnwardRequest.objects.select_for_update(of=("self",))

@@ -68,6 +68,19 @@ def _state_label(request: DisclosureRequest) -> str:
     return Status(request.status).label.lower()
 
 
+def disclosure_lock_for(rule, *, user: User, membership: Membership | None, request: DisclosureRequest, refusal: str):
+    """`request` locked for this transaction through the guarded selector, when `rule` (a
+    `*_may_*` permission rule) allows `user`; PermissionDenied(`refusal`) otherwise. The rule is
+    asked before the lock as well as after it, so that someone without need-to-know is refused by
+    the rule, not by the lock's 404, and a change made while waiting for the lock is seen."""
+    if not rule(user=user, membership=membership, request=request):
+        raise PermissionDenied(refusal)
+    locked = access_disclosure(user=user, pk=request.pk, for_update=True)
+    if not rule(user=user, membership=membership, request=locked):
+        raise PermissionDenied(refusal)
+    return locked
+
+
 def relies_on_public_interest(run: FlowchartRun | None) -> bool:
     return run is not None and run.outcome == FlowchartOutcome.SHARE_PUBLIC_INTEREST
 
@@ -89,13 +102,9 @@ def override_conditions_needed(*, request: DisclosureRequest) -> dict[str, bool]
     return {"art9": bool(request.special_category), "dpa_sch1": bool(request.criminal_offence_data)}
 
 
-def override_may_propose(*, user: User, request: DisclosureRequest) -> bool:
-    return (
-        request.assignee_id is not None
-        and request.assignee_id == getattr(user, "pk", None)
-        and request.status == Status.IN_REVIEW
-        and relies_on_public_interest(flowchart_latest_completed(request=request))
-    )
+def override_may_propose(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+    """The officer the request is assigned to (when, is for `override_propose` to say)."""
+    return request.assignee_id is not None and request.assignee_id == getattr(user, "pk", None)
 
 
 def override_may_decide(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
@@ -178,13 +187,13 @@ def override_propose(
 ) -> PublicInterestOverride:
     """The responder proposes sharing without consent in the public interest (SSP 6.2–6.4). It
     goes to the holding organisation's designated officers for approval."""
-    # Checked before the lock as well as after it: someone without need-to-know is refused for
-    # not being the assignee, as before, not with the lock's 404.
-    if request.assignee_id != acting_user.pk:
-        raise PermissionDenied("Only the officer this request is assigned to can propose an override")
-    request = access_disclosure(user=acting_user, pk=request.pk, for_update=True)
-    if request.assignee_id != acting_user.pk:
-        raise PermissionDenied("Only the officer this request is assigned to can propose an override")
+    request = disclosure_lock_for(
+        override_may_propose,
+        user=acting_user,
+        membership=acting_membership,
+        request=request,
+        refusal="Only the officer this request is assigned to can propose an override",
+    )
     if request.status != Status.IN_REVIEW:
         raise ValidationError(f"This request is {_state_label(request)}: an override is proposed during the review.")
     run = flowchart_latest_completed(request=request)
@@ -326,13 +335,13 @@ def override_decide(
     """The holding organisation's designated officer approves the override (the release may go
     ahead) or rejects it (back to the responder, with the reasons on the request). Four eyes:
     never the officer who proposed it, nor the responder."""
-    # Checked before the lock as well as after it: someone without need-to-know is refused for
-    # not being the designated officer, as before, not with the lock's 404.
-    if not override_may_decide(user=acting_user, membership=acting_membership, request=override.request):
-        raise PermissionDenied("Only the holding organisation's designated officer can decide an override")
-    request = access_disclosure(user=acting_user, pk=override.request_id, for_update=True)
-    if not override_may_decide(user=acting_user, membership=acting_membership, request=request):
-        raise PermissionDenied("Only the holding organisation's designated officer can decide an override")
+    request = disclosure_lock_for(
+        override_may_decide,
+        user=acting_user,
+        membership=acting_membership,
+        request=override.request,
+        refusal="Only the holding organisation's designated officer can decide an override",
+    )
     override = PublicInterestOverride.objects.select_for_update().get(pk=override.pk, request=request)
     refusal = override_four_eyes_problem(user=acting_user, override=override, request=request)
     if refusal:

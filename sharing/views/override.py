@@ -60,10 +60,11 @@ def _log_consents_shown(request, consents) -> None:
         )
 
 
-def _assignee_in_review(request, pk):
-    """The request for its assignee while in review; (request, redirect) at the wrong moment."""
+def _assignee_in_review(request, pk, rule):
+    """The request, for the person `rule` (the action's `*_may_*` rule: its assignee) allows,
+    while in review; (request, redirect) at the wrong moment."""
     disclosure = access_disclosure(user=request.user, pk=pk)
-    if disclosure.assignee_id != request.user.pk:
+    if not rule(user=request.user, membership=request.membership, request=disclosure):
         raise PermissionDenied("Only the officer this request is assigned to can do this")
     if disclosure.status != Status.IN_REVIEW:
         state = Status(disclosure.status).label.lower()
@@ -114,7 +115,7 @@ def _consent_rows(consents, *, disclosure) -> list[dict]:
 
 @require_http_methods(["GET", "POST"])
 def consent_reliance(request, pk: int):
-    disclosure, refused = _assignee_in_review(request, pk)
+    disclosure, refused = _assignee_in_review(request, pk, reliance_services.consent_reliance_may_choose)
     if refused:
         return refused
     if not reliance_services.relies_on_consent(flowchart_latest_completed(request=disclosure)):
@@ -142,7 +143,7 @@ def consent_reliance(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 def consent_reliance_items(request, pk: int, consent_pk: int):
-    disclosure, refused = _assignee_in_review(request, pk)
+    disclosure, refused = _assignee_in_review(request, pk, reliance_services.consent_reliance_may_choose)
     if refused:
         return refused
     if not reliance_services.relies_on_consent(flowchart_latest_completed(request=disclosure)):
@@ -192,7 +193,7 @@ def _bases(disclosure, category: str):
 
 @require_http_methods(["GET", "POST"])
 def override_propose(request, pk: int):
-    disclosure, refused = _assignee_in_review(request, pk)
+    disclosure, refused = _assignee_in_review(request, pk, override_services.override_may_propose)
     if refused:
         return refused
     run = flowchart_latest_completed(request=disclosure)
@@ -452,10 +453,11 @@ def request_page_context(*, user, membership, request, roles) -> dict:
 def request_actions(*, user, membership, request, roles) -> list[Action]:
     """The buttons for the basis of a release, from the request's state and the person's part."""
     actions: list[Action] = []
-    user_pk = getattr(user, "pk", None)
-    if request.status == Status.IN_REVIEW and request.assignee_id is not None and request.assignee_id == user_pk:
+    may_choose = reliance_services.consent_reliance_may_choose(user=user, membership=membership, request=request)
+    may_propose = override_services.override_may_propose(user=user, membership=membership, request=request)
+    if request.status == Status.IN_REVIEW and (may_choose or may_propose):
         run = flowchart_latest_completed(request=request)
-        if reliance_services.relies_on_consent(run):
+        if may_choose and reliance_services.relies_on_consent(run):
             chosen = reliance_services.consent_reliance_current(request=request) is not None
             actions.append(
                 Action(
@@ -464,7 +466,11 @@ def request_actions(*, user, membership, request, roles) -> list[Action]:
                     style="secondary" if chosen else "primary",
                 )
             )
-        if override_services.relies_on_public_interest(run) and override_services.override_live(request=request) is None:
+        if (
+            may_propose
+            and override_services.relies_on_public_interest(run)
+            and override_services.override_live(request=request) is None
+        ):
             actions.append(
                 Action(
                     "Propose a public-interest override",
