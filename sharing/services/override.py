@@ -14,14 +14,13 @@ log in the same transaction (SSP Appendix 4 rule 7) and queues notifications for
 
 from __future__ import annotations
 
-import unicodedata
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from portal.models import FlowchartOutcome, LawfulBasis, Membership, PublicInterestGround, User
 from portal.models.protocol import LawfulBasisCategory
+from portal.text import clean_text, collect_text
 from sharing.models import (
     ConsentPosition,
     DisclosureRequest,
@@ -37,31 +36,7 @@ from sharing.selectors import access_disclosure
 from sharing.services.common import designated_officers, log_decision, notify_about
 from sharing.services.review import flowchart_latest_completed, is_holding_designated_officer
 
-TEXT_MAX_LENGTH = 5000
 LIVE_OVERRIDE = (OverrideStatus.PROPOSED, OverrideStatus.APPROVED)
-
-
-def _clean_text(value: str, *, field: str, missing: str, label: str, required: bool = True) -> str:
-    text = (value or "").strip()
-    if not text:
-        if required:
-            raise ValidationError({field: missing})
-        return ""
-    if len(text) > TEXT_MAX_LENGTH:
-        raise ValidationError({field: f"{label} must be {TEXT_MAX_LENGTH:,} characters or fewer"})
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in text):
-        raise ValidationError({field: f"{label} must not contain control characters"})
-    return text
-
-
-def _collect(errors: dict[str, list[str]], field: str, call):
-    """Run a cleaning call, putting its ValidationError under `errors` instead of raising."""
-    try:
-        return call()
-    except ValidationError as error:
-        for key, messages in error.message_dict.items():
-            errors.setdefault(key if key != "__all__" else field, []).extend(messages)
-        return None
 
 
 def _state_label(request: DisclosureRequest) -> str:
@@ -128,18 +103,6 @@ def override_four_eyes_problem(*, user: User, override: PublicInterestOverride, 
     return ""
 
 
-def _basis(request: DisclosureRequest, pk, category: str, *, field: str, missing: str) -> LawfulBasis:
-    basis = (
-        LawfulBasis.objects.filter(pack_id=request.protocol_pack_id, category=category, pk=getattr(pk, "pk", pk))
-        .first()
-        if pk
-        else None
-    )
-    if basis is None:
-        raise ValidationError({field: missing})
-    return basis
-
-
 def override_summary(override: PublicInterestOverride, grounds: list[PublicInterestGround]) -> str:
     """The override's case as one text, for the decision log."""
     if override.consent_position == ConsentPosition.REFUSED:
@@ -168,6 +131,108 @@ def override_summary(override: PublicInterestOverride, grounds: list[PublicInter
     return "\n".join(lines)
 
 
+OVERRIDE_TEXTS = (
+    ("proportionality", "Explain why this much information, to these people, is proportionate", "The proportionality case"),
+    ("risk_of_not_sharing", "Enter the risk of not sharing", "The risk of not sharing"),
+    ("alternatives_considered", "Enter the less intrusive alternatives you considered", "The alternatives considered"),
+)
+
+
+def override_propose_state_problem(*, request: DisclosureRequest, run: FlowchartRun | None) -> str:
+    """Why no override can be proposed on the request now, or "" when one can."""
+    if request.status != Status.IN_REVIEW:
+        return f"This request is {_state_label(request)}: an override is proposed during the review."
+    if not relies_on_public_interest(run):
+        return (
+            "An override is proposed when the key-questions flowchart ends in “share in the public interest”: "
+            "run the flowchart first."
+        )
+    live = override_live(request=request)
+    if live is not None:
+        return (
+            "This request's override is already waiting for a designated officer's approval."
+            if live.status == OverrideStatus.PROPOSED
+            else "This request's override has already been approved."
+        )
+    return ""
+
+
+def _basis(request: DisclosureRequest, pk, category: str, *, field: str, missing: str, errors: dict):
+    basis = (
+        LawfulBasis.objects.filter(pack_id=request.protocol_pack_id, category=category, pk=getattr(pk, "pk", pk))
+        .first()
+        if pk
+        else None
+    )
+    if basis is None:
+        errors.setdefault(field, [missing])
+    return basis
+
+
+def override_case_problems(
+    *,
+    request: DisclosureRequest,
+    consent_position: str,
+    not_sought_reason: str,
+    consent_explanation: str,
+    grounds,
+    art6_condition,
+    art9_condition,
+    dpa_sch1_condition,
+    texts: dict[str, str],
+) -> tuple[dict, dict]:
+    """The override's case checked as a whole (reads only): the cleaned case, ready to write,
+    and the problems by field (empty when there are none)."""
+    errors: dict = {}
+    if consent_position not in ConsentPosition.values:
+        errors["consent_position"] = ["Select whether consent was not sought or was refused"]
+    elif consent_position == ConsentPosition.NOT_SOUGHT and not_sought_reason not in NotSoughtReason.values:
+        errors["not_sought_reason"] = ["Select why consent was not sought"]
+    explanation_required = consent_position == ConsentPosition.NOT_SOUGHT and not_sought_reason == NotSoughtReason.OTHER
+    case = {
+        "consent_position": consent_position,
+        "not_sought_reason": not_sought_reason if consent_position == ConsentPosition.NOT_SOUGHT else "",
+        "consent_explanation": collect_text(
+            consent_explanation,
+            field="consent_explanation",
+            label="The explanation",
+            errors=errors,
+            missing="Explain why consent was not sought" if explanation_required else "",
+        ),
+    }
+    ground_ids = {getattr(g, "pk", g) for g in grounds or ()}
+    case["grounds"] = list(
+        PublicInterestGround.objects.filter(
+            pack_id=request.protocol_pack_id, pk__in=[i for i in ground_ids if isinstance(i, int)]
+        )
+    )
+    if not ground_ids or len(case["grounds"]) != len(ground_ids):
+        errors["grounds"] = ["Select the public-interest grounds from this request's protocol"]
+    case["art6_condition"] = _basis(
+        request, art6_condition, LawfulBasisCategory.ART6, field="art6_condition",
+        missing="Select the Article 6 condition", errors=errors,
+    )
+    needed = override_conditions_needed(request=request)
+    case["art9_condition"] = case["dpa_sch1_condition"] = None
+    if needed["art9"]:
+        case["art9_condition"] = _basis(
+            request, art9_condition, LawfulBasisCategory.ART9, field="art9_condition",
+            missing="Select the Article 9 condition: special category data is involved", errors=errors,
+        )
+    elif art9_condition:
+        errors["art9_condition"] = ["Special category data is not involved: leave the Article 9 condition empty"]
+    if needed["dpa_sch1"]:
+        case["dpa_sch1_condition"] = _basis(
+            request, dpa_sch1_condition, LawfulBasisCategory.DPA_SCH1, field="dpa_sch1_condition",
+            missing="Select the DPA 2018 Schedule 1 condition: criminal-offence data is involved", errors=errors,
+        )
+    elif dpa_sch1_condition:
+        errors["dpa_sch1_condition"] = ["Criminal-offence data is not involved: leave the Schedule 1 condition empty"]
+    for name, missing, label in OVERRIDE_TEXTS:
+        case[name] = collect_text(texts.get(name), field=name, label=label, errors=errors, missing=missing)
+    return case, errors
+
+
 @transaction.atomic
 def override_propose(
     *,
@@ -194,111 +259,40 @@ def override_propose(
         request=request,
         refusal="Only the officer this request is assigned to can propose an override",
     )
-    if request.status != Status.IN_REVIEW:
-        raise ValidationError(f"This request is {_state_label(request)}: an override is proposed during the review.")
     run = flowchart_latest_completed(request=request)
-    if not relies_on_public_interest(run):
-        raise ValidationError(
-            "An override is proposed when the key-questions flowchart ends in “share in the public interest”: "
-            "run the flowchart first."
-        )
-    live = override_live(request=request)
-    if live is not None:
-        raise ValidationError(
-            "This request's override is already waiting for a designated officer's approval."
-            if live.status == OverrideStatus.PROPOSED
-            else "This request's override has already been approved."
-        )
-
-    errors: dict[str, list[str]] = {}
-    if consent_position not in ConsentPosition.values:
-        errors["consent_position"] = ["Select whether consent was not sought or was refused"]
-    elif consent_position == ConsentPosition.NOT_SOUGHT and not_sought_reason not in NotSoughtReason.values:
-        errors["not_sought_reason"] = ["Select why consent was not sought"]
-    explanation_required = consent_position == ConsentPosition.NOT_SOUGHT and not_sought_reason == NotSoughtReason.OTHER
-    consent_explanation = _collect(
-        errors,
-        "consent_explanation",
-        lambda: _clean_text(
-            consent_explanation,
-            field="consent_explanation",
-            missing="Explain why consent was not sought",
-            label="The explanation",
-            required=explanation_required,
-        ),
+    problem = override_propose_state_problem(request=request, run=run)
+    if problem:
+        raise ValidationError(problem)
+    case, errors = override_case_problems(
+        request=request,
+        consent_position=consent_position,
+        not_sought_reason=not_sought_reason,
+        consent_explanation=consent_explanation,
+        grounds=grounds,
+        art6_condition=art6_condition,
+        art9_condition=art9_condition,
+        dpa_sch1_condition=dpa_sch1_condition,
+        texts={
+            "proportionality": proportionality,
+            "risk_of_not_sharing": risk_of_not_sharing,
+            "alternatives_considered": alternatives_considered,
+        },
     )
-    ground_ids = {getattr(g, "pk", g) for g in grounds or ()}
-    chosen_grounds = list(
-        PublicInterestGround.objects.filter(
-            pack_id=request.protocol_pack_id, pk__in=[i for i in ground_ids if isinstance(i, int)]
-        )
-    )
-    if not ground_ids or len(chosen_grounds) != len(ground_ids):
-        errors["grounds"] = ["Select the public-interest grounds from this request's protocol"]
-    art6 = _collect(
-        errors,
-        "art6_condition",
-        lambda: _basis(request, art6_condition, LawfulBasisCategory.ART6, field="art6_condition",
-                       missing="Select the Article 6 condition"),
-    )
-    needed = override_conditions_needed(request=request)
-    art9 = dpa = None
-    if needed["art9"]:
-        art9 = _collect(
-            errors,
-            "art9_condition",
-            lambda: _basis(request, art9_condition, LawfulBasisCategory.ART9, field="art9_condition",
-                           missing="Select the Article 9 condition: special category data is involved"),
-        )
-    elif art9_condition:
-        errors["art9_condition"] = ["Special category data is not involved: leave the Article 9 condition empty"]
-    if needed["dpa_sch1"]:
-        dpa = _collect(
-            errors,
-            "dpa_sch1_condition",
-            lambda: _basis(request, dpa_sch1_condition, LawfulBasisCategory.DPA_SCH1, field="dpa_sch1_condition",
-                           missing="Select the DPA 2018 Schedule 1 condition: criminal-offence data is involved"),
-        )
-    elif dpa_sch1_condition:
-        errors["dpa_sch1_condition"] = ["Criminal-offence data is not involved: leave the Schedule 1 condition empty"]
-    texts = {}
-    for name, missing, label in (
-        (
-            "proportionality",
-            "Explain why this much information, to these people, is proportionate",
-            "The proportionality case",
-        ),
-        ("risk_of_not_sharing", "Enter the risk of not sharing", "The risk of not sharing"),
-        (
-            "alternatives_considered",
-            "Enter the less intrusive alternatives you considered",
-            "The alternatives considered",
-        ),
-    ):
-        value = {"proportionality": proportionality, "risk_of_not_sharing": risk_of_not_sharing,
-                 "alternatives_considered": alternatives_considered}[name]
-        texts[name] = _collect(
-            errors, name, lambda value=value, name=name, missing=missing, label=label: _clean_text(
-                value, field=name, missing=missing, label=label
-            )
-        )
     if errors:
         raise ValidationError(errors)
+    return _override_write(request=request, run=run, case=case, acting_user=acting_user)
 
+
+def _override_write(
+    *, request: DisclosureRequest, run: FlowchartRun | None, case: dict, acting_user: User
+) -> PublicInterestOverride:
+    """Record the checked case as a proposed override, log it and tell the approvers."""
+    chosen_grounds = case.pop("grounds")
     override = PublicInterestOverride.objects.create(
-        request=request,
-        flowchart_run=run,
-        consent_position=consent_position,
-        not_sought_reason=not_sought_reason if consent_position == ConsentPosition.NOT_SOUGHT else "",
-        consent_explanation=consent_explanation or "",
-        art6_condition=art6,
-        art9_condition=art9,
-        dpa_sch1_condition=dpa,
-        proposed_by=acting_user,
-        status=OverrideStatus.PROPOSED,
-        **texts,
+        request=request, flowchart_run=run, proposed_by=acting_user, status=OverrideStatus.PROPOSED, **case
     )
     override.grounds.set(chosen_grounds)
+    art6, art9, dpa = override.art6_condition, override.art9_condition, override.dpa_sch1_condition
     log_decision(
         request=request,
         action="override.proposed",
@@ -350,7 +344,7 @@ def override_decide(
         raise ValidationError("This override has already been decided.")
     if request.status not in (Status.IN_REVIEW, Status.AWAITING_ADVICE):
         raise ValidationError(f"This request is {_state_label(request)}: its override can no longer be decided.")
-    reasons = _clean_text(reasons, field="reasons", missing="Enter the reasons for your decision", label="Your reasons")
+    reasons = clean_text(reasons, field="reasons", label="Your reasons", missing="Enter the reasons for your decision")
     override.status = OverrideStatus.APPROVED if approved else OverrideStatus.REJECTED
     override.decided_by = acting_user
     override.decided_at = timezone.now()
