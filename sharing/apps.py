@@ -31,7 +31,8 @@ class SharingConfig(AppConfig):
         # officers may record consent for the subjects of the requests they can see.
         from consent.signals_registry import register_subject_source, register_withdrawal_listener
 
-        from sharing.services.override import consent_withdrawal_flag, request_subjects_visible_to
+        from sharing.selectors import request_subjects_visible_to
+        from sharing.services.withdrawal import consent_withdrawal_flag
 
         register_withdrawal_listener(consent_withdrawal_flag)
         register_subject_source(request_subjects_visible_to)

@@ -242,7 +242,7 @@ def _propose_override(request: DisclosureRequest):
 def _consented_release() -> str:
     from consent.demo import demo_consent
     from sharing.models import ConsentReliance
-    from sharing.services import override
+    from sharing.services import consent_reliance
 
     consent = demo_consent()
     if consent is None:
@@ -252,7 +252,7 @@ def _consented_release() -> str:
     request = _assign(_raise_about(subject=consent.subject))
     _flowchart_justified(request, CONSENT_PATH, "share", f"Signed consent {consent.reference} (SSP Appendix 5).")
     assignee = _membership("officer.council")
-    override.consent_reliance_choose(
+    consent_reliance.consent_reliance_choose(
         request=request, consent=consent, information_items=list(consent.information_items),
         acting_user=assignee.user, acting_membership=assignee,
     )

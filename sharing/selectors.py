@@ -164,3 +164,110 @@ def disclosure_role(*, user: User, request: DisclosureRequest) -> set[str]:
     if request.holding_organisation_id in designated:
         roles.add("designated_holding")
     return roles
+
+
+# =============================================================================================
+# The designated officers' queue, and the consent app's subject source (reads).
+# Appended as one section so it merges apart from the rest of this module; its imports belong
+# with the imports at the top.
+# =============================================================================================
+
+from dataclasses import dataclass  # noqa: E402
+
+from django.db.models import Max, Subquery  # noqa: E402
+
+from portal.models import DataSubject  # noqa: E402
+from sharing.models import (  # noqa: E402
+    Dispute,
+    DisputeStatus,
+    NoteKind,
+    OnwardRequest,
+    OnwardStatus,
+    OverrideStatus,
+    PublicInterestOverride,
+    RequestNote,
+    RequestSubject,
+)
+
+
+def request_subjects_visible_to(*, user: User):
+    """For the consent app (`register_subject_source`): the people `user` may record a consent
+    for because they are subjects of requests `user` has need-to-know on."""
+    return DataSubject.objects.filter(
+        pk__in=RequestSubject.objects.filter(request__in=visible_disclosures(user=user)).values("subject_id")
+    )
+
+
+QUEUE_CAP = 25
+QUEUE_SECTIONS = ("overrides", "disputes", "advice", "onward")
+
+
+@dataclass
+class QueueSection:
+    code: str
+    title: str
+    rows: list
+    total: int
+    page: int = 1
+    cap: int = QUEUE_CAP
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.cap + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return (self.page - 1) * self.cap + len(self.rows)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.cap))
+
+
+
+def designated_queue(
+    *, organisation_id: int, cap: int = QUEUE_CAP, pages: dict[str, int] | None = None
+) -> list[QueueSection]:
+    """What waits for the designated officers of one organisation, oldest first, each section a
+    page of `cap` rows (`pages`: the page wanted per section code, default the first; past the
+    end gives the last) with its full count. Triage fields only: no subject, no content.
+    A fixed number of queries whatever the sizes."""
+    pages = pages or {}
+    request_fields = ("request__requesting_organisation", "request__purpose")
+    overrides = PublicInterestOverride.objects.filter(
+        status=OverrideStatus.PROPOSED,
+        request__holding_organisation_id=organisation_id,
+        request__status__in=(Status.IN_REVIEW, Status.AWAITING_ADVICE),
+    )
+    disputes = Dispute.objects.filter(
+        status=DisputeStatus.OPEN, request__status=Status.DISPUTED, request__holding_organisation_id=organisation_id
+    )
+    sought = (
+        RequestNote.objects.filter(request=OuterRef("pk"), kind=NoteKind.ADVICE_SOUGHT)
+        .values("request")
+        .annotate(latest=Max("created_at"))
+        .values("latest")
+    )
+    advice = DisclosureRequest.objects.filter(
+        holding_organisation_id=organisation_id, status=Status.AWAITING_ADVICE
+    ).annotate(waiting_since=Subquery(sought))
+    onward = OnwardRequest.objects.filter(status=OnwardStatus.PENDING, request__holding_organisation_id=organisation_id)
+    querysets = [
+        ("overrides", "Public-interest overrides to approve",
+         overrides.select_related(*request_fields, "request", "proposed_by").order_by("proposed_at", "pk")),
+        ("disputes", "Disputed decisions",
+         disputes.select_related(*request_fields, "request", "raised_by").order_by("raised_at", "pk")),
+        ("advice", "Requests for advice",
+         advice.select_related("requesting_organisation", "purpose", "assignee").order_by("waiting_since", "pk")),
+        ("onward", "Onward disclosure requests",
+         onward.select_related(*request_fields, "request", "to_organisation", "requested_by").order_by("requested_at", "pk")),
+    ]
+    sections = []
+    for code, title, rows in querysets:
+        total = rows.count()
+        last_page = max(1, -(-total // cap))
+        page = min(max(1, pages.get(code, 1)), last_page)
+        offset = (page - 1) * cap
+        sections.append(QueueSection(code, title, list(rows[offset : offset + cap]), total, page, cap))
+    return sections
+

@@ -1,6 +1,6 @@
 """Forms of the basis of a release (SSP 6): the consent relied on, the public-interest override
 and its approval. They check shape only (present, one of the choices offered, not too long,
-printable); the rules are in sharing/services/override.py."""
+printable); the rules are in sharing/services/consent_reliance.py and sharing/services/override.py."""
 from __future__ import annotations
 
 import unicodedata
@@ -8,8 +8,8 @@ import unicodedata
 from django import forms
 from django.core.exceptions import ValidationError
 
+from portal.text import TEXT_MAX_LENGTH
 from sharing.models import ConsentPosition, NotSoughtReason
-from sharing.services.override import TEXT_MAX_LENGTH
 
 TEXTAREA = "govuk-textarea"
 

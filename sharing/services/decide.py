@@ -44,7 +44,7 @@ from sharing.models import (
     Status,
 )
 from sharing.retention import disclosure_copies_record, released_copy_record
-from sharing.services import override as basis_services
+from sharing.services import consent_reliance as basis_services
 from sharing.services.common import log_decision, notify_about
 from sharing.services.review import SHARE_OUTCOMES, flowchart_latest_completed, lock_request
 from portal.uploads import clean_filename, validate_upload

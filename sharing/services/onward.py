@@ -22,7 +22,6 @@ Each step is one atomic service on the locked original request, logged in the sa
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,6 +32,7 @@ from guardian.shortcuts import assign_perm
 from portal.models import Membership, Organisation, Purpose, User
 from portal.protocols.selectors import current_protocol_pack
 from portal.roles import Role
+from portal.text import clean_text, collect_text
 from sharing import lifecycle
 from sharing.models import (
     Decision,
@@ -48,20 +48,8 @@ from sharing.retention import disclosure_copies_record, released_copy_record
 from sharing.selectors import access_disclosure, released_data_tombstone
 from sharing.services.common import designated_officers, log_decision, notify_about
 
-TEXT_MAX_LENGTH = 5000
 RELEASE_OUTCOMES = (Outcome.RELEASED, Outcome.PARTLY_RELEASED)
 PERMISSION = "sharing.access_disclosure"
-
-
-def _clean_text(value: str, *, field: str, missing: str, label: str) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise ValidationError({field: missing})
-    if len(text) > TEXT_MAX_LENGTH:
-        raise ValidationError({field: f"{label} must be {TEXT_MAX_LENGTH:,} characters or fewer"})
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in text):
-        raise ValidationError({field: f"{label} must not contain control characters"})
-    return text
 
 
 def _acting(user: User, membership: Membership | None) -> bool:
@@ -89,6 +77,12 @@ def onward_may_decide(*, user: User, membership: Membership | None, request: Dis
     return request.assignee_id == user.pk or membership.role == Role.DESIGNATED_OFFICER
 
 
+def onward_may_share(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+    """A recipient, as for asking: the requester, or a designated officer of the requesting
+    organisation, each acting for the requesting organisation."""
+    return onward_may_request(user=user, membership=membership, request=request)
+
+
 def onward_release(*, request: DisclosureRequest) -> Decision | None:
     """The release the recipient holds: the current decision, if it released anything."""
     return (
@@ -99,15 +93,23 @@ def onward_release(*, request: DisclosureRequest) -> Decision | None:
     )
 
 
-def onward_refused_destroyed(*, request: DisclosureRequest) -> None:
-    """The recipient's copy of the released data was destroyed under retention: it has nothing
-    left to pass on."""
+def onward_destroyed_problem(*, request: DisclosureRequest) -> str:
+    """Why the recipient has nothing left to pass on (its copy of the released data was destroyed
+    under retention), or "" while it still holds it."""
     tombstone = released_data_tombstone(request=request)
-    if tombstone is not None:
-        raise ValidationError(
-            f"The information released on {request.reference} was destroyed under retention on "
-            f"{tombstone.destroyed_at:%-d %B %Y}: there is nothing left to share onward."
-        )
+    if tombstone is None:
+        return ""
+    return (
+        f"The information released on {request.reference} was destroyed under retention on "
+        f"{tombstone.destroyed_at:%-d %B %Y}: there is nothing left to share onward."
+    )
+
+
+def onward_refused_destroyed(*, request: DisclosureRequest) -> None:
+    """Refuse when the recipient's copy of the released data was destroyed under retention."""
+    problem = onward_destroyed_problem(request=request)
+    if problem:
+        raise ValidationError(problem)
 
 
 def onward_items(*, request: DisclosureRequest, decision: Decision | None = None) -> list[ReleaseItem]:
@@ -186,12 +188,9 @@ def onward_request_create(
             errors["to_organisation"] = [problem]
     if not isinstance(purpose, Purpose) or purpose.pack_id != request.protocol_pack_id:
         errors["purpose"] = ["Select the purpose from this request's protocol"]
-    try:
-        reasons = _clean_text(
-            reasons, field="reasons", missing="Enter why you need to share the items", label="Your reasons"
-        )
-    except ValidationError as error:
-        errors.update({k: list(v) for k, v in error.message_dict.items()})
+    reasons = collect_text(
+        reasons, field="reasons", label="Your reasons", errors=errors, missing="Enter why you need to share the items"
+    )
     if errors:
         raise ValidationError(errors)
 
@@ -254,7 +253,7 @@ def onward_decide(
     )
     if onward.status != OnwardStatus.PENDING:
         raise ValidationError("This onward disclosure request has already been decided.")
-    reasons = _clean_text(reasons, field="reasons", missing="Enter the reasons for your decision", label="Your reasons")
+    reasons = clean_text(reasons, field="reasons", label="Your reasons", missing="Enter the reasons for your decision")
     onward.status = OnwardStatus.APPROVED if approved else OnwardStatus.DECLINED
     onward.decided_by = acting_user
     onward.decided_at = timezone.now()
@@ -297,6 +296,17 @@ def onward_handling_conditions(*, onward: OnwardRequest, original: Decision, ori
     return "\n".join(lines)
 
 
+def onward_share_problem(*, onward: OnwardRequest, original: DisclosureRequest) -> str:
+    """Why the approved items cannot be shared now, or "" when they can (reads only)."""
+    if onward.status == OnwardStatus.SHARED:
+        return "These items have already been shared onward."
+    if onward.status != OnwardStatus.APPROVED:
+        return "Only an approved onward disclosure request can be shared."
+    return onward_destroyed_problem(request=original) or _destination_problem(
+        organisation=onward.to_organisation, request=original
+    )
+
+
 @transaction.atomic
 def onward_share(
     *, onward: OnwardRequest, acting_user: User, acting_membership: Membership | None
@@ -304,7 +314,7 @@ def onward_share(
     """Pass the approved items to the third organisation as a new, released disclosure that
     names the original originator on every item."""
     original = access_disclosure(user=acting_user, pk=onward.request_id, for_update=True)
-    if not onward_may_request(user=acting_user, membership=acting_membership, request=original):
+    if not onward_may_share(user=acting_user, membership=acting_membership, request=original):
         raise PermissionDenied("Only the requester or the requesting organisation's designated officer can share this")
     onward = (
         OnwardRequest.objects.select_for_update(of=("self",))
@@ -312,17 +322,65 @@ def onward_share(
         .get(pk=onward.pk, request=original)
     )
     onward.request = original
-    if onward.status == OnwardStatus.SHARED:
-        raise ValidationError("These items have already been shared onward.")
-    if onward.status != OnwardStatus.APPROVED:
-        raise ValidationError("Only an approved onward disclosure request can be shared.")
-    onward_refused_destroyed(request=original)
-    problem = _destination_problem(organisation=onward.to_organisation, request=original)
+    problem = onward_share_problem(onward=onward, original=original)
     if problem:
         raise ValidationError(problem)
-
     now = timezone.now()
-    pack = current_protocol_pack() or original.protocol_pack
+    new = _onward_disclosure_create(onward=onward, original=original, acting_user=acting_user, now=now)
+    items = list(onward.items.select_related("originating_organisation").order_by("order", "pk"))
+    decision = _onward_release_create(onward=onward, original=original, new=new, items=items, acting_user=acting_user)
+    originator = original.holding_organisation
+    new.decided_at = now
+    new.decided_under = decision.protocol_pack
+    lifecycle.transition(
+        new,
+        Status.RELEASED,
+        acting_user=acting_user,
+        organisation=original.requesting_organisation,
+        event="onward.shared",
+        reasons=(
+            f"{len(items)} item{'s' if len(items) != 1 else ''} of {original.reference} shared onward with "
+            f"{onward.to_organisation.name}, with the approval of {originator.name}: {onward.reasons}"
+        ),
+        details={
+            "onward_id": onward.pk,
+            "original_reference": original.reference,
+            "originator": originator.name,
+            "decision_id": decision.pk,
+            "items": len(items),
+            "marking": onward.decision.marking.code if onward.decision.marking_id else "",
+        },
+        update_fields=["decided_at", "decided_under"],
+    )
+    # The new disclosure's copies: the third organisation holds the request and the released data
+    # (no officer of its own yet: its designated officers look after them), the recipient passing
+    # it on holds its record of the sharing.
+    disclosure_copies_record(request=new, closed=True, requesting_officer=None)
+    released_copy_record(request=new, decision=decision, officer=None)
+
+    onward.status = OnwardStatus.SHARED
+    onward.shared_by = acting_user
+    onward.shared_at = now
+    onward.resulting_request = new
+    onward.save(update_fields=["status", "shared_by", "shared_at", "resulting_request"])
+    notify_about(
+        request=new,
+        recipients=designated_officers(onward.to_organisation_id),
+        subject="Information has been shared with your organisation",
+    )
+    notify_about(
+        request=original,
+        recipients=[onward.decided_by] if onward.decided_by_id else [],
+        subject="Information you approved for onward disclosure has been shared",
+    )
+    return new
+
+
+def _onward_disclosure_create(
+    *, onward: OnwardRequest, original: DisclosureRequest, acting_user: User, now
+) -> DisclosureRequest:
+    """The new disclosure from the third organisation to the recipient, in review, its subjects
+    those of the original, the person sharing its requester and responder."""
     originator = original.holding_organisation
     new = DisclosureRequest.objects.create(
         reference=f"NEW-{uuid.uuid4().hex[:16]}",
@@ -351,7 +409,15 @@ def onward_share(
         RequestSubject(request=new, subject_id=link.subject_id, role=link.role) for link in original.subjects.all()
     )
     assign_perm(PERMISSION, acting_user, new)
-    items = list(onward.items.select_related("originating_organisation").order_by("order", "pk"))
+    return new
+
+
+def _onward_release_create(
+    *, onward: OnwardRequest, original: DisclosureRequest, new: DisclosureRequest, items, acting_user: User
+) -> Decision:
+    """The new disclosure's release: the approved items, each naming its original originator,
+    under the original release's marking and handling conditions."""
+    originator = original.holding_organisation
     decision = Decision.objects.create(
         request=new,
         outcome=Outcome.RELEASED,
@@ -364,7 +430,7 @@ def onward_share(
         handling_conditions=onward_handling_conditions(onward=onward, original=onward.decision, originator=originator),
         decided_by=acting_user,
         organisation=original.requesting_organisation,
-        protocol_pack=pack,
+        protocol_pack=current_protocol_pack() or original.protocol_pack,
         is_current=True,
     )
     ReleaseItem.objects.bulk_create(
@@ -377,47 +443,4 @@ def onward_share(
         )
         for order, item in enumerate(items)
     )
-    new.decided_at = now
-    new.decided_under = pack
-    new.save(update_fields=["decided_at", "decided_under", "updated_at"])
-    lifecycle.transition(new, Status.RELEASED)
-    # The new disclosure's copies: the third organisation holds the request and the released data
-    # (no officer of its own yet: its designated officers look after them), the recipient passing
-    # it on holds its record of the sharing.
-    disclosure_copies_record(request=new, closed=True, requesting_officer=None)
-    released_copy_record(request=new, decision=decision, officer=None)
-
-    onward.status = OnwardStatus.SHARED
-    onward.shared_by = acting_user
-    onward.shared_at = now
-    onward.resulting_request = new
-    onward.save(update_fields=["status", "shared_by", "shared_at", "resulting_request"])
-    log_decision(
-        request=new,
-        action="onward.shared",
-        actor=acting_user,
-        organisation=original.requesting_organisation,
-        reasons=(
-            f"{len(items)} item{'s' if len(items) != 1 else ''} of {original.reference} shared onward with "
-            f"{onward.to_organisation.name}, with the approval of {originator.name}: {onward.reasons}"
-        ),
-        details={
-            "onward_id": onward.pk,
-            "original_reference": original.reference,
-            "originator": originator.name,
-            "decision_id": decision.pk,
-            "items": len(items),
-            "marking": onward.decision.marking.code if onward.decision.marking_id else "",
-        },
-    )
-    notify_about(
-        request=new,
-        recipients=designated_officers(onward.to_organisation_id),
-        subject="Information has been shared with your organisation",
-    )
-    notify_about(
-        request=original,
-        recipients=[onward.decided_by] if onward.decided_by_id else [],
-        subject="Information you approved for onward disclosure has been shared",
-    )
-    return new
+    return decision

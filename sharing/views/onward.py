@@ -132,7 +132,7 @@ def onward_decide(request, pk: int, onward_pk: int):
 @require_http_methods(["GET", "POST"])
 def onward_share(request, pk: int, onward_pk: int):
     disclosure = access_disclosure(user=request.user, pk=pk)
-    if not onward_services.onward_may_request(user=request.user, membership=request.membership, request=disclosure):
+    if not onward_services.onward_may_share(user=request.user, membership=request.membership, request=disclosure):
         raise PermissionDenied("Only the requester or the requesting organisation's designated officer can share this")
     if (tombstone := released_data_gone(request, disclosure)) is not None:
         return back_to_request(request, disclosure, f"The released information: {destroyed_message(tombstone)}")
@@ -201,19 +201,22 @@ def request_page_context(*, user, membership, request, roles) -> dict:
 
 def request_actions(*, user, membership, request, roles) -> list[Action]:
     actions: list[Action] = []
+    may_share = onward_services.onward_may_share(user=user, membership=membership, request=request)
+    may_request = onward_services.onward_may_request(user=user, membership=membership, request=request)
     # A recipient whose copy of the released data was destroyed has nothing left to pass on.
-    if onward_services.onward_may_request(
-        user=user, membership=membership, request=request
-    ) and released_data_tombstone(request=request) is None:
-        for onward in request.onward_requests.filter(status=OnwardStatus.APPROVED).select_related("to_organisation"):
-            actions.append(
-                Action(
-                    f"Share onward with {onward.to_organisation.name}",
-                    reverse("sharing:onward_share", kwargs={"pk": request.pk, "onward_pk": onward.pk}),
-                    style="primary",
+    if (may_share or may_request) and released_data_tombstone(request=request) is None:
+        if may_share:
+            for onward in request.onward_requests.filter(status=OnwardStatus.APPROVED).select_related(
+                "to_organisation"
+            ):
+                actions.append(
+                    Action(
+                        f"Share onward with {onward.to_organisation.name}",
+                        reverse("sharing:onward_share", kwargs={"pk": request.pk, "onward_pk": onward.pk}),
+                        style="primary",
+                    )
                 )
-            )
-        if onward_services.onward_items(request=request):
+        if may_request and onward_services.onward_items(request=request):
             actions.append(Action("Ask to share onward", reverse("sharing:onward_request", kwargs={"pk": request.pk})))
     if onward_services.onward_may_decide(user=user, membership=membership, request=request):
         pending = request.onward_requests.filter(status=OnwardStatus.PENDING).order_by("requested_at", "pk").first()

@@ -14,6 +14,8 @@ Pages that show personal data write the access log.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -28,10 +30,12 @@ from portal.models import FlowchartOutcome, LawfulBasis
 from portal.models.protocol import LawfulBasisCategory
 from portal.roles import Role
 from portal.views.decorators import role_required
+from sharing import selectors
 from sharing.forms.override import ConsentChoiceForm, ConsentItemsForm, OverrideDecisionForm, OverrideForm
 from sharing.models import OverrideStatus, Status
 from sharing.selectors import access_disclosure
-from sharing.services import override as basis_services
+from sharing.services import consent_reliance as reliance_services
+from sharing.services import override as override_services
 from sharing.services.review import flowchart_latest_completed
 from sharing.views.actions import Action
 from sharing.views.common import back_to_request, log_access, posted
@@ -56,10 +60,11 @@ def _log_consents_shown(request, consents) -> None:
         )
 
 
-def _assignee_in_review(request, pk):
-    """The request for its assignee while in review; (request, redirect) at the wrong moment."""
+def _assignee_in_review(request, pk, rule):
+    """The request, for the person `rule` (the action's `*_may_*` rule: its assignee) allows,
+    while in review; (request, redirect) at the wrong moment."""
     disclosure = access_disclosure(user=request.user, pk=pk)
-    if disclosure.assignee_id != request.user.pk:
+    if not rule(user=request.user, membership=request.membership, request=disclosure):
         raise PermissionDenied("Only the officer this request is assigned to can do this")
     if disclosure.status != Status.IN_REVIEW:
         state = Status(disclosure.status).label.lower()
@@ -110,13 +115,13 @@ def _consent_rows(consents, *, disclosure) -> list[dict]:
 
 @require_http_methods(["GET", "POST"])
 def consent_reliance(request, pk: int):
-    disclosure, refused = _assignee_in_review(request, pk)
+    disclosure, refused = _assignee_in_review(request, pk, reliance_services.consent_reliance_may_choose)
     if refused:
         return refused
-    if not basis_services.relies_on_consent(flowchart_latest_completed(request=disclosure)):
+    if not reliance_services.relies_on_consent(flowchart_latest_completed(request=disclosure)):
         return back_to_request(request, disclosure, NO_CONSENT_ROUTE)
-    consents = list(basis_services.consent_candidates(request=disclosure))
-    current = basis_services.consent_reliance_current(request=disclosure)
+    consents = list(reliance_services.consent_candidates(request=disclosure))
+    current = reliance_services.consent_reliance_current(request=disclosure)
     form = ConsentChoiceForm(
         posted(request), consents=consents, initial={"consent": current.consent_id} if current else {}
     )
@@ -138,25 +143,25 @@ def consent_reliance(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 def consent_reliance_items(request, pk: int, consent_pk: int):
-    disclosure, refused = _assignee_in_review(request, pk)
+    disclosure, refused = _assignee_in_review(request, pk, reliance_services.consent_reliance_may_choose)
     if refused:
         return refused
-    if not basis_services.relies_on_consent(flowchart_latest_completed(request=disclosure)):
+    if not reliance_services.relies_on_consent(flowchart_latest_completed(request=disclosure)):
         return back_to_request(request, disclosure, NO_CONSENT_ROUTE)
     consent = next(
-        (c for c in basis_services.consent_candidates(request=disclosure) if c.pk == consent_pk), None
+        (c for c in reliance_services.consent_candidates(request=disclosure) if c.pk == consent_pk), None
     )
     if consent is None:
         raise Http404("No such consent record for this request")
     items = list(dict.fromkeys(consent.information_items or []))
-    current = basis_services.consent_reliance_current(request=disclosure)
+    current = reliance_services.consent_reliance_current(request=disclosure)
     initial = {}
     if current and current.consent_id == consent.pk:
         initial["information_items"] = [i for i, item in enumerate(items) if item in (current.information_items or [])]
     form = ConsentItemsForm(posted(request), items=items, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            basis_services.consent_reliance_choose(
+            reliance_services.consent_reliance_choose(
                 request=disclosure,
                 consent=consent,
                 information_items=form.chosen_items(),
@@ -188,17 +193,17 @@ def _bases(disclosure, category: str):
 
 @require_http_methods(["GET", "POST"])
 def override_propose(request, pk: int):
-    disclosure, refused = _assignee_in_review(request, pk)
+    disclosure, refused = _assignee_in_review(request, pk, override_services.override_may_propose)
     if refused:
         return refused
     run = flowchart_latest_completed(request=disclosure)
-    if not basis_services.relies_on_public_interest(run):
+    if not override_services.relies_on_public_interest(run):
         return back_to_request(
             request,
             disclosure,
             "An override is proposed when the key-questions flowchart ends in “share in the public interest”.",
         )
-    live = basis_services.override_live(request=disclosure)
+    live = override_services.override_live(request=disclosure)
     if live is not None:
         return back_to_request(
             request,
@@ -207,7 +212,7 @@ def override_propose(request, pk: int):
             if live.status == OverrideStatus.PROPOSED
             else "This request's override has already been approved.",
         )
-    needed = basis_services.override_conditions_needed(request=disclosure)
+    needed = override_services.override_conditions_needed(request=disclosure)
     art6 = _bases(disclosure, LawfulBasisCategory.ART6)
     art9 = _bases(disclosure, LawfulBasisCategory.ART9) if needed["art9"] else None
     dpa = _bases(disclosure, LawfulBasisCategory.DPA_SCH1) if needed["dpa_sch1"] else None
@@ -217,7 +222,7 @@ def override_propose(request, pk: int):
         data = form.cleaned_data
         by_pk = {b.pk: b for b in [*art6, *(art9 or []), *(dpa or [])]}
         try:
-            basis_services.override_propose(
+            override_services.override_propose(
                 request=disclosure,
                 consent_position=data["consent_position"],
                 not_sought_reason=data.get("not_sought_reason") or "",
@@ -239,7 +244,7 @@ def override_propose(request, pk: int):
                 request, "Your override has been sent to your organisation's designated officers for approval"
             )
             return redirect("sharing:request_detail", pk=disclosure.pk)
-    rejected = basis_services.override_latest(request=disclosure)
+    rejected = override_services.override_latest(request=disclosure)
     log_access(request, disclosure)
     return render(
         request,
@@ -256,7 +261,7 @@ def override_propose(request, pk: int):
 
 def _override_for_decision(request, pk: int, override_pk: int):
     disclosure = access_disclosure(user=request.user, pk=pk)
-    if not basis_services.override_may_decide(user=request.user, membership=request.membership, request=disclosure):
+    if not override_services.override_may_decide(user=request.user, membership=request.membership, request=disclosure):
         raise PermissionDenied("Only the holding organisation's designated officer can decide an override")
     override = (
         disclosure.overrides.select_related(
@@ -268,7 +273,7 @@ def _override_for_decision(request, pk: int, override_pk: int):
     )
     if override is None:
         raise Http404("No such override")
-    problem = basis_services.override_four_eyes_problem(user=request.user, override=override, request=disclosure)
+    problem = override_services.override_four_eyes_problem(user=request.user, override=override, request=disclosure)
     if problem:
         raise PermissionDenied(problem)
     return disclosure, override
@@ -285,7 +290,7 @@ def override_decide(request, pk: int, override_pk: int):
     form = OverrideDecisionForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            decided = basis_services.override_decide(
+            decided = override_services.override_decide(
                 override=override,
                 approved=form.approved,
                 reasons=form.cleaned_data["reasons"],
@@ -321,6 +326,19 @@ def override_decide(request, pk: int, override_pk: int):
 # ---------------------------------------------------------------------------------------------
 
 
+def age_label(since: datetime | None, *, now: datetime | None = None) -> str:
+    """How long something has waited, in whole days (hours under a day)."""
+    if since is None:
+        return ""
+    seconds = max(0, int(((now or timezone.now()) - since).total_seconds()))
+    days, hours = seconds // 86400, seconds // 3600
+    if days >= 1:
+        return f"{days} day{'s' if days != 1 else ''}"
+    if hours >= 1:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return "less than an hour"
+
+
 def _queue_page_url(request, code: str, page: int) -> str:
     """This page with one section moved to `page`, the other sections' pages kept."""
     query = request.GET.copy()
@@ -334,11 +352,11 @@ def designated_queue(request):
     membership = request.membership
     now = timezone.now()
     wanted = {}
-    for code in basis_services.QUEUE_SECTIONS:
+    for code in selectors.QUEUE_SECTIONS:
         value = request.GET.get(code, "")
         wanted[code] = int(value) if value.isdigit() and len(value) < 7 else 1
-    sections = basis_services.designated_queue(
-        organisation_id=membership.organisation_id, cap=basis_services.QUEUE_CAP, pages=wanted
+    sections = selectors.designated_queue(
+        organisation_id=membership.organisation_id, cap=selectors.QUEUE_CAP, pages=wanted
     )
     shown = []
     for section in sections:
@@ -346,7 +364,7 @@ def designated_queue(request):
         for row in section.rows:
             if section.code == "overrides":
                 disclosure, since = row.request, row.proposed_at
-                problem = basis_services.override_four_eyes_problem(user=request.user, override=row, request=disclosure)
+                problem = override_services.override_four_eyes_problem(user=request.user, override=row, request=disclosure)
                 url = (
                     ""
                     if problem
@@ -371,7 +389,7 @@ def designated_queue(request):
                 {
                     "disclosure": disclosure,
                     "since": since,
-                    "age": basis_services.age_label(since, now=now),
+                    "age": age_label(since, now=now),
                     "url": url,
                     "label": label,
                     "note": note,
@@ -395,7 +413,7 @@ def designated_queue(request):
     return render(
         request,
         "sharing/override/queue.html",
-        {"sections": shown, "organisation": membership.organisation, "cap": basis_services.QUEUE_CAP},
+        {"sections": shown, "organisation": membership.organisation, "cap": selectors.QUEUE_CAP},
     )
 
 
@@ -409,10 +427,10 @@ def decide_page_context(disclosure) -> dict:
     needed, and where it stands."""
     run = flowchart_latest_completed(request=disclosure)
     return {
-        "basis_consent_needed": basis_services.relies_on_consent(run),
-        "basis_reliance": basis_services.consent_reliance_current(request=disclosure),
-        "basis_override_needed": basis_services.relies_on_public_interest(run),
-        "basis_override": basis_services.override_latest(request=disclosure),
+        "basis_consent_needed": reliance_services.relies_on_consent(run),
+        "basis_reliance": reliance_services.consent_reliance_current(request=disclosure),
+        "basis_override_needed": override_services.relies_on_public_interest(run),
+        "basis_override": override_services.override_latest(request=disclosure),
     }
 
 
@@ -435,11 +453,12 @@ def request_page_context(*, user, membership, request, roles) -> dict:
 def request_actions(*, user, membership, request, roles) -> list[Action]:
     """The buttons for the basis of a release, from the request's state and the person's part."""
     actions: list[Action] = []
-    user_pk = getattr(user, "pk", None)
-    if request.status == Status.IN_REVIEW and request.assignee_id is not None and request.assignee_id == user_pk:
+    may_choose = reliance_services.consent_reliance_may_choose(user=user, membership=membership, request=request)
+    may_propose = override_services.override_may_propose(user=user, membership=membership, request=request)
+    if request.status == Status.IN_REVIEW and (may_choose or may_propose):
         run = flowchart_latest_completed(request=request)
-        if basis_services.relies_on_consent(run):
-            chosen = basis_services.consent_reliance_current(request=request) is not None
+        if may_choose and reliance_services.relies_on_consent(run):
+            chosen = reliance_services.consent_reliance_current(request=request) is not None
             actions.append(
                 Action(
                     "Change the consent relied on" if chosen else "Choose the consent relied on",
@@ -447,7 +466,11 @@ def request_actions(*, user, membership, request, roles) -> list[Action]:
                     style="secondary" if chosen else "primary",
                 )
             )
-        if basis_services.relies_on_public_interest(run) and basis_services.override_live(request=request) is None:
+        if (
+            may_propose
+            and override_services.relies_on_public_interest(run)
+            and override_services.override_live(request=request) is None
+        ):
             actions.append(
                 Action(
                     "Propose a public-interest override",
@@ -455,11 +478,11 @@ def request_actions(*, user, membership, request, roles) -> list[Action]:
                     style="primary",
                 )
             )
-    if request.status in (Status.IN_REVIEW, Status.AWAITING_ADVICE) and basis_services.override_may_decide(
+    if request.status in (Status.IN_REVIEW, Status.AWAITING_ADVICE) and override_services.override_may_decide(
         user=user, membership=membership, request=request
     ):
         pending = request.overrides.filter(status=OverrideStatus.PROPOSED).first()
-        if pending is not None and not basis_services.override_four_eyes_problem(
+        if pending is not None and not override_services.override_four_eyes_problem(
             user=user, override=pending, request=request
         ):
             actions.append(

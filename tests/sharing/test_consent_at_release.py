@@ -1,8 +1,8 @@
 """Consent relied on at release (SSP 6.1, Appendix 5; DOMAIN.md §4 step 4): the responder chooses
 the consent record, the release is checked against it (recipient, purpose, information, not
 withdrawn, not expired), a refused release is logged and the log entry survives the rolled-back
-attempt, and a withdrawal flags the open requests relying on it (sharing/services/override.py,
-sharing/services/decide.py, sharing/views/override.py)."""
+attempt, and a withdrawal flags the open requests relying on it (sharing/services/consent_reliance.py,
+sharing/services/withdrawal.py, sharing/services/decide.py, sharing/views/override.py)."""
 
 import datetime
 
@@ -18,7 +18,7 @@ from consent.services import consent_record, consent_withdraw
 from portal.accountability.services import decision_log_verify
 from portal.models import DecisionLogEntry, Notification
 from sharing.models import ConsentReliance, NoteKind, Status
-from sharing.services import override as basis
+from sharing.services import consent_reliance as basis
 from tests.sharing.test_override import assigned, release, run_flowchart
 
 pytestmark = pytest.mark.django_db

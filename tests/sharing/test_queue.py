@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from sharing import selectors
 from sharing.models import (
     Dispute,
     NoteKind,
@@ -20,7 +21,6 @@ from sharing.models import (
     Status,
 )
 from sharing.services import decide, disputes, review
-from sharing.services import override as basis
 from tests.sharing.factories import decision_make
 from tests.sharing.test_onward import ask
 from tests.sharing.test_override import assigned, propose, release, run_flowchart, second_designated_officer
@@ -107,7 +107,7 @@ def test_oldest_first(parties):
         override = propose(parties, req)
         PublicInterestOverride.objects.filter(pk=override.pk).update(proposed_at=days_ago(age))
         refs.append((age, req.reference))
-    section = basis.designated_queue(organisation_id=parties.b.pk)[0]
+    section = selectors.designated_queue(organisation_id=parties.b.pk)[0]
     assert [o.request.reference for o in section.rows] == [ref for _, ref in sorted(refs, reverse=True)]
 
 
@@ -144,7 +144,7 @@ def _bulk(parties, n):
 
 
 def test_constant_number_of_queries(parties, django_assert_max_num_queries, monkeypatch):
-    monkeypatch.setattr(basis, "QUEUE_CAP", 5)
+    monkeypatch.setattr(selectors, "QUEUE_CAP", 5)
     client = parties.client("do_b")
     client.get(URL)  # warm the session and caches
     _bulk(parties, 2)
@@ -159,16 +159,16 @@ def test_constant_number_of_queries(parties, django_assert_max_num_queries, monk
 
 
 def test_each_section_pages_on_its_own(parties, monkeypatch):
-    monkeypatch.setattr(basis, "QUEUE_CAP", 5)
+    monkeypatch.setattr(selectors, "QUEUE_CAP", 5)
     _bulk(parties, 8)
     client = parties.client("do_b")
     body = client.get(URL, {"overrides": "2"}).content.decode()
     assert "Showing 6 to 8 of 8, the longest waiting first." in body  # overrides, page 2
     assert "Showing 1 to 5 of 8, the longest waiting first." in body  # the other sections stay on page 1
     assert 'href="?overrides=1#overrides"' in body and 'href="?overrides=2&amp;disputes=2#disputes"' in body
-    overrides = basis.designated_queue(organisation_id=parties.b.pk, cap=5, pages={"overrides": 2})[0]
+    overrides = selectors.designated_queue(organisation_id=parties.b.pk, cap=5, pages={"overrides": 2})[0]
     oldest_on_page_two = overrides.rows[0].pk
-    assert oldest_on_page_two not in [o.pk for o in basis.designated_queue(organisation_id=parties.b.pk, cap=5)[0].rows]
+    assert oldest_on_page_two not in [o.pk for o in selectors.designated_queue(organisation_id=parties.b.pk, cap=5)[0].rows]
     # a page past the end, or nonsense, shows a real page rather than an error
     assert "Showing 6 to 8 of 8" in client.get(URL, {"overrides": "99"}).content.decode()
     assert client.get(URL, {"overrides": "x"}).status_code == 200
@@ -181,4 +181,4 @@ def test_an_override_on_a_withdrawn_request_no_longer_waits(parties):
     run_flowchart(parties, req)
     propose(parties, req)
     raising.disclosure_withdraw(request=req, reason="Case closed.", acting_user=parties.requester)
-    assert basis.designated_queue(organisation_id=parties.b.pk)[0].total == 0
+    assert selectors.designated_queue(organisation_id=parties.b.pk)[0].total == 0
