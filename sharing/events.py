@@ -17,7 +17,7 @@ DECISION_EVENTS = {
     "request.disputed": "Decision disputed",
     "dispute.upheld": "Dispute: decision upheld",
     "dispute.overturned": "Dispute: decision overturned",
-    # Issue 4: the basis of a release (SSP 6) and onward disclosure (SSP App 2 q5; SDP 5.1).
+    # The basis of a release (SSP 6) and onward disclosure (SSP App 2 q5; SDP 5.1).
     # consent.relied_upon and consent.refused_at_release are registered by the consent app.
     "consent.reliance_chosen": "Consent record chosen as the basis of a release",
     "consent.withdrawal_flagged": "Consent withdrawn: request flagged to its responder",

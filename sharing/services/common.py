@@ -1,12 +1,13 @@
-"""What every sharing service does alike: lock the request, log the decision, notify people."""
+"""What every sharing service does alike: name the designated officers, log a decision that moves
+no status, notify people. (A status change's own entry is written by `sharing.lifecycle.transition`.)"""
 from __future__ import annotations
 
 from django.urls import reverse
 
-from portal.accountability.services import decision_record
 from portal.models import Membership, Organisation, User
 from portal.notifications.services import notify
 from portal.roles import Role
+from sharing.lifecycle import disclosure_decision_record
 from sharing.models import DisclosureRequest
 
 
@@ -19,22 +20,11 @@ def log_decision(
     reasons: str,
     details: dict | None = None,
 ) -> None:
-    """Write the decision log for a request, in the caller's transaction (App 4 rule 7)."""
-    recipient = (
-        request.holding_organisation
-        if organisation.pk == request.requesting_organisation_id
-        else request.requesting_organisation
-    )
-    decision_record(
-        actor=actor,
-        organisation=organisation,
-        action=action,
-        reasons=reasons,
-        reference=request.reference,
-        recipient=recipient,
-        purpose=request.purpose.name if request.purpose_id else "",
-        protocol_version=f"{request.protocol_pack.slug}@{request.protocol_pack.version}",
-        details=details,
+    """The decision-log entry of a decision that moves no status, in the caller's transaction
+    (App 4 rule 7): `sharing.lifecycle.disclosure_decision_record` under the keywords its older
+    callers use."""
+    disclosure_decision_record(
+        request, actor=actor, organisation=organisation, action=action, reasons=reasons, details=details
     )
 
 

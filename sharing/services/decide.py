@@ -45,7 +45,7 @@ from sharing.models import (
 )
 from sharing.retention import disclosure_copies_record, released_copy_record
 from sharing.services import consent_reliance as basis_services
-from sharing.services.common import log_decision, notify_about
+from sharing.services.common import notify_about
 from sharing.services.review import SHARE_OUTCOMES, flowchart_latest_completed, lock_request
 from portal.uploads import clean_filename, validate_upload
 
@@ -275,13 +275,6 @@ def _disclosure_decide(
     )
     request.decided_at = now
     request.decided_under = pack
-    request.save(update_fields=["decided_at", "decided_under", "updated_at"])
-    lifecycle.transition(request, outcome)
-    # Closed: the organisations' copies of the request count from today; a release is a copy of
-    # released data held by the requesting organisation, at the release's marking.
-    disclosure_copies_record(request=request, closed=True)
-    if releasing:
-        released_copy_record(request=request, decision=decision)
 
     stored: list[ReleaseAttachment] = []
     try:
@@ -310,15 +303,21 @@ def _disclosure_decide(
             details["override_id"] = basis.override.pk
         if basis is not None and basis.reliance is not None:
             details["consent"] = basis.reliance.consent.reference
-        log_reasons = reasons if outcome != Outcome.PARTLY_RELEASED else f"{reasons}\n\nWithheld: {withheld}"
-        log_decision(
-            request=request,
-            action=LOG_ACTIONS[outcome],
-            actor=acting_user,
+        lifecycle.transition(
+            request,
+            outcome,
+            acting_user=acting_user,
             organisation=request.holding_organisation,
-            reasons=log_reasons,
+            event=LOG_ACTIONS[outcome],
+            reasons=reasons if outcome != Outcome.PARTLY_RELEASED else f"{reasons}\n\nWithheld: {withheld}",
             details=details,
+            update_fields=["decided_at", "decided_under"],
         )
+        # Closed: the organisations' copies of the request count from today; a release is a copy
+        # of released data held by the requesting organisation, at the release's marking.
+        disclosure_copies_record(request=request, closed=True)
+        if releasing:
+            released_copy_record(request=request, decision=decision)
         if basis is not None and basis.reliance is not None:
             basis_services.consent_relied_upon_record(
                 request=request, reliance=basis.reliance, decision=decision, acting_user=acting_user

@@ -24,7 +24,7 @@ from sharing import lifecycle
 from sharing.models import Decision, DisclosureRequest, Dispute, DisputeStatus, Outcome, Status
 from sharing.retention import disclosure_copies_record
 from sharing.selectors import access_disclosure
-from sharing.services.common import designated_officers, log_decision, notify_about
+from sharing.services.common import designated_officers, notify_about
 
 DISPUTABLE_OUTCOMES = {Outcome.DECLINED, Outcome.PARTLY_RELEASED}
 TEXT_MAX_LENGTH = 5000
@@ -107,13 +107,13 @@ def dispute_raise(
             "This decision has already been disputed and the designated officers have decided. "
             "Take any further disagreement to the heads of the two organisations (SSP 9.2)"
         )
-    lifecycle.transition(request, Status.DISPUTED)
     dispute = Dispute.objects.create(request=request, decision=decision, raised_by=acting_user, grounds=grounds)
-    log_decision(
-        request=request,
-        action="request.disputed",
-        actor=acting_user,
+    lifecycle.transition(
+        request,
+        Status.DISPUTED,
+        acting_user=acting_user,
         organisation=acting_membership.organisation,
+        event="request.disputed",
         reasons=grounds,
         details={"dispute_id": dispute.pk, "decision_id": decision.pk, "disputed_outcome": decision.outcome},
     )
@@ -144,26 +144,25 @@ def dispute_decide(
     if dispute.status != DisputeStatus.OPEN or request.status != Status.DISPUTED:
         raise ValidationError("This dispute has already been decided")
     if upheld:
-        lifecycle.transition(request, dispute.decision.outcome)
-        dispute.status, action = DisputeStatus.UPHELD, "dispute.upheld"
+        to, dispute.status, action = dispute.decision.outcome, DisputeStatus.UPHELD, "dispute.upheld"
         subject = "A disputed decision on a disclosure request has been upheld"
     else:
-        lifecycle.transition(request, Status.IN_REVIEW)
-        dispute.status, action = DisputeStatus.OVERTURNED, "dispute.overturned"
+        to, dispute.status, action = Status.IN_REVIEW, DisputeStatus.OVERTURNED, "dispute.overturned"
         subject = "A disputed decision on a disclosure request has been overturned"
+    lifecycle.transition(
+        request,
+        to,
+        acting_user=acting_user,
+        organisation=acting_membership.organisation,
+        event=action,
+        reasons=reasons,
+        details={"dispute_id": dispute.pk, "decision_id": dispute.decision_id, "disputed_outcome": dispute.decision.outcome},
+    )
     dispute.decided_by = acting_user
     dispute.decided_at = timezone.now()
     dispute.decision_reasons = reasons
     dispute.save(update_fields=["status", "decided_by", "decided_at", "decision_reasons"])
     disclosure_copies_record(request=request, closed=True)  # the dispute is closed: the clocks start again
-    log_decision(
-        request=request,
-        action=action,
-        actor=acting_user,
-        organisation=acting_membership.organisation,
-        reasons=reasons,
-        details={"dispute_id": dispute.pk, "decision_id": dispute.decision_id, "disputed_outcome": dispute.decision.outcome},
-    )
     notify_about(
         request=request,
         recipients=[request.requester, request.assignee, dispute.raised_by],

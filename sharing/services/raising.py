@@ -53,7 +53,7 @@ from sharing.models import (
 )
 from sharing.retention import disclosure_copies_record
 from sharing.selectors import access_disclosure, disclosure_role
-from sharing.services.common import designated_officers, log_decision, notify_about
+from sharing.services.common import designated_officers, notify_about
 
 RAISING_ROLES = frozenset({Role.OFFICER, Role.DESIGNATED_OFFICER})
 
@@ -639,18 +639,16 @@ def disclosure_submit(
     problems = disclosure_submit_problems(request=request)
     if problems:
         raise SubmitRefused(problems)
-    lifecycle.transition(request, Status.SUBMITTED)
     request.submitted_at = timezone.now()
-    request.save(update_fields=["submitted_at"])
-    # The holding organisation now holds a copy too; the requesting one learns who it is about.
-    disclosure_copies_record(request=request)
     bases = sorted(request.lawful_bases.values_list("code", flat=True))
-    log_decision(
-        request=request,
-        action="request.submitted",
-        actor=acting_user,
+    lifecycle.transition(
+        request,
+        Status.SUBMITTED,
+        acting_user=acting_user,
         organisation=acting_membership.organisation,
+        event="request.submitted",
         reasons=f"Submitted for {request.purpose.name}",
+        update_fields=["submitted_at"],
         details={
             "legal_gateway": request.legal_gateway.code,
             "lawful_bases": bases,
@@ -665,6 +663,8 @@ def disclosure_submit(
             "checklist_answers": request.checklist_answers.count(),
         },
     )
+    # The holding organisation now holds a copy too; the requesting one learns who it is about.
+    disclosure_copies_record(request=request)
     notify_about(
         request=request,
         recipients=designated_officers(request.holding_organisation_id),
@@ -694,15 +694,15 @@ def disclosure_withdraw(*, request: DisclosureRequest, reason: str, acting_user:
         errors["reason"] = "Enter why you are withdrawing the request"
     if errors:
         raise ValidationError(errors)
-    lifecycle.transition(request, Status.WITHDRAWN)
-    disclosure_copies_record(request=request, closed=True)  # closed: the retention clocks start again
-    log_decision(
-        request=request,
-        action="request.withdrawn",
-        actor=acting_user,
+    lifecycle.transition(
+        request,
+        Status.WITHDRAWN,
+        acting_user=acting_user,
         organisation=request.requesting_organisation,
+        event="request.withdrawn",
         reasons=reason,
     )
+    disclosure_copies_record(request=request, closed=True)  # closed: the retention clocks start again
     if request.assignee_id:
         notify_about(request=request, recipients=[request.assignee], subject="A disclosure request has been withdrawn")
     return request
@@ -731,12 +731,12 @@ def disclosure_resubmit(
     note = RequestNote.objects.create(
         request=request, author=acting_user, organisation=organisation, kind=NoteKind.ANSWER, text=answer
     )
-    lifecycle.transition(request, Status.SUBMITTED)
-    log_decision(
-        request=request,
-        action="request.resubmitted",
-        actor=acting_user,
+    lifecycle.transition(
+        request,
+        Status.SUBMITTED,
+        acting_user=acting_user,
         organisation=organisation,
+        event="request.resubmitted",
         # The answer itself may hold personal data: it stays on the request, not in the log.
         reasons="The requester answered the request for more information",
         details={"note": note.pk},

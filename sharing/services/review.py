@@ -39,7 +39,8 @@ from sharing.models import (
 )
 from sharing.retention import disclosure_copies_record
 from sharing.selectors import designated_organisation_ids, destroyed_for, visible_disclosures
-from sharing.services.common import designated_officers, log_decision, notify_about
+from sharing.lifecycle import disclosure_decision_record
+from sharing.services.common import designated_officers, notify_about
 
 PERMISSION = "sharing.access_disclosure"
 HOLDING_ROLES = (Role.OFFICER, Role.DESIGNATED_OFFICER)
@@ -264,30 +265,41 @@ def _assign(*, request: DisclosureRequest, assignee: User, acting_user: User, pi
     if previous is not None and previous.pk == assignee.pk and request.status != Status.SUBMITTED:
         raise ValidationError({"assignee": f"This request is already assigned to {assignee.display_name}"})
 
-    if request.status == Status.SUBMITTED:
-        lifecycle.transition(request, Status.IN_REVIEW)
-    request.assignee = assignee
-    request.assigned_at = timezone.now()
-    request.save(update_fields=["assignee", "assigned_at", "updated_at"])
-    if previous is not None and previous.pk != assignee.pk:
-        remove_perm(PERMISSION, previous, request)
-    assign_perm(PERMISSION, assignee, request)
-    disclosure_copies_record(request=request)  # the holding organisation's copy: the assignee is its officer
-
     if picked_up:
         reasons = f"Picked up by {assignee.display_name}"
     elif previous is not None and previous.pk != assignee.pk:
         reasons = f"Reassigned from {previous.display_name} to {assignee.display_name}"
     else:
         reasons = f"Assigned to {assignee.display_name}"
-    log_decision(
-        request=request,
-        action="request.assigned",
-        actor=acting_user,
-        organisation=request.holding_organisation,
-        reasons=reasons,
-        details={"assignee_id": assignee.pk, "previous_assignee_id": previous.pk if previous else None},
-    )
+    details = {"assignee_id": assignee.pk, "previous_assignee_id": previous.pk if previous else None}
+    request.assignee = assignee
+    request.assigned_at = timezone.now()
+    if request.status == Status.SUBMITTED:
+        # The first assignment starts the review: the move and its entry are one.
+        lifecycle.transition(
+            request,
+            Status.IN_REVIEW,
+            acting_user=acting_user,
+            organisation=request.holding_organisation,
+            event="request.assigned",
+            reasons=reasons,
+            details=details,
+            update_fields=["assignee", "assigned_at"],
+        )
+    else:
+        request.save(update_fields=["assignee", "assigned_at", "updated_at"])
+        disclosure_decision_record(
+            request,
+            actor=acting_user,
+            organisation=request.holding_organisation,
+            action="request.assigned",
+            reasons=reasons,
+            details=details,
+        )
+    if previous is not None and previous.pk != assignee.pk:
+        remove_perm(PERMISSION, previous, request)
+    assign_perm(PERMISSION, assignee, request)
+    disclosure_copies_record(request=request)  # the holding organisation's copy: the assignee is its officer
     if assignee.pk != acting_user.pk:
         notify_about(
             request=request, recipients=[assignee], subject="A request for information has been assigned to you"
@@ -366,12 +378,12 @@ def disclosure_return(
         kind=NoteKind.RETURNED,
         text=text,
     )
-    lifecycle.transition(request, Status.RETURNED)
-    log_decision(
-        request=request,
-        action="request.returned",
-        actor=acting_user,
+    lifecycle.transition(
+        request,
+        Status.RETURNED,
+        acting_user=acting_user,
         organisation=request.holding_organisation,
+        event="request.returned",
         reasons=text,
     )
     notify_about(
@@ -529,8 +541,8 @@ def safeguarding_concern_record(
         kind=NoteKind.SAFEGUARDING,
         text=text,
     )
-    log_decision(
-        request=request,
+    disclosure_decision_record(
+        request,
         action="request.safeguarding_concern",
         actor=acting_user,
         organisation=request.holding_organisation,
@@ -581,8 +593,8 @@ def flowchart_complete(
     run.reasons = reasons if not justification else f"{reasons}\n\nJustification: {justification}"
     run.completed_at = timezone.now()
     run.save(update_fields=["outcome", "confirmations", "reasons", "completed_at"])
-    log_decision(
-        request=request,
+    disclosure_decision_record(
+        request,
         action="request.flowchart_outcome",
         actor=acting_user,
         organisation=request.holding_organisation,
@@ -625,12 +637,12 @@ def advice_seek(*, run: FlowchartRun, question: str, acting_user: User) -> Reque
         kind=NoteKind.ADVICE_SOUGHT,
         text=question,
     )
-    lifecycle.transition(request, Status.AWAITING_ADVICE)
-    log_decision(
-        request=request,
-        action="request.advice_sought",
-        actor=acting_user,
+    lifecycle.transition(
+        request,
+        Status.AWAITING_ADVICE,
+        acting_user=acting_user,
         organisation=request.holding_organisation,
+        event="request.advice_sought",
         reasons=question,
         details={"path": path_summary(run), "flowchart_run_id": run.pk},
     )
@@ -659,12 +671,12 @@ def advice_give(
         kind=NoteKind.ADVICE,
         text=advice,
     )
-    lifecycle.transition(request, Status.IN_REVIEW)
-    log_decision(
-        request=request,
-        action="request.advice_given",
-        actor=acting_user,
+    lifecycle.transition(
+        request,
+        Status.IN_REVIEW,
+        acting_user=acting_user,
         organisation=request.holding_organisation,
+        event="request.advice_given",
         reasons=advice,
     )
     if request.assignee_id:
@@ -728,8 +740,8 @@ def sub_judice_consultation_record(
     )
     role_label = SubJudiceConsultation.ConsultedRole(consulted_role).label
     when = timezone.localtime(consulted_at).strftime("%d %B %Y at %H:%M")
-    log_decision(
-        request=request,
+    disclosure_decision_record(
+        request,
         action="request.sub_judice_consulted",
         actor=acting_user,
         organisation=request.holding_organisation,

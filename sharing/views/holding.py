@@ -24,7 +24,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.models import FlowchartOutcome, Organisation
@@ -50,7 +49,7 @@ from sharing.models import NoteKind, Outcome, Status
 from sharing.selectors import access_disclosure, visible_disclosures
 from sharing.services import decide as decide_services
 from sharing.services import review as review_services
-from portal.uploads import LimitedUploadHandler, max_upload_bytes, size_label
+from portal.uploads import max_upload_bytes, size_label, upload_limited
 from sharing.views.actions import Action
 from portal.forms.errors import form_add_service_errors
 from sharing.views.common import back_to_request, log_access, posted
@@ -595,17 +594,9 @@ def _error_items(form, formset, item_errors: list[str]) -> list[dict]:
     return items
 
 
-@csrf_exempt
-def request_decide(request, pk: int):
-    # The upload limit is enforced while the body is read, so it must be in place before
-    # anything (the CSRF check included) reads request.POST; CSRF is checked just below.
-    request.upload_handlers.insert(0, LimitedUploadHandler(request))
-    return _request_decide(request, pk)
-
-
-@csrf_protect
+@upload_limited
 @require_http_methods(["GET", "POST"])
-def _request_decide(request, pk: int):
+def request_decide(request, pk: int):
     disclosure, refused = _assignee_in_review(request, pk)
     if refused:
         return refused
@@ -698,7 +689,7 @@ def _request_decide(request, pk: int):
 
 
 def _release_basis(disclosure) -> dict:
-    """The consent relied on or the public-interest override, for the decide page (issue 4)."""
+    """The consent relied on or the public-interest override, for the decide page."""
     from sharing.views.override import decide_page_context
 
     return decide_page_context(disclosure)

@@ -299,8 +299,12 @@ def test_a_new_decision_replaces_the_current_one(parties):
     first = decide.disclosure_decide(request=req, outcome="declined", reasons="Not held", acting_user=parties.assignee)
     req.refresh_from_db()
     # Disputed and overturned (the requester part's services): back to the responder to release.
-    lifecycle.transition(req, Status.DISPUTED)
-    lifecycle.transition(req, Status.IN_REVIEW)
+    lifecycle.transition(
+        req, Status.DISPUTED, acting_user=parties.requester, organisation=parties.a, event="request.disputed", reasons="Disputed"
+    )
+    lifecycle.transition(
+        req, Status.IN_REVIEW, acting_user=parties.do_b, organisation=parties.b, event="dispute.overturned", reasons="Overturned"
+    )
     complete_flowchart(parties, req)
     second = decide.disclosure_decide(
         request=req,

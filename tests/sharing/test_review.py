@@ -207,7 +207,14 @@ def test_resubmitted_request_is_resumed_by_its_assignee(parties):
     # The requester answers and resubmits (the raising part's service); here, the state it leaves.
     from sharing import lifecycle
 
-    lifecycle.transition(req, Status.SUBMITTED)
+    lifecycle.transition(
+        req,
+        Status.SUBMITTED,
+        acting_user=parties.requester,
+        organisation=parties.a,
+        event="request.resubmitted",
+        reasons="The requester answered the request for more information",
+    )
     actions = request_actions(
         user=parties.assignee, membership=parties.memberships["assignee"], request=req, roles={"assignee"}
     )
