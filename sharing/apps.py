@@ -9,7 +9,6 @@ class SharingConfig(AppConfig):
 
     def ready(self) -> None:
         from portal.accountability.registry import register_decision_events
-
         from sharing.events import DECISION_EVENTS
 
         register_decision_events(DECISION_EVENTS)
@@ -30,7 +29,6 @@ class SharingConfig(AppConfig):
         # Consent (issue 4): a withdrawn consent flags the open requests relying on it, and
         # officers may record consent for the subjects of the requests they can see.
         from consent.signals_registry import register_subject_source, register_withdrawal_listener
-
         from sharing.selectors import request_subjects_visible_to
         from sharing.services.withdrawal import consent_withdrawal_flag
 
@@ -38,7 +36,6 @@ class SharingConfig(AppConfig):
         register_subject_source(request_subjects_visible_to)
 
         from portal.demo.registry import register_demo_loader
-
         from sharing.demo import sharing_basis_demo_load, sharing_demo_load, sharing_retention_demo_load
 
         register_demo_loader("Disclosure requests", sharing_demo_load)
@@ -47,7 +44,6 @@ class SharingConfig(AppConfig):
 
         # Retention (issue 6): each organisation's copies of a request follow its own policy.
         from portal.retention.registry import register_retention_content
-
         from sharing.retention import (
             CONTENT_TYPE,
             disclosure_request_path,

@@ -13,8 +13,12 @@ items and attachments (`released_data_tombstone`).
 """
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from portal.models import HeldCopy, Membership, RetentionRecordKind, User
 from portal.roles import Role
@@ -78,6 +82,150 @@ def access_disclosure(*, user: User, pk: int | str, for_update: bool = False) ->
     if tombstone is not None:
         raise DisclosureDestroyed(request, tombstone)
     return request
+
+
+HOLDING_ROLES = (Role.OFFICER, Role.DESIGNATED_OFFICER)
+
+
+def access_for_assignment(
+    *, user: User, membership: Membership | None, pk: int | str, designated_only: bool = False, for_update: bool = False
+) -> DisclosureRequest:
+    """The request, for picking up (or assigning), when the acting membership is an officer (or,
+    with designated_only, the designated officer) of its holding organisation; Http404 otherwise,
+    whatever the reason. It gives no need-to-know: show only the triage fields (reference,
+    requesting organisation, purpose, urgency, due date). `for_update` locks it for the
+    pick-up or assignment that follows."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("No such request") from None
+    if not user.is_authenticated or membership is None or membership.role not in HOLDING_ROLES:
+        raise Http404("No such request")
+    if designated_only and membership.role != Role.DESIGNATED_OFFICER:
+        raise Http404("No such request")
+    queryset = DisclosureRequest.objects.select_related(
+        "requesting_organisation", "holding_organisation", "purpose", "assignee", "protocol_pack", "requester"
+    )
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    request = queryset.filter(pk=pk, holding_organisation_id=membership.organisation_id).exclude(
+        status=Status.DRAFT
+    ).first()
+    if request is None:
+        raise Http404("No such request")
+    return request
+
+
+def lock_disclosure_for(
+    *, user: User, pk: int, refusal: str, membership: Membership | None = None, triage: bool = False
+) -> DisclosureRequest:
+    """The request locked for a person's action, through the guarded reads only: need-to-know
+    (`access_disclosure`), or, with `triage`, the holding organisation's triage read for picking
+    up and assigning. Someone neither lets through gets ValidationError(`refusal`), the message
+    the service's own rule gives, so the lock's 404 never replaces the reason a person is told."""
+    try:
+        return access_disclosure(user=user, pk=pk, for_update=True)
+    except DisclosureDestroyed:
+        raise
+    except Http404:
+        pass
+    if triage:
+        try:
+            return access_for_assignment(user=user, membership=membership, pk=pk, for_update=True)
+        except Http404:
+            pass
+    raise ValidationError(refusal)
+
+
+# ---------------------------------------------------------------------------------------------
+# The holding organisation's inbox (triage fields only: no need-to-know is given by it)
+# ---------------------------------------------------------------------------------------------
+
+INBOX_STATUSES = (Status.SUBMITTED, Status.IN_REVIEW, Status.AWAITING_ADVICE, Status.RETURNED)
+INBOX_DECIDED_STATUSES = (Status.RELEASED, Status.PARTLY_RELEASED, Status.DECLINED, Status.DISPUTED)
+INBOX_DECIDED_DAYS = 90
+DUE_SOON_DAYS = 3
+INBOX_FILTERS = {
+    "open": "All open",
+    "new": "New",
+    "mine": "Assigned to me",
+    "assigned": "All assigned",
+    "overdue": "Overdue",
+    "due_soon": "Due soon",
+    "decided": "Decided (last 90 days)",
+}
+
+
+def _inbox_rules(*, user: User) -> dict[str, Q]:
+    today = timezone.localdate()
+    open_ = Q(status__in=INBOX_STATUSES)
+    return {
+        "open": open_,
+        "new": Q(status=Status.SUBMITTED, assignee__isnull=True),
+        "mine": open_ & Q(assignee=user),
+        "assigned": open_ & Q(assignee__isnull=False),
+        "overdue": open_ & Q(needed_by__lt=today),
+        "due_soon": open_ & Q(needed_by__gte=today, needed_by__lte=today + timedelta(days=DUE_SOON_DAYS)),
+        "decided": Q(
+            status__in=INBOX_DECIDED_STATUSES, decided_at__gte=timezone.now() - timedelta(days=INBOX_DECIDED_DAYS)
+        ),
+    }
+
+
+def inbox_disclosures(*, organisation_id: int, user: User, show: str = "open", sort: str = "due") -> QuerySet:
+    """The holding organisation's requests for its inbox, with only what triage needs loaded."""
+    rules = _inbox_rules(user=user)
+    rule = rules.get(show, rules["open"])
+    if sort == "-due":
+        ordering = (F("needed_by").desc(nulls_last=True), "-pk")
+    else:
+        ordering = (F("needed_by").asc(nulls_last=True), "pk")
+    return (
+        DisclosureRequest.objects.filter(holding_organisation_id=organisation_id)
+        .filter(rule)
+        .select_related("requesting_organisation", "purpose", "assignee")
+        .only(
+            "pk",
+            "reference",
+            "status",
+            "urgency",
+            "needed_by",
+            "submitted_at",
+            "assignee_id",
+            "holding_organisation_id",
+            "requesting_organisation__name",
+            "purpose__name",
+            "assignee__username",
+            "assignee__first_name",
+            "assignee__last_name",
+        )
+        .order_by(*ordering)
+    )
+
+
+def inbox_row_flags(*, user: User, organisation_id: int, request_ids: list[int]) -> dict[int, tuple[bool, bool]]:
+    """For an inbox page's rows, in one query: (whether `user` may open it, whether the
+    organisation's copy of it has been destroyed under retention)."""
+    return {
+        pk: (can_open, destroyed)
+        for pk, can_open, destroyed in DisclosureRequest.objects.filter(pk__in=request_ids)
+        .annotate(
+            can_open=Exists(visible_disclosures(user=user).filter(pk=OuterRef("pk"))),
+            destroyed=destroyed_for(organisation_id=organisation_id),
+        )
+        .values_list("pk", "can_open", "destroyed")
+    }
+
+
+def inbox_counts(*, organisation_id: int, user: User) -> dict[str, int]:
+    """How many requests each filter shows, in one query."""
+    rules = _inbox_rules(user=user)
+    # Only open and recently decided requests can count: don't scan the organisation's history.
+    return (
+        DisclosureRequest.objects.filter(holding_organisation_id=organisation_id)
+        .filter(rules["open"] | rules["decided"])
+        .aggregate(**{name: Count("pk", filter=rule) for name, rule in rules.items()})
+    )
 
 
 def lock_disclosure_for_system(*, pk: int) -> DisclosureRequest:

@@ -41,6 +41,7 @@ EXEMPT = {
     "portal.Organisation": "the partner organisations themselves, not people",
     "portal.UserSession": "a session key per signed-in user, deleted when the session ends",
     "portal.DecisionLogEntry": "the accountability record, append-only by design (database trigger refuses changes)",
+    "portal.DecisionLogAnchor": "the decision log's anchored head: a count, an entry id and hashes, no personal data",
     "portal.AccessLogEntry": "accountability record; pruned by the retention engine's own access-log expiry",
     "portal.Notification": "subject lines carry no personal data by rule (notifications.services.notify)",
     "portal.ProtocolPack": "protocol configuration, no personal data",

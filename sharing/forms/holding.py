@@ -11,9 +11,9 @@ from django import forms
 from django.utils import timezone
 
 from portal.models import FlowchartAnswer
-from sharing.models import FactOrOpinion, Outcome, SubJudiceConsultation
-from sharing.services.review import INBOX_FILTERS
 from portal.uploads import ACCEPT_ATTRIBUTE
+from sharing.models import FactOrOpinion, Outcome, SubJudiceConsultation
+from sharing.selectors import INBOX_FILTERS
 
 TEXTAREA = "govuk-textarea"
 SHORT_TEXT = 5000

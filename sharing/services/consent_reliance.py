@@ -28,7 +28,14 @@ from consent import selectors as consent_selectors
 from consent import services as consent_services
 from consent.models import ConsentRecord
 from portal.models import FlowchartAnswer, Membership, User
-from sharing.models import ConsentReliance, DisclosureRequest, FlowchartRun, OverrideStatus, PublicInterestOverride, Status
+from sharing.models import (
+    ConsentReliance,
+    DisclosureRequest,
+    FlowchartRun,
+    OverrideStatus,
+    PublicInterestOverride,
+    Status,
+)
 from sharing.selectors import access_disclosure
 from sharing.services.common import log_decision
 from sharing.services.override import disclosure_lock_for, override_latest, relies_on_public_interest

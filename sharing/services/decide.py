@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from portal.models import MarkingLevel, Membership, Organisation, User
 from portal.protocols.selectors import current_protocol_pack
+from portal.uploads import clean_filename, validate_upload
 from sharing import lifecycle
 from sharing.models import (
     Decision,
@@ -44,10 +45,10 @@ from sharing.models import (
     Status,
 )
 from sharing.retention import disclosure_copies_record, released_copy_record
+from sharing.selectors import lock_disclosure_for
 from sharing.services import consent_reliance as basis_services
 from sharing.services.common import notify_about
-from sharing.services.review import SHARE_OUTCOMES, flowchart_latest_completed, lock_request
-from portal.uploads import clean_filename, validate_upload
+from sharing.services.review import SHARE_OUTCOMES, flowchart_latest_completed
 
 LOG_ACTIONS = {
     Outcome.RELEASED: "request.released",
@@ -155,9 +156,10 @@ def _disclosure_decide(
 ) -> Decision:
     """Record the assignee's decision and move the request to released, partly released or
     declined. Raises ValidationError (keyed by field where it can) when a rule refuses it."""
-    request = lock_request(request)
+    refusal = "Only the officer this request is assigned to can decide it."
+    request = lock_disclosure_for(user=acting_user, pk=request.pk, refusal=refusal)
     if request.assignee_id != acting_user.pk:
-        raise ValidationError("Only the officer this request is assigned to can decide it.")
+        raise ValidationError(refusal)
     if request.status != Status.IN_REVIEW:
         raise ValidationError(f"This request is {Status(request.status).label.lower()}: it cannot be decided now.")
     if outcome not in Outcome.values:

@@ -17,18 +17,16 @@ transaction (SSP Appendix 4 rule 7), notifications queued for after commit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from portal.models import FlowchartAnswer, FlowchartNode, FlowchartOutcome, Membership, User
 from portal.roles import Role
 from sharing import lifecycle
+from sharing.lifecycle import disclosure_decision_record
 from sharing.models import (
     DisclosureRequest,
     FlowchartRun,
@@ -38,12 +36,14 @@ from sharing.models import (
     SubJudiceConsultation,
 )
 from sharing.retention import disclosure_copies_record
-from sharing.selectors import designated_organisation_ids, destroyed_for, visible_disclosures
-from sharing.lifecycle import disclosure_decision_record
+from sharing.selectors import (
+    HOLDING_ROLES,
+    designated_organisation_ids,
+    lock_disclosure_for,
+)
 from sharing.services.common import designated_officers, notify_about
 
 PERMISSION = "sharing.access_disclosure"
-HOLDING_ROLES = (Role.OFFICER, Role.DESIGNATED_OFFICER)
 # Open states in which the request can be (re)assigned: not while it is back with the requester.
 ASSIGNABLE_STATUSES = (Status.SUBMITTED, Status.IN_REVIEW, Status.AWAITING_ADVICE)
 SHARE_OUTCOMES = frozenset(
@@ -78,34 +78,6 @@ def is_holding_designated_officer(*, membership: Membership | None, request: Dis
     )
 
 
-def access_for_assignment(
-    *, user: User, membership: Membership | None, pk: int | str, designated_only: bool = False
-) -> DisclosureRequest:
-    """The request, for picking up (or assigning), when the acting membership is an officer (or,
-    with designated_only, the designated officer) of its holding organisation; Http404 otherwise,
-    whatever the reason. It gives no need-to-know: show only the triage fields (reference,
-    requesting organisation, purpose, urgency, due date)."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise Http404("No such request") from None
-    if not user.is_authenticated or membership is None or membership.role not in HOLDING_ROLES:
-        raise Http404("No such request")
-    if designated_only and membership.role != Role.DESIGNATED_OFFICER:
-        raise Http404("No such request")
-    request = (
-        DisclosureRequest.objects.select_related(
-            "requesting_organisation", "holding_organisation", "purpose", "assignee", "protocol_pack"
-        )
-        .filter(pk=pk, holding_organisation_id=membership.organisation_id)
-        .exclude(status=Status.DRAFT)
-        .first()
-    )
-    if request is None:
-        raise Http404("No such request")
-    return request
-
-
 def assignable_officers(*, organisation_id: int) -> list[Membership]:
     """B's active officers and designated officers, one entry per person."""
     seen: dict[int, Membership] = {}
@@ -120,114 +92,16 @@ def assignable_officers(*, organisation_id: int) -> list[Membership]:
 
 
 # ---------------------------------------------------------------------------------------------
-# The holding organisation's inbox (triage fields only)
-# ---------------------------------------------------------------------------------------------
-
-INBOX_STATUSES = (Status.SUBMITTED, Status.IN_REVIEW, Status.AWAITING_ADVICE, Status.RETURNED)
-INBOX_DECIDED_STATUSES = (Status.RELEASED, Status.PARTLY_RELEASED, Status.DECLINED, Status.DISPUTED)
-INBOX_DECIDED_DAYS = 90
-DUE_SOON_DAYS = 3
-INBOX_FILTERS = {
-    "open": "All open",
-    "new": "New",
-    "mine": "Assigned to me",
-    "assigned": "All assigned",
-    "overdue": "Overdue",
-    "due_soon": "Due soon",
-    "decided": "Decided (last 90 days)",
-}
-
-
-def _inbox_rules(*, user: User) -> dict[str, Q]:
-    today = timezone.localdate()
-    open_ = Q(status__in=INBOX_STATUSES)
-    return {
-        "open": open_,
-        "new": Q(status=Status.SUBMITTED, assignee__isnull=True),
-        "mine": open_ & Q(assignee=user),
-        "assigned": open_ & Q(assignee__isnull=False),
-        "overdue": open_ & Q(needed_by__lt=today),
-        "due_soon": open_ & Q(needed_by__gte=today, needed_by__lte=today + timedelta(days=DUE_SOON_DAYS)),
-        "decided": Q(
-            status__in=INBOX_DECIDED_STATUSES, decided_at__gte=timezone.now() - timedelta(days=INBOX_DECIDED_DAYS)
-        ),
-    }
-
-
-def inbox_disclosures(*, organisation_id: int, user: User, show: str = "open", sort: str = "due") -> QuerySet:
-    """The holding organisation's requests for its inbox, with only what triage needs loaded."""
-    rules = _inbox_rules(user=user)
-    rule = rules.get(show, rules["open"])
-    if sort == "-due":
-        ordering = (F("needed_by").desc(nulls_last=True), "-pk")
-    else:
-        ordering = (F("needed_by").asc(nulls_last=True), "pk")
-    return (
-        DisclosureRequest.objects.filter(holding_organisation_id=organisation_id)
-        .filter(rule)
-        .select_related("requesting_organisation", "purpose", "assignee")
-        .only(
-            "pk",
-            "reference",
-            "status",
-            "urgency",
-            "needed_by",
-            "submitted_at",
-            "assignee_id",
-            "holding_organisation_id",
-            "requesting_organisation__name",
-            "purpose__name",
-            "assignee__username",
-            "assignee__first_name",
-            "assignee__last_name",
-        )
-        .order_by(*ordering)
-    )
-
-
-def inbox_row_flags(*, user: User, organisation_id: int, request_ids: list[int]) -> dict[int, tuple[bool, bool]]:
-    """For an inbox page's rows, in one query: (whether `user` may open it, whether the
-    organisation's copy of it has been destroyed under retention)."""
-    return {
-        pk: (can_open, destroyed)
-        for pk, can_open, destroyed in DisclosureRequest.objects.filter(pk__in=request_ids)
-        .annotate(
-            can_open=Exists(visible_disclosures(user=user).filter(pk=OuterRef("pk"))),
-            destroyed=destroyed_for(organisation_id=organisation_id),
-        )
-        .values_list("pk", "can_open", "destroyed")
-    }
-
-
-def inbox_counts(*, organisation_id: int, user: User) -> dict[str, int]:
-    """How many requests each filter shows, in one query."""
-    rules = _inbox_rules(user=user)
-    # Only open and recently decided requests can count: don't scan the organisation's history.
-    return (
-        DisclosureRequest.objects.filter(holding_organisation_id=organisation_id)
-        .filter(rules["open"] | rules["decided"])
-        .aggregate(**{name: Count("pk", filter=rule) for name, rule in rules.items()})
-    )
-
-
-# ---------------------------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------------------------
 
 
-def lock_request(request: DisclosureRequest) -> DisclosureRequest:
-    return (
-        DisclosureRequest.objects.select_for_update(of=("self",))
-        .select_related(
-            "requesting_organisation", "holding_organisation", "purpose", "protocol_pack", "assignee", "requester"
-        )
-        .get(pk=request.pk)
-    )
+ASSIGNEE_ONLY = "Only the officer this request is assigned to can do this."
 
 
 def _require_assignee(request: DisclosureRequest, user: User) -> None:
     if request.assignee_id != user.pk:
-        raise ValidationError("Only the officer this request is assigned to can do this.")
+        raise ValidationError(ASSIGNEE_ONLY)
 
 
 def _require_status(request: DisclosureRequest, *statuses: str, message: str) -> None:
@@ -319,10 +193,13 @@ def disclosure_assign(
     """B's designated officer assigns the request to an officer of B, or reassigns it while it is
     open (submitted, in review, awaiting advice). The assignee alone gets the object permission;
     a previous assignee loses it."""
-    request = lock_request(request)
     _check_acting(acting_user, acting_membership)
+    refusal = "Only your organisation's designated officer can assign this request."
+    request = lock_disclosure_for(
+        user=acting_user, membership=acting_membership, pk=request.pk, refusal=refusal, triage=True
+    )
     if not is_holding_designated_officer(membership=acting_membership, request=request):
-        raise ValidationError("Only your organisation's designated officer can assign this request.")
+        raise ValidationError(refusal)
     _require_status(
         request,
         *ASSIGNABLE_STATUSES,
@@ -337,10 +214,13 @@ def disclosure_pick_up(
 ) -> DisclosureRequest:
     """An officer of B takes an unassigned submitted request, or takes back up one that was
     returned to the requester and has been resubmitted while assigned to them."""
-    request = lock_request(request)
     _check_acting(acting_user, acting_membership)
+    refusal = "Only an officer of the holding organisation can pick up this request."
+    request = lock_disclosure_for(
+        user=acting_user, membership=acting_membership, pk=request.pk, refusal=refusal, triage=True
+    )
     if not is_holding_officer(membership=acting_membership, request=request):
-        raise ValidationError("Only an officer of the holding organisation can pick up this request.")
+        raise ValidationError(refusal)
     if request.assignee_id == acting_user.pk and request.status != Status.SUBMITTED:
         raise ValidationError("This request is already assigned to you.")
     if request.assignee_id not in (None, acting_user.pk):
@@ -363,9 +243,10 @@ def disclosure_return(
     *, request: DisclosureRequest, text: str, acting_user: User, acting_membership: Membership | None = None
 ) -> RequestNote:
     """The assignee or B's designated officer asks the requester for more information."""
-    request = lock_request(request)
+    refusal = "Only the assigned officer or the designated officer can return this request."
+    request = lock_disclosure_for(user=acting_user, membership=acting_membership, pk=request.pk, refusal=refusal)
     if request.assignee_id != acting_user.pk and not _is_designated_holding(acting_user, request, acting_membership):
-        raise ValidationError("Only the assigned officer or the designated officer can return this request.")
+        raise ValidationError(refusal)
     if not lifecycle.can_transition(request, Status.RETURNED):
         raise ValidationError(
             f"This request is {Status(request.status).label.lower()}: it cannot be returned for more information."
@@ -457,8 +338,8 @@ def path_summary(run: FlowchartRun) -> list[dict]:
     ]
 
 
-def _lock_run(run: FlowchartRun) -> tuple[DisclosureRequest, FlowchartRun]:
-    request = lock_request(run.request)
+def _lock_run(run: FlowchartRun, *, acting_user: User) -> tuple[DisclosureRequest, FlowchartRun]:
+    request = lock_disclosure_for(user=acting_user, pk=run.request_id, refusal=ASSIGNEE_ONLY)
     run = FlowchartRun.objects.select_for_update().get(pk=run.pk)
     run.request = request
     return request, run
@@ -477,7 +358,7 @@ def _require_reviewing(request: DisclosureRequest, user: User) -> None:
 @transaction.atomic
 def flowchart_run_start(*, request: DisclosureRequest, acting_user: User) -> FlowchartRun:
     """The assignee's open run on this request, or a new one."""
-    request = lock_request(request)
+    request = lock_disclosure_for(user=acting_user, pk=request.pk, refusal=ASSIGNEE_ONLY)
     _require_reviewing(request, acting_user)
     run = flowchart_open_run(request=request, user=acting_user)
     if run is None:
@@ -497,7 +378,7 @@ def flowchart_answer(
 ) -> tuple[FlowchartRun, dict]:
     """Record one answer. Answering a question already on the path again drops the answers
     after it. Returns the run and where the answer leads ({"node": code} or {"outcome": code})."""
-    request, run = _lock_run(run)
+    request, run = _lock_run(run, acting_user=acting_user)
     _require_reviewing(request, acting_user)
     if run.responder_id != acting_user.pk or run.completed_at is not None:
         raise ValidationError("This run of the flowchart is finished: start it again from the request page.")
@@ -565,7 +446,7 @@ def flowchart_complete(
     """Finish a run at a share or do-not-share outcome, with the reasons (App 3 question 7: "have
     you properly recorded your decision?"). A share outcome needs every confirmation of the pack;
     a "yes" to consent or to public interest needs a written justification."""
-    request, run = _lock_run(run)
+    request, run = _lock_run(run, acting_user=acting_user)
     _require_reviewing(request, acting_user)
     if run.responder_id != acting_user.pk or run.completed_at is not None:
         raise ValidationError("This run of the flowchart is finished: start it again from the request page.")
@@ -618,7 +499,7 @@ def flowchart_complete(
 @transaction.atomic
 def advice_seek(*, run: FlowchartRun, question: str, acting_user: User) -> RequestNote:
     """ "Not sure" anywhere in the flowchart: the request goes to B's designated officer."""
-    request, run = _lock_run(run)
+    request, run = _lock_run(run, acting_user=acting_user)
     _require_reviewing(request, acting_user)
     if run.responder_id != acting_user.pk or run.completed_at is not None:
         raise ValidationError("This run of the flowchart is finished: start it again from the request page.")
@@ -659,9 +540,10 @@ def advice_give(
     *, request: DisclosureRequest, advice: str, acting_user: User, acting_membership: Membership | None = None
 ) -> RequestNote:
     """B's designated officer answers; the request goes back to the assignee's review."""
-    request = lock_request(request)
+    refusal = "Only the designated officer of the holding organisation can give advice."
+    request = lock_disclosure_for(user=acting_user, membership=acting_membership, pk=request.pk, refusal=refusal)
     if not _is_designated_holding(acting_user, request, acting_membership):
-        raise ValidationError("Only the designated officer of the holding organisation can give advice.")
+        raise ValidationError(refusal)
     _require_status(request, Status.AWAITING_ADVICE, message="This request is not waiting for advice.")
     advice = _clean_text(advice, field="advice", message="Enter your advice")
     note = RequestNote.objects.create(
@@ -702,7 +584,7 @@ def sub_judice_consultation_record(
     acting_user: User,
 ) -> SubJudiceConsultation:
     """Record who was consulted (the investigating officer or the CPS), when, and what they said."""
-    request = lock_request(request)
+    request = lock_disclosure_for(user=acting_user, pk=request.pk, refusal=ASSIGNEE_ONLY)
     _require_assignee(request, acting_user)
     if not request.sub_judice:
         raise ValidationError("This request is not marked as under investigation or prosecution.")

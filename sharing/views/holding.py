@@ -26,9 +26,11 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from portal.forms.errors import form_add_service_errors
 from portal.models import FlowchartOutcome, Organisation
 from portal.roles import Role
 from portal.templatetags.portal_tags import form_error_list
+from portal.uploads import max_upload_bytes, size_label, upload_limited
 from portal.views.decorators import role_required
 from sharing import lifecycle
 from sharing.forms.holding import (
@@ -46,12 +48,19 @@ from sharing.forms.holding import (
     SubJudiceForm,
 )
 from sharing.models import NoteKind, Outcome, Status
-from sharing.selectors import access_disclosure, visible_disclosures
+from sharing.selectors import (
+    INBOX_FILTERS,
+    INBOX_STATUSES,
+    access_disclosure,
+    access_for_assignment,
+    inbox_counts,
+    inbox_disclosures,
+    inbox_row_flags,
+    visible_disclosures,
+)
 from sharing.services import decide as decide_services
 from sharing.services import review as review_services
-from portal.uploads import max_upload_bytes, size_label, upload_limited
 from sharing.views.actions import Action
-from portal.forms.errors import form_add_service_errors
 from sharing.views.common import back_to_request, log_access, posted
 
 INBOX_PER_PAGE = 25
@@ -110,7 +119,7 @@ def inbox(request):
     membership = request.membership
     filters = InboxFilterForm(request.GET)
     show, sort = filters.values()
-    queryset = review_services.inbox_disclosures(
+    queryset = inbox_disclosures(
         organisation_id=membership.organisation_id, user=request.user, show=show, sort=sort
     )
     page_obj = Paginator(queryset, INBOX_PER_PAGE).get_page(request.GET.get("page"))
@@ -118,7 +127,7 @@ def inbox(request):
     # One query for the page: which rows the user may open, and which the organisation no longer
     # holds (its copy destroyed under retention).
     flags = (
-        review_services.inbox_row_flags(
+        inbox_row_flags(
             user=request.user, organisation_id=membership.organisation_id, request_ids=[row.pk for row in rows]
         )
         if rows
@@ -126,7 +135,7 @@ def inbox(request):
     )
     visible = {pk for pk, (can_open, _) in flags.items() if can_open}
     destroyed = {pk for pk, (_, gone) in flags.items() if gone}
-    counts = review_services.inbox_counts(organisation_id=membership.organisation_id, user=request.user)
+    counts = inbox_counts(organisation_id=membership.organisation_id, user=request.user)
     is_designated = membership.role == Role.DESIGNATED_OFFICER
     today = timezone.localdate()
     entries = []
@@ -139,13 +148,13 @@ def inbox(request):
                 "can_pick_up": row.status == Status.SUBMITTED and row.assignee_id is None,
                 "can_assign": is_designated and row.status in review_services.ASSIGNABLE_STATUSES,
                 "overdue": row.needed_by is not None
-                and row.status in review_services.INBOX_STATUSES
+                and row.status in INBOX_STATUSES
                 and row.needed_by < today,
             }
         )
     tabs = [
         {"code": code, "label": label, "count": counts.get(code, 0), "current": code == show}
-        for code, label in review_services.INBOX_FILTERS.items()
+        for code, label in INBOX_FILTERS.items()
     ]
     return render(
         request,
@@ -154,7 +163,7 @@ def inbox(request):
             "filters": filters,
             "show": show,
             "sort": sort,
-            "show_label": review_services.INBOX_FILTERS[show],
+            "show_label": INBOX_FILTERS[show],
             "tabs": tabs,
             "page_obj": page_obj,
             "entries": entries,
@@ -197,7 +206,7 @@ def request_assign(request, pk: int):
 @require_POST
 def request_pick_up(request, pk: int):
     try:
-        disclosure = review_services.access_for_assignment(user=request.user, membership=request.membership, pk=pk)
+        disclosure = access_for_assignment(user=request.user, membership=request.membership, pk=pk)
     except Http404:
         _refuse(request, pk)
     try:

@@ -19,12 +19,12 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods
 
+from portal.forms.errors import form_add_service_errors
 from sharing.forms.onward import OnwardDecisionForm, OnwardRequestForm
 from sharing.models import OnwardRequest, OnwardStatus
 from sharing.selectors import access_disclosure, released_data_tombstone
 from sharing.services import onward as onward_services
 from sharing.views.actions import Action
-from portal.forms.errors import form_add_service_errors
 from sharing.views.common import back_to_request, destroyed_message, log_access, posted, released_data_gone
 
 

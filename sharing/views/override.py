@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from consent import services as consent_services
 from portal.accountability.services import access_record
+from portal.forms.errors import form_add_service_errors
 from portal.models import FlowchartOutcome, LawfulBasis
 from portal.models.protocol import LawfulBasisCategory
 from portal.roles import Role
@@ -39,7 +40,6 @@ from sharing.services import override as override_services
 from sharing.services.review import flowchart_latest_completed
 from sharing.views.actions import Action
 from sharing.views.common import back_to_request, log_access, posted
-from portal.forms.errors import form_add_service_errors
 
 # ---------------------------------------------------------------------------------------------
 # Helpers

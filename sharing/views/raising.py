@@ -23,6 +23,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from portal.forms.errors import form_add_service_errors
 from portal.roles import Role
 from portal.views.decorators import role_required
 from sharing import lifecycle
@@ -42,7 +43,6 @@ from sharing.models import NoteKind, RequestSubject, Status
 from sharing.selectors import access_disclosure, destroyed_for, disclosure_role, visible_disclosures
 from sharing.services import raising as services
 from sharing.views.actions import Action
-from portal.forms.errors import form_add_service_errors
 from sharing.views.common import log_access
 
 REQUESTS_PER_PAGE = 25
