@@ -12,14 +12,13 @@ disagreement is for the heads of the two agencies (SSP 9.2), outside the portal.
 """
 from __future__ import annotations
 
-import unicodedata
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from portal.models import Membership, User
 from portal.roles import Role
+from portal.text import clean_text
 from sharing import lifecycle
 from sharing.models import Decision, DisclosureRequest, Dispute, DisputeStatus, Outcome, Status
 from sharing.retention import disclosure_copies_record
@@ -72,17 +71,6 @@ def open_dispute(*, request: DisclosureRequest) -> Dispute | None:
     )
 
 
-def _clean_text(value: str, *, field: str, missing: str, label: str) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise ValidationError({field: missing})
-    if len(text) > TEXT_MAX_LENGTH:
-        raise ValidationError({field: f"{label} must be {TEXT_MAX_LENGTH:,} characters or fewer"})
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in text):
-        raise ValidationError({field: f"{label} must not contain control characters"})
-    return text
-
-
 @transaction.atomic
 def dispute_raise(
     *, request: DisclosureRequest, grounds: str, acting_user: User, acting_membership: Membership | None
@@ -94,7 +82,7 @@ def dispute_raise(
         raise PermissionDenied(
             "Only the requester or the requesting organisation's designated officer can dispute a decision"
         )
-    grounds = _clean_text(
+    grounds = clean_text(
         grounds, field="grounds", missing="Enter why you dispute the decision", label="Your grounds"
     )
     if request.status not in DISPUTABLE_OUTCOMES:
@@ -138,7 +126,7 @@ def dispute_decide(
     if not dispute_may_decide(user=acting_user, membership=acting_membership, request=request):
         raise PermissionDenied("Only the holding organisation's designated officer can decide a dispute")
     dispute = Dispute.objects.select_for_update().select_related("decision").get(pk=dispute.pk, request=request)
-    reasons = _clean_text(
+    reasons = clean_text(
         reasons, field="reasons", missing="Enter the reasons for your decision", label="Your reasons"
     )
     if dispute.status != DisputeStatus.OPEN or request.status != Status.DISPUTED:

@@ -40,6 +40,7 @@ from portal.models import (
 )
 from portal.protocols.selectors import current_protocol_pack
 from portal.roles import Role
+from portal.text import collect_text
 from sharing import lifecycle
 from sharing.models import (
     ChecklistAnswer,
@@ -86,16 +87,6 @@ def nhs_number_is_valid(value: str) -> bool:
     if check == 11:
         check = 0
     return check != 10 and check == int(value[9])
-
-
-def _text(value: str | None, *, field: str, label: str, max_length: int, errors: dict) -> str:
-    """Strip and check one free-text value; NUL cannot be stored and is refused, not dropped."""
-    value = (value or "").strip()
-    if "\x00" in value:
-        errors[field] = f"{label} must not contain null characters"
-    elif len(value) > max_length:
-        errors[field] = f"{label} must be {max_length:,} characters or fewer"
-    return value
 
 
 def _locked_draft(*, request: DisclosureRequest, acting_user: User) -> DisclosureRequest:
@@ -195,9 +186,9 @@ def _subject_values(
 ) -> dict:
     errors: dict = {}
     values = {
-        "full_name": _text(full_name, field="full_name", label="Full name", max_length=MAX_NAME, errors=errors),
-        "aliases": _text(aliases, field="aliases", label="Other names", max_length=MAX_ALIASES, errors=errors),
-        "address": _text(address, field="address", label="Address", max_length=MAX_ADDRESS, errors=errors),
+        "full_name": collect_text(full_name, field="full_name", label="Full name", max_length=MAX_NAME, errors=errors),
+        "aliases": collect_text(aliases, field="aliases", label="Other names", max_length=MAX_ALIASES, errors=errors),
+        "address": collect_text(address, field="address", label="Address", max_length=MAX_ADDRESS, errors=errors),
         "nhs_number": nhs_number_normalise((nhs_number or "").strip()),
         "date_of_birth": date_of_birth,
     }
@@ -299,7 +290,7 @@ def disclosure_draft_subject_remove(*, request: DisclosureRequest, request_subje
 def disclosure_draft_third_parties_set(*, request: DisclosureRequest, third_parties: str, acting_user: User) -> None:
     request = _locked_draft(request=request, acting_user=acting_user)
     errors: dict = {}
-    request.third_parties = _text(
+    request.third_parties = collect_text(
         third_parties, field="third_parties", label="Third parties", max_length=MAX_THIRD_PARTIES, errors=errors
     )
     if errors:
@@ -360,7 +351,7 @@ def disclosure_draft_information_set(
 ) -> DisclosureRequest:
     request = _locked_draft(request=request, acting_user=acting_user)
     errors: dict = {}
-    request.information_requested = _text(
+    request.information_requested = collect_text(
         information_requested,
         field="information_requested",
         label="What you are asking for",
@@ -419,7 +410,7 @@ def disclosure_draft_checklist_set(
         question = questions.get(question_pk)
         if question is None:
             raise ValidationError("That question is not in this request's checklist")
-        reason = _text(
+        reason = collect_text(
             reason,
             field=f"reason_{question_pk}",
             label=f"Your reason for question {question.number}",
@@ -689,7 +680,7 @@ def disclosure_withdraw(*, request: DisclosureRequest, reason: str, acting_user:
             f"{request.requesting_organisation.name} can withdraw it"
         )
     errors: dict = {}
-    reason = _text(reason, field="reason", label="The reason", max_length=MAX_REASON, errors=errors)
+    reason = collect_text(reason, field="reason", label="The reason", max_length=MAX_REASON, errors=errors)
     if not reason and not errors:
         errors["reason"] = "Enter why you are withdrawing the request"
     if errors:
@@ -720,7 +711,7 @@ def disclosure_resubmit(
     if request.status != Status.RETURNED:
         raise ValidationError("This request has not been returned for more information")
     errors: dict = {}
-    answer = _text(answer, field="answer", label="Your answer", max_length=MAX_ANSWER, errors=errors)
+    answer = collect_text(answer, field="answer", label="Your answer", max_length=MAX_ANSWER, errors=errors)
     if not answer and not errors:
         errors["answer"] = "Enter the information you were asked for"
     if errors:

@@ -25,6 +25,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from portal.models import FlowchartAnswer, FlowchartNode, FlowchartOutcome, Membership, User
 from portal.roles import Role
+from portal.text import clean_text
 from sharing import lifecycle
 from sharing.lifecycle import disclosure_decision_record
 from sharing.models import (
@@ -107,13 +108,6 @@ def _require_assignee(request: DisclosureRequest, user: User) -> None:
 def _require_status(request: DisclosureRequest, *statuses: str, message: str) -> None:
     if request.status not in statuses:
         raise ValidationError(message)
-
-
-def _clean_text(value: str, *, field: str, message: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError({field: message})
-    return value
 
 
 def _is_designated_holding(user: User, request: DisclosureRequest, membership: Membership | None = None) -> bool:
@@ -251,7 +245,7 @@ def disclosure_return(
         raise ValidationError(
             f"This request is {Status(request.status).label.lower()}: it cannot be returned for more information."
         )
-    text = _clean_text(text, field="text", message="Enter what more information you need")
+    text = clean_text(text, field="text", label="What more information you need", missing="Enter what more information you need")
     note = RequestNote.objects.create(
         request=request,
         author=acting_user,
@@ -506,7 +500,7 @@ def advice_seek(*, run: FlowchartRun, question: str, acting_user: User) -> Reque
     position = flowchart_position(run=run, nodes=flowchart_nodes(request=request))
     if position.outcome != FlowchartOutcome.SEEK_ADVICE:
         raise ValidationError("Advice is sought when you answer “not sure” to a question of the flowchart.")
-    question = _clean_text(question, field="question", message="Enter what you need advice on")
+    question = clean_text(question, field="question", label="What you need advice on", missing="Enter what you need advice on")
     run.outcome = FlowchartOutcome.SEEK_ADVICE
     run.reasons = question
     run.completed_at = timezone.now()
@@ -545,7 +539,7 @@ def advice_give(
     if not _is_designated_holding(acting_user, request, acting_membership):
         raise ValidationError(refusal)
     _require_status(request, Status.AWAITING_ADVICE, message="This request is not waiting for advice.")
-    advice = _clean_text(advice, field="advice", message="Enter your advice")
+    advice = clean_text(advice, field="advice", label="Your advice", missing="Enter your advice")
     note = RequestNote.objects.create(
         request=request,
         author=acting_user,
