@@ -42,6 +42,7 @@ from portal.models import DataSubject, Membership, Organisation, ProtocolPack, P
 from portal.notifications.services import notify
 from portal.protocols.selectors import current_protocol_pack
 from portal.roles import Role
+from portal.text import collect_text
 
 PERMISSION = "consent.access_consent"
 RECORDING_ROLES = frozenset({Role.OFFICER, Role.DESIGNATED_OFFICER})
@@ -66,18 +67,6 @@ class SubjectDetails:
 
 def long_date(day: datetime.date) -> str:
     return dateformat.format(day, "j F Y")
-
-
-def _text(value, *, field: str, label: str, max_length: int, errors: dict, required: str = "") -> str:
-    """Strip and check one free-text value; NUL cannot be stored and is refused, not dropped."""
-    value = (value or "").strip() if isinstance(value, str) else ""
-    if "\x00" in value:
-        errors.setdefault(field, f"{label} must not contain null characters")
-    elif len(value) > max_length:
-        errors.setdefault(field, f"{label} must be {max_length:,} characters or fewer")
-    elif required and not value:
-        errors.setdefault(field, required)
-    return value
 
 
 def information_items_clean(items: Iterable[str] | str, *, errors: dict, field: str = "information_items") -> list[str]:
@@ -205,11 +194,11 @@ def consent_record(
             errors["subject"] = "You cannot record consent for that person: enter their details instead"
     else:
         subject_values = {
-            "full_name": _text(
+            "full_name": collect_text(
                 new_subject.full_name, field="full_name", label="Full name", max_length=MAX_NAME, errors=errors,
-                required="Enter the full name of the person the information is about",
+                missing="Enter the full name of the person the information is about",
             ),
-            "address": _text(new_subject.address, field="address", label="Address", max_length=MAX_ADDRESS, errors=errors),
+            "address": collect_text(new_subject.address, field="address", label="Address", max_length=MAX_ADDRESS, errors=errors),
             "date_of_birth": new_subject.date_of_birth,
         }
         if new_subject.date_of_birth is not None and new_subject.date_of_birth >= today:
@@ -219,16 +208,16 @@ def consent_record(
     if given_by not in GivenBy.values:
         errors["given_by"] = "Select who gave the consent"
     acting_for = given_by in GivenBy.values and given_by != GivenBy.SUBJECT
-    given_by_description = _text(
+    given_by_description = collect_text(
         given_by_description, field="given_by_description", label="How they act for the person",
         max_length=MAX_DESCRIPTION, errors=errors,
-        required="Describe how they act for the person" if given_by == GivenBy.OTHER else "",
+        missing="Describe how they act for the person" if given_by == GivenBy.OTHER else "",
     )
-    signatory_name = _text(
+    signatory_name = collect_text(
         signatory_name, field="signatory_name", label="Their name", max_length=MAX_NAME, errors=errors,
-        required="Enter the name of the person who gave consent for them" if acting_for else "",
+        missing="Enter the name of the person who gave consent for them" if acting_for else "",
     )
-    signatory_address = _text(
+    signatory_address = collect_text(
         signatory_address, field="signatory_address", label="Their address", max_length=MAX_ADDRESS, errors=errors
     )
     if signatory_date_of_birth is not None and signatory_date_of_birth >= today:
@@ -267,13 +256,13 @@ def consent_record(
         errors["given_on"] = "Enter the date consent was given"
     elif given_on > today:
         errors["given_on"] = "The date consent was given cannot be in the future"
-    witness_name = _text(
+    witness_name = collect_text(
         witness_name, field="witness_name", label="The witness's name", max_length=MAX_NAME, errors=errors,
-        required="Enter the name of the requesting officer who witnessed the consent",
+        missing="Enter the name of the requesting officer who witnessed the consent",
     )
-    witness_position = _text(
+    witness_position = collect_text(
         witness_position, field="witness_position", label="The witness's position", max_length=MAX_POSITION,
-        errors=errors, required="Enter the position of the officer who witnessed the consent",
+        errors=errors, missing="Enter the position of the officer who witnessed the consent",
     )
     if witnessed_on is None:
         errors["witnessed_on"] = "Enter the date the consent was witnessed"
@@ -479,9 +468,9 @@ def consent_withdraw(
             f"This consent was already withdrawn on {long_date(timezone.localtime(consent.withdrawn_at).date())}"
         )
     errors: dict[str, str] = {}
-    how = _text(
+    how = collect_text(
         how_communicated, field="how_communicated", label="How they withdrew it", max_length=MAX_HOW, errors=errors,
-        required="Say how the person told you they withdrew their consent",
+        missing="Say how the person told you they withdrew their consent",
     )
     moment = None
     if withdrawn_at is None:

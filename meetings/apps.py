@@ -31,7 +31,7 @@ class MeetingsConfig(AppConfig):
 
         register_demo_loader("Meetings", meetings_demo_summary)
 
-        # Retention (issue 6): papers are held copies, destroyed through the retention engine.
+        # Retention: papers are held copies, destroyed through the retention engine.
         from portal.retention.registry import register_retention_content
 
         from meetings.retention import (

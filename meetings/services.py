@@ -9,7 +9,7 @@ queues emails (a link and the reference only) and Celery work after commit.
 Decision log: meeting.marking_set (at creation and at every change), meeting.details_changed
 (title, time or place changed while planned), meeting.signed_in, meeting.in_session,
 meeting.summary_shared, meeting.closed and, from the Celery task, the retention engine's
-retention.destroyed for each paper (before issue 6: meeting.paper_destroyed). Entries name the
+retention.destroyed for each paper (older entries: meeting.paper_destroyed). Entries name the
 meeting's reference, never the title, the location, the attendees' signatures, a case's subjects
 or a paper's file name.
 """
@@ -17,7 +17,6 @@ or a paper's file name.
 from __future__ import annotations
 
 import datetime
-import logging
 import uuid
 
 from django.conf import settings
@@ -39,6 +38,7 @@ from meetings.retention import (
     paper_held_copy_record,
 )
 from portal.models import DataSubject, DestructionRun, Forum, HeldCopy, MarkingLevel, Membership, Organisation, User
+from portal.jobs import enqueue
 from portal.notifications.services import notify
 from portal.protocols.selectors import current_protocol_pack
 from portal.retention.services import active_holds, retention_destroy_now
@@ -46,7 +46,6 @@ from portal.roles import Role
 from sharing.selectors import visible_disclosures
 from portal.uploads import clean_filename, validate_upload
 
-logger = logging.getLogger(__name__)
 
 MAX_PAPERS = 50
 MAX_ATTENDEES = 200
@@ -684,12 +683,8 @@ def paper_upload(*, meeting: Meeting, file, acting_user: User, acting_membership
 
 
 def _queue_destroy(meeting_id: int) -> None:
-    from meetings.tasks import destroy_papers
-
-    try:
-        destroy_papers.delay(meeting_id)
-    except Exception:  # the broker is down, or an eager run failed: the periodic sweep finishes it
-        logger.warning("Could not destroy the papers of meeting %s now; the sweep will", meeting_id, exc_info=True)
+    # A broker that is down is logged by enqueue; the periodic sweep finishes the destruction.
+    enqueue("meetings.destroy_papers", meeting_id)
 
 
 @transaction.atomic
