@@ -389,6 +389,12 @@ def _refuse_destroyed(consent: ConsentRecord) -> None:
         raise ValidationError(f"{destroyed_message(destroyed_at)}: it can no longer be changed")
 
 
+def consent_may_withdraw(*, membership: Membership | None) -> bool:
+    """Recording a withdrawal needs an acting officer or designated officer membership (the page
+    guard and its button; the service itself lets anyone who can see the record withdraw it)."""
+    return membership is not None and membership.role in RECORDING_ROLES
+
+
 def consent_may_change(*, user: User, consent: ConsentRecord) -> bool:
     """The officer who recorded it and the holder's designated officers look after the record."""
     if consent.recorded_by_id == user.pk:

@@ -36,12 +36,11 @@ from consent.selectors import (
 )
 from portal.accountability.services import access_record
 from portal.protocols.selectors import current_protocol_pack
-from portal.roles import Role
 from portal.uploads import stored_file_response, upload_limited
 from portal.views.decorators import role_required
 
 
-CONSENT_ROLES = (Role.OFFICER, Role.DESIGNATED_OFFICER)
+CONSENT_ROLES = tuple(sorted(services.RECORDING_ROLES))
 PER_PAGE = 25
 SCAN_CONTENT_TYPES = {
     "application/pdf",
@@ -74,8 +73,7 @@ def _log(request, *, kind: str, reference: str, object_type: str = "consent_reco
 
 
 def _acting_role_allows(request) -> bool:
-    membership = getattr(request, "membership", None)
-    return bool(membership) and membership.role in CONSENT_ROLES
+    return services.consent_may_withdraw(membership=getattr(request, "membership", None) or None)
 
 
 def _put_errors(form, error: ValidationError, rename: dict[str, str] | None = None) -> None:
