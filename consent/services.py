@@ -146,11 +146,10 @@ def _acting_organisation(*, consent: ConsentRecord, acting_user: User, acting_me
 # ---------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def consent_record(
+def consent_record_problems(
     *,
     acting_user: User,
-    acting_membership: Membership,
+    pack: ProtocolPack,
     given_by: str,
     reasons_explained: bool | None,
     recipients: Sequence[Organisation],
@@ -169,19 +168,9 @@ def consent_record(
     disclosers: Sequence[Organisation] = (),
     expires_on: datetime.date | None = None,
     scan=None,
-) -> ConsentRecord:
-    """Record a consent given on the SSP Appendix 5 form, held by the acting organisation.
-
-    `subject` is someone the acting user may already record consent for
-    (`selectors.consent_subject_choices`); otherwise `new_subject` describes a person new to the
-    portal, whose record is held by the acting organisation. Raises ValidationError keyed by
-    field (the form's field names) for anything that cannot be recorded."""
-    membership = _check_membership(acting_user=acting_user, acting_membership=acting_membership)
-    pack = current_protocol_pack()
-    if pack is None:
-        raise ValidationError(
-            "No information sharing protocol is in force, so consent cannot be recorded. Ask your partnership admin."
-        )
+) -> tuple[dict[str, str], dict]:
+    """What stops this consent being recorded, by form field (empty when nothing does), and the
+    values cleaned for the writer. Writes nothing."""
     today = timezone.localdate()
     errors: dict[str, str] = {}
 
@@ -279,8 +268,88 @@ def consent_record(
             checked_scan = validate_upload(scan)
         except ValidationError as error:
             errors["scan"] = error.messages[0]
+    return errors, {
+        "subject_values": subject_values,
+        "given_by_description": given_by_description,
+        "signatory_name": signatory_name,
+        "signatory_address": signatory_address,
+        "signatory_date_of_birth": signatory_date_of_birth,
+        "recipients": recipients,
+        "disclosers": disclosers,
+        "purposes": purposes,
+        "items": items,
+        "witness_name": witness_name,
+        "witness_position": witness_position,
+        "checked_scan": checked_scan,
+    }
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    acting_user: User,
+    acting_membership: Membership,
+    given_by: str,
+    reasons_explained: bool | None,
+    recipients: Sequence[Organisation],
+    purposes: Sequence[Purpose],
+    information_items: Iterable[str] | str,
+    given_on: datetime.date | None,
+    witness_name: str,
+    witness_position: str,
+    witnessed_on: datetime.date | None,
+    subject: DataSubject | None = None,
+    new_subject: SubjectDetails | None = None,
+    given_by_description: str = "",
+    signatory_name: str = "",
+    signatory_address: str = "",
+    signatory_date_of_birth: datetime.date | None = None,
+    disclosers: Sequence[Organisation] = (),
+    expires_on: datetime.date | None = None,
+    scan=None,
+) -> ConsentRecord:
+    """Record a consent given on the SSP Appendix 5 form, held by the acting organisation.
+
+    `subject` is someone the acting user may already record consent for
+    (`selectors.consent_subject_choices`); otherwise `new_subject` describes a person new to the
+    portal, whose record is held by the acting organisation. Raises ValidationError keyed by
+    field (the form's field names) for anything that cannot be recorded."""
+    membership = _check_membership(acting_user=acting_user, acting_membership=acting_membership)
+    pack = current_protocol_pack()
+    if pack is None:
+        raise ValidationError(
+            "No information sharing protocol is in force, so consent cannot be recorded. Ask your partnership admin."
+        )
+    errors, cleaned = consent_record_problems(
+        acting_user=acting_user,
+        pack=pack,
+        given_by=given_by,
+        reasons_explained=reasons_explained,
+        recipients=recipients,
+        purposes=purposes,
+        information_items=information_items,
+        given_on=given_on,
+        witness_name=witness_name,
+        witness_position=witness_position,
+        witnessed_on=witnessed_on,
+        subject=subject,
+        new_subject=new_subject,
+        given_by_description=given_by_description,
+        signatory_name=signatory_name,
+        signatory_address=signatory_address,
+        signatory_date_of_birth=signatory_date_of_birth,
+        disclosers=disclosers,
+        expires_on=expires_on,
+        scan=scan,
+    )
     if errors:
         raise ValidationError(errors)
+    subject_values, checked_scan, items = cleaned["subject_values"], cleaned["checked_scan"], cleaned["items"]
+    recipients, disclosers, purposes = cleaned["recipients"], cleaned["disclosers"], cleaned["purposes"]
+    given_by_description, signatory_name = cleaned["given_by_description"], cleaned["signatory_name"]
+    signatory_address, signatory_date_of_birth = cleaned["signatory_address"], cleaned["signatory_date_of_birth"]
+    witness_name, witness_position = cleaned["witness_name"], cleaned["witness_position"]
+    today = timezone.localdate()
 
     if subject is None:
         subject = DataSubject.objects.create(holder=membership.organisation, **subject_values)
