@@ -8,6 +8,8 @@ class ConsentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Imported here, not at the top: these modules import models, which are not loaded until
+        # the app registry is ready (AppConfig.ready is the one place Django allows it).
         from portal.accountability.registry import register_decision_events
 
         from consent.events import DECISION_EVENTS

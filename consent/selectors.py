@@ -64,17 +64,6 @@ def access_consent(*, user: User, pk: int | str, for_update: bool = False) -> Co
     return consent
 
 
-def consent_role(*, user: User, consent: ConsentRecord) -> set[str]:
-    """What `user` is to this record: any of recorder, designated_holder. (Anyone else who can
-    see it was granted access.) Views use it to offer only the actions that fit."""
-    roles = set()
-    if consent.recorded_by_id == user.pk:
-        roles.add("recorder")
-    if consent.holder_id in designated_organisation_ids(user):
-        roles.add("designated_holder")
-    return roles
-
-
 def consent_search(*, user: User, query: str = "") -> QuerySet[ConsentRecord]:
     """The records `user` can see, newest first, optionally narrowed by reference or by the
     subject's name (only ever within what they can see)."""
@@ -152,9 +141,3 @@ def consent_destroyed_at(*, consent: ConsentRecord) -> datetime.datetime | None:
     """When the record was destroyed under retention, or None while it is held."""
     return consents_destroyed(consent_ids=[consent.pk]).get(consent.pk)
 
-
-def destroyed_consent_ids() -> QuerySet:
-    """A subquery of the ids of destroyed records, for excluding them from a queryset."""
-    return HeldCopy.objects.filter(content_type=RETENTION_CONTENT_TYPE, destroyed_at__isnull=False).values(
-        "content_id"
-    )

@@ -42,6 +42,7 @@ from portal.models import DataSubject, Membership, Organisation, ProtocolPack, P
 from portal.notifications.services import notify
 from portal.protocols.selectors import current_protocol_pack
 from portal.roles import Role
+from portal.text import collect_text
 
 PERMISSION = "consent.access_consent"
 RECORDING_ROLES = frozenset({Role.OFFICER, Role.DESIGNATED_OFFICER})
@@ -66,18 +67,6 @@ class SubjectDetails:
 
 def long_date(day: datetime.date) -> str:
     return dateformat.format(day, "j F Y")
-
-
-def _text(value, *, field: str, label: str, max_length: int, errors: dict, required: str = "") -> str:
-    """Strip and check one free-text value; NUL cannot be stored and is refused, not dropped."""
-    value = (value or "").strip() if isinstance(value, str) else ""
-    if "\x00" in value:
-        errors.setdefault(field, f"{label} must not contain null characters")
-    elif len(value) > max_length:
-        errors.setdefault(field, f"{label} must be {max_length:,} characters or fewer")
-    elif required and not value:
-        errors.setdefault(field, required)
-    return value
 
 
 def information_items_clean(items: Iterable[str] | str, *, errors: dict, field: str = "information_items") -> list[str]:
@@ -157,11 +146,10 @@ def _acting_organisation(*, consent: ConsentRecord, acting_user: User, acting_me
 # ---------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def consent_record(
+def consent_record_problems(
     *,
     acting_user: User,
-    acting_membership: Membership,
+    pack: ProtocolPack,
     given_by: str,
     reasons_explained: bool | None,
     recipients: Sequence[Organisation],
@@ -180,19 +168,9 @@ def consent_record(
     disclosers: Sequence[Organisation] = (),
     expires_on: datetime.date | None = None,
     scan=None,
-) -> ConsentRecord:
-    """Record a consent given on the SSP Appendix 5 form, held by the acting organisation.
-
-    `subject` is someone the acting user may already record consent for
-    (`selectors.consent_subject_choices`); otherwise `new_subject` describes a person new to the
-    portal, whose record is held by the acting organisation. Raises ValidationError keyed by
-    field (the form's field names) for anything that cannot be recorded."""
-    membership = _check_membership(acting_user=acting_user, acting_membership=acting_membership)
-    pack = current_protocol_pack()
-    if pack is None:
-        raise ValidationError(
-            "No information sharing protocol is in force, so consent cannot be recorded. Ask your partnership admin."
-        )
+) -> tuple[dict[str, str], dict]:
+    """What stops this consent being recorded, by form field (empty when nothing does), and the
+    values cleaned for the writer. Writes nothing."""
     today = timezone.localdate()
     errors: dict[str, str] = {}
 
@@ -205,11 +183,11 @@ def consent_record(
             errors["subject"] = "You cannot record consent for that person: enter their details instead"
     else:
         subject_values = {
-            "full_name": _text(
+            "full_name": collect_text(
                 new_subject.full_name, field="full_name", label="Full name", max_length=MAX_NAME, errors=errors,
-                required="Enter the full name of the person the information is about",
+                missing="Enter the full name of the person the information is about",
             ),
-            "address": _text(new_subject.address, field="address", label="Address", max_length=MAX_ADDRESS, errors=errors),
+            "address": collect_text(new_subject.address, field="address", label="Address", max_length=MAX_ADDRESS, errors=errors),
             "date_of_birth": new_subject.date_of_birth,
         }
         if new_subject.date_of_birth is not None and new_subject.date_of_birth >= today:
@@ -219,16 +197,16 @@ def consent_record(
     if given_by not in GivenBy.values:
         errors["given_by"] = "Select who gave the consent"
     acting_for = given_by in GivenBy.values and given_by != GivenBy.SUBJECT
-    given_by_description = _text(
+    given_by_description = collect_text(
         given_by_description, field="given_by_description", label="How they act for the person",
         max_length=MAX_DESCRIPTION, errors=errors,
-        required="Describe how they act for the person" if given_by == GivenBy.OTHER else "",
+        missing="Describe how they act for the person" if given_by == GivenBy.OTHER else "",
     )
-    signatory_name = _text(
+    signatory_name = collect_text(
         signatory_name, field="signatory_name", label="Their name", max_length=MAX_NAME, errors=errors,
-        required="Enter the name of the person who gave consent for them" if acting_for else "",
+        missing="Enter the name of the person who gave consent for them" if acting_for else "",
     )
-    signatory_address = _text(
+    signatory_address = collect_text(
         signatory_address, field="signatory_address", label="Their address", max_length=MAX_ADDRESS, errors=errors
     )
     if signatory_date_of_birth is not None and signatory_date_of_birth >= today:
@@ -267,13 +245,13 @@ def consent_record(
         errors["given_on"] = "Enter the date consent was given"
     elif given_on > today:
         errors["given_on"] = "The date consent was given cannot be in the future"
-    witness_name = _text(
+    witness_name = collect_text(
         witness_name, field="witness_name", label="The witness's name", max_length=MAX_NAME, errors=errors,
-        required="Enter the name of the requesting officer who witnessed the consent",
+        missing="Enter the name of the requesting officer who witnessed the consent",
     )
-    witness_position = _text(
+    witness_position = collect_text(
         witness_position, field="witness_position", label="The witness's position", max_length=MAX_POSITION,
-        errors=errors, required="Enter the position of the officer who witnessed the consent",
+        errors=errors, missing="Enter the position of the officer who witnessed the consent",
     )
     if witnessed_on is None:
         errors["witnessed_on"] = "Enter the date the consent was witnessed"
@@ -290,8 +268,88 @@ def consent_record(
             checked_scan = validate_upload(scan)
         except ValidationError as error:
             errors["scan"] = error.messages[0]
+    return errors, {
+        "subject_values": subject_values,
+        "given_by_description": given_by_description,
+        "signatory_name": signatory_name,
+        "signatory_address": signatory_address,
+        "signatory_date_of_birth": signatory_date_of_birth,
+        "recipients": recipients,
+        "disclosers": disclosers,
+        "purposes": purposes,
+        "items": items,
+        "witness_name": witness_name,
+        "witness_position": witness_position,
+        "checked_scan": checked_scan,
+    }
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    acting_user: User,
+    acting_membership: Membership,
+    given_by: str,
+    reasons_explained: bool | None,
+    recipients: Sequence[Organisation],
+    purposes: Sequence[Purpose],
+    information_items: Iterable[str] | str,
+    given_on: datetime.date | None,
+    witness_name: str,
+    witness_position: str,
+    witnessed_on: datetime.date | None,
+    subject: DataSubject | None = None,
+    new_subject: SubjectDetails | None = None,
+    given_by_description: str = "",
+    signatory_name: str = "",
+    signatory_address: str = "",
+    signatory_date_of_birth: datetime.date | None = None,
+    disclosers: Sequence[Organisation] = (),
+    expires_on: datetime.date | None = None,
+    scan=None,
+) -> ConsentRecord:
+    """Record a consent given on the SSP Appendix 5 form, held by the acting organisation.
+
+    `subject` is someone the acting user may already record consent for
+    (`selectors.consent_subject_choices`); otherwise `new_subject` describes a person new to the
+    portal, whose record is held by the acting organisation. Raises ValidationError keyed by
+    field (the form's field names) for anything that cannot be recorded."""
+    membership = _check_membership(acting_user=acting_user, acting_membership=acting_membership)
+    pack = current_protocol_pack()
+    if pack is None:
+        raise ValidationError(
+            "No information sharing protocol is in force, so consent cannot be recorded. Ask your partnership admin."
+        )
+    errors, cleaned = consent_record_problems(
+        acting_user=acting_user,
+        pack=pack,
+        given_by=given_by,
+        reasons_explained=reasons_explained,
+        recipients=recipients,
+        purposes=purposes,
+        information_items=information_items,
+        given_on=given_on,
+        witness_name=witness_name,
+        witness_position=witness_position,
+        witnessed_on=witnessed_on,
+        subject=subject,
+        new_subject=new_subject,
+        given_by_description=given_by_description,
+        signatory_name=signatory_name,
+        signatory_address=signatory_address,
+        signatory_date_of_birth=signatory_date_of_birth,
+        disclosers=disclosers,
+        expires_on=expires_on,
+        scan=scan,
+    )
     if errors:
         raise ValidationError(errors)
+    subject_values, checked_scan, items = cleaned["subject_values"], cleaned["checked_scan"], cleaned["items"]
+    recipients, disclosers, purposes = cleaned["recipients"], cleaned["disclosers"], cleaned["purposes"]
+    given_by_description, signatory_name = cleaned["given_by_description"], cleaned["signatory_name"]
+    signatory_address, signatory_date_of_birth = cleaned["signatory_address"], cleaned["signatory_date_of_birth"]
+    witness_name, witness_position = cleaned["witness_name"], cleaned["witness_position"]
+    today = timezone.localdate()
 
     if subject is None:
         subject = DataSubject.objects.create(holder=membership.organisation, **subject_values)
@@ -400,6 +458,12 @@ def _refuse_destroyed(consent: ConsentRecord) -> None:
         raise ValidationError(f"{destroyed_message(destroyed_at)}: it can no longer be changed")
 
 
+def consent_may_withdraw(*, membership: Membership | None) -> bool:
+    """Recording a withdrawal needs an acting officer or designated officer membership (the page
+    guard and its button; the service itself lets anyone who can see the record withdraw it)."""
+    return membership is not None and membership.role in RECORDING_ROLES
+
+
 def consent_may_change(*, user: User, consent: ConsentRecord) -> bool:
     """The officer who recorded it and the holder's designated officers look after the record."""
     if consent.recorded_by_id == user.pk:
@@ -479,9 +543,9 @@ def consent_withdraw(
             f"This consent was already withdrawn on {long_date(timezone.localtime(consent.withdrawn_at).date())}"
         )
     errors: dict[str, str] = {}
-    how = _text(
+    how = collect_text(
         how_communicated, field="how_communicated", label="How they withdrew it", max_length=MAX_HOW, errors=errors,
-        required="Say how the person told you they withdrew their consent",
+        missing="Say how the person told you they withdrew their consent",
     )
     moment = None
     if withdrawn_at is None:

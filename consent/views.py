@@ -14,22 +14,18 @@ scan as a download. Views parse input, call one service, render.
 """
 from __future__ import annotations
 
-import unicodedata
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from consent import services
 from consent.forms import ConsentRecordForm, ConsentSearchForm, ScanForm, WithdrawForm
 from consent.models import ConsentRecord
 from consent.pdf import consent_form_marking, consent_form_pdf
-from portal.uploads import LimitedUploadHandler
 from consent.selectors import (
     access_consent,
     consent_destroyed_at,
@@ -40,11 +36,11 @@ from consent.selectors import (
 )
 from portal.accountability.services import access_record
 from portal.protocols.selectors import current_protocol_pack
-from portal.roles import Role
+from portal.uploads import stored_file_response, upload_limited
 from portal.views.decorators import role_required
 
 
-CONSENT_ROLES = (Role.OFFICER, Role.DESIGNATED_OFFICER)
+CONSENT_ROLES = tuple(sorted(services.RECORDING_ROLES))
 PER_PAGE = 25
 SCAN_CONTENT_TYPES = {
     "application/pdf",
@@ -77,8 +73,7 @@ def _log(request, *, kind: str, reference: str, object_type: str = "consent_reco
 
 
 def _acting_role_allows(request) -> bool:
-    membership = getattr(request, "membership", None)
-    return bool(membership) and membership.role in CONSENT_ROLES
+    return services.consent_may_withdraw(membership=getattr(request, "membership", None) or None)
 
 
 def _put_errors(form, error: ValidationError, rename: dict[str, str] | None = None) -> None:
@@ -155,18 +150,10 @@ def _chosen_subject(request):
     return subject
 
 
-@csrf_exempt
-def consent_record_page(request):
-    # The upload limit is enforced while the body is read, so it must be in place before
-    # anything (the CSRF check included) reads request.POST; CSRF is checked just below.
-    request.upload_handlers.insert(0, LimitedUploadHandler(request))
-    return _consent_record_page(request)
-
-
-@role_required(*CONSENT_ROLES)
-@csrf_protect
+@role_required(*CONSENT_ROLES)  # checked before the upload limit and CSRF, as it reads no body
+@upload_limited
 @require_http_methods(["GET", "POST"])
-def _consent_record_page(request):
+def consent_record_page(request):
     subject = _chosen_subject(request)
     pack = current_protocol_pack()
     if request.method == "POST":
@@ -341,18 +328,6 @@ def consent_form_pdf_view(request, pk: int):
     return response
 
 
-def _download_name(original: str) -> str:
-    name = unicodedata.normalize("NFC", original or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(
-        "_" if (unicodedata.category(ch)[0] in "CZ" and ch != " ") or ch in '"<>:|?*;' else ch for ch in name
-    )
-    name = " ".join(name.split()).strip(" .")
-    if len(name) > 150:
-        stem, dot, extension = name.rpartition(".")
-        name = (stem[:140] + dot + extension[:9]) if dot and len(extension) <= 9 else name[:150]
-    return name or "signed-consent-form"
-
-
 @require_GET
 def scan_download(request, pk: int):
     """The scan of the signed form, only through need-to-know (stored outside the web root under
@@ -362,29 +337,19 @@ def scan_download(request, pk: int):
         return gone
     if not consent.scan:
         raise Http404("No scan is attached")
-    try:
-        handle = consent.scan.storage.open(consent.scan.name, "rb")
-    except (FileNotFoundError, OSError, ValueError):
-        raise Http404("The file is not available") from None
-    _log(request, kind="download", reference=consent.reference)
-    content_type = consent.scan_content_type if consent.scan_content_type in SCAN_CONTENT_TYPES else "application/octet-stream"
-    response = FileResponse(
-        handle, as_attachment=True, filename=_download_name(consent.scan_original_name), content_type=content_type
+    return stored_file_response(
+        consent.scan,
+        original_name=consent.scan_original_name,
+        content_type=consent.scan_content_type,
+        allowed_types=SCAN_CONTENT_TYPES,
+        fallback_name="signed-consent-form",
+        on_open=lambda: _log(request, kind="download", reference=consent.reference),
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store"
-    return response
 
 
-@csrf_exempt
-def scan_upload(request, pk: int):
-    request.upload_handlers.insert(0, LimitedUploadHandler(request))
-    return _scan_upload(request, pk)
-
-
-@csrf_protect
+@upload_limited
 @require_http_methods(["GET", "POST"])
-def _scan_upload(request, pk: int):
+def scan_upload(request, pk: int):
     consent = access_consent(user=request.user, pk=pk)
     if not services.consent_may_change(user=request.user, consent=consent):
         raise PermissionDenied("Only the officer who recorded the consent or their designated officer can attach the form")

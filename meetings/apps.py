@@ -8,6 +8,8 @@ class MeetingsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Imported here, not at the top: these modules import models, which are not loaded until
+        # the app registry is ready (AppConfig.ready is the one place Django allows it).
         from portal.accountability.registry import register_decision_events
 
         from meetings.events import DECISION_EVENTS
@@ -31,7 +33,7 @@ class MeetingsConfig(AppConfig):
 
         register_demo_loader("Meetings", meetings_demo_summary)
 
-        # Retention (issue 6): papers are held copies, destroyed through the retention engine.
+        # Retention: papers are held copies, destroyed through the retention engine.
         from portal.retention.registry import register_retention_content
 
         from meetings.retention import (

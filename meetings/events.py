@@ -6,7 +6,7 @@ DECISION_EVENTS = {
     "meeting.signed_in": "Meeting: attendee signed in",
     "meeting.in_session": "Meeting: signed-in list confirmed, meeting in session",
     "meeting.summary_shared": "Meeting: case summary shared with attendees",
-    # Entries written before issue 6; papers are now destroyed by the retention engine
+    # Older entries; papers are now destroyed by the retention engine
     # (retention.destroyed, one entry a paper).
     "meeting.paper_destroyed": "Meeting: paper destroyed",
     "meeting.closed": "Meeting closed",

@@ -9,7 +9,7 @@ queues emails (a link and the reference only) and Celery work after commit.
 Decision log: meeting.marking_set (at creation and at every change), meeting.details_changed
 (title, time or place changed while planned), meeting.signed_in, meeting.in_session,
 meeting.summary_shared, meeting.closed and, from the Celery task, the retention engine's
-retention.destroyed for each paper (before issue 6: meeting.paper_destroyed). Entries name the
+retention.destroyed for each paper (older entries: meeting.paper_destroyed). Entries name the
 meeting's reference, never the title, the location, the attendees' signatures, a case's subjects
 or a paper's file name.
 """
@@ -17,7 +17,6 @@ or a paper's file name.
 from __future__ import annotations
 
 import datetime
-import logging
 import uuid
 
 from django.conf import settings
@@ -28,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from meetings import lifecycle
+from meetings.lifecycle import meeting_decision_record
 from meetings.agreement import agreement_text
 from meetings.models import AgendaItem, Attendee, Meeting, MeetingAction, MeetingStatus, Paper
 from meetings.selectors import ATTENDING_ROLES, access_meeting, is_meeting_chair
@@ -37,8 +37,8 @@ from meetings.retention import (
     meeting_papers_copies_record,
     paper_held_copy_record,
 )
-from portal.accountability.services import decision_record
 from portal.models import DataSubject, DestructionRun, Forum, HeldCopy, MarkingLevel, Membership, Organisation, User
+from portal.jobs import enqueue
 from portal.notifications.services import notify
 from portal.protocols.selectors import current_protocol_pack
 from portal.retention.services import active_holds, retention_destroy_now
@@ -46,7 +46,6 @@ from portal.roles import Role
 from sharing.selectors import visible_disclosures
 from portal.uploads import clean_filename, validate_upload
 
-logger = logging.getLogger(__name__)
 
 MAX_PAPERS = 50
 MAX_ATTENDEES = 200
@@ -71,30 +70,6 @@ def _require_chair(meeting: Meeting, acting_user: User, acting_membership: Membe
 def _require_open(meeting: Meeting, doing: str) -> None:
     if meeting.status not in lifecycle.OPEN_STATUSES:
         raise ValidationError(f"This meeting is {meeting.get_status_display().lower()}: you cannot {doing} now.")
-
-
-def _log(
-    *,
-    meeting: Meeting,
-    action: str,
-    actor: User | None,
-    organisation: Organisation | None,
-    reasons: str,
-    recipient: Organisation | str | None = None,
-    details: dict | None = None,
-) -> None:
-    pack = meeting.protocol_pack
-    decision_record(
-        actor=actor,
-        organisation=organisation,
-        action=action,
-        reasons=reasons,
-        reference=meeting.reference,
-        recipient=recipient,
-        purpose=meeting.forum.name,
-        protocol_version=f"{pack.slug}@{pack.version}",
-        details={"meeting_id": meeting.pk, **(details or {})},
-    )
 
 
 def _meeting_path(meeting: Meeting) -> str:
@@ -193,8 +168,8 @@ def meeting_create(
     Attendee.objects.create(
         meeting=meeting, user=acting_user, organisation=acting_membership.organisation, invited_by=acting_user
     )
-    _log(
-        meeting=meeting,
+    meeting_decision_record(
+        meeting,
         action="meeting.marking_set",
         actor=acting_user,
         organisation=acting_membership.organisation,
@@ -232,8 +207,8 @@ def meeting_marking_set(
     meeting.marking = marking
     meeting.save(update_fields=["marking", "updated_at"])
     resign = meeting.attendees.filter(signed_at__isnull=False).exclude(signed_marking=marking).count()
-    _log(
-        meeting=meeting,
+    meeting_decision_record(
+        meeting,
         action="meeting.marking_set",
         actor=acting_user,
         organisation=acting_membership.organisation,
@@ -298,8 +273,8 @@ def meeting_details_update(
         details["starts_at"] = {"from": _logged_moment(previous["starts_at"]), "to": _logged_moment(starts_at)}
     if "is_online" in changed:
         details["is_online"] = {"from": previous["is_online"], "to": meeting.is_online}
-    _log(
-        meeting=meeting,
+    meeting_decision_record(
+        meeting,
         action="meeting.details_changed",
         actor=acting_user,
         organisation=acting_membership.organisation,
@@ -406,8 +381,8 @@ def _sign(
     attendee.signed_recorded_by = recorded_by
     attendee.save(update_fields=["signed_at", "signed_marking", "agreement", "signature", "signed_recorded_by"])
     how = "on their own session" if attendee.has_account else "on the chair's screen, signature typed"
-    _log(
-        meeting=meeting,
+    meeting_decision_record(
+        meeting,
         action="meeting.signed_in",
         actor=recorded_by,
         organisation=acting_organisation,
@@ -502,22 +477,21 @@ def meeting_start(
     signed = [a for a in attendees if a.signed_for(meeting)]
     if not signed:
         raise ValidationError("Nobody has signed in yet: the meeting cannot start until attendees have signed in")
-    now = timezone.now()
-    meeting.list_confirmed_at = now
+    meeting.list_confirmed_at = timezone.now()
     meeting.list_confirmed_by = acting_user
-    meeting.save(update_fields=["list_confirmed_at", "list_confirmed_by", "updated_at"])
-    lifecycle.transition(meeting, MeetingStatus.IN_SESSION)
-    _log(
-        meeting=meeting,
-        action="meeting.in_session",
-        actor=acting_user,
+    lifecycle.transition(
+        meeting,
+        MeetingStatus.IN_SESSION,
+        acting_user=acting_user,
         organisation=acting_membership.organisation,
+        event="meeting.in_session",
         reasons=f"The chair confirmed the signed-in list ({len(signed)} signed in) and opened the meeting.",
         details={
             "signed_in": [a.pk for a in signed],
             "not_signed_in": [a.pk for a in attendees if not a.signed_for(meeting)],
             "marking": meeting.marking.code,
         },
+        update_fields=["list_confirmed_at", "list_confirmed_by"],
     )
     return meeting
 
@@ -584,8 +558,8 @@ def agenda_summary_share(
     item.summary_shared_at = timezone.now()
     item.summary_shared_by = acting_user
     item.save(update_fields=["summary", "summary_shared_at", "summary_shared_by"])
-    _log(
-        meeting=meeting,
+    meeting_decision_record(
+        meeting,
         action="meeting.summary_shared",
         actor=acting_user,
         organisation=acting_membership.organisation,
@@ -709,12 +683,8 @@ def paper_upload(*, meeting: Meeting, file, acting_user: User, acting_membership
 
 
 def _queue_destroy(meeting_id: int) -> None:
-    from meetings.tasks import destroy_papers
-
-    try:
-        destroy_papers.delay(meeting_id)
-    except Exception:  # the broker is down, or an eager run failed: the periodic sweep finishes it
-        logger.warning("Could not destroy the papers of meeting %s now; the sweep will", meeting_id, exc_info=True)
+    # A broker that is down is logged by enqueue; the periodic sweep finishes the destruction.
+    enqueue("meetings.destroy_papers", meeting_id)
 
 
 @transaction.atomic
@@ -728,17 +698,17 @@ def meeting_close(*, meeting: Meeting, acting_user: User, acting_membership: Mem
         if papers_left:
             transaction.on_commit(lambda: _queue_destroy(meeting.pk))
         return meeting
-    lifecycle.transition(meeting, MeetingStatus.CLOSED)
     meeting.closed_at = timezone.now()
     meeting.closed_by = acting_user
-    meeting.save(update_fields=["closed_at", "closed_by", "updated_at"])
-    _log(
-        meeting=meeting,
-        action="meeting.closed",
-        actor=acting_user,
+    lifecycle.transition(
+        meeting,
+        MeetingStatus.CLOSED,
+        acting_user=acting_user,
         organisation=acting_membership.organisation,
+        event="meeting.closed",
         reasons=f"The chair closed the meeting. {papers_left} paper(s) to be destroyed (SDP 5.1).",
         details={"papers_to_destroy": papers_left},
+        update_fields=["closed_at", "closed_by"],
     )
     transaction.on_commit(lambda: _queue_destroy(meeting.pk))
     return meeting

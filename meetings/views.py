@@ -11,16 +11,14 @@ summary, minutes and actions) and papers handed over are written to the access l
 
 from __future__ import annotations
 
-import unicodedata
-from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from meetings import lifecycle, services
@@ -52,12 +50,13 @@ from meetings.selectors import (
     meetings_for_list,
 )
 from portal.accountability.services import access_record
+from portal.actions import Action
 from portal.models import Membership, Organisation
 from portal.protocols.selectors import current_protocol_pack
 from portal.roles import Role
 from portal.views.decorators import role_required
 from sharing.selectors import disclosure_tombstone, visible_disclosures
-from portal.uploads import ACCEPTED, LimitedUploadHandler, max_upload_bytes, size_label
+from portal.uploads import ACCEPTED, max_upload_bytes, size_label, stored_file_response, upload_limited
 from portal.forms.errors import form_add_service_errors
 
 PAGE_SIZE = 25
@@ -74,13 +73,6 @@ PAPER_CONTENT_TYPES = {
     "image/png",
     "image/jpeg",
 }
-
-
-@dataclass(frozen=True)
-class Action:
-    label: str
-    url: str
-    style: str = "secondary"  # primary | secondary | warning
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -141,7 +133,7 @@ def _chair_actions(meeting: Meeting) -> list[Action]:
     actions: list[Action] = []
     is_open = meeting.status in lifecycle.OPEN_STATUSES
     if MeetingStatus.IN_SESSION in lifecycle.allowed_next(meeting):
-        actions.append(Action("Run the signing-in", reverse("meetings:signing_in", args=[pk]), "primary"))
+        actions.append(Action("Run the signing-in", reverse("meetings:signing_in", args=[pk]), style="primary"))
     elif meeting.status == MeetingStatus.IN_SESSION:
         actions.append(Action("Signing-in", reverse("meetings:signing_in", args=[pk])))
     if is_open:
@@ -155,7 +147,7 @@ def _chair_actions(meeting: Meeting) -> list[Action]:
     actions.append(Action("Print the signing-in sheet", reverse("meetings:signing_sheet", args=[pk])))
     actions.append(Action("Minutes and actions", reverse("meetings:minutes", args=[pk])))
     if MeetingStatus.CLOSED in lifecycle.allowed_next(meeting):
-        actions.append(Action("Close the meeting", reverse("meetings:close", args=[pk]), "warning"))
+        actions.append(Action("Close the meeting", reverse("meetings:close", args=[pk]), style="warning"))
     return actions
 
 
@@ -368,8 +360,6 @@ def attendee_invite_member(request, pk: int):
 
 
 def _query_string(query: str) -> str:
-    from urllib.parse import urlencode
-
     return urlencode({"q": query})
 
 
@@ -756,17 +746,9 @@ def meeting_minutes_pdf(request, pk: int):
 # --- papers ----------------------------------------------------------------------------------
 
 
-@csrf_exempt
-def meeting_papers_page(request, pk: int):
-    # The upload limit is enforced while the body is read, so it must be in place before
-    # anything (the CSRF check included) reads request.POST; CSRF is checked just below.
-    request.upload_handlers.insert(0, LimitedUploadHandler(request))
-    return _meeting_papers_page(request, pk)
-
-
-@csrf_protect
+@upload_limited
 @require_http_methods(["GET", "POST"])
-def _meeting_papers_page(request, pk: int):
+def meeting_papers_page(request, pk: int):
     meeting = _load_as_chair(request, pk)
     role = meeting_role(user=request.user, membership=_membership(request), meeting=meeting)
     form = PaperForm(request.POST, request.FILES) if request.method == "POST" else PaperForm()
@@ -801,15 +783,6 @@ def _meeting_papers_page(request, pk: int):
     )
 
 
-def _download_name(original: str) -> str:
-    name = unicodedata.normalize("NFC", original or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(
-        "_" if (unicodedata.category(ch)[0] in "CZ" and ch != " ") or ch in '"<>:|?*;' else ch for ch in name
-    )
-    name = " ".join(name.split()).strip(" .")
-    return name[:150] or "paper"
-
-
 @require_GET
 def paper_download(request, pk: int, paper_pk: int):
     """A paper, to signed-in attendees while the meeting is in session and to the chair."""
@@ -819,18 +792,14 @@ def paper_download(request, pk: int, paper_pk: int):
     paper = meeting.papers.filter(pk=paper_pk, destroyed_at__isnull=True).first()
     if paper is None or not paper.file:
         raise Http404("No such paper")
-    try:
-        handle = paper.file.storage.open(paper.file.name, "rb")
-    except (FileNotFoundError, OSError, ValueError):
-        raise Http404("The file is not available") from None
-    _log_meeting_access(request, meeting, kind="download")
-    content_type = paper.content_type if paper.content_type in PAPER_CONTENT_TYPES else "application/octet-stream"
-    response = FileResponse(
-        handle, as_attachment=True, filename=_download_name(paper.original_name), content_type=content_type
+    return stored_file_response(
+        paper.file,
+        original_name=paper.original_name,
+        content_type=paper.content_type,
+        allowed_types=PAPER_CONTENT_TYPES,
+        fallback_name="paper",
+        on_open=lambda: _log_meeting_access(request, meeting, kind="download"),
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 # --- closing ---------------------------------------------------------------------------------

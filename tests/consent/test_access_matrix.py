@@ -1,4 +1,4 @@
-"""Authorization matrix for consent records (issue 4): every `consent:` URL × the twelve kinds of
+"""Authorization matrix for consent records: every `consent:` URL × the twelve kinds of
 visitor of the sharing matrix, expected outcomes kept as data. Consent records are need-to-know
 like requests (docs/adr/0003-404-or-403.md): the record here is made by A's requester, so only
 they and A's designated officer see it; everyone else gets 404 whether or not it exists."""

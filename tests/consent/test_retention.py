@@ -1,4 +1,4 @@
-"""Consent records under retention (issue 6): the holder's copy and its review date, the clock
+"""Consent records under retention: the holder's copy and its review date, the clock
 restarting at withdrawal, destruction clearing the record and deleting the scan, the person's
 details kept while anything else about them is held, the tombstone page, and legal holds."""
 import datetime

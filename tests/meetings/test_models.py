@@ -23,11 +23,12 @@ def test_the_transition_table():
 
 def test_transition_refuses_what_the_table_does_not_allow(world):
     meeting = world.meeting
-    lifecycle.transition(meeting, MeetingStatus.CLOSED)
+    move = {"acting_user": world.chair, "organisation": world.b, "event": "meeting.closed", "reasons": "Closed."}
+    lifecycle.transition(meeting, MeetingStatus.CLOSED, **move)
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.CLOSED
     with pytest.raises(ValidationError, match="This meeting is closed: it cannot be moved to in session"):
-        lifecycle.transition(meeting, MeetingStatus.IN_SESSION)
+        lifecycle.transition(meeting, MeetingStatus.IN_SESSION, **move)
 
 
 def test_a_signing_counts_only_at_the_meetings_current_level(world):

@@ -1,4 +1,4 @@
-"""Meeting papers under retention (issue 6; meetings/retention.py): each paper is the chair's
+"""Meeting papers under retention (meetings/retention.py): each paper is the chair's
 organisation's held copy, due the day after the meeting unless its policy keeps it longer;
 closing the meeting destroys it at once through the retention engine; a legal hold on someone on
 the agenda keeps it; the daily sweep takes the papers of a meeting that was never closed."""
