@@ -10,9 +10,8 @@ class ConsentConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, not at the top: these modules import models, which are not loaded until
         # the app registry is ready (AppConfig.ready is the one place Django allows it).
-        from portal.accountability.registry import register_decision_events
-
         from consent.events import DECISION_EVENTS
+        from portal.accountability.registry import register_decision_events
 
         register_decision_events(DECISION_EVENTS)
 
@@ -27,17 +26,15 @@ class ConsentConfig(AppConfig):
             order=30,
         )
 
-        from portal.demo.registry import register_demo_loader
-
         from consent.demo import consent_demo_load
+        from portal.demo.registry import register_demo_loader
 
         # Registered before sharing's loader (consent is above sharing in INSTALLED_APPS), so the
         # demo consent exists when sharing's demo releases a request relying on it.
         register_demo_loader("Consent records", consent_demo_load)
 
-        from portal.retention.registry import register_retention_content
-
         from consent.retention import CONTENT_TYPE, consent_record_path, consent_records_backfill, consent_records_purge
+        from portal.retention.registry import register_retention_content
 
         register_retention_content(
             content_type=CONTENT_TYPE,

@@ -7,8 +7,8 @@ from django import forms
 
 from consent import services
 from consent.models import GivenBy
-from portal.uploads import ACCEPT_ATTRIBUTE, ACCEPTED, max_upload_bytes, size_label
 from portal.models import Organisation, Purpose
+from portal.uploads import ACCEPT_ATTRIBUTE, ACCEPTED, max_upload_bytes, size_label
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y", "%d-%m-%Y", "%d %B %Y", "%d %b %Y"]
 YES, NO = "yes", "no"

@@ -34,7 +34,6 @@ from guardian.shortcuts import assign_perm
 
 from consent.models import ConsentRecord, GivenBy
 from consent.retention import consent_held_copy_record
-from portal.uploads import clean_filename, validate_upload
 from consent.selectors import access_consent, consent_destroyed_at, consent_subject_choices, visible_consents
 from consent.signals_registry import withdrawal_listeners
 from portal.accountability.services import decision_record
@@ -43,6 +42,7 @@ from portal.notifications.services import notify
 from portal.protocols.selectors import current_protocol_pack
 from portal.roles import Role
 from portal.text import collect_text
+from portal.uploads import clean_filename, validate_upload
 
 PERMISSION = "consent.access_consent"
 RECORDING_ROLES = frozenset({Role.OFFICER, Role.DESIGNATED_OFFICER})

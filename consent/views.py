@@ -39,7 +39,6 @@ from portal.protocols.selectors import current_protocol_pack
 from portal.uploads import stored_file_response, upload_limited
 from portal.views.decorators import role_required
 
-
 CONSENT_ROLES = tuple(sorted(services.RECORDING_ROLES))
 PER_PAGE = 25
 SCAN_CONTENT_TYPES = {

@@ -10,9 +10,8 @@ class MeetingsConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, not at the top: these modules import models, which are not loaded until
         # the app registry is ready (AppConfig.ready is the one place Django allows it).
-        from portal.accountability.registry import register_decision_events
-
         from meetings.events import DECISION_EVENTS
+        from portal.accountability.registry import register_decision_events
 
         register_decision_events(DECISION_EVENTS)
 
@@ -27,15 +26,12 @@ class MeetingsConfig(AppConfig):
             order=30,
         )
 
-        from portal.demo.registry import register_demo_loader
-
         from meetings.demo import meetings_demo_summary
+        from portal.demo.registry import register_demo_loader
 
         register_demo_loader("Meetings", meetings_demo_summary)
 
         # Retention: papers are held copies, destroyed through the retention engine.
-        from portal.retention.registry import register_retention_content
-
         from meetings.retention import (
             AGENDA_CONTENT_TYPE,
             CONTENT_TYPE,
@@ -44,6 +40,7 @@ class MeetingsConfig(AppConfig):
             meeting_paper_path,
             meeting_papers_purge,
         )
+        from portal.retention.registry import register_retention_content
 
         register_retention_content(
             content_type=CONTENT_TYPE, label="Meeting paper", purge=meeting_papers_purge, link=meeting_paper_path

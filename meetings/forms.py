@@ -88,7 +88,7 @@ class MeetingDetailsForm(forms.Form):
             naive = datetime.datetime.combine(date, time)
             moment = naive.replace(tzinfo=zone)
             # A time that does not exist (the hour skipped when the clocks go forward).
-            if moment.astimezone(datetime.timezone.utc).astimezone(zone).replace(tzinfo=None) != naive:
+            if moment.astimezone(datetime.UTC).astimezone(zone).replace(tzinfo=None) != naive:
                 self.add_error("time", "That time does not exist on that date (the clocks change): enter another time")
             else:
                 cleaned["starts_at"] = moment

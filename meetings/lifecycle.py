@@ -7,10 +7,10 @@ Buttons come from `allowed_next`, not from template `if`s."""
 
 from __future__ import annotations
 
+from meetings.models import Meeting, MeetingStatus
 from portal.accountability.services import decision_record
 from portal.lifecycle import Lifecycle, table
 from portal.models import Organisation, User
-from meetings.models import Meeting, MeetingStatus
 
 # While these hold, the meeting is still being prepared or held: attendees can sign in, papers
 # and cases can be added.

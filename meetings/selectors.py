@@ -19,7 +19,6 @@ from meetings.models import AgendaItem, Attendee, Meeting, MeetingStatus, Paper
 from portal.models import Membership, User
 from portal.roles import Role
 
-
 # The roles whose holders can be invited to a meeting: auditors and partnership admins never see
 # personal data (DOMAIN.md §3), so they are not attendees.
 ATTENDING_ROLES = (Role.OFFICER, Role.DESIGNATED_OFFICER, Role.CHAIR)

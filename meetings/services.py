@@ -27,25 +27,26 @@ from django.urls import reverse
 from django.utils import timezone
 
 from meetings import lifecycle
-from meetings.lifecycle import meeting_decision_record
 from meetings.agreement import agreement_text
+from meetings.lifecycle import meeting_decision_record
 from meetings.models import AgendaItem, Attendee, Meeting, MeetingAction, MeetingStatus, Paper
-from meetings.selectors import ATTENDING_ROLES, access_meeting, is_meeting_chair
 from meetings.retention import (
     CONTENT_TYPE as PAPER_CONTENT_TYPE,
+)
+from meetings.retention import (
     agenda_item_held_copy_record,
     meeting_papers_copies_record,
     paper_held_copy_record,
 )
-from portal.models import DataSubject, DestructionRun, Forum, HeldCopy, MarkingLevel, Membership, Organisation, User
+from meetings.selectors import ATTENDING_ROLES, access_meeting, is_meeting_chair
 from portal.jobs import enqueue
+from portal.models import DataSubject, DestructionRun, Forum, HeldCopy, MarkingLevel, Membership, Organisation, User
 from portal.notifications.services import notify
 from portal.protocols.selectors import current_protocol_pack
 from portal.retention.services import active_holds, retention_destroy_now
 from portal.roles import Role
-from sharing.selectors import visible_disclosures
 from portal.uploads import clean_filename, validate_upload
-
+from sharing.selectors import visible_disclosures
 
 MAX_PAPERS = 50
 MAX_ATTENDEES = 200

@@ -51,13 +51,13 @@ from meetings.selectors import (
 )
 from portal.accountability.services import access_record
 from portal.actions import Action
+from portal.forms.errors import form_add_service_errors
 from portal.models import Membership, Organisation
 from portal.protocols.selectors import current_protocol_pack
 from portal.roles import Role
+from portal.uploads import ACCEPTED, max_upload_bytes, size_label, stored_file_response, upload_limited
 from portal.views.decorators import role_required
 from sharing.selectors import disclosure_tombstone, visible_disclosures
-from portal.uploads import ACCEPTED, max_upload_bytes, size_label, stored_file_response, upload_limited
-from portal.forms.errors import form_add_service_errors
 
 PAGE_SIZE = 25
 

@@ -8,18 +8,17 @@ full or in part (a partial release that is disputed stays released: the recipien
 """
 from __future__ import annotations
 
-import unicodedata
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.models import FlowchartNode, FlowchartOutcome
 from portal.pdf import download_footer, pdf_text, render_pdf
+from portal.uploads import stored_file_response
 from sharing import lifecycle
 from sharing.forms.requester import DisputeDecisionForm, DisputeForm
 from sharing.models import Decision, DisclosureRequest, Outcome, ReleaseAttachment, ReleaseItem, Status
@@ -235,20 +234,6 @@ def request_pdf(request, pk: int):
     return response
 
 
-def _download_name(original: str) -> str:
-    """The uploader's filename, made safe to hand back: no folders, no control characters, no
-    quotes, not empty, not too long."""
-    name = unicodedata.normalize("NFC", original or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(
-        "_" if (unicodedata.category(ch)[0] in "CZ" and ch != " ") or ch in '"<>:|?*;' else ch for ch in name
-    )
-    name = " ".join(name.split()).strip(" .")
-    if len(name) > 150:
-        stem, dot, extension = name.rpartition(".")
-        name = (stem[: 140] + dot + extension[:9]) if dot and len(extension) <= 9 else name[:150]
-    return name or "attachment"
-
-
 @require_GET
 def attachment_download(request, pk: int, attachment_pk: int):
     """An attachment of the request's current release, only through need-to-know (the files are
@@ -263,18 +248,14 @@ def attachment_download(request, pk: int, attachment_pk: int):
     attachment = decision.attachments.filter(pk=attachment_pk).first()
     if attachment is None:
         raise Http404("No such attachment")
-    try:
-        handle = attachment.file.storage.open(attachment.file.name, "rb")
-    except (FileNotFoundError, OSError, ValueError):
-        raise Http404("The file is not available") from None
-    log_access(request, disclosure, "download")
-    content_type = attachment.content_type if attachment.content_type in ATTACHMENT_CONTENT_TYPES else "application/octet-stream"
-    response = FileResponse(
-        handle, as_attachment=True, filename=_download_name(attachment.original_name), content_type=content_type
+    return stored_file_response(
+        attachment.file,
+        original_name=attachment.original_name,
+        content_type=attachment.content_type,
+        allowed_types=ATTACHMENT_CONTENT_TYPES,
+        fallback_name="attachment",
+        on_open=lambda: log_access(request, disclosure, "download"),
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 def _put_errors(form, error: ValidationError) -> None:

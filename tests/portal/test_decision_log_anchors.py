@@ -13,7 +13,7 @@ from portal.accountability.services import (
     decision_log_verify,
 )
 from portal.accountability.tasks import decision_log_anchor
-from portal.models import AccessLogEntry, DecisionLogAnchor, DecisionLogEntry
+from portal.models import AccessLogEntry, DecisionLogAnchor
 from tests.portal.factories import MembershipFactory
 from tests.portal.test_decision_log import as_superuser_without_triggers, record_some
 

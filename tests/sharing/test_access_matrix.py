@@ -12,8 +12,8 @@ about one request give 403 to the roles they are not for.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import pytest
 from django.core.files.base import ContentFile
@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from sharing.models import Decision, Outcome, ReleaseAttachment, ReleaseItem, RequestNote, Dispute, Status
+from sharing.models import Decision, Dispute, Outcome, ReleaseAttachment, ReleaseItem, RequestNote, Status
 from tests.authz import SIGN_IN
 from tests.test_authorization_matrix import classify
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from portal.models import AccessLogEntry, DecisionLogEntry
 from sharing.models import DisclosureRequest, NoteKind, RequestNote, RequestSubject, Status
-from sharing.selectors import visible_disclosures, disclosure_role
+from sharing.selectors import disclosure_role, visible_disclosures
 from sharing.views import raising as views
 from tests.sharing.factories import gateway_for
 from tests.sharing.test_raising_services import SUBJECT_NAME, VALID_NHS, fill_draft, start_draft
