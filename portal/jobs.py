@@ -10,16 +10,28 @@ from __future__ import annotations
 
 import logging
 
+from celery.exceptions import NotRegistered
+
 from portal.celery import app
 
 logger = logging.getLogger(__name__)
+
+
+def _task(task_name: str):
+    """The registered task. A web process has not imported the task modules (Celery discovers
+    them when a worker starts), so the first look-up runs the discovery itself."""
+    try:
+        return app.tasks[task_name]
+    except NotRegistered:
+        app.loader.import_default_modules()  # every app's `tasks` module and CELERY_IMPORTS
+        return app.tasks[task_name]
 
 
 def enqueue(task_name: str, *args, **kwargs) -> bool:
     """Queue `task_name` with its arguments; False (logged) when it could not be queued now.
     Call it from `transaction.on_commit` so the job sees the committed rows."""
     try:
-        app.tasks[task_name].delay(*args, **kwargs)
+        _task(task_name).delay(*args, **kwargs)
     except Exception:  # the broker is down, or an eager run failed: the periodic sweep finishes it
         logger.warning("Could not queue %s now; its periodic sweep will pick the work up", task_name, exc_info=True)
         return False
