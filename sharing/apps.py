@@ -26,7 +26,7 @@ class SharingConfig(AppConfig):
             order=25,
         )
 
-        # Consent (issue 4): a withdrawn consent flags the open requests relying on it, and
+        # Consent: a withdrawn consent flags the open requests relying on it, and
         # officers may record consent for the subjects of the requests they can see.
         from consent.signals_registry import register_subject_source, register_withdrawal_listener
         from sharing.selectors import request_subjects_visible_to
@@ -39,10 +39,16 @@ class SharingConfig(AppConfig):
         from sharing.demo import sharing_basis_demo_load, sharing_demo_load, sharing_retention_demo_load
 
         register_demo_loader("Disclosure requests", sharing_demo_load)
+
+        # An officer whose role ends hands on their open requests (their need-to-know ends with it).
+        from portal.services.accounts import register_membership_end_listener
+        from sharing.services.membership import open_work_flag_on_membership_end
+
+        register_membership_end_listener(open_work_flag_on_membership_end)
         register_demo_loader("Consent relied on, public-interest overrides", sharing_basis_demo_load)
         register_demo_loader("Retention review dates", sharing_retention_demo_load)
 
-        # Retention (issue 6): each organisation's copies of a request follow its own policy.
+        # Retention: each organisation's copies of a request follow its own policy.
         from portal.retention.registry import register_retention_content
         from sharing.retention import (
             CONTENT_TYPE,

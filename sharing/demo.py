@@ -303,8 +303,8 @@ def sharing_basis_demo_load() -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Issue 6: retention. The demo requests were recorded as held copies when they were raised and
-# decided (a demo database from before issue 6 gets them recorded here); a few review dates are
+# Retention. The demo requests were recorded as held copies when they were raised and
+# decided (a demo database from before retention existed gets them recorded here); a few review dates are
 # brought forward so each demo designated officer has something due soon and something overdue.
 # ---------------------------------------------------------------------------------------------
 

@@ -25,6 +25,8 @@ from portal.roles import Role
 from sharing.models import DisclosureRequest, DisclosureRequestUserObjectPermission, Status
 
 ACCESS_PERMISSION = "access_disclosure"
+# The roles that work on cases: only these give need-to-know, and only in their organisation.
+HOLDING_ROLES = (Role.OFFICER, Role.DESIGNATED_OFFICER)
 RETENTION_CONTENT_TYPE = "sharing.request"
 
 
@@ -53,8 +55,22 @@ def visible_disclosures(*, user: User) -> QuerySet[DisclosureRequest]:
     granted = DisclosureRequestUserObjectPermission.objects.filter(
         content_object=OuterRef("pk"), user=user, permission__codename=ACCESS_PERMISSION
     )
-    designated = designated_organisation_ids(user)
-    rule = Q(requester=user) | Q(assignee=user) | Q(Exists(granted))
+    # Need-to-know holds only while the person belongs to the organisation concerned now: a
+    # requester or assignee whose membership there ended loses the request with it (and the
+    # grants an assignment gave go when the membership ends: sharing.services.membership).
+    case_orgs = set()
+    designated = []
+    for organisation_id, role in Membership.objects.active().filter(user=user).values_list("organisation_id", "role"):
+        case_orgs.add(organisation_id)
+        if role == Role.DESIGNATED_OFFICER:
+            designated.append(organisation_id)
+    if not case_orgs:
+        return DisclosureRequest.objects.none()
+    rule = (
+        Q(requester=user, requesting_organisation_id__in=case_orgs)
+        | Q(assignee=user, holding_organisation_id__in=case_orgs)
+        | Q(Exists(granted))
+    )
     if designated:
         # A draft is the requesting side's own work: the holding side sees it once submitted.
         rule |= Q(requesting_organisation_id__in=designated) | (
@@ -82,9 +98,6 @@ def access_disclosure(*, user: User, pk: int | str, for_update: bool = False) ->
     if tombstone is not None:
         raise DisclosureDestroyed(request, tombstone)
     return request
-
-
-HOLDING_ROLES = (Role.OFFICER, Role.DESIGNATED_OFFICER)
 
 
 def access_for_assignment(
@@ -226,6 +239,21 @@ def inbox_counts(*, organisation_id: int, user: User) -> dict[str, int]:
         .filter(rules["open"] | rules["decided"])
         .aggregate(**{name: Count("pk", filter=rule) for name, rule in rules.items()})
     )
+
+
+def open_work_of(*, user_id: int, organisation_id: int) -> list[tuple[int, bool]]:
+    """(id, as assignee) of the open requests (drafts and disputes included) that the person
+    raised for `organisation_id` or is assigned for it: the work their leaving must hand on."""
+    open_ = Q(status__in=[Status.DRAFT, Status.SUBMITTED, Status.IN_REVIEW, Status.AWAITING_ADVICE,
+                          Status.RETURNED, Status.DISPUTED])
+    assigned = Q(assignee_id=user_id, holding_organisation_id=organisation_id)
+    raised = Q(requester_id=user_id, requesting_organisation_id=organisation_id)
+    return [
+        (pk, assignee_id == user_id and holding_id == organisation_id)
+        for pk, assignee_id, holding_id in DisclosureRequest.objects.filter(open_ & (assigned | raised))
+        .order_by("pk")
+        .values_list("pk", "assignee_id", "holding_organisation_id")
+    ]
 
 
 def lock_disclosure_for_system(*, pk: int) -> DisclosureRequest:

@@ -357,6 +357,19 @@ def user_reset_second_factor(*, user: User, acting_user: User | None) -> User:
 # ---------------------------------------------------------------------------------------------
 
 
+# Apps above the core hear of an ended membership through listeners they register in
+# AppConfig.ready() (`fn(*, membership, acting_user)`), called inside `membership_end`'s
+# transaction: sharing flags the ended person's open work to their organisation's designated
+# officers. The core never imports the apps.
+_MEMBERSHIP_END_LISTENERS: list = []
+
+
+def register_membership_end_listener(fn):
+    if fn not in _MEMBERSHIP_END_LISTENERS:
+        _MEMBERSHIP_END_LISTENERS.append(fn)
+    return fn
+
+
 def membership_may_grant(*, acting_user: User | None, user: User) -> bool:
     """No one grants a role to themselves (a system call, with no acting user, may)."""
     return acting_user is None or acting_user.pk != user.pk
@@ -426,6 +439,8 @@ def membership_end(*, membership: Membership, acting_user: User | None) -> Membe
         reasons=f"Role {Role(membership.role).label.lower()} at {membership.organisation.name} ended",
         acting_user=acting_user,
     )
+    for listener in list(_MEMBERSHIP_END_LISTENERS):
+        listener(membership=membership, acting_user=acting_user)
     return membership
 
 
