@@ -90,6 +90,17 @@ def marking_choices(*, request: DisclosureRequest):
     return request.protocol_pack.marking_levels.order_by("order")
 
 
+def disclosure_may_decide(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+    """The officer the request is assigned to decides it (when, is `disclosure_decidable`)."""
+    return request.assignee_id is not None and request.assignee_id == getattr(user, "pk", None)
+
+
+def disclosure_decidable(*, request: DisclosureRequest) -> bool:
+    """Whether the transition table lets the request be decided now (every outcome leaves the
+    same state, in review)."""
+    return all(lifecycle.can_transition(request, outcome) for outcome in Outcome.values)
+
+
 class ReleaseRefused(ValidationError):
     """The decision's ValidationError when the consent relied on does not cover the release:
     it carries what `disclosure_decide` needs to log the refusal once the attempt has rolled back."""
@@ -158,14 +169,12 @@ def _disclosure_decide(
     declined. Raises ValidationError (keyed by field where it can) when a rule refuses it."""
     refusal = "Only the officer this request is assigned to can decide it."
     request = lock_disclosure_for(user=acting_user, pk=request.pk, refusal=refusal)
-    if request.assignee_id != acting_user.pk:
+    if not disclosure_may_decide(user=acting_user, membership=acting_membership, request=request):
         raise ValidationError(refusal)
-    if request.status != Status.IN_REVIEW:
+    if not disclosure_decidable(request=request):
         raise ValidationError(f"This request is {Status(request.status).label.lower()}: it cannot be decided now.")
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": "Select release in full, release in part or decline"})
-    if not lifecycle.can_transition(request, outcome):
-        raise ValidationError(f"This request is {Status(request.status).label.lower()}: it cannot be decided now.")
 
     errors: dict[str, list[str]] = {}
 
