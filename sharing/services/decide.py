@@ -90,6 +90,17 @@ def marking_choices(*, request: DisclosureRequest):
     return request.protocol_pack.marking_levels.order_by("order")
 
 
+def disclosure_may_decide(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+    """The officer the request is assigned to decides it (when, is `disclosure_decidable`)."""
+    return request.assignee_id is not None and request.assignee_id == getattr(user, "pk", None)
+
+
+def disclosure_decidable(*, request: DisclosureRequest) -> bool:
+    """Whether the transition table lets the request be decided now (every outcome leaves the
+    same state, in review)."""
+    return all(lifecycle.can_transition(request, outcome) for outcome in Outcome.values)
+
+
 class ReleaseRefused(ValidationError):
     """The decision's ValidationError when the consent relied on does not cover the release:
     it carries what `disclosure_decide` needs to log the refusal once the attempt has rolled back."""
@@ -141,6 +152,128 @@ def disclosure_decide(
         raise
 
 
+def _refuse(errors: dict[str, list[str]], field: str | None, message: str) -> None:
+    errors.setdefault(field or "__all__", []).append(message)
+
+
+@dataclass(frozen=True)
+class CheckedDecision:
+    """What `disclosure_decide_problems` read and cleaned, for the writer."""
+
+    reasons: str
+    withheld: str
+    items: list[ItemInput]
+    attachments: list[tuple[object, str, str]]  # (upload, content type, sha256), validated
+    basis: basis_services.ReleaseBasis | None
+
+
+def _release_basis_problems(*, request: DisclosureRequest, errors: dict[str, list[str]]):
+    """The flowchart's share outcome, the consent or override it relies on, and the sub judice
+    consultation (SSP 5.6, 6). Returns the basis check (None without a share outcome)."""
+    basis = None
+    latest = flowchart_latest_completed(request=request)
+    if latest is None or latest.outcome not in SHARE_OUTCOMES:
+        _refuse(
+            errors,
+            None,
+            "You cannot release information until the key-questions flowchart has been completed with an "
+            "outcome to share",
+        )
+    else:
+        basis = basis_services.release_basis_check(request=request, run=latest, on_date=timezone.localdate())
+        for message in basis.problems:
+            _refuse(errors, None, message)
+    if request.sub_judice and not request.sub_judice_consultations.exists():
+        _refuse(
+            errors,
+            None,
+            "This request is under investigation or prosecution: record the consultation with the "
+            "investigating officer or the CPS before releasing anything (SSP 5.6)",
+        )
+    return basis
+
+
+def _marking_problems(*, request: DisclosureRequest, marking: MarkingLevel | None, errors: dict[str, list[str]]) -> None:
+    if marking is None:
+        _refuse(errors, "marking", "Select the protective marking")
+    elif marking.pack_id != request.protocol_pack_id:
+        _refuse(errors, "marking", "Select a protective marking from this request's protocol")
+    elif not marking.internet_allowed and not settings.PORTAL_SECURE_NETWORK:
+        _refuse(
+            errors,
+            "marking",
+            f"{marking.name} material can only be released on a secure network, and this portal is not "
+            "declared to run on one: choose another marking or release it another way",
+        )
+
+
+def _item_problems(*, items: list[ItemInput], attachments: list, errors: dict[str, list[str]]) -> None:
+    if not items:
+        _refuse(errors, "items", "Add at least one item of information to release")
+    if len(items) > MAX_ITEMS:
+        _refuse(errors, "items", f"A release can have at most {MAX_ITEMS} items")
+    for number, item in enumerate(items, start=1):
+        if not (item.text or "").strip():
+            _refuse(errors, "items", f"Enter the information for item {number}")
+        if item.fact_or_opinion not in FactOrOpinion.values:
+            _refuse(errors, "items", f"Select whether item {number} is fact or opinion")
+        if not isinstance(item.originating_organisation, Organisation):
+            _refuse(errors, "items", f"Select the organisation item {number} comes from")
+    if len(attachments) > MAX_ATTACHMENTS:
+        _refuse(errors, "attachments", f"A release can have at most {MAX_ATTACHMENTS} attachments")
+
+
+def _attachment_problems(*, attachments: list, errors: dict[str, list[str]]) -> list[tuple[object, str, str]]:
+    checked: list[tuple[object, str, str]] = []
+    for upload in attachments:
+        try:
+            content_type, digest = validate_upload(upload)
+        except ValidationError as error:
+            for message in error.messages:
+                _refuse(errors, "attachments", message)
+        else:
+            checked.append((upload, content_type, digest))
+    return checked
+
+
+def disclosure_decide_problems(
+    *,
+    request: DisclosureRequest,
+    outcome: str,
+    reasons: str,
+    withheld: str = "",
+    marking: MarkingLevel | None = None,
+    items: list[ItemInput] | tuple[ItemInput, ...] = (),
+    attachments: list | tuple = (),
+) -> tuple[dict[str, list[str]], CheckedDecision]:
+    """Every rule a decision of `outcome` (a valid Outcome) must meet, checked without writing
+    anything: the problems by field ("__all__" for the decision as a whole, empty when there are
+    none) and the cleaned values."""
+    errors: dict[str, list[str]] = {}
+    reasons = (reasons or "").strip()
+    withheld = (withheld or "").strip()
+    items = list(items or [])
+    attachments = list(attachments or [])
+    if not reasons:
+        _refuse(errors, "reasons", "Enter the reasons for your decision")
+    if outcome == Outcome.PARTLY_RELEASED and not withheld:
+        _refuse(errors, "withheld", "Enter what is withheld and why")
+    basis = None
+    if outcome not in RELEASES:
+        if items or attachments:
+            _refuse(errors, None, "A decline releases nothing: it cannot have items or attachments")
+        if marking is not None:
+            _refuse(errors, "marking", "A decline has no protective marking")
+    else:
+        basis = _release_basis_problems(request=request, errors=errors)
+        _marking_problems(request=request, marking=marking, errors=errors)
+        _item_problems(items=items, attachments=attachments, errors=errors)
+    checked = _attachment_problems(attachments=attachments, errors=errors)
+    return errors, CheckedDecision(
+        reasons=reasons, withheld=withheld, items=items, attachments=checked, basis=basis
+    )
+
+
 @transaction.atomic
 def _disclosure_decide(
     *,
@@ -154,96 +287,49 @@ def _disclosure_decide(
     acting_user: User,
     acting_membership: Membership | None = None,
 ) -> Decision:
-    """Record the assignee's decision and move the request to released, partly released or
-    declined. Raises ValidationError (keyed by field where it can) when a rule refuses it."""
+    """The rule checks on the locked request, then the writer."""
     refusal = "Only the officer this request is assigned to can decide it."
     request = lock_disclosure_for(user=acting_user, pk=request.pk, refusal=refusal)
-    if request.assignee_id != acting_user.pk:
+    if not disclosure_may_decide(user=acting_user, membership=acting_membership, request=request):
         raise ValidationError(refusal)
-    if request.status != Status.IN_REVIEW:
+    if not disclosure_decidable(request=request):
         raise ValidationError(f"This request is {Status(request.status).label.lower()}: it cannot be decided now.")
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": "Select release in full, release in part or decline"})
-    if not lifecycle.can_transition(request, outcome):
-        raise ValidationError(f"This request is {Status(request.status).label.lower()}: it cannot be decided now.")
-
-    errors: dict[str, list[str]] = {}
-
-    def refuse(field: str | None, message: str) -> None:
-        errors.setdefault(field or "__all__", []).append(message)
-
-    reasons = (reasons or "").strip()
-    withheld = (withheld or "").strip()
-    items = list(items or [])
-    attachments = list(attachments or [])
-    if not reasons:
-        refuse("reasons", "Enter the reasons for your decision")
-    releasing = outcome in RELEASES
-    if outcome == Outcome.PARTLY_RELEASED and not withheld:
-        refuse("withheld", "Enter what is withheld and why")
-    if not releasing:
-        if items or attachments:
-            refuse(None, "A decline releases nothing: it cannot have items or attachments")
-        if marking is not None:
-            refuse("marking", "A decline has no protective marking")
-    basis = None
-    if releasing:
-        latest = flowchart_latest_completed(request=request)
-        if latest is None or latest.outcome not in SHARE_OUTCOMES:
-            refuse(
-                None,
-                "You cannot release information until the key-questions flowchart has been completed with an "
-                "outcome to share",
-            )
-        else:
-            basis = basis_services.release_basis_check(request=request, run=latest, on_date=timezone.localdate())
-            for message in basis.problems:
-                refuse(None, message)
-        if request.sub_judice and not request.sub_judice_consultations.exists():
-            refuse(
-                None,
-                "This request is under investigation or prosecution: record the consultation with the "
-                "investigating officer or the CPS before releasing anything (SSP 5.6)",
-            )
-        if marking is None:
-            refuse("marking", "Select the protective marking")
-        elif marking.pack_id != request.protocol_pack_id:
-            refuse("marking", "Select a protective marking from this request's protocol")
-        elif not marking.internet_allowed and not settings.PORTAL_SECURE_NETWORK:
-            refuse(
-                "marking",
-                f"{marking.name} material can only be released on a secure network, and this portal is not "
-                "declared to run on one: choose another marking or release it another way",
-            )
-        if not items:
-            refuse("items", "Add at least one item of information to release")
-        if len(items) > MAX_ITEMS:
-            refuse("items", f"A release can have at most {MAX_ITEMS} items")
-        for number, item in enumerate(items, start=1):
-            if not (item.text or "").strip():
-                refuse("items", f"Enter the information for item {number}")
-            if item.fact_or_opinion not in FactOrOpinion.values:
-                refuse("items", f"Select whether item {number} is fact or opinion")
-            if not isinstance(item.originating_organisation, Organisation):
-                refuse("items", f"Select the organisation item {number} comes from")
-        if len(attachments) > MAX_ATTACHMENTS:
-            refuse("attachments", f"A release can have at most {MAX_ATTACHMENTS} attachments")
-    checked: list[tuple[object, str, str]] = []
-    for upload in attachments:
-        try:
-            content_type, digest = validate_upload(upload)
-        except ValidationError as error:
-            for message in error.messages:
-                refuse("attachments", message)
-        else:
-            checked.append((upload, content_type, digest))
+    errors, checked = disclosure_decide_problems(
+        request=request,
+        outcome=outcome,
+        reasons=reasons,
+        withheld=withheld,
+        marking=marking,
+        items=items,
+        attachments=attachments,
+    )
     if errors:
+        basis = checked.basis
         if basis is not None and basis.consent_problems:
             raise ReleaseRefused(
                 errors, reliance=basis.reliance, consent_problems=basis.consent_problems, outcome=outcome
             )
         raise ValidationError(errors)
+    return _decision_write(
+        request=request, outcome=outcome, marking=marking, checked=checked, acting_user=acting_user
+    )
 
+
+def _decision_write(
+    *,
+    request: DisclosureRequest,
+    outcome: str,
+    marking: MarkingLevel | None,
+    checked: CheckedDecision,
+    acting_user: User,
+) -> Decision:
+    """Write the checked decision, in the caller's transaction on the locked request: the
+    decision and its items, the stored attachments, the move (and its log entry), the copies,
+    the consent relied upon and the requester's notification."""
+    reasons, withheld, items, basis = checked.reasons, checked.withheld, checked.items, checked.basis
+    releasing = outcome in RELEASES
     now = timezone.now()
     pack = current_protocol_pack() or request.protocol_pack
     originators: list[Organisation] = []
@@ -280,7 +366,7 @@ def _disclosure_decide(
 
     stored: list[ReleaseAttachment] = []
     try:
-        for upload, content_type, digest in checked:
+        for upload, content_type, digest in checked.attachments:
             attachment = ReleaseAttachment(
                 decision=decision,
                 original_name=clean_filename(upload.name),

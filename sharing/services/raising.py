@@ -89,10 +89,45 @@ def nhs_number_is_valid(value: str) -> bool:
     return check != 10 and check == int(value[9])
 
 
+# ---------------------------------------------------------------------------------------------
+# Who may do what (the view's guard, the buttons and the service call these; when the state
+# allows it is for the transition table and the service to say)
+# ---------------------------------------------------------------------------------------------
+
+
+def _is_requester(*, user: User, request: DisclosureRequest) -> bool:
+    return request.requester_id is not None and request.requester_id == getattr(user, "pk", None)
+
+
+def draft_may_change(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+    """The officer who raised the request changes its draft."""
+    return _is_requester(user=user, request=request)
+
+
+def disclosure_may_submit(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+    """The officer who raised the request, acting as an officer of the requesting organisation."""
+    return bool(
+        _is_requester(user=user, request=request)
+        and membership
+        and membership.organisation_id == request.requesting_organisation_id
+        and membership.role in RAISING_ROLES
+    )
+
+
+def disclosure_may_resubmit(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+    """The officer who raised the request answers a return and resubmits it."""
+    return _is_requester(user=user, request=request)
+
+
+def disclosure_may_withdraw(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+    """The officer who raised the request, or a designated officer of the requesting organisation."""
+    return bool(disclosure_role(user=user, request=request) & {"requester", "designated_requesting"})
+
+
 def _locked_draft(*, request: DisclosureRequest, acting_user: User) -> DisclosureRequest:
     """The draft, locked for this transaction, if `acting_user` may change it."""
     locked = access_disclosure(user=acting_user, pk=request.pk, for_update=True)
-    if locked.requester_id != acting_user.pk:
+    if not draft_may_change(user=acting_user, membership=None, request=locked):
         raise ValidationError("Only the officer who raised this request can change it")
     if locked.status != Status.DRAFT:
         raise ValidationError("This request has been submitted: it can no longer be changed")
@@ -619,11 +654,7 @@ def disclosure_submit(
     is missing; refused too when either organisation's sharing is suspended (SSP 13.3) or the
     holding organisation has not signed the protocol."""
     request = _locked_draft(request=request, acting_user=acting_user)
-    if (
-        acting_membership is None
-        or acting_membership.organisation_id != request.requesting_organisation_id
-        or acting_membership.role not in RAISING_ROLES
-    ):
+    if not disclosure_may_submit(user=acting_user, membership=acting_membership, request=request):
         raise ValidationError(f"Act as an officer of {request.requesting_organisation.name} to submit this request")
     # The organisations were read afresh with the locked request: a suspension committed a
     # moment ago counts.
@@ -664,17 +695,12 @@ def disclosure_submit(
     return request
 
 
-def can_withdraw(*, request: DisclosureRequest, roles: set[str]) -> bool:
-    return lifecycle.can_transition(request, Status.WITHDRAWN) and bool(roles & {"requester", "designated_requesting"})
-
-
 @transaction.atomic
 def disclosure_withdraw(*, request: DisclosureRequest, reason: str, acting_user: User) -> DisclosureRequest:
     """The requester, or the requesting organisation's designated officer, takes the request back
     before it is decided. The reason goes in the decision log."""
     request = access_disclosure(user=acting_user, pk=request.pk, for_update=True)
-    roles = disclosure_role(user=acting_user, request=request)
-    if not roles & {"requester", "designated_requesting"}:
+    if not disclosure_may_withdraw(user=acting_user, membership=None, request=request):
         raise ValidationError(
             f"Only the officer who raised this request or a designated officer of "
             f"{request.requesting_organisation.name} can withdraw it"
@@ -706,7 +732,7 @@ def disclosure_resubmit(
     """Answer a "returned for more information" and send the request back to the holding
     organisation: to its assignee if it has one, otherwise to its designated officers."""
     request = access_disclosure(user=acting_user, pk=request.pk, for_update=True)
-    if request.requester_id != acting_user.pk:
+    if not disclosure_may_resubmit(user=acting_user, membership=acting_membership, request=request):
         raise ValidationError("Only the officer who raised this request can answer it")
     if request.status != Status.RETURNED:
         raise ValidationError("This request has not been returned for more information")

@@ -39,7 +39,6 @@ from sharing.models import (
 from sharing.retention import disclosure_copies_record
 from sharing.selectors import (
     HOLDING_ROLES,
-    designated_organisation_ids,
     lock_disclosure_for,
 )
 from sharing.services.common import designated_officers, notify_about
@@ -100,20 +99,75 @@ def assignable_officers(*, organisation_id: int) -> list[Membership]:
 ASSIGNEE_ONLY = "Only the officer this request is assigned to can do this."
 
 
-def _require_assignee(request: DisclosureRequest, user: User) -> None:
-    if request.assignee_id != user.pk:
-        raise ValidationError(ASSIGNEE_ONLY)
-
-
 def _require_status(request: DisclosureRequest, *statuses: str, message: str) -> None:
     if request.status not in statuses:
         raise ValidationError(message)
 
 
-def _is_designated_holding(user: User, request: DisclosureRequest, membership: Membership | None = None) -> bool:
+def _is_assignee(*, user: User, request: DisclosureRequest) -> bool:
+    return request.assignee_id is not None and request.assignee_id == getattr(user, "pk", None)
+
+
+def _is_designated_holding(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+    return is_holding_designated_officer(membership=membership, request=request) and membership.user_id == user.pk
+
+
+def _acting_membership(*, user: User, membership: Membership | None, request: DisclosureRequest) -> Membership | None:
+    """The membership a service acts in: the one given, or for callers that give none (the demo,
+    tests) the person's designated-officer membership of the holding organisation, if any."""
     if membership is not None:
-        return is_holding_designated_officer(membership=membership, request=request) and membership.user_id == user.pk
-    return request.holding_organisation_id in designated_organisation_ids(user)
+        return membership
+    return (
+        Membership.objects.active()
+        .filter(user=user, organisation_id=request.holding_organisation_id, role=Role.DESIGNATED_OFFICER)
+        .first()
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Who may do what (the view's guard, the buttons and the service call these; when the state
+# allows it is for the transition table and the service to say)
+# ---------------------------------------------------------------------------------------------
+
+
+def disclosure_may_pick_up(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+    """An officer of the holding organisation, acting for it, when no one else has the request."""
+    return is_holding_officer(membership=membership, request=request) and request.assignee_id in (
+        None,
+        getattr(user, "pk", None),
+    )
+
+
+def disclosure_may_assign(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+    """The holding organisation's designated officer, acting as such."""
+    return _is_designated_holding(user=user, membership=membership, request=request)
+
+
+def disclosure_may_return(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+    """The assignee, or the holding organisation's designated officer."""
+    return _is_assignee(user=user, request=request) or _is_designated_holding(
+        user=user, membership=membership, request=request
+    )
+
+
+def flowchart_may_run(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+    """The assignee runs the key-questions flowchart (while in review)."""
+    return _is_assignee(user=user, request=request)
+
+
+def sub_judice_may_record(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+    """The assignee records the sub judice consultation (during the review)."""
+    return _is_assignee(user=user, request=request)
+
+
+def advice_may_seek(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+    """The assignee seeks advice, from their own run of the flowchart."""
+    return _is_assignee(user=user, request=request)
+
+
+def advice_may_give(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+    """The holding organisation's designated officer gives advice."""
+    return _is_designated_holding(user=user, membership=membership, request=request)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -192,7 +246,7 @@ def disclosure_assign(
     request = lock_disclosure_for(
         user=acting_user, membership=acting_membership, pk=request.pk, refusal=refusal, triage=True
     )
-    if not is_holding_designated_officer(membership=acting_membership, request=request):
+    if not disclosure_may_assign(user=acting_user, membership=acting_membership, request=request):
         raise ValidationError(refusal)
     _require_status(
         request,
@@ -213,12 +267,12 @@ def disclosure_pick_up(
     request = lock_disclosure_for(
         user=acting_user, membership=acting_membership, pk=request.pk, refusal=refusal, triage=True
     )
-    if not is_holding_officer(membership=acting_membership, request=request):
-        raise ValidationError(refusal)
+    if not disclosure_may_pick_up(user=acting_user, membership=acting_membership, request=request):
+        if not is_holding_officer(membership=acting_membership, request=request):
+            raise ValidationError(refusal)
+        raise ValidationError("This request has already been picked up by another officer.")
     if request.assignee_id == acting_user.pk and request.status != Status.SUBMITTED:
         raise ValidationError("This request is already assigned to you.")
-    if request.assignee_id not in (None, acting_user.pk):
-        raise ValidationError("This request has already been picked up by another officer.")
     _require_status(
         request,
         Status.SUBMITTED,
@@ -239,7 +293,8 @@ def disclosure_return(
     """The assignee or B's designated officer asks the requester for more information."""
     refusal = "Only the assigned officer or the designated officer can return this request."
     request = lock_disclosure_for(user=acting_user, membership=acting_membership, pk=request.pk, refusal=refusal)
-    if request.assignee_id != acting_user.pk and not _is_designated_holding(acting_user, request, acting_membership):
+    acting_as = _acting_membership(user=acting_user, membership=acting_membership, request=request)
+    if not disclosure_may_return(user=acting_user, membership=acting_as, request=request):
         raise ValidationError(refusal)
     if not lifecycle.can_transition(request, Status.RETURNED):
         raise ValidationError(
@@ -339,8 +394,9 @@ def _lock_run(run: FlowchartRun, *, acting_user: User) -> tuple[DisclosureReques
     return request, run
 
 
-def _require_reviewing(request: DisclosureRequest, user: User) -> None:
-    _require_assignee(request, user)
+def _require_reviewing(request: DisclosureRequest, user: User, rule=flowchart_may_run) -> None:
+    if not rule(user=user, membership=None, request=request):
+        raise ValidationError(ASSIGNEE_ONLY)
     _require_status(
         request,
         Status.IN_REVIEW,
@@ -494,7 +550,7 @@ def flowchart_complete(
 def advice_seek(*, run: FlowchartRun, question: str, acting_user: User) -> RequestNote:
     """ "Not sure" anywhere in the flowchart: the request goes to B's designated officer."""
     request, run = _lock_run(run, acting_user=acting_user)
-    _require_reviewing(request, acting_user)
+    _require_reviewing(request, acting_user, rule=advice_may_seek)
     if run.responder_id != acting_user.pk or run.completed_at is not None:
         raise ValidationError("This run of the flowchart is finished: start it again from the request page.")
     position = flowchart_position(run=run, nodes=flowchart_nodes(request=request))
@@ -536,7 +592,8 @@ def advice_give(
     """B's designated officer answers; the request goes back to the assignee's review."""
     refusal = "Only the designated officer of the holding organisation can give advice."
     request = lock_disclosure_for(user=acting_user, membership=acting_membership, pk=request.pk, refusal=refusal)
-    if not _is_designated_holding(acting_user, request, acting_membership):
+    acting_as = _acting_membership(user=acting_user, membership=acting_membership, request=request)
+    if not advice_may_give(user=acting_user, membership=acting_as, request=request):
         raise ValidationError(refusal)
     _require_status(request, Status.AWAITING_ADVICE, message="This request is not waiting for advice.")
     advice = clean_text(advice, field="advice", label="Your advice", missing="Enter your advice")
@@ -579,7 +636,8 @@ def sub_judice_consultation_record(
 ) -> SubJudiceConsultation:
     """Record who was consulted (the investigating officer or the CPS), when, and what they said."""
     request = lock_disclosure_for(user=acting_user, pk=request.pk, refusal=ASSIGNEE_ONLY)
-    _require_assignee(request, acting_user)
+    if not sub_judice_may_record(user=acting_user, membership=None, request=request):
+        raise ValidationError(ASSIGNEE_ONLY)
     if not request.sub_judice:
         raise ValidationError("This request is not marked as under investigation or prosecution.")
     _require_status(

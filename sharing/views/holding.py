@@ -47,7 +47,7 @@ from sharing.forms.holding import (
     SeekAdviceForm,
     SubJudiceForm,
 )
-from sharing.models import NoteKind, Outcome, Status
+from sharing.models import NoteKind, Status
 from sharing.selectors import (
     INBOX_FILTERS,
     INBOX_STATUSES,
@@ -89,15 +89,17 @@ def _state_label(disclosure) -> str:
     return Status(disclosure.status).label.lower()
 
 
-def _is_designated_holding(request, disclosure) -> bool:
-    return review_services.is_holding_designated_officer(membership=request.membership, request=disclosure)
+def _may(rule, request, disclosure) -> bool:
+    """The action's `*_may_*` rule, for the person and the membership they act in."""
+    return rule(user=request.user, membership=request.membership, request=disclosure)
 
 
-def _assignee_in_review(request, pk: int):
-    """The request, for its assignee: (request, None) while it is in review, otherwise (request,
-    a redirect to the request page with a message). 404/403 for everyone else."""
+def _assignee_in_review(request, pk: int, rule):
+    """The request, for the person `rule` (the action's `*_may_*` rule: its assignee) allows:
+    (request, None) while it is in review, otherwise (request, a redirect to the request page
+    with a message). 404/403 for everyone else."""
     disclosure = access_disclosure(user=request.user, pk=pk)
-    if disclosure.assignee_id != request.user.pk:
+    if not _may(rule, request, disclosure):
         raise PermissionDenied("Only the officer this request is assigned to can do this")
     if disclosure.status != Status.IN_REVIEW:
         return disclosure, back_to_request(
@@ -180,7 +182,7 @@ def inbox(request):
 @require_http_methods(["GET", "POST"])
 def request_assign(request, pk: int):
     disclosure = access_disclosure(user=request.user, pk=pk)
-    if not _is_designated_holding(request, disclosure):
+    if not _may(review_services.disclosure_may_assign, request, disclosure):
         raise PermissionDenied("Only the holding organisation's designated officer can assign this request")
     if disclosure.status not in review_services.ASSIGNABLE_STATUSES:
         return back_to_request(
@@ -228,7 +230,7 @@ def request_pick_up(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def request_return(request, pk: int):
     disclosure = access_disclosure(user=request.user, pk=pk)
-    if disclosure.assignee_id != request.user.pk and not _is_designated_holding(request, disclosure):
+    if not _may(review_services.disclosure_may_return, request, disclosure):
         raise PermissionDenied("Only the assigned officer or the designated officer can return this request")
     if not lifecycle.can_transition(disclosure, Status.RETURNED):
         return back_to_request(
@@ -277,7 +279,7 @@ def _next_url(disclosure, position) -> str:
 
 @require_http_methods(["GET", "POST"])
 def flowchart_start(request, pk: int):
-    disclosure, refused = _assignee_in_review(request, pk)
+    disclosure, refused = _assignee_in_review(request, pk, review_services.flowchart_may_run)
     if refused:
         return refused
     if request.method == "POST":
@@ -333,7 +335,7 @@ def _path_rows(disclosure, run, nodes) -> list[dict]:
 
 @require_http_methods(["GET", "POST"])
 def flowchart_question(request, pk: int, code: str):
-    disclosure, refused = _assignee_in_review(request, pk)
+    disclosure, refused = _assignee_in_review(request, pk, review_services.flowchart_may_run)
     if refused:
         return refused
     run, refused = _open_run_or_redirect(request, disclosure)
@@ -395,7 +397,7 @@ def flowchart_question(request, pk: int, code: str):
 
 @require_http_methods(["GET", "POST"])
 def flowchart_outcome(request, pk: int):
-    disclosure, refused = _assignee_in_review(request, pk)
+    disclosure, refused = _assignee_in_review(request, pk, review_services.flowchart_may_run)
     if refused:
         return refused
     run, refused = _open_run_or_redirect(request, disclosure)
@@ -466,7 +468,7 @@ def flowchart_outcome(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def request_advice(request, pk: int):
     disclosure = access_disclosure(user=request.user, pk=pk)
-    if not _is_designated_holding(request, disclosure):
+    if not _may(review_services.advice_may_give, request, disclosure):
         raise PermissionDenied("Only the holding organisation's designated officer can give advice")
     if disclosure.status != Status.AWAITING_ADVICE:
         return back_to_request(request, disclosure, "This request is not waiting for advice.")
@@ -515,7 +517,7 @@ def request_advice(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def sub_judice_record(request, pk: int):
     disclosure = access_disclosure(user=request.user, pk=pk)
-    if disclosure.assignee_id != request.user.pk:
+    if not _may(review_services.sub_judice_may_record, request, disclosure):
         raise PermissionDenied("Only the officer this request is assigned to can record a consultation")
     if not disclosure.sub_judice:
         return back_to_request(
@@ -606,7 +608,7 @@ def _error_items(form, formset, item_errors: list[str]) -> list[dict]:
 @upload_limited
 @require_http_methods(["GET", "POST"])
 def request_decide(request, pk: int):
-    disclosure, refused = _assignee_in_review(request, pk)
+    disclosure, refused = _assignee_in_review(request, pk, decide_services.disclosure_may_decide)
     if refused:
         return refused
     markings = list(decide_services.marking_choices(request=disclosure))
@@ -728,29 +730,28 @@ def request_actions(*, user, membership, request, roles) -> list[Action]:
     actions: list[Action] = []
     status = request.status
     allowed = lifecycle.allowed_next(request)
-    is_assignee = request.assignee_id is not None and request.assignee_id == getattr(user, "pk", None)
-    designated = review_services.is_holding_designated_officer(membership=membership, request=request)
+    party = {"user": user, "membership": membership, "request": request}
 
     def url(name: str) -> str:
         return reverse(f"sharing:{name}", kwargs={"pk": request.pk})
 
-    if is_assignee and status == Status.IN_REVIEW:
+    if status == Status.IN_REVIEW and review_services.flowchart_may_run(**party):
         actions.append(Action("Run the key-questions flowchart", url("flowchart_start"), style="primary"))
-    if is_assignee and request.sub_judice and status in (Status.IN_REVIEW, Status.AWAITING_ADVICE):
-        actions.append(Action("Record sub judice consultation", url("sub_judice_record")))
-    if is_assignee and status == Status.IN_REVIEW and allowed & set(Outcome.values):
-        actions.append(Action("Make a decision", url("request_decide"), style="primary"))
-    if (is_assignee or designated) and Status.RETURNED in allowed:
-        actions.append(Action("Return for more information", url("request_return")))
     if (
-        status == Status.SUBMITTED
-        and review_services.is_holding_officer(membership=membership, request=request)
-        and (request.assignee_id is None or is_assignee)
+        request.sub_judice
+        and status in (Status.IN_REVIEW, Status.AWAITING_ADVICE)
+        and review_services.sub_judice_may_record(**party)
     ):
+        actions.append(Action("Record sub judice consultation", url("sub_judice_record")))
+    if decide_services.disclosure_decidable(request=request) and decide_services.disclosure_may_decide(**party):
+        actions.append(Action("Make a decision", url("request_decide"), style="primary"))
+    if Status.RETURNED in allowed and review_services.disclosure_may_return(**party):
+        actions.append(Action("Return for more information", url("request_return")))
+    if status == Status.SUBMITTED and review_services.disclosure_may_pick_up(**party):
         label = "Pick up this request" if request.assignee_id is None else "Resume the review"
         actions.append(Action(label, url("request_pick_up"), method="post", style="primary"))
-    if designated and status in review_services.ASSIGNABLE_STATUSES:
+    if status in review_services.ASSIGNABLE_STATUSES and review_services.disclosure_may_assign(**party):
         actions.append(Action("Assign" if request.assignee_id is None else "Reassign", url("request_assign")))
-    if designated and status == Status.AWAITING_ADVICE:
+    if status == Status.AWAITING_ADVICE and review_services.advice_may_give(**party):
         actions.append(Action("Give advice", url("request_advice"), style="primary"))
     return actions

@@ -40,7 +40,7 @@ from sharing.forms.raising import (
     WithdrawForm,
 )
 from sharing.models import NoteKind, RequestSubject, Status
-from sharing.selectors import access_disclosure, destroyed_for, disclosure_role, visible_disclosures
+from sharing.selectors import access_disclosure, destroyed_for, visible_disclosures
 from sharing.services import raising as services
 from sharing.views.actions import Action
 from sharing.views.common import log_access
@@ -93,7 +93,7 @@ def draft_view(view):
     @wraps(view)
     def wrapped(http_request, pk, *args, **kwargs):
         disclosure = access_disclosure(user=http_request.user, pk=pk)
-        if disclosure.requester_id != http_request.user.pk:
+        if not services.draft_may_change(user=http_request.user, membership=http_request.membership, request=disclosure):
             raise PermissionDenied("Only the requester can change a draft")
         if disclosure.status != Status.DRAFT:
             return redirect("sharing:request_detail", pk=disclosure.pk)
@@ -415,10 +415,9 @@ def draft_submit(request, disclosure):
 @require_http_methods(["GET", "POST"])
 def request_withdraw(request, pk: int):
     disclosure = access_disclosure(user=request.user, pk=pk)
-    roles = disclosure_role(user=request.user, request=disclosure)
-    if not roles & {"requester", "designated_requesting"}:
+    if not services.disclosure_may_withdraw(user=request.user, membership=request.membership, request=disclosure):
         raise PermissionDenied("Only the requester or their designated officer can withdraw a request")
-    if not services.can_withdraw(request=disclosure, roles=roles):
+    if not lifecycle.can_transition(disclosure, Status.WITHDRAWN):
         messages.error(request, f"This request is {disclosure.get_status_display().lower()}: it cannot be withdrawn")
         return redirect("sharing:request_detail", pk=disclosure.pk)
     form = WithdrawForm(request.POST or None)
@@ -438,7 +437,7 @@ def request_withdraw(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def request_answer(request, pk: int):
     disclosure = access_disclosure(user=request.user, pk=pk)
-    if disclosure.requester_id != request.user.pk:
+    if not services.disclosure_may_resubmit(user=request.user, membership=request.membership, request=disclosure):
         raise PermissionDenied("Only the requester can answer a returned request")
     if disclosure.status != Status.RETURNED:
         messages.error(request, "This request is not waiting for more information from you")
@@ -539,11 +538,12 @@ def request_actions(*, user, membership, request, roles) -> list[Action]:
     """The requester's buttons on the request page: continue a draft, withdraw, answer a return."""
     actions = []
     kwargs = {"pk": request.pk}
-    if request.status == Status.DRAFT and "requester" in roles:
+    party = {"user": user, "membership": membership, "request": request}
+    if request.status == Status.DRAFT and services.draft_may_change(**party):
         actions.append(Action("Continue draft", reverse("sharing:draft_tasks", kwargs=kwargs), style="primary"))
-    if request.status == Status.RETURNED and "requester" in roles:
+    if request.status == Status.RETURNED and services.disclosure_may_resubmit(**party):
         actions.append(Action("Answer and resubmit", reverse("sharing:request_answer", kwargs=kwargs), style="primary"))
-    if lifecycle.can_transition(request, Status.WITHDRAWN) and roles & {"requester", "designated_requesting"}:
+    if lifecycle.can_transition(request, Status.WITHDRAWN) and services.disclosure_may_withdraw(**party):
         actions.append(Action("Withdraw request", reverse("sharing:request_withdraw", kwargs=kwargs), style="warning"))
     return actions
 
