@@ -8,10 +8,23 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from portal.models import Membership, SubjectRole, User
+from consent.demo import demo_consent
+from portal.models import HeldCopy, Membership, SubjectRole, User
 from portal.roles import Role
-from sharing.models import DisclosureRequest, FlowchartRun, Outcome, Status
-from sharing.services import decide, raising, review
+from sharing.models import (
+    ConsentReliance,
+    Decision,
+    DisclosureRequest,
+    FlowchartRun,
+    Outcome,
+    OverrideStatus,
+    PublicInterestOverride,
+    RequestSubject,
+    Status,
+)
+from sharing.retention import CONTENT_TYPE, disclosure_copies_record, released_copy_record
+from sharing.services import consent_reliance, decide, override, raising, review
+from sharing.services.disputes import dispute_raise
 
 SUBJECTS = [
     ("Jordan Blake", SubjectRole.OFFENDER, "12 Mersey Square, Stockport SK1 1AA"),
@@ -139,7 +152,6 @@ def sharing_demo_load() -> str | None:
     disputed = _assign(_raise(8))
     _flowchart(disputed, [("purpose", "no")], "do_not_share")
     _decide(disputed, Outcome.DECLINED)
-    from sharing.services.disputes import dispute_raise
 
     dispute_raise(
         request=disputed, grounds="The address is the subject's, and the ASB panel meets next week.",
@@ -168,7 +180,6 @@ def _raise_about(*, subject=None, person=None) -> DisclosureRequest:
     """A submitted request from the demo police officer to the demo council, about an existing
     data subject (the demo consent's) or a new person. The raising journey has no "choose a
     person already known" step, so an existing subject is linked to the draft directly."""
-    from sharing.models import RequestSubject
 
     requester = _membership("officer.police")
     holding = _membership("officer.council").organisation
@@ -222,7 +233,6 @@ def _flowchart_justified(request: DisclosureRequest, answers: list[tuple[str, st
 
 
 def _propose_override(request: DisclosureRequest):
-    from sharing.services import override
 
     pack = request.protocol_pack
     return override.override_propose(
@@ -240,9 +250,6 @@ def _propose_override(request: DisclosureRequest):
 
 
 def _consented_release() -> str:
-    from consent.demo import demo_consent
-    from sharing.models import ConsentReliance
-    from sharing.services import consent_reliance
 
     consent = demo_consent()
     if consent is None:
@@ -267,8 +274,6 @@ def _consented_release() -> str:
 
 
 def _override(approved: bool) -> str:
-    from sharing.models import OverrideStatus, PublicInterestOverride
-    from sharing.services import override
 
     status = OverrideStatus.APPROVED if approved else OverrideStatus.PROPOSED
     if PublicInterestOverride.objects.filter(status=status, request__requester__username="officer.police").exists():
@@ -325,9 +330,6 @@ def _demo_requests():
 
 def _record_missing_copies() -> int:
     """Record the copies of demo requests raised before held copies existed."""
-    from portal.models import HeldCopy
-    from sharing.models import Decision
-    from sharing.retention import CONTENT_TYPE, disclosure_copies_record, released_copy_record
 
     held = set(HeldCopy.objects.filter(content_type=CONTENT_TYPE).values_list("content_id", flat=True))
     recorded = 0
@@ -347,8 +349,6 @@ def _record_missing_copies() -> int:
 
 @transaction.atomic
 def sharing_retention_demo_load() -> str | None:
-    from portal.models import HeldCopy
-    from sharing.retention import CONTENT_TYPE
 
     if not _demo_requests().exists():
         return None

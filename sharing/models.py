@@ -22,6 +22,8 @@ through an approved `OnwardRequest` (SSP Appendix 2 q5; SDP 5.1), which becomes 
 """
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -232,8 +234,6 @@ class ReleaseItem(models.Model):
 
 def attachment_path(instance, filename: str) -> str:
     # The stored name is random: the user's filename is kept in `original_name`, never in a path.
-    import uuid
-
     return f"releases/{instance.decision.request_id}/{uuid.uuid4().hex}"
 
 

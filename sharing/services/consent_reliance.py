@@ -28,6 +28,7 @@ from consent import selectors as consent_selectors
 from consent import services as consent_services
 from consent.models import ConsentRecord
 from portal.models import FlowchartAnswer, Membership, User
+from sharing.lifecycle import disclosure_decision_record
 from sharing.models import (
     ConsentReliance,
     DisclosureRequest,
@@ -37,7 +38,6 @@ from sharing.models import (
     Status,
 )
 from sharing.selectors import access_disclosure
-from sharing.services.common import log_decision
 from sharing.services.override import disclosure_lock_for, override_latest, relies_on_public_interest
 from sharing.services.review import SHARE_OUTCOMES, flowchart_latest_completed
 
@@ -187,8 +187,8 @@ def consent_reliance_choose(
     reliance = ConsentReliance.objects.create(
         request=request, consent=consent, information_items=chosen, chosen_by=acting_user, is_current=True
     )
-    log_decision(
-        request=request,
+    disclosure_decision_record(
+        request,
         action="consent.reliance_chosen",
         actor=acting_user,
         organisation=request.holding_organisation,
@@ -207,8 +207,8 @@ def consent_relied_upon_record(
     reliance.relied_at = timezone.now()
     reliance.save(update_fields=["decision", "relied_at"])
     consent_services.consent_grant_for_request(consent=reliance.consent, request=request, acting_user=acting_user)
-    log_decision(
-        request=request,
+    disclosure_decision_record(
+        request,
         action="consent.relied_upon",
         actor=acting_user,
         organisation=request.holding_organisation,
@@ -230,8 +230,8 @@ def consent_refusal_record(
     """A release refused because the consent relied on does not cover it. Called after the
     refused attempt's transaction has rolled back, so that the refusal itself is kept."""
     request = access_disclosure(user=acting_user, pk=request.pk, for_update=True)
-    log_decision(
-        request=request,
+    disclosure_decision_record(
+        request,
         action="consent.refused_at_release",
         actor=acting_user,
         organisation=request.holding_organisation,

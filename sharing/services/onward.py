@@ -34,6 +34,7 @@ from portal.protocols.selectors import current_protocol_pack
 from portal.roles import Role
 from portal.text import clean_text, collect_text
 from sharing import lifecycle
+from sharing.lifecycle import disclosure_decision_record
 from sharing.models import (
     Decision,
     DisclosureRequest,
@@ -46,7 +47,7 @@ from sharing.models import (
 )
 from sharing.retention import disclosure_copies_record, released_copy_record
 from sharing.selectors import access_disclosure, released_data_tombstone
-from sharing.services.common import designated_officers, log_decision, notify_about
+from sharing.services.common import designated_officers, notify_about
 
 RELEASE_OUTCOMES = (Outcome.RELEASED, Outcome.PARTLY_RELEASED)
 PERMISSION = "sharing.access_disclosure"
@@ -204,8 +205,8 @@ def onward_request_create(
     )
     chosen = [allowed[pk] for pk in sorted(wanted, key=lambda pk: (allowed[pk].order, pk))]
     onward.items.set(chosen)
-    log_decision(
-        request=request,
+    disclosure_decision_record(
+        request,
         action="onward.requested",
         actor=acting_user,
         organisation=acting_membership.organisation,
@@ -259,8 +260,8 @@ def onward_decide(
     onward.decided_at = timezone.now()
     onward.decision_reasons = reasons
     onward.save(update_fields=["status", "decided_by", "decided_at", "decision_reasons"])
-    log_decision(
-        request=request,
+    disclosure_decision_record(
+        request,
         action="onward.approved" if approved else "onward.declined",
         actor=acting_user,
         organisation=request.holding_organisation,

@@ -21,6 +21,7 @@ from django.utils import timezone
 from portal.models import FlowchartOutcome, LawfulBasis, Membership, PublicInterestGround, User
 from portal.models.protocol import LawfulBasisCategory
 from portal.text import clean_text, collect_text
+from sharing.lifecycle import disclosure_decision_record
 from sharing.models import (
     ConsentPosition,
     DisclosureRequest,
@@ -33,7 +34,7 @@ from sharing.models import (
     Status,
 )
 from sharing.selectors import access_disclosure
-from sharing.services.common import designated_officers, log_decision, notify_about
+from sharing.services.common import designated_officers, notify_about
 from sharing.services.review import flowchart_latest_completed, is_holding_designated_officer
 
 LIVE_OVERRIDE = (OverrideStatus.PROPOSED, OverrideStatus.APPROVED)
@@ -293,8 +294,8 @@ def _override_write(
     )
     override.grounds.set(chosen_grounds)
     art6, art9, dpa = override.art6_condition, override.art9_condition, override.dpa_sch1_condition
-    log_decision(
-        request=request,
+    disclosure_decision_record(
+        request,
         action="override.proposed",
         actor=acting_user,
         organisation=request.holding_organisation,
@@ -358,8 +359,8 @@ def override_decide(
             kind=NoteKind.OVERRIDE_REJECTED,
             text=reasons,
         )
-    log_decision(
-        request=request,
+    disclosure_decision_record(
+        request,
         action="override.approved" if approved else "override.rejected",
         actor=acting_user,
         organisation=request.holding_organisation,

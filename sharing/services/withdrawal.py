@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from consent.models import ConsentRecord
 from portal.models import User
-from sharing.lifecycle import OPEN_STATUSES
+from sharing.lifecycle import OPEN_STATUSES, disclosure_decision_record
 from sharing.models import ConsentReliance, DisclosureRequest, NoteKind, RequestNote, Status
 from sharing.selectors import lock_disclosure_for_system
-from sharing.services.common import designated_officers, log_decision, notify_about
+from sharing.services.common import designated_officers, notify_about
 
 # A consent withdrawn while a request relying on it is still being handled is flagged on it.
 FLAGGED_STATUSES = {*OPEN_STATUSES, Status.DISPUTED}
@@ -49,8 +49,8 @@ def consent_withdrawal_flag(*, consent: ConsentRecord, acting_user: User) -> lis
             kind=NoteKind.CONSENT_WITHDRAWN,
             text=text,
         )
-        log_decision(
-            request=request,
+        disclosure_decision_record(
+            request,
             action="consent.withdrawal_flagged",
             actor=acting_user,
             organisation=consent.holder,

@@ -62,6 +62,7 @@ from sharing.services import decide as decide_services
 from sharing.services import review as review_services
 from sharing.views.actions import Action
 from sharing.views.common import back_to_request, log_access, posted
+from sharing.views.override import decide_page_context
 
 INBOX_PER_PAGE = 25
 ANSWER_LABELS = {"yes": "Yes", "no": "No", "not_sure": "Not sure"}
@@ -701,8 +702,6 @@ def request_decide(request, pk: int):
 
 def _release_basis(disclosure) -> dict:
     """The consent relied on or the public-interest override, for the decide page."""
-    from sharing.views.override import decide_page_context
-
     return decide_page_context(disclosure)
 
 

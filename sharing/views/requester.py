@@ -24,6 +24,7 @@ from sharing.forms.requester import DisputeDecisionForm, DisputeForm
 from sharing.models import Decision, DisclosureRequest, Outcome, ReleaseAttachment, ReleaseItem, Status
 from sharing.selectors import DisclosureDestroyed, access_disclosure, disclosure_role
 from sharing.services import disputes as dispute_services
+from sharing.views import holding, onward, override, raising
 from sharing.views.actions import Action
 from sharing.views.common import destroyed_message, log_access, released_data_gone
 
@@ -103,8 +104,6 @@ def _flowchart_runs(disclosure: DisclosureRequest) -> list[dict]:
 
 
 def _actions(request, disclosure: DisclosureRequest, roles: set[str]) -> list[Action]:
-    from sharing.views import holding, onward, override, raising
-
     membership = request.membership or None
     actions: list[Action] = []
     for module in (raising, holding, override, onward):
@@ -161,14 +160,12 @@ def request_detail(request, pk: int):
         "disputes": disputes,
         "actions": _actions(request, disclosure, roles),
     }
-    context.update(_issue4_context(request, disclosure, roles))
+    context.update(_basis_and_onward_context(request, disclosure, roles))
     return render(request, "sharing/requester/request_detail.html", context)
 
 
-def _issue4_context(request, disclosure: DisclosureRequest, roles: set[str]) -> dict:
+def _basis_and_onward_context(request, disclosure: DisclosureRequest, roles: set[str]) -> dict:
     """The sections of the basis of a release (override part) and of onward disclosure."""
-    from sharing.views import onward, override
-
     kwargs = dict(user=request.user, membership=request.membership or None, request=disclosure, roles=roles)
     return {**override.request_page_context(**kwargs), **onward.request_page_context(**kwargs)}
 
