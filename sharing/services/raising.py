@@ -501,12 +501,18 @@ class SubmitRefused(ValidationError):
 
 def disclosure_submit_problems(*, request: DisclosureRequest) -> list[Problem]:
     """Everything that stops `request` being submitted now, in the order of the task list."""
-    problems: list[Problem] = []
-    holding = request.holding_organisation
-    for message in sharing_refusals(requesting=request.requesting_organisation, holding=holding):
-        problems.append(Problem("", message))
+    problems = [
+        Problem("", message)
+        for message in sharing_refusals(requesting=request.requesting_organisation, holding=request.holding_organisation)
+    ]
+    for section in (_subject_problems, _purpose_problems, _information_problems, _urgency_problems, _checklist_problems):
+        problems.extend(section(request=request))
+    return problems
 
-    # Data subjects.
+
+def _subject_problems(*, request: DisclosureRequest) -> list[Problem]:
+    """Data subjects."""
+    problems: list[Problem] = []
     links = list(request.subjects.select_related("subject"))
     if not links:
         problems.append(Problem("subjects", "Add at least one person the request is about", "add-subject"))
@@ -522,8 +528,13 @@ def disclosure_submit_problems(*, request: DisclosureRequest) -> list[Problem]:
                         subject_pk=link.pk,
                     )
                 )
+    return problems
 
-    # Purpose and legal basis.
+
+def _purpose_problems(*, request: DisclosureRequest) -> list[Problem]:
+    """Purpose and legal basis."""
+    problems: list[Problem] = []
+    holding = request.holding_organisation
     pack_id = request.protocol_pack_id
     if request.purpose_id is None:
         problems.append(Problem("purpose", "Select the purpose of the request", "id_purpose_0"))
@@ -558,8 +569,12 @@ def disclosure_submit_problems(*, request: DisclosureRequest) -> list[Problem]:
                 "id_lawful_bases_dpa_sch1_0",
             )
         )
+    return problems
 
-    # Information requested.
+
+def _information_problems(*, request: DisclosureRequest) -> list[Problem]:
+    """Information requested."""
+    problems: list[Problem] = []
     if not request.information_requested.strip():
         problems.append(
             Problem("information", "Enter exactly what information you are asking for", "id_information_requested")
@@ -573,8 +588,11 @@ def disclosure_submit_problems(*, request: DisclosureRequest) -> list[Problem]:
     for field, words in flags:
         if getattr(request, field) is None:
             problems.append(Problem("information", f"Say {words}", f"id_{field}_0"))
+    return problems
 
-    # Urgency.
+
+def _urgency_problems(*, request: DisclosureRequest) -> list[Problem]:
+    problems: list[Problem] = []
     if not request.urgency:
         problems.append(Problem("urgency", "Select how urgent the request is", "id_urgency_0"))
     if request.needed_by is None:
@@ -583,14 +601,18 @@ def disclosure_submit_problems(*, request: DisclosureRequest) -> list[Problem]:
         problems.append(
             Problem("urgency", "The date you need it by has passed: enter today or a later date", "id_needed_by")
         )
+    return problems
 
-    # Necessity and proportionality checklist (SSP Appendix 2).
+
+def _checklist_problems(*, request: DisclosureRequest) -> list[Problem]:
+    """The necessity and proportionality checklist (SSP Appendix 2)."""
+    problems: list[Problem] = []
     answered = {
         answer.question_id
         for answer in request.checklist_answers.all()
         if answer.answer in YesNo.values and answer.reason.strip()
     }
-    for question in ChecklistQuestion.objects.filter(pack_id=pack_id).order_by("order"):
+    for question in ChecklistQuestion.objects.filter(pack_id=request.protocol_pack_id).order_by("order"):
         if question.pk not in answered:
             problems.append(
                 Problem("checklist", f"Answer checklist question {question.number}", f"id_answer_{question.pk}_0")
