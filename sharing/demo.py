@@ -55,7 +55,7 @@ def _raise(index: int, *, submit: bool = True) -> DisclosureRequest:
     )
     name, role, address = SUBJECTS[index]
     raising.disclosure_draft_subject_add(
-        request=request, full_name=name, role=role, address=address,
+        disclosure=request, full_name=name, role=role, address=address,
         date_of_birth=datetime.date(1985 + index, 1 + index % 12, 10), acting_user=user,
     )
     if not submit:
@@ -64,38 +64,38 @@ def _raise(index: int, *, submit: bool = True) -> DisclosureRequest:
     gateway = raising.gateways_for(pack=pack, holding=holding).first()
     bases = [pack.lawful_bases.filter(category=category).order_by("order").last() for category in ("art6", "dpa_sch1")]
     raising.disclosure_draft_purpose_set(
-        request=request, purpose=pack.purposes.order_by("order").first(), forum=None, legal_gateway=gateway,
+        disclosure=request, purpose=pack.purposes.order_by("order").first(), forum=None, legal_gateway=gateway,
         lawful_bases=bases, acting_user=user,
     )
     raising.disclosure_draft_information_set(
-        request=request,
+        disclosure=request,
         information_requested="Any anti-social behaviour complaints and tenancy warnings for the address in the last 12 months.",
         special_category=False, criminal_offence_data=True, victim_witness_information=role != SubjectRole.OFFENDER,
         sub_judice=False, acting_user=user,
     )
     raising.disclosure_draft_urgency_set(
-        request=request, urgency="routine", needed_by=timezone.localdate() + datetime.timedelta(days=1 + index * 2),
+        disclosure=request, urgency="routine", needed_by=timezone.localdate() + datetime.timedelta(days=1 + index * 2),
         acting_user=user,
     )
     answers = {
         q.pk: ("yes", "Needed to assess the risk to neighbours before the ASB case review.")
         for q in pack.checklist_questions.all()
     }
-    raising.disclosure_draft_checklist_set(request=request, answers=answers, acting_user=user)
-    return raising.disclosure_submit(request=request, acting_user=user, acting_membership=requester)
+    raising.disclosure_draft_checklist_set(disclosure=request, answers=answers, acting_user=user)
+    return raising.disclosure_submit(disclosure=request, acting_user=user, acting_membership=requester)
 
 
 def _assign(request: DisclosureRequest) -> DisclosureRequest:
     designated = _membership("do.council")
     assignee = User.objects.get(username="officer.council")
     return review.disclosure_assign(
-        request=request, assignee=assignee, acting_user=designated.user, acting_membership=designated
+        disclosure=request, assignee=assignee, acting_user=designated.user, acting_membership=designated
     )
 
 
 def _flowchart(request: DisclosureRequest, answers: list[tuple[str, str]], outcome: str) -> FlowchartRun:
     assignee = User.objects.get(username="officer.council")
-    run = review.flowchart_run_start(request=request, acting_user=assignee)
+    run = review.flowchart_run_start(disclosure=request, acting_user=assignee)
     for node, answer in answers:
         run, _ = review.flowchart_answer(run=run, node_code=node, answer=answer, acting_user=assignee)
     confirmations = [c["code"] for c in request.protocol_pack.data["flowchart"]["share_confirmations"]]
@@ -113,7 +113,7 @@ def _decide(request: DisclosureRequest, outcome: str) -> DisclosureRequest:
         decide.ItemInput("The housing officer believes the behaviour is escalating.", "opinion", assignee.organisation),
     ]
     decide.disclosure_decide(
-        request=request, outcome=outcome,
+        disclosure=request, outcome=outcome,
         reasons="Shared to support the ASB case review; proportionate to the risk." if outcome != Outcome.DECLINED
         else "The complaints concern a different tenancy; nothing relevant is held.",
         withheld="Names of the complainants are withheld to protect them." if outcome == Outcome.PARTLY_RELEASED else "",
@@ -136,12 +136,12 @@ def sharing_demo_load() -> str | None:
     _raise(1)  # submitted, waiting to be assigned
     returned = _assign(_raise(2))
     review.disclosure_return(
-        request=returned, text="Which of the two flats at this address do you mean?",
+        disclosure=returned, text="Which of the two flats at this address do you mean?",
         acting_user=User.objects.get(username="officer.council"),
     )
     _assign(_raise(3))  # in review
     advice = _assign(_raise(4))
-    run = review.flowchart_run_start(request=advice, acting_user=User.objects.get(username="officer.council"))
+    run = review.flowchart_run_start(disclosure=advice, acting_user=User.objects.get(username="officer.council"))
     run, _ = review.flowchart_answer(run=run, node_code="purpose", answer="not_sure", acting_user=run.responder)
     review.advice_seek(run=run, question="Is a case review a clear purpose under our protocol?", acting_user=run.responder)
     for index, outcome in ((5, Outcome.RELEASED), (6, Outcome.PARTLY_RELEASED), (7, Outcome.DECLINED)):
@@ -154,10 +154,10 @@ def sharing_demo_load() -> str | None:
     _decide(disputed, Outcome.DECLINED)
 
     dispute_raise(
-        request=disputed, grounds="The address is the subject's, and the ASB panel meets next week.",
+        disclosure=disputed, grounds="The address is the subject's, and the ASB panel meets next week.",
         acting_user=police_officer, acting_membership=_membership("officer.police"),
     )
-    raising.disclosure_withdraw(request=_raise(9), reason="The case was closed before the reply.", acting_user=police_officer)
+    raising.disclosure_withdraw(disclosure=_raise(9), reason="The case was closed before the reply.", acting_user=police_officer)
     counts = {s.label: DisclosureRequest.objects.filter(status=s).count() for s in Status}
     return "requests in every state: " + ", ".join(f"{label.lower()} {n}" for label, n in counts.items() if n)
 
@@ -193,35 +193,35 @@ def _raise_about(*, subject=None, person=None) -> DisclosureRequest:
     else:
         name, role, address = person
         raising.disclosure_draft_subject_add(
-            request=request, full_name=name, role=role, address=address,
+            disclosure=request, full_name=name, role=role, address=address,
             date_of_birth=datetime.date(1988, 6, 2), acting_user=user,
         )
     pack = request.protocol_pack
     gateway = raising.gateways_for(pack=pack, holding=holding).first()
     bases = [pack.lawful_bases.filter(category=category).order_by("order").last() for category in ("art6", "dpa_sch1")]
     raising.disclosure_draft_purpose_set(
-        request=request, purpose=pack.purposes.order_by("order").first(), forum=None, legal_gateway=gateway,
+        disclosure=request, purpose=pack.purposes.order_by("order").first(), forum=None, legal_gateway=gateway,
         lawful_bases=bases, acting_user=user,
     )
     raising.disclosure_draft_information_set(
-        request=request,
+        disclosure=request,
         information_requested="Any anti-social behaviour complaints and tenancy warnings for the address in the last 12 months.",
         special_category=False, criminal_offence_data=True, victim_witness_information=role != SubjectRole.OFFENDER,
         sub_judice=False, acting_user=user,
     )
     raising.disclosure_draft_urgency_set(
-        request=request, urgency="urgent", needed_by=timezone.localdate() + datetime.timedelta(days=5), acting_user=user,
+        disclosure=request, urgency="urgent", needed_by=timezone.localdate() + datetime.timedelta(days=5), acting_user=user,
     )
     answers = {
         q.pk: ("yes", "Needed to assess the risk before the ASB case review.") for q in pack.checklist_questions.all()
     }
-    raising.disclosure_draft_checklist_set(request=request, answers=answers, acting_user=user)
-    return raising.disclosure_submit(request=request, acting_user=user, acting_membership=requester)
+    raising.disclosure_draft_checklist_set(disclosure=request, answers=answers, acting_user=user)
+    return raising.disclosure_submit(disclosure=request, acting_user=user, acting_membership=requester)
 
 
 def _flowchart_justified(request: DisclosureRequest, answers: list[tuple[str, str]], outcome: str, justification: str):
     assignee = User.objects.get(username="officer.council")
-    run = review.flowchart_run_start(request=request, acting_user=assignee)
+    run = review.flowchart_run_start(disclosure=request, acting_user=assignee)
     for node, answer in answers:
         run, _ = review.flowchart_answer(run=run, node_code=node, answer=answer, acting_user=assignee)
     confirmations = [c["code"] for c in request.protocol_pack.data["flowchart"]["share_confirmations"]]
@@ -236,7 +236,7 @@ def _propose_override(request: DisclosureRequest):
 
     pack = request.protocol_pack
     return override.override_propose(
-        request=request,
+        disclosure=request,
         consent_position="not_sought",
         not_sought_reason="risk",
         grounds=list(pack.public_interest_grounds.filter(code__in=["prevention-of-crime", "public-safety"])),
@@ -260,11 +260,11 @@ def _consented_release() -> str:
     _flowchart_justified(request, CONSENT_PATH, "share", f"Signed consent {consent.reference} (SSP Appendix 5).")
     assignee = _membership("officer.council")
     consent_reliance.consent_reliance_choose(
-        request=request, consent=consent, information_items=list(consent.information_items),
+        disclosure=request, consent=consent, information_items=list(consent.information_items),
         acting_user=assignee.user, acting_membership=assignee,
     )
     decide.disclosure_decide(
-        request=request, outcome=Outcome.RELEASED,
+        disclosure=request, outcome=Outcome.RELEASED,
         reasons=f"Released with the consent of the person it is about ({consent.reference}).",
         marking=request.protocol_pack.marking_levels.order_by("order")[1],
         items=[decide.ItemInput("Two ASB complaints about noise at the address (March and June).", "fact", assignee.organisation)],
@@ -291,7 +291,7 @@ def _override(approved: bool) -> str:
     )
     assignee = _membership("officer.council")
     decide.disclosure_decide(
-        request=request, outcome=Outcome.RELEASED,
+        disclosure=request, outcome=Outcome.RELEASED,
         reasons="Released in the public interest under the approved override.",
         marking=request.protocol_pack.marking_levels.order_by("order")[1],
         items=[decide.ItemInput("Three complaints of threats to neighbours since January.", "fact", assignee.organisation)],

@@ -20,11 +20,11 @@ def designated_officers(organisation_id: int) -> list[User]:
     ]
 
 
-def notify_about(*, request: DisclosureRequest, recipients, subject: str) -> None:
+def notify_about(*, disclosure: DisclosureRequest, recipients, subject: str) -> None:
     """Email a link and the reference only: never names or content (SSP Appendix 7)."""
     notify(
         recipients=recipients,
         subject=subject,
-        reference=request.reference,
-        path=reverse("sharing:request_detail", kwargs={"pk": request.pk}),
+        reference=disclosure.reference,
+        path=reverse("sharing:request_detail", kwargs={"pk": disclosure.pk}),
     )

@@ -58,9 +58,9 @@ def relies_on_consent(run: FlowchartRun | None) -> bool:
 
 
 
-def consent_reliance_current(*, request: DisclosureRequest) -> ConsentReliance | None:
+def consent_reliance_current(*, disclosure: DisclosureRequest) -> ConsentReliance | None:
     return (
-        request.consent_reliances.filter(is_current=True)
+        disclosure.consent_reliances.filter(is_current=True)
         .select_related("consent", "consent__subject", "chosen_by")
         .first()
     )
@@ -78,12 +78,12 @@ class ReleaseBasis:
     override: PublicInterestOverride | None = None
 
 
-def release_basis_check(*, request: DisclosureRequest, run: FlowchartRun | None, on_date: date) -> ReleaseBasis:
+def release_basis_check(*, disclosure: DisclosureRequest, run: FlowchartRun | None, on_date: date) -> ReleaseBasis:
     """SSP 6: a release through "consent: yes" needs a consent record that covers it; a release
     in the public interest needs an approved override. Any other share outcome needs neither."""
     basis = ReleaseBasis()
     if relies_on_public_interest(run):
-        override = override_latest(request=request)
+        override = override_latest(disclosure=disclosure)
         if override is None:
             basis.problems.append(
                 "This release rests on the public interest: propose a public-interest override and have it "
@@ -101,7 +101,7 @@ def release_basis_check(*, request: DisclosureRequest, run: FlowchartRun | None,
         else:
             basis.override = override
     if relies_on_consent(run):
-        reliance = consent_reliance_current(request=request)
+        reliance = consent_reliance_current(disclosure=disclosure)
         if reliance is None:
             basis.problems.append(
                 "This release relies on consent: choose the consent record it relies on before you release "
@@ -110,11 +110,11 @@ def release_basis_check(*, request: DisclosureRequest, run: FlowchartRun | None,
         else:
             found = consent_services.consent_coverage_problems(
                 consent=reliance.consent,
-                recipient_organisation=request.requesting_organisation,
-                purpose=request.purpose,
+                recipient_organisation=disclosure.requesting_organisation,
+                purpose=disclosure.purpose,
                 information_items=list(reliance.information_items or []),
                 on_date=on_date,
-                disclosing_organisation=request.holding_organisation,
+                disclosing_organisation=disclosure.holding_organisation,
             )
             if found:
                 basis.consent_problems = list(found)
@@ -125,22 +125,22 @@ def release_basis_check(*, request: DisclosureRequest, run: FlowchartRun | None,
 
 
 
-def consent_candidates(*, request: DisclosureRequest) -> QuerySet[ConsentRecord]:
+def consent_candidates(*, disclosure: DisclosureRequest) -> QuerySet[ConsentRecord]:
     """Consent records given by or for a subject of this request, newest first."""
-    return consent_selectors.consents_about_subjects(subject_ids=request.subjects.values_list("subject_id", flat=True))
+    return consent_selectors.consents_about_subjects(subject_ids=disclosure.subjects.values_list("subject_id", flat=True))
 
 
 
 
-def consent_reliance_may_choose(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+def consent_reliance_may_choose(*, user: User, membership: Membership | None, disclosure: DisclosureRequest) -> bool:
     """The officer the request is assigned to (when, is for `consent_reliance_choose` to say)."""
-    return request.assignee_id is not None and request.assignee_id == getattr(user, "pk", None)
+    return disclosure.assignee_id is not None and disclosure.assignee_id == getattr(user, "pk", None)
 
 
 @transaction.atomic
 def consent_reliance_choose(
     *,
-    request: DisclosureRequest,
+    disclosure: DisclosureRequest,
     consent: ConsentRecord,
     information_items: list[str],
     acting_user: User,
@@ -149,22 +149,22 @@ def consent_reliance_choose(
     """The responder chooses the consent record the release will rely on, and which of its
     information items cover what is released. Refused now if it does not cover this disclosure
     today; checked again at release."""
-    request = disclosure_lock_for(
+    disclosure = disclosure_lock_for(
         consent_reliance_may_choose,
         user=acting_user,
         membership=acting_membership,
-        request=request,
+        disclosure=disclosure,
         refusal="Only the officer this request is assigned to can choose the consent relied on",
     )
-    if request.status != Status.IN_REVIEW:
+    if disclosure.status != Status.IN_REVIEW:
         raise ValidationError(
-            f"This request is {Status(request.status).label.lower()}: the consent relied on is chosen during the review."
+            f"This request is {Status(disclosure.status).label.lower()}: the consent relied on is chosen during the review."
         )
-    if not relies_on_consent(flowchart_latest_completed(request=request)):
+    if not relies_on_consent(flowchart_latest_completed(disclosure=disclosure)):
         raise ValidationError(
             "The key-questions flowchart did not end in sharing with consent: there is no consent to rely on."
         )
-    consent = consent_candidates(request=request).filter(pk=getattr(consent, "pk", None)).first()
+    consent = consent_candidates(disclosure=disclosure).filter(pk=getattr(consent, "pk", None)).first()
     if consent is None:
         raise ValidationError({"consent": "Select a consent record given by or for a subject of this request"})
     chosen = list(dict.fromkeys(" ".join(str(item or "").split()) for item in information_items or ()))
@@ -175,23 +175,23 @@ def consent_reliance_choose(
         )
     problems = consent_services.consent_coverage_problems(
         consent=consent,
-        recipient_organisation=request.requesting_organisation,
-        purpose=request.purpose,
+        recipient_organisation=disclosure.requesting_organisation,
+        purpose=disclosure.purpose,
         information_items=chosen,
         on_date=timezone.localdate(),
-        disclosing_organisation=request.holding_organisation,
+        disclosing_organisation=disclosure.holding_organisation,
     )
     if problems:
         raise ValidationError({"__all__": [f"Consent {consent.reference}: {problem}" for problem in problems]})
-    request.consent_reliances.filter(is_current=True).update(is_current=False)
+    disclosure.consent_reliances.filter(is_current=True).update(is_current=False)
     reliance = ConsentReliance.objects.create(
-        request=request, consent=consent, information_items=chosen, chosen_by=acting_user, is_current=True
+        request=disclosure, consent=consent, information_items=chosen, chosen_by=acting_user, is_current=True
     )
     disclosure_decision_record(
-        request,
+        disclosure,
         action="consent.reliance_chosen",
         actor=acting_user,
-        organisation=request.holding_organisation,
+        organisation=disclosure.holding_organisation,
         reasons=f"The release will rely on consent {consent.reference}, for: " + "; ".join(chosen),
         details={"consent": consent.reference, "consent_id": consent.pk, "information_items": chosen},
     )
@@ -199,19 +199,19 @@ def consent_reliance_choose(
 
 
 def consent_relied_upon_record(
-    *, request: DisclosureRequest, reliance: ConsentReliance, decision, acting_user: User
+    *, disclosure: DisclosureRequest, reliance: ConsentReliance, decision, acting_user: User
 ) -> None:
     """At a release that relies on consent (in `disclosure_decide`'s transaction): tie the choice
     to the release, let the responder and the designated officers see the record, and log it."""
     reliance.decision = decision
     reliance.relied_at = timezone.now()
     reliance.save(update_fields=["decision", "relied_at"])
-    consent_services.consent_grant_for_request(consent=reliance.consent, request=request, acting_user=acting_user)
+    consent_services.consent_grant_for_request(consent=reliance.consent, request=disclosure, acting_user=acting_user)
     disclosure_decision_record(
-        request,
+        disclosure,
         action="consent.relied_upon",
         actor=acting_user,
-        organisation=request.holding_organisation,
+        organisation=disclosure.holding_organisation,
         reasons=f"Released relying on consent {reliance.consent.reference}, for: "
         + "; ".join(reliance.information_items or []),
         details={
@@ -225,16 +225,16 @@ def consent_relied_upon_record(
 
 @transaction.atomic
 def consent_refusal_record(
-    *, request: DisclosureRequest, consent: ConsentRecord, problems: list[str], outcome: str, acting_user: User
+    *, disclosure: DisclosureRequest, consent: ConsentRecord, problems: list[str], outcome: str, acting_user: User
 ) -> None:
     """A release refused because the consent relied on does not cover it. Called after the
     refused attempt's transaction has rolled back, so that the refusal itself is kept."""
-    request = access_disclosure(user=acting_user, pk=request.pk, for_update=True)
+    disclosure = access_disclosure(user=acting_user, pk=disclosure.pk, for_update=True)
     disclosure_decision_record(
-        request,
+        disclosure,
         action="consent.refused_at_release",
         actor=acting_user,
-        organisation=request.holding_organisation,
+        organisation=disclosure.holding_organisation,
         reasons=f"Release refused: consent {consent.reference} does not cover it. " + " ".join(
             problem if problem.endswith(".") else f"{problem}." for problem in problems
         ),

@@ -68,11 +68,11 @@ class ItemInput:
 
 
 def handling_conditions(
-    *, request: DisclosureRequest, marking: MarkingLevel | None, originators: list[Organisation]
+    *, disclosure: DisclosureRequest, marking: MarkingLevel | None, originators: list[Organisation]
 ) -> str:
     """The conditions attached to every release (SSP 8.2; SDP 5.1), then the level's handling rules."""
-    purpose = request.purpose.name if request.purpose_id else "the purpose given in the request"
-    names = [org.name for org in originators] or [request.holding_organisation.name]
+    purpose = disclosure.purpose.name if disclosure.purpose_id else "the purpose given in the request"
+    names = [org.name for org in originators] or [disclosure.holding_organisation.name]
     owners = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
     lines = [
         (
@@ -86,19 +86,19 @@ def handling_conditions(
     return "\n".join(lines)
 
 
-def marking_choices(*, request: DisclosureRequest):
-    return request.protocol_pack.marking_levels.order_by("order")
+def marking_choices(*, disclosure: DisclosureRequest):
+    return disclosure.protocol_pack.marking_levels.order_by("order")
 
 
-def disclosure_may_decide(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+def disclosure_may_decide(*, user: User, membership: Membership | None, disclosure: DisclosureRequest) -> bool:
     """The officer the request is assigned to decides it (when, is `disclosure_decidable`)."""
-    return request.assignee_id is not None and request.assignee_id == getattr(user, "pk", None)
+    return disclosure.assignee_id is not None and disclosure.assignee_id == getattr(user, "pk", None)
 
 
-def disclosure_decidable(*, request: DisclosureRequest) -> bool:
+def disclosure_decidable(*, disclosure: DisclosureRequest) -> bool:
     """Whether the transition table lets the request be decided now (every outcome leaves the
     same state, in review)."""
-    return all(lifecycle.can_transition(request, outcome) for outcome in Outcome.values)
+    return all(lifecycle.can_transition(disclosure, outcome) for outcome in Outcome.values)
 
 
 class ReleaseRefused(ValidationError):
@@ -114,7 +114,7 @@ class ReleaseRefused(ValidationError):
 
 def disclosure_decide(
     *,
-    request: DisclosureRequest,
+    disclosure: DisclosureRequest,
     outcome: str,
     reasons: str,
     withheld: str = "",
@@ -131,7 +131,7 @@ def disclosure_decide(
     refusal; the refusal is then written to the decision log in a transaction of its own."""
     try:
         return _disclosure_decide(
-            request=request,
+            disclosure=disclosure,
             outcome=outcome,
             reasons=reasons,
             withheld=withheld,
@@ -143,7 +143,7 @@ def disclosure_decide(
         )
     except ReleaseRefused as refused:
         basis_services.consent_refusal_record(
-            request=request,
+            disclosure=disclosure,
             consent=refused.reliance.consent,
             problems=refused.consent_problems,
             outcome=refused.outcome,
@@ -167,11 +167,11 @@ class CheckedDecision:
     basis: basis_services.ReleaseBasis | None
 
 
-def _release_basis_problems(*, request: DisclosureRequest, errors: dict[str, list[str]]):
+def _release_basis_problems(*, disclosure: DisclosureRequest, errors: dict[str, list[str]]):
     """The flowchart's share outcome, the consent or override it relies on, and the sub judice
     consultation (SSP 5.6, 6). Returns the basis check (None without a share outcome)."""
     basis = None
-    latest = flowchart_latest_completed(request=request)
+    latest = flowchart_latest_completed(disclosure=disclosure)
     if latest is None or latest.outcome not in SHARE_OUTCOMES:
         _refuse(
             errors,
@@ -180,10 +180,10 @@ def _release_basis_problems(*, request: DisclosureRequest, errors: dict[str, lis
             "outcome to share",
         )
     else:
-        basis = basis_services.release_basis_check(request=request, run=latest, on_date=timezone.localdate())
+        basis = basis_services.release_basis_check(disclosure=disclosure, run=latest, on_date=timezone.localdate())
         for message in basis.problems:
             _refuse(errors, None, message)
-    if request.sub_judice and not request.sub_judice_consultations.exists():
+    if disclosure.sub_judice and not disclosure.sub_judice_consultations.exists():
         _refuse(
             errors,
             None,
@@ -193,10 +193,10 @@ def _release_basis_problems(*, request: DisclosureRequest, errors: dict[str, lis
     return basis
 
 
-def _marking_problems(*, request: DisclosureRequest, marking: MarkingLevel | None, errors: dict[str, list[str]]) -> None:
+def _marking_problems(*, disclosure: DisclosureRequest, marking: MarkingLevel | None, errors: dict[str, list[str]]) -> None:
     if marking is None:
         _refuse(errors, "marking", "Select the protective marking")
-    elif marking.pack_id != request.protocol_pack_id:
+    elif marking.pack_id != disclosure.protocol_pack_id:
         _refuse(errors, "marking", "Select a protective marking from this request's protocol")
     elif not marking.internet_allowed and not settings.PORTAL_SECURE_NETWORK:
         _refuse(
@@ -238,7 +238,7 @@ def _attachment_problems(*, attachments: list, errors: dict[str, list[str]]) -> 
 
 def disclosure_decide_problems(
     *,
-    request: DisclosureRequest,
+    disclosure: DisclosureRequest,
     outcome: str,
     reasons: str,
     withheld: str = "",
@@ -265,8 +265,8 @@ def disclosure_decide_problems(
         if marking is not None:
             _refuse(errors, "marking", "A decline has no protective marking")
     else:
-        basis = _release_basis_problems(request=request, errors=errors)
-        _marking_problems(request=request, marking=marking, errors=errors)
+        basis = _release_basis_problems(disclosure=disclosure, errors=errors)
+        _marking_problems(disclosure=disclosure, marking=marking, errors=errors)
         _item_problems(items=items, attachments=attachments, errors=errors)
     checked = _attachment_problems(attachments=attachments, errors=errors)
     return errors, CheckedDecision(
@@ -277,7 +277,7 @@ def disclosure_decide_problems(
 @transaction.atomic
 def _disclosure_decide(
     *,
-    request: DisclosureRequest,
+    disclosure: DisclosureRequest,
     outcome: str,
     reasons: str,
     withheld: str = "",
@@ -289,15 +289,15 @@ def _disclosure_decide(
 ) -> Decision:
     """The rule checks on the locked request, then the writer."""
     refusal = "Only the officer this request is assigned to can decide it."
-    request = lock_disclosure_for(user=acting_user, pk=request.pk, refusal=refusal)
-    if not disclosure_may_decide(user=acting_user, membership=acting_membership, request=request):
+    disclosure = lock_disclosure_for(user=acting_user, pk=disclosure.pk, refusal=refusal)
+    if not disclosure_may_decide(user=acting_user, membership=acting_membership, disclosure=disclosure):
         raise ValidationError(refusal)
-    if not disclosure_decidable(request=request):
-        raise ValidationError(f"This request is {Status(request.status).label.lower()}: it cannot be decided now.")
+    if not disclosure_decidable(disclosure=disclosure):
+        raise ValidationError(f"This request is {Status(disclosure.status).label.lower()}: it cannot be decided now.")
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": "Select release in full, release in part or decline"})
     errors, checked = disclosure_decide_problems(
-        request=request,
+        disclosure=disclosure,
         outcome=outcome,
         reasons=reasons,
         withheld=withheld,
@@ -313,13 +313,13 @@ def _disclosure_decide(
             )
         raise ValidationError(errors)
     return _decision_write(
-        request=request, outcome=outcome, marking=marking, checked=checked, acting_user=acting_user
+        disclosure=disclosure, outcome=outcome, marking=marking, checked=checked, acting_user=acting_user
     )
 
 
 def _decision_write(
     *,
-    request: DisclosureRequest,
+    disclosure: DisclosureRequest,
     outcome: str,
     marking: MarkingLevel | None,
     checked: CheckedDecision,
@@ -331,23 +331,23 @@ def _decision_write(
     reasons, withheld, items, basis = checked.reasons, checked.withheld, checked.items, checked.basis
     releasing = outcome in RELEASES
     now = timezone.now()
-    pack = current_protocol_pack() or request.protocol_pack
+    pack = current_protocol_pack() or disclosure.protocol_pack
     originators: list[Organisation] = []
     for item in items:
         if item.originating_organisation.pk not in {org.pk for org in originators}:
             originators.append(item.originating_organisation)
-    request.decisions.filter(is_current=True).update(is_current=False)
+    disclosure.decisions.filter(is_current=True).update(is_current=False)
     decision = Decision.objects.create(
-        request=request,
+        request=disclosure,
         outcome=outcome,
         reasons=reasons,
         withheld=withheld if outcome == Outcome.PARTLY_RELEASED else "",
         marking=marking if releasing else None,
-        handling_conditions=handling_conditions(request=request, marking=marking, originators=originators)
+        handling_conditions=handling_conditions(disclosure=disclosure, marking=marking, originators=originators)
         if releasing
         else "",
         decided_by=acting_user,
-        organisation=request.holding_organisation,
+        organisation=disclosure.holding_organisation,
         protocol_pack=pack,
         is_current=True,
     )
@@ -361,8 +361,8 @@ def _decision_write(
         )
         for order, item in enumerate(items)
     )
-    request.decided_at = now
-    request.decided_under = pack
+    disclosure.decided_at = now
+    disclosure.decided_under = pack
 
     stored: list[ReleaseAttachment] = []
     try:
@@ -392,10 +392,10 @@ def _decision_write(
         if basis is not None and basis.reliance is not None:
             details["consent"] = basis.reliance.consent.reference
         lifecycle.transition(
-            request,
+            disclosure,
             outcome,
             acting_user=acting_user,
-            organisation=request.holding_organisation,
+            organisation=disclosure.holding_organisation,
             event=LOG_ACTIONS[outcome],
             reasons=reasons if outcome != Outcome.PARTLY_RELEASED else f"{reasons}\n\nWithheld: {withheld}",
             details=details,
@@ -403,15 +403,15 @@ def _decision_write(
         )
         # Closed: the organisations' copies of the request count from today; a release is a copy
         # of released data held by the requesting organisation, at the release's marking.
-        disclosure_copies_record(request=request, closed=True)
+        disclosure_copies_record(request=disclosure, closed=True)
         if releasing:
-            released_copy_record(request=request, decision=decision)
+            released_copy_record(request=disclosure, decision=decision)
         if basis is not None and basis.reliance is not None:
             basis_services.consent_relied_upon_record(
-                request=request, reliance=basis.reliance, decision=decision, acting_user=acting_user
+                disclosure=disclosure, reliance=basis.reliance, decision=decision, acting_user=acting_user
             )
         notify_about(
-            request=request, recipients=[request.requester], subject="A decision has been made on your request"
+            disclosure=disclosure, recipients=[disclosure.requester], subject="A decision has been made on your request"
         )
     except Exception:
         # The transaction rolls back: do not leave the stored files behind.

@@ -33,38 +33,38 @@ def _acting_organisation_id(membership: Membership | None) -> int | None:
     return membership.organisation_id if membership else None
 
 
-def dispute_may_raise(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+def dispute_may_raise(*, user: User, membership: Membership | None, disclosure: DisclosureRequest) -> bool:
     """Whether this person, acting in this membership, may dispute the request's decision: its
     requester, or a designated officer of the requesting organisation, acting for that organisation."""
-    if _acting_organisation_id(membership) != request.requesting_organisation_id:
+    if _acting_organisation_id(membership) != disclosure.requesting_organisation_id:
         return False
-    return request.requester_id == user.pk or membership.role == Role.DESIGNATED_OFFICER
+    return disclosure.requester_id == user.pk or membership.role == Role.DESIGNATED_OFFICER
 
 
-def dispute_may_decide(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+def dispute_may_decide(*, user: User, membership: Membership | None, disclosure: DisclosureRequest) -> bool:
     """Only the holding organisation's designated officer, acting as such, decides a dispute."""
     return (
-        _acting_organisation_id(membership) == request.holding_organisation_id
+        _acting_organisation_id(membership) == disclosure.holding_organisation_id
         and membership.role == Role.DESIGNATED_OFFICER
     )
 
 
-def disputable_decision(*, request: DisclosureRequest) -> Decision | None:
+def disputable_decision(*, disclosure: DisclosureRequest) -> Decision | None:
     """The request's current decision if it can be disputed now, else None: the request is
     declined or partly released, and that decision has not been disputed before."""
-    if request.status not in DISPUTABLE_OUTCOMES or not lifecycle.can_transition(request, Status.DISPUTED):
+    if disclosure.status not in DISPUTABLE_OUTCOMES or not lifecycle.can_transition(disclosure, Status.DISPUTED):
         return None
-    decision = request.decisions.filter(is_current=True, outcome=request.status).first()
+    decision = disclosure.decisions.filter(is_current=True, outcome=disclosure.status).first()
     if decision is None or decision.disputes.exists():
         return None
     return decision
 
 
-def open_dispute(*, request: DisclosureRequest) -> Dispute | None:
-    if request.status != Status.DISPUTED:
+def open_dispute(*, disclosure: DisclosureRequest) -> Dispute | None:
+    if disclosure.status != Status.DISPUTED:
         return None
     return (
-        request.disputes.filter(status=DisputeStatus.OPEN)
+        disclosure.disputes.filter(status=DisputeStatus.OPEN)
         .select_related("decision", "decision__marking", "raised_by")
         .order_by("-raised_at", "-pk")
         .first()
@@ -73,21 +73,21 @@ def open_dispute(*, request: DisclosureRequest) -> Dispute | None:
 
 @transaction.atomic
 def dispute_raise(
-    *, request: DisclosureRequest, grounds: str, acting_user: User, acting_membership: Membership | None
+    *, disclosure: DisclosureRequest, grounds: str, acting_user: User, acting_membership: Membership | None
 ) -> Dispute:
     """SSP 9.2: dispute a decline or a partial release. The request becomes disputed and the
     designated officers of both organisations are notified."""
-    request = access_disclosure(user=acting_user, pk=request.pk, for_update=True)
-    if not dispute_may_raise(user=acting_user, membership=acting_membership, request=request):
+    disclosure = access_disclosure(user=acting_user, pk=disclosure.pk, for_update=True)
+    if not dispute_may_raise(user=acting_user, membership=acting_membership, disclosure=disclosure):
         raise PermissionDenied(
             "Only the requester or the requesting organisation's designated officer can dispute a decision"
         )
     grounds = clean_text(
         grounds, field="grounds", missing="Enter why you dispute the decision", label="Your grounds"
     )
-    if request.status not in DISPUTABLE_OUTCOMES:
+    if disclosure.status not in DISPUTABLE_OUTCOMES:
         raise ValidationError("Only a declined or partly released request can be disputed")
-    decision = request.decisions.select_for_update().filter(is_current=True, outcome=request.status).first()
+    decision = disclosure.decisions.select_for_update().filter(is_current=True, outcome=disclosure.status).first()
     if decision is None:
         raise ValidationError("This request has no decision to dispute")
     if decision.disputes.exists():
@@ -95,9 +95,9 @@ def dispute_raise(
             "This decision has already been disputed and the designated officers have decided. "
             "Take any further disagreement to the heads of the two organisations (SSP 9.2)"
         )
-    dispute = Dispute.objects.create(request=request, decision=decision, raised_by=acting_user, grounds=grounds)
+    dispute = Dispute.objects.create(request=disclosure, decision=decision, raised_by=acting_user, grounds=grounds)
     lifecycle.transition(
-        request,
+        disclosure,
         Status.DISPUTED,
         acting_user=acting_user,
         organisation=acting_membership.organisation,
@@ -106,10 +106,10 @@ def dispute_raise(
         details={"dispute_id": dispute.pk, "decision_id": decision.pk, "disputed_outcome": decision.outcome},
     )
     notify_about(
-        request=request,
+        disclosure=disclosure,
         recipients=[
-            *designated_officers(request.requesting_organisation_id),
-            *designated_officers(request.holding_organisation_id),
+            *designated_officers(disclosure.requesting_organisation_id),
+            *designated_officers(disclosure.holding_organisation_id),
         ],
         subject="A decision on a disclosure request has been disputed",
     )
@@ -123,7 +123,7 @@ def dispute_decide(
     """The holding organisation's designated officer upholds the disputed decision (the request
     goes back to it) or overturns it (back to the responder, in review, to release)."""
     request = access_disclosure(user=acting_user, pk=dispute.request_id, for_update=True)
-    if not dispute_may_decide(user=acting_user, membership=acting_membership, request=request):
+    if not dispute_may_decide(user=acting_user, membership=acting_membership, disclosure=request):
         raise PermissionDenied("Only the holding organisation's designated officer can decide a dispute")
     dispute = Dispute.objects.select_for_update().select_related("decision").get(pk=dispute.pk, request=request)
     reasons = clean_text(
@@ -152,7 +152,7 @@ def dispute_decide(
     dispute.save(update_fields=["status", "decided_by", "decided_at", "decision_reasons"])
     disclosure_copies_record(request=request, closed=True)  # the dispute is closed: the clocks start again
     notify_about(
-        request=request,
+        disclosure=request,
         recipients=[request.requester, request.assignee, dispute.raised_by],
         subject=subject,
     )

@@ -48,7 +48,7 @@ def open_work_flag_on_membership_end(*, membership: Membership, acting_user: Use
             details={"user_id": membership.user_id, "membership_id": membership.pk, "as_assignee": as_assignee},
         )
         notify_about(
-            request=disclosure,
+            disclosure=disclosure,
             recipients=recipients,
             subject=f"The {part} of a request has left your organisation: it needs a new officer",
         )

@@ -62,82 +62,82 @@ def _acting(user: User, membership: Membership | None) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 
-def onward_may_request(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+def onward_may_request(*, user: User, membership: Membership | None, disclosure: DisclosureRequest) -> bool:
     """A recipient: the requester, or a designated officer of the requesting organisation, each
     acting for the requesting organisation."""
-    if not _acting(user, membership) or membership.organisation_id != request.requesting_organisation_id:
+    if not _acting(user, membership) or membership.organisation_id != disclosure.requesting_organisation_id:
         return False
-    return request.requester_id == user.pk or membership.role == Role.DESIGNATED_OFFICER
+    return disclosure.requester_id == user.pk or membership.role == Role.DESIGNATED_OFFICER
 
 
-def onward_may_decide(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+def onward_may_decide(*, user: User, membership: Membership | None, disclosure: DisclosureRequest) -> bool:
     """The originator: the request's responder or a designated officer of the holding
     organisation, each acting for the holding organisation."""
-    if not _acting(user, membership) or membership.organisation_id != request.holding_organisation_id:
+    if not _acting(user, membership) or membership.organisation_id != disclosure.holding_organisation_id:
         return False
-    return request.assignee_id == user.pk or membership.role == Role.DESIGNATED_OFFICER
+    return disclosure.assignee_id == user.pk or membership.role == Role.DESIGNATED_OFFICER
 
 
-def onward_may_share(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+def onward_may_share(*, user: User, membership: Membership | None, disclosure: DisclosureRequest) -> bool:
     """A recipient, as for asking: the requester, or a designated officer of the requesting
     organisation, each acting for the requesting organisation."""
-    return onward_may_request(user=user, membership=membership, request=request)
+    return onward_may_request(user=user, membership=membership, disclosure=disclosure)
 
 
-def onward_release(*, request: DisclosureRequest) -> Decision | None:
+def onward_release(*, disclosure: DisclosureRequest) -> Decision | None:
     """The release the recipient holds: the current decision, if it released anything."""
     return (
-        request.decisions.filter(is_current=True, outcome__in=RELEASE_OUTCOMES)
+        disclosure.decisions.filter(is_current=True, outcome__in=RELEASE_OUTCOMES)
         .select_related("marking")
         .order_by("-decided_at", "-pk")
         .first()
     )
 
 
-def onward_destroyed_problem(*, request: DisclosureRequest) -> str:
+def onward_destroyed_problem(*, disclosure: DisclosureRequest) -> str:
     """Why the recipient has nothing left to pass on (its copy of the released data was destroyed
     under retention), or "" while it still holds it."""
-    tombstone = released_data_tombstone(request=request)
+    tombstone = released_data_tombstone(request=disclosure)
     if tombstone is None:
         return ""
     return (
-        f"The information released on {request.reference} was destroyed under retention on "
+        f"The information released on {disclosure.reference} was destroyed under retention on "
         f"{tombstone.destroyed_at:%-d %B %Y}: there is nothing left to share onward."
     )
 
 
-def onward_refused_destroyed(*, request: DisclosureRequest) -> None:
+def onward_refused_destroyed(*, disclosure: DisclosureRequest) -> None:
     """Refuse when the recipient's copy of the released data was destroyed under retention."""
-    problem = onward_destroyed_problem(request=request)
+    problem = onward_destroyed_problem(disclosure=disclosure)
     if problem:
         raise ValidationError(problem)
 
 
-def onward_items(*, request: DisclosureRequest, decision: Decision | None = None) -> list[ReleaseItem]:
+def onward_items(*, disclosure: DisclosureRequest, decision: Decision | None = None) -> list[ReleaseItem]:
     """The released items that may be asked for: those that originated with the holding
     organisation (the one that can allow their onward disclosure)."""
-    decision = decision if decision is not None else onward_release(request=request)
+    decision = decision if decision is not None else onward_release(disclosure=disclosure)
     if decision is None:
         return []
     return list(
-        decision.items.filter(originating_organisation_id=request.holding_organisation_id)
+        decision.items.filter(originating_organisation_id=disclosure.holding_organisation_id)
         .select_related("originating_organisation")
         .order_by("order", "pk")
     )
 
 
-def onward_destinations(*, request: DisclosureRequest):
+def onward_destinations(*, disclosure: DisclosureRequest):
     """Organisations the items may be passed to: signatories not suspended, other than the two
     organisations of the request (the originator holds them already; the recipient is passing them)."""
     return (
         Organisation.objects.filter(signed_protocol_on__isnull=False, sharing_suspended=False)
-        .exclude(pk__in=[request.requesting_organisation_id, request.holding_organisation_id])
+        .exclude(pk__in=[disclosure.requesting_organisation_id, disclosure.holding_organisation_id])
         .order_by("name")
     )
 
 
-def _destination_problem(*, organisation: Organisation, request: DisclosureRequest) -> str:
-    if organisation.pk in (request.requesting_organisation_id, request.holding_organisation_id):
+def _destination_problem(*, organisation: Organisation, disclosure: DisclosureRequest) -> str:
+    if organisation.pk in (disclosure.requesting_organisation_id, disclosure.holding_organisation_id):
         return "Choose an organisation other than the two on this request"
     if organisation.sharing_suspended:
         return f"Sharing with {organisation.name} is suspended (SSP 13.3)"
@@ -154,7 +154,7 @@ def _destination_problem(*, organisation: Organisation, request: DisclosureReque
 @transaction.atomic
 def onward_request_create(
     *,
-    request: DisclosureRequest,
+    disclosure: DisclosureRequest,
     items: list[ReleaseItem] | tuple = (),
     to_organisation: Organisation | None,
     purpose: Purpose | None,
@@ -164,30 +164,30 @@ def onward_request_create(
 ) -> OnwardRequest:
     """A recipient asks the originator for permission to pass released items to another
     organisation (SSP Appendix 2 q5)."""
-    request = access_disclosure(user=acting_user, pk=request.pk, for_update=True)
-    if not onward_may_request(user=acting_user, membership=acting_membership, request=request):
+    disclosure = access_disclosure(user=acting_user, pk=disclosure.pk, for_update=True)
+    if not onward_may_request(user=acting_user, membership=acting_membership, disclosure=disclosure):
         raise PermissionDenied("Only the requester or the requesting organisation's designated officer can ask this")
-    onward_refused_destroyed(request=request)
-    decision = onward_release(request=request)
+    onward_refused_destroyed(disclosure=disclosure)
+    decision = onward_release(disclosure=disclosure)
     if decision is None:
         raise ValidationError("Nothing has been released on this request, so there is nothing to share onward.")
     errors: dict[str, list[str]] = {}
-    allowed = {item.pk: item for item in onward_items(request=request, decision=decision)}
+    allowed = {item.pk: item for item in onward_items(disclosure=disclosure, decision=decision)}
     wanted = {getattr(item, "pk", item) for item in items or ()}
     if not wanted:
         errors["items"] = ["Select the items you want to share onward"]
     elif not wanted <= set(allowed):
         errors["items"] = [
-            f"Select items released by {request.holding_organisation.name} on this request: only the "
+            f"Select items released by {disclosure.holding_organisation.name} on this request: only the "
             "organisation an item came from can allow it to be shared onward"
         ]
     if not isinstance(to_organisation, Organisation):
         errors["to_organisation"] = ["Select the organisation you want to share the items with"]
     else:
-        problem = _destination_problem(organisation=to_organisation, request=request)
+        problem = _destination_problem(organisation=to_organisation, disclosure=disclosure)
         if problem:
             errors["to_organisation"] = [problem]
-    if not isinstance(purpose, Purpose) or purpose.pack_id != request.protocol_pack_id:
+    if not isinstance(purpose, Purpose) or purpose.pack_id != disclosure.protocol_pack_id:
         errors["purpose"] = ["Select the purpose from this request's protocol"]
     reasons = collect_text(
         reasons, field="reasons", label="Your reasons", errors=errors, missing="Enter why you need to share the items"
@@ -196,7 +196,7 @@ def onward_request_create(
         raise ValidationError(errors)
 
     onward = OnwardRequest.objects.create(
-        request=request,
+        request=disclosure,
         decision=decision,
         to_organisation=to_organisation,
         purpose=purpose,
@@ -206,7 +206,7 @@ def onward_request_create(
     chosen = [allowed[pk] for pk in sorted(wanted, key=lambda pk: (allowed[pk].order, pk))]
     onward.items.set(chosen)
     disclosure_decision_record(
-        request,
+        disclosure,
         action="onward.requested",
         actor=acting_user,
         organisation=acting_membership.organisation,
@@ -220,11 +220,11 @@ def onward_request_create(
             "item_ids": [item.pk for item in chosen],
         },
     )
-    recipients = {u.pk: u for u in designated_officers(request.holding_organisation_id)}
-    if request.assignee_id:
-        recipients.setdefault(request.assignee_id, request.assignee)
+    recipients = {u.pk: u for u in designated_officers(disclosure.holding_organisation_id)}
+    if disclosure.assignee_id:
+        recipients.setdefault(disclosure.assignee_id, disclosure.assignee)
     notify_about(
-        request=request,
+        disclosure=disclosure,
         recipients=list(recipients.values()),
         subject="A recipient asks to share released information onward",
     )
@@ -247,7 +247,7 @@ def onward_decide(
 ) -> OnwardRequest:
     """The originator approves (the recipient may then share) or declines (nothing leaves)."""
     request = access_disclosure(user=acting_user, pk=onward.request_id, for_update=True)
-    if not onward_may_decide(user=acting_user, membership=acting_membership, request=request):
+    if not onward_may_decide(user=acting_user, membership=acting_membership, disclosure=request):
         raise PermissionDenied("Only the responder or the holding organisation's designated officer can decide this")
     onward = OnwardRequest.objects.select_for_update().select_related("to_organisation", "purpose").get(
         pk=onward.pk, request=request
@@ -274,7 +274,7 @@ def onward_decide(
         },
     )
     notify_about(
-        request=request,
+        disclosure=request,
         recipients=[onward.requested_by],
         subject="Your request to share information onward has been approved"
         if approved
@@ -303,8 +303,8 @@ def onward_share_problem(*, onward: OnwardRequest, original: DisclosureRequest) 
         return "These items have already been shared onward."
     if onward.status != OnwardStatus.APPROVED:
         return "Only an approved onward disclosure request can be shared."
-    return onward_destroyed_problem(request=original) or _destination_problem(
-        organisation=onward.to_organisation, request=original
+    return onward_destroyed_problem(disclosure=original) or _destination_problem(
+        organisation=onward.to_organisation, disclosure=original
     )
 
 
@@ -315,7 +315,7 @@ def onward_share(
     """Pass the approved items to the third organisation as a new, released disclosure that
     names the original originator on every item."""
     original = access_disclosure(user=acting_user, pk=onward.request_id, for_update=True)
-    if not onward_may_share(user=acting_user, membership=acting_membership, request=original):
+    if not onward_may_share(user=acting_user, membership=acting_membership, disclosure=original):
         raise PermissionDenied("Only the requester or the requesting organisation's designated officer can share this")
     onward = (
         OnwardRequest.objects.select_for_update(of=("self",))
@@ -365,12 +365,12 @@ def onward_share(
     onward.resulting_request = new
     onward.save(update_fields=["status", "shared_by", "shared_at", "resulting_request"])
     notify_about(
-        request=new,
+        disclosure=new,
         recipients=designated_officers(onward.to_organisation_id),
         subject="Information has been shared with your organisation",
     )
     notify_about(
-        request=original,
+        disclosure=original,
         recipients=[onward.decided_by] if onward.decided_by_id else [],
         subject="Information you approved for onward disclosure has been shared",
     )

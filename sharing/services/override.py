@@ -40,19 +40,19 @@ from sharing.services.review import flowchart_latest_completed, is_holding_desig
 LIVE_OVERRIDE = (OverrideStatus.PROPOSED, OverrideStatus.APPROVED)
 
 
-def _state_label(request: DisclosureRequest) -> str:
-    return Status(request.status).label.lower()
+def _state_label(disclosure: DisclosureRequest) -> str:
+    return Status(disclosure.status).label.lower()
 
 
-def disclosure_lock_for(rule, *, user: User, membership: Membership | None, request: DisclosureRequest, refusal: str):
+def disclosure_lock_for(rule, *, user: User, membership: Membership | None, disclosure: DisclosureRequest, refusal: str):
     """`request` locked for this transaction through the guarded selector, when `rule` (a
     `*_may_*` permission rule) allows `user`; PermissionDenied(`refusal`) otherwise. The rule is
     asked before the lock as well as after it, so that someone without need-to-know is refused by
     the rule, not by the lock's 404, and a change made while waiting for the lock is seen."""
-    if not rule(user=user, membership=membership, request=request):
+    if not rule(user=user, membership=membership, disclosure=disclosure):
         raise PermissionDenied(refusal)
-    locked = access_disclosure(user=user, pk=request.pk, for_update=True)
-    if not rule(user=user, membership=membership, request=locked):
+    locked = access_disclosure(user=user, pk=disclosure.pk, for_update=True)
+    if not rule(user=user, membership=membership, disclosure=locked):
         raise PermissionDenied(refusal)
     return locked
 
@@ -61,42 +61,42 @@ def relies_on_public_interest(run: FlowchartRun | None) -> bool:
     return run is not None and run.outcome == FlowchartOutcome.SHARE_PUBLIC_INTEREST
 
 
-def override_latest(*, request: DisclosureRequest) -> PublicInterestOverride | None:
-    return request.overrides.select_related("proposed_by", "decided_by").order_by("-proposed_at", "-pk").first()
+def override_latest(*, disclosure: DisclosureRequest) -> PublicInterestOverride | None:
+    return disclosure.overrides.select_related("proposed_by", "decided_by").order_by("-proposed_at", "-pk").first()
 
 
-def override_live(*, request: DisclosureRequest) -> PublicInterestOverride | None:
+def override_live(*, disclosure: DisclosureRequest) -> PublicInterestOverride | None:
     """The override proposed or approved on this request, if any (there is at most one)."""
-    return request.overrides.filter(status__in=LIVE_OVERRIDE).order_by("-proposed_at", "-pk").first()
+    return disclosure.overrides.filter(status__in=LIVE_OVERRIDE).order_by("-proposed_at", "-pk").first()
 
 
 
 
-def override_conditions_needed(*, request: DisclosureRequest) -> dict[str, bool]:
+def override_conditions_needed(*, disclosure: DisclosureRequest) -> dict[str, bool]:
     """Which conditions beyond Art 6 the override must give: Art 9 for special category data,
     DPA 2018 Schedule 1 for criminal-offence data."""
-    return {"art9": bool(request.special_category), "dpa_sch1": bool(request.criminal_offence_data)}
+    return {"art9": bool(disclosure.special_category), "dpa_sch1": bool(disclosure.criminal_offence_data)}
 
 
-def override_may_propose(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+def override_may_propose(*, user: User, membership: Membership | None, disclosure: DisclosureRequest) -> bool:
     """The officer the request is assigned to (when, is for `override_propose` to say)."""
-    return request.assignee_id is not None and request.assignee_id == getattr(user, "pk", None)
+    return disclosure.assignee_id is not None and disclosure.assignee_id == getattr(user, "pk", None)
 
 
-def override_may_decide(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+def override_may_decide(*, user: User, membership: Membership | None, disclosure: DisclosureRequest) -> bool:
     """The holding organisation's designated officer, acting as such."""
     return bool(
         membership is not None
         and membership.user_id == getattr(user, "pk", None)
-        and is_holding_designated_officer(membership=membership, request=request)
+        and is_holding_designated_officer(membership=membership, disclosure=disclosure)
     )
 
 
-def override_four_eyes_problem(*, user: User, override: PublicInterestOverride, request: DisclosureRequest) -> str:
+def override_four_eyes_problem(*, user: User, override: PublicInterestOverride, disclosure: DisclosureRequest) -> str:
     """Why `user` may not decide this override (four eyes), or "" when they may."""
     if override.proposed_by_id == user.pk:
         return "You proposed this override: another designated officer must approve or reject it (four eyes)"
-    if request.assignee_id == user.pk:
+    if disclosure.assignee_id == user.pk:
         return (
             "You are the responder on this request: another designated officer must approve or reject its "
             "override (four eyes)"
@@ -139,16 +139,16 @@ OVERRIDE_TEXTS = (
 )
 
 
-def override_propose_state_problem(*, request: DisclosureRequest, run: FlowchartRun | None) -> str:
+def override_propose_state_problem(*, disclosure: DisclosureRequest, run: FlowchartRun | None) -> str:
     """Why no override can be proposed on the request now, or "" when one can."""
-    if request.status != Status.IN_REVIEW:
-        return f"This request is {_state_label(request)}: an override is proposed during the review."
+    if disclosure.status != Status.IN_REVIEW:
+        return f"This request is {_state_label(disclosure)}: an override is proposed during the review."
     if not relies_on_public_interest(run):
         return (
             "An override is proposed when the key-questions flowchart ends in “share in the public interest”: "
             "run the flowchart first."
         )
-    live = override_live(request=request)
+    live = override_live(disclosure=disclosure)
     if live is not None:
         return (
             "This request's override is already waiting for a designated officer's approval."
@@ -158,9 +158,9 @@ def override_propose_state_problem(*, request: DisclosureRequest, run: Flowchart
     return ""
 
 
-def _basis(request: DisclosureRequest, pk, category: str, *, field: str, missing: str, errors: dict):
+def _basis(disclosure: DisclosureRequest, pk, category: str, *, field: str, missing: str, errors: dict):
     basis = (
-        LawfulBasis.objects.filter(pack_id=request.protocol_pack_id, category=category, pk=getattr(pk, "pk", pk))
+        LawfulBasis.objects.filter(pack_id=disclosure.protocol_pack_id, category=category, pk=getattr(pk, "pk", pk))
         .first()
         if pk
         else None
@@ -172,7 +172,7 @@ def _basis(request: DisclosureRequest, pk, category: str, *, field: str, missing
 
 def override_case_problems(
     *,
-    request: DisclosureRequest,
+    disclosure: DisclosureRequest,
     consent_position: str,
     not_sought_reason: str,
     consent_explanation: str,
@@ -204,27 +204,27 @@ def override_case_problems(
     ground_ids = {getattr(g, "pk", g) for g in grounds or ()}
     case["grounds"] = list(
         PublicInterestGround.objects.filter(
-            pack_id=request.protocol_pack_id, pk__in=[i for i in ground_ids if isinstance(i, int)]
+            pack_id=disclosure.protocol_pack_id, pk__in=[i for i in ground_ids if isinstance(i, int)]
         )
     )
     if not ground_ids or len(case["grounds"]) != len(ground_ids):
         errors["grounds"] = ["Select the public-interest grounds from this request's protocol"]
     case["art6_condition"] = _basis(
-        request, art6_condition, LawfulBasisCategory.ART6, field="art6_condition",
+        disclosure, art6_condition, LawfulBasisCategory.ART6, field="art6_condition",
         missing="Select the Article 6 condition", errors=errors,
     )
-    needed = override_conditions_needed(request=request)
+    needed = override_conditions_needed(disclosure=disclosure)
     case["art9_condition"] = case["dpa_sch1_condition"] = None
     if needed["art9"]:
         case["art9_condition"] = _basis(
-            request, art9_condition, LawfulBasisCategory.ART9, field="art9_condition",
+            disclosure, art9_condition, LawfulBasisCategory.ART9, field="art9_condition",
             missing="Select the Article 9 condition: special category data is involved", errors=errors,
         )
     elif art9_condition:
         errors["art9_condition"] = ["Special category data is not involved: leave the Article 9 condition empty"]
     if needed["dpa_sch1"]:
         case["dpa_sch1_condition"] = _basis(
-            request, dpa_sch1_condition, LawfulBasisCategory.DPA_SCH1, field="dpa_sch1_condition",
+            disclosure, dpa_sch1_condition, LawfulBasisCategory.DPA_SCH1, field="dpa_sch1_condition",
             missing="Select the DPA 2018 Schedule 1 condition: criminal-offence data is involved", errors=errors,
         )
     elif dpa_sch1_condition:
@@ -237,7 +237,7 @@ def override_case_problems(
 @transaction.atomic
 def override_propose(
     *,
-    request: DisclosureRequest,
+    disclosure: DisclosureRequest,
     consent_position: str,
     not_sought_reason: str = "",
     consent_explanation: str = "",
@@ -253,19 +253,19 @@ def override_propose(
 ) -> PublicInterestOverride:
     """The responder proposes sharing without consent in the public interest (SSP 6.2–6.4). It
     goes to the holding organisation's designated officers for approval."""
-    request = disclosure_lock_for(
+    disclosure = disclosure_lock_for(
         override_may_propose,
         user=acting_user,
         membership=acting_membership,
-        request=request,
+        disclosure=disclosure,
         refusal="Only the officer this request is assigned to can propose an override",
     )
-    run = flowchart_latest_completed(request=request)
-    problem = override_propose_state_problem(request=request, run=run)
+    run = flowchart_latest_completed(disclosure=disclosure)
+    problem = override_propose_state_problem(disclosure=disclosure, run=run)
     if problem:
         raise ValidationError(problem)
     case, errors = override_case_problems(
-        request=request,
+        disclosure=disclosure,
         consent_position=consent_position,
         not_sought_reason=not_sought_reason,
         consent_explanation=consent_explanation,
@@ -281,24 +281,24 @@ def override_propose(
     )
     if errors:
         raise ValidationError(errors)
-    return _override_write(request=request, run=run, case=case, acting_user=acting_user)
+    return _override_write(disclosure=disclosure, run=run, case=case, acting_user=acting_user)
 
 
 def _override_write(
-    *, request: DisclosureRequest, run: FlowchartRun | None, case: dict, acting_user: User
+    *, disclosure: DisclosureRequest, run: FlowchartRun | None, case: dict, acting_user: User
 ) -> PublicInterestOverride:
     """Record the checked case as a proposed override, log it and tell the approvers."""
     chosen_grounds = case.pop("grounds")
     override = PublicInterestOverride.objects.create(
-        request=request, flowchart_run=run, proposed_by=acting_user, status=OverrideStatus.PROPOSED, **case
+        request=disclosure, flowchart_run=run, proposed_by=acting_user, status=OverrideStatus.PROPOSED, **case
     )
     override.grounds.set(chosen_grounds)
     art6, art9, dpa = override.art6_condition, override.art9_condition, override.dpa_sch1_condition
     disclosure_decision_record(
-        request,
+        disclosure,
         action="override.proposed",
         actor=acting_user,
-        organisation=request.holding_organisation,
+        organisation=disclosure.holding_organisation,
         reasons=override_summary(override, chosen_grounds),
         details={
             "override_id": override.pk,
@@ -311,9 +311,9 @@ def _override_write(
             "flowchart_run_id": run.pk if run else None,
         },
     )
-    approvers = [u for u in designated_officers(request.holding_organisation_id) if u.pk != acting_user.pk]
+    approvers = [u for u in designated_officers(disclosure.holding_organisation_id) if u.pk != acting_user.pk]
     notify_about(
-        request=request, recipients=approvers, subject="A public-interest override is waiting for your approval"
+        disclosure=disclosure, recipients=approvers, subject="A public-interest override is waiting for your approval"
     )
     return override
 
@@ -334,11 +334,11 @@ def override_decide(
         override_may_decide,
         user=acting_user,
         membership=acting_membership,
-        request=override.request,
+        disclosure=override.request,
         refusal="Only the holding organisation's designated officer can decide an override",
     )
     override = PublicInterestOverride.objects.select_for_update().get(pk=override.pk, request=request)
-    refusal = override_four_eyes_problem(user=acting_user, override=override, request=request)
+    refusal = override_four_eyes_problem(user=acting_user, override=override, disclosure=request)
     if refusal:
         raise ValidationError(refusal)
     if override.status != OverrideStatus.PROPOSED:
@@ -369,7 +369,7 @@ def override_decide(
     )
     if request.assignee_id:
         notify_about(
-            request=request,
+            disclosure=request,
             recipients=[request.assignee],
             subject="The public-interest override has been approved"
             if approved

@@ -95,39 +95,39 @@ def nhs_number_is_valid(value: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 
-def _is_requester(*, user: User, request: DisclosureRequest) -> bool:
-    return request.requester_id is not None and request.requester_id == getattr(user, "pk", None)
+def _is_requester(*, user: User, disclosure: DisclosureRequest) -> bool:
+    return disclosure.requester_id is not None and disclosure.requester_id == getattr(user, "pk", None)
 
 
-def draft_may_change(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+def draft_may_change(*, user: User, membership: Membership | None, disclosure: DisclosureRequest) -> bool:
     """The officer who raised the request changes its draft."""
-    return _is_requester(user=user, request=request)
+    return _is_requester(user=user, disclosure=disclosure)
 
 
-def disclosure_may_submit(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+def disclosure_may_submit(*, user: User, membership: Membership | None, disclosure: DisclosureRequest) -> bool:
     """The officer who raised the request, acting as an officer of the requesting organisation."""
     return bool(
-        _is_requester(user=user, request=request)
+        _is_requester(user=user, disclosure=disclosure)
         and membership
-        and membership.organisation_id == request.requesting_organisation_id
+        and membership.organisation_id == disclosure.requesting_organisation_id
         and membership.role in RAISING_ROLES
     )
 
 
-def disclosure_may_resubmit(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+def disclosure_may_resubmit(*, user: User, membership: Membership | None, disclosure: DisclosureRequest) -> bool:
     """The officer who raised the request answers a return and resubmits it."""
-    return _is_requester(user=user, request=request)
+    return _is_requester(user=user, disclosure=disclosure)
 
 
-def disclosure_may_withdraw(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+def disclosure_may_withdraw(*, user: User, membership: Membership | None, disclosure: DisclosureRequest) -> bool:
     """The officer who raised the request, or a designated officer of the requesting organisation."""
-    return bool(disclosure_role(user=user, request=request) & {"requester", "designated_requesting"})
+    return bool(disclosure_role(user=user, request=disclosure) & {"requester", "designated_requesting"})
 
 
-def _locked_draft(*, request: DisclosureRequest, acting_user: User) -> DisclosureRequest:
+def _locked_draft(*, disclosure: DisclosureRequest, acting_user: User) -> DisclosureRequest:
     """The draft, locked for this transaction, if `acting_user` may change it."""
-    locked = access_disclosure(user=acting_user, pk=request.pk, for_update=True)
-    if not draft_may_change(user=acting_user, membership=None, request=locked):
+    locked = access_disclosure(user=acting_user, pk=disclosure.pk, for_update=True)
+    if not draft_may_change(user=acting_user, membership=None, disclosure=locked):
         raise ValidationError("Only the officer who raised this request can change it")
     if locked.status != Status.DRAFT:
         raise ValidationError("This request has been submitted: it can no longer be changed")
@@ -243,7 +243,7 @@ def _subject_values(
 @transaction.atomic
 def disclosure_draft_subject_add(
     *,
-    request: DisclosureRequest,
+    disclosure: DisclosureRequest,
     full_name: str,
     role: str,
     aliases: str = "",
@@ -253,7 +253,7 @@ def disclosure_draft_subject_add(
     acting_user: User,
 ) -> RequestSubject:
     """Add a data subject to the draft. The subject record is held by the requesting organisation."""
-    request = _locked_draft(request=request, acting_user=acting_user)
+    disclosure = _locked_draft(disclosure=disclosure, acting_user=acting_user)
     values = _subject_values(
         full_name=full_name,
         aliases=aliases,
@@ -262,12 +262,12 @@ def disclosure_draft_subject_add(
         nhs_number=nhs_number,
         role=role,
     )
-    subject = DataSubject.objects.create(holder_id=request.requesting_organisation_id, **values)
-    return RequestSubject.objects.create(request=request, subject=subject, role=role)
+    subject = DataSubject.objects.create(holder_id=disclosure.requesting_organisation_id, **values)
+    return RequestSubject.objects.create(request=disclosure, subject=subject, role=role)
 
 
-def _draft_subject(*, request: DisclosureRequest, request_subject_pk: int) -> RequestSubject:
-    link = RequestSubject.objects.select_related("subject").filter(request=request, pk=request_subject_pk).first()
+def _draft_subject(*, disclosure: DisclosureRequest, request_subject_pk: int) -> RequestSubject:
+    link = RequestSubject.objects.select_related("subject").filter(request=disclosure, pk=request_subject_pk).first()
     if link is None:
         raise ValidationError("That person is not on this request")
     return link
@@ -276,7 +276,7 @@ def _draft_subject(*, request: DisclosureRequest, request_subject_pk: int) -> Re
 @transaction.atomic
 def disclosure_draft_subject_update(
     *,
-    request: DisclosureRequest,
+    disclosure: DisclosureRequest,
     request_subject_pk: int,
     full_name: str,
     role: str,
@@ -286,8 +286,8 @@ def disclosure_draft_subject_update(
     nhs_number: str = "",
     acting_user: User,
 ) -> RequestSubject:
-    request = _locked_draft(request=request, acting_user=acting_user)
-    link = _draft_subject(request=request, request_subject_pk=request_subject_pk)
+    disclosure = _locked_draft(disclosure=disclosure, acting_user=acting_user)
+    link = _draft_subject(disclosure=disclosure, request_subject_pk=request_subject_pk)
     values = _subject_values(
         full_name=full_name,
         aliases=aliases,
@@ -307,10 +307,10 @@ def disclosure_draft_subject_update(
 
 
 @transaction.atomic
-def disclosure_draft_subject_remove(*, request: DisclosureRequest, request_subject_pk: int, acting_user: User) -> None:
+def disclosure_draft_subject_remove(*, disclosure: DisclosureRequest, request_subject_pk: int, acting_user: User) -> None:
     """Take a person off the draft. Their record goes too unless something else points at it."""
-    request = _locked_draft(request=request, acting_user=acting_user)
-    link = _draft_subject(request=request, request_subject_pk=request_subject_pk)
+    disclosure = _locked_draft(disclosure=disclosure, acting_user=acting_user)
+    link = _draft_subject(disclosure=disclosure, request_subject_pk=request_subject_pk)
     subject = link.subject
     link.delete()
     if not RequestSubject.objects.filter(subject=subject).exists():
@@ -322,21 +322,21 @@ def disclosure_draft_subject_remove(*, request: DisclosureRequest, request_subje
 
 
 @transaction.atomic
-def disclosure_draft_third_parties_set(*, request: DisclosureRequest, third_parties: str, acting_user: User) -> None:
-    request = _locked_draft(request=request, acting_user=acting_user)
+def disclosure_draft_third_parties_set(*, disclosure: DisclosureRequest, third_parties: str, acting_user: User) -> None:
+    disclosure = _locked_draft(disclosure=disclosure, acting_user=acting_user)
     errors: dict = {}
-    request.third_parties = collect_text(
+    disclosure.third_parties = collect_text(
         third_parties, field="third_parties", label="Third parties", max_length=MAX_THIRD_PARTIES, errors=errors
     )
     if errors:
         raise ValidationError(errors)
-    request.save(update_fields=["third_parties", "updated_at"])
+    disclosure.save(update_fields=["third_parties", "updated_at"])
 
 
 @transaction.atomic
 def disclosure_draft_purpose_set(
     *,
-    request: DisclosureRequest,
+    disclosure: DisclosureRequest,
     purpose: Purpose | None,
     forum: Forum | None,
     legal_gateway: LegalGateway | None,
@@ -345,8 +345,8 @@ def disclosure_draft_purpose_set(
 ) -> DisclosureRequest:
     """Purpose, forum, legal gateway and lawful bases, all from the request's own protocol pack.
     Which lawful bases are *needed* depends on the information flags: that is checked at submit."""
-    request = _locked_draft(request=request, acting_user=acting_user)
-    pack_id = request.protocol_pack_id
+    disclosure = _locked_draft(disclosure=disclosure, acting_user=acting_user)
+    pack_id = disclosure.protocol_pack_id
     lawful_bases = list(lawful_bases)
     errors: dict = {}
     if purpose is not None and purpose.pack_id != pack_id:
@@ -356,27 +356,27 @@ def disclosure_draft_purpose_set(
     if legal_gateway is not None:
         if legal_gateway.pack_id != pack_id:
             errors["legal_gateway"] = "Select a legal gateway from the protocol in force"
-        elif not gateway_allowed(gateway=legal_gateway, holding=request.holding_organisation):
+        elif not gateway_allowed(gateway=legal_gateway, holding=disclosure.holding_organisation):
             errors["legal_gateway"] = (
-                f"{request.holding_organisation.name} cannot rely on {legal_gateway.name}: "
+                f"{disclosure.holding_organisation.name} cannot rely on {legal_gateway.name}: "
                 "select a gateway that its kind of organisation may use (SSP Appendix 1)"
             )
     if any(basis.pack_id != pack_id for basis in lawful_bases):
         errors["lawful_bases"] = "Select lawful bases from the protocol in force"
     if errors:
         raise ValidationError(errors)
-    request.purpose = purpose
-    request.forum = forum
-    request.legal_gateway = legal_gateway
-    request.save(update_fields=["purpose", "forum", "legal_gateway", "updated_at"])
-    request.lawful_bases.set(lawful_bases)
-    return request
+    disclosure.purpose = purpose
+    disclosure.forum = forum
+    disclosure.legal_gateway = legal_gateway
+    disclosure.save(update_fields=["purpose", "forum", "legal_gateway", "updated_at"])
+    disclosure.lawful_bases.set(lawful_bases)
+    return disclosure
 
 
 @transaction.atomic
 def disclosure_draft_information_set(
     *,
-    request: DisclosureRequest,
+    disclosure: DisclosureRequest,
     information_requested: str,
     special_category: bool | None,
     criminal_offence_data: bool | None,
@@ -384,9 +384,9 @@ def disclosure_draft_information_set(
     sub_judice: bool | None,
     acting_user: User,
 ) -> DisclosureRequest:
-    request = _locked_draft(request=request, acting_user=acting_user)
+    disclosure = _locked_draft(disclosure=disclosure, acting_user=acting_user)
     errors: dict = {}
-    request.information_requested = collect_text(
+    disclosure.information_requested = collect_text(
         information_requested,
         field="information_requested",
         label="What you are asking for",
@@ -395,11 +395,11 @@ def disclosure_draft_information_set(
     )
     if errors:
         raise ValidationError(errors)
-    request.special_category = special_category
-    request.criminal_offence_data = criminal_offence_data
-    request.victim_witness_information = victim_witness_information
-    request.sub_judice = sub_judice
-    request.save(
+    disclosure.special_category = special_category
+    disclosure.criminal_offence_data = criminal_offence_data
+    disclosure.victim_witness_information = victim_witness_information
+    disclosure.sub_judice = sub_judice
+    disclosure.save(
         update_fields=[
             "information_requested",
             "special_category",
@@ -409,14 +409,14 @@ def disclosure_draft_information_set(
             "updated_at",
         ]
     )
-    return request
+    return disclosure
 
 
 @transaction.atomic
 def disclosure_draft_urgency_set(
-    *, request: DisclosureRequest, urgency: str, needed_by: datetime.date | None, acting_user: User
+    *, disclosure: DisclosureRequest, urgency: str, needed_by: datetime.date | None, acting_user: User
 ) -> DisclosureRequest:
-    request = _locked_draft(request=request, acting_user=acting_user)
+    disclosure = _locked_draft(disclosure=disclosure, acting_user=acting_user)
     errors: dict = {}
     if urgency and urgency not in Urgency.values:
         errors["urgency"] = "Select how urgent the request is"
@@ -424,21 +424,21 @@ def disclosure_draft_urgency_set(
         errors["needed_by"] = "The date you need it by must be today or in the future"
     if errors:
         raise ValidationError(errors)
-    request.urgency = urgency or ""
-    request.needed_by = needed_by
-    request.save(update_fields=["urgency", "needed_by", "updated_at"])
-    return request
+    disclosure.urgency = urgency or ""
+    disclosure.needed_by = needed_by
+    disclosure.save(update_fields=["urgency", "needed_by", "updated_at"])
+    return disclosure
 
 
 @transaction.atomic
 def disclosure_draft_checklist_set(
-    *, request: DisclosureRequest, answers: Mapping[int, tuple[str, str]], acting_user: User
+    *, disclosure: DisclosureRequest, answers: Mapping[int, tuple[str, str]], acting_user: User
 ) -> DisclosureRequest:
     """Save the Appendix 2 checklist page as a whole: `answers` maps a question's id to
     (yes|no, reason). A question not in `answers` is left unanswered (an earlier answer is
     cleared). Each answer needs its reason; a partly answered checklist may be saved."""
-    request = _locked_draft(request=request, acting_user=acting_user)
-    questions = {q.pk: q for q in ChecklistQuestion.objects.filter(pack_id=request.protocol_pack_id)}
+    disclosure = _locked_draft(disclosure=disclosure, acting_user=acting_user)
+    questions = {q.pk: q for q in ChecklistQuestion.objects.filter(pack_id=disclosure.protocol_pack_id)}
     errors: dict = {}
     cleaned: dict[int, tuple[str, str]] = {}
     for question_pk, (answer, reason) in answers.items():
@@ -459,17 +459,17 @@ def disclosure_draft_checklist_set(
         cleaned[question_pk] = (answer, reason)
     if errors:
         raise ValidationError(errors)
-    ChecklistAnswer.objects.filter(request=request).exclude(question_id__in=list(cleaned)).delete()
-    existing = {a.question_id: a for a in ChecklistAnswer.objects.filter(request=request)}
+    ChecklistAnswer.objects.filter(request=disclosure).exclude(question_id__in=list(cleaned)).delete()
+    existing = {a.question_id: a for a in ChecklistAnswer.objects.filter(request=disclosure)}
     for question_pk, (answer, reason) in cleaned.items():
         current = existing.get(question_pk)
         if current is None:
-            ChecklistAnswer.objects.create(request=request, question_id=question_pk, answer=answer, reason=reason)
+            ChecklistAnswer.objects.create(request=disclosure, question_id=question_pk, answer=answer, reason=reason)
         elif (current.answer, current.reason) != (answer, reason):
             current.answer, current.reason = answer, reason
             current.save(update_fields=["answer", "reason"])
-    request.save(update_fields=["updated_at"])
-    return request
+    disclosure.save(update_fields=["updated_at"])
+    return disclosure
 
 
 # ---------------------------------------------------------------------------------------------
@@ -499,24 +499,24 @@ class SubmitRefused(ValidationError):
         self.problems = problems
 
 
-def disclosure_submit_problems(*, request: DisclosureRequest) -> list[Problem]:
+def disclosure_submit_problems(*, disclosure: DisclosureRequest) -> list[Problem]:
     """Everything that stops `request` being submitted now, in the order of the task list."""
     problems = [
         Problem("", message)
-        for message in sharing_refusals(requesting=request.requesting_organisation, holding=request.holding_organisation)
+        for message in sharing_refusals(requesting=disclosure.requesting_organisation, holding=disclosure.holding_organisation)
     ]
     for section in (_subject_problems, _purpose_problems, _information_problems, _urgency_problems, _checklist_problems):
-        problems.extend(section(request=request))
+        problems.extend(section(disclosure=disclosure))
     return problems
 
 
-def _subject_problems(*, request: DisclosureRequest) -> list[Problem]:
+def _subject_problems(*, disclosure: DisclosureRequest) -> list[Problem]:
     """Data subjects."""
     problems: list[Problem] = []
-    links = list(request.subjects.select_related("subject"))
+    links = list(disclosure.subjects.select_related("subject"))
     if not links:
         problems.append(Problem("subjects", "Add at least one person the request is about", "add-subject"))
-    if request.special_category:
+    if disclosure.special_category:
         for link in links:
             if not link.subject.nhs_number:
                 problems.append(
@@ -531,16 +531,16 @@ def _subject_problems(*, request: DisclosureRequest) -> list[Problem]:
     return problems
 
 
-def _purpose_problems(*, request: DisclosureRequest) -> list[Problem]:
+def _purpose_problems(*, disclosure: DisclosureRequest) -> list[Problem]:
     """Purpose and legal basis."""
     problems: list[Problem] = []
-    holding = request.holding_organisation
-    pack_id = request.protocol_pack_id
-    if request.purpose_id is None:
+    holding = disclosure.holding_organisation
+    pack_id = disclosure.protocol_pack_id
+    if disclosure.purpose_id is None:
         problems.append(Problem("purpose", "Select the purpose of the request", "id_purpose_0"))
-    if request.legal_gateway_id is None:
+    if disclosure.legal_gateway_id is None:
         problems.append(Problem("purpose", "Select the legal gateway for the request", "id_legal_gateway_0"))
-    elif holding is not None and not gateway_allowed(gateway=request.legal_gateway, holding=holding):
+    elif holding is not None and not gateway_allowed(gateway=disclosure.legal_gateway, holding=holding):
         problems.append(
             Problem(
                 "purpose",
@@ -548,12 +548,12 @@ def _purpose_problems(*, request: DisclosureRequest) -> list[Problem]:
                 "id_legal_gateway_0",
             )
         )
-    categories = {basis.category for basis in request.lawful_bases.all() if basis.pack_id == pack_id}
+    categories = {basis.category for basis in disclosure.lawful_bases.all() if basis.pack_id == pack_id}
     if LawfulBasisCategory.ART6 not in categories:
         problems.append(
             Problem("purpose", "Select at least one UK GDPR Article 6 lawful basis", "id_lawful_bases_art6_0")
         )
-    if request.special_category and LawfulBasisCategory.ART9 not in categories:
+    if disclosure.special_category and LawfulBasisCategory.ART9 not in categories:
         problems.append(
             Problem(
                 "purpose",
@@ -561,7 +561,7 @@ def _purpose_problems(*, request: DisclosureRequest) -> list[Problem]:
                 "id_lawful_bases_art9_0",
             )
         )
-    if request.criminal_offence_data and LawfulBasisCategory.DPA_SCH1 not in categories:
+    if disclosure.criminal_offence_data and LawfulBasisCategory.DPA_SCH1 not in categories:
         problems.append(
             Problem(
                 "purpose",
@@ -572,10 +572,10 @@ def _purpose_problems(*, request: DisclosureRequest) -> list[Problem]:
     return problems
 
 
-def _information_problems(*, request: DisclosureRequest) -> list[Problem]:
+def _information_problems(*, disclosure: DisclosureRequest) -> list[Problem]:
     """Information requested."""
     problems: list[Problem] = []
-    if not request.information_requested.strip():
+    if not disclosure.information_requested.strip():
         problems.append(
             Problem("information", "Enter exactly what information you are asking for", "id_information_requested")
         )
@@ -586,33 +586,33 @@ def _information_problems(*, request: DisclosureRequest) -> list[Problem]:
         ("sub_judice", "whether the matter is under investigation or prosecution"),
     ]
     for field, words in flags:
-        if getattr(request, field) is None:
+        if getattr(disclosure, field) is None:
             problems.append(Problem("information", f"Say {words}", f"id_{field}_0"))
     return problems
 
 
-def _urgency_problems(*, request: DisclosureRequest) -> list[Problem]:
+def _urgency_problems(*, disclosure: DisclosureRequest) -> list[Problem]:
     problems: list[Problem] = []
-    if not request.urgency:
+    if not disclosure.urgency:
         problems.append(Problem("urgency", "Select how urgent the request is", "id_urgency_0"))
-    if request.needed_by is None:
+    if disclosure.needed_by is None:
         problems.append(Problem("urgency", "Enter the date you need the information by", "id_needed_by"))
-    elif request.needed_by < timezone.localdate():
+    elif disclosure.needed_by < timezone.localdate():
         problems.append(
             Problem("urgency", "The date you need it by has passed: enter today or a later date", "id_needed_by")
         )
     return problems
 
 
-def _checklist_problems(*, request: DisclosureRequest) -> list[Problem]:
+def _checklist_problems(*, disclosure: DisclosureRequest) -> list[Problem]:
     """The necessity and proportionality checklist (SSP Appendix 2)."""
     problems: list[Problem] = []
     answered = {
         answer.question_id
-        for answer in request.checklist_answers.all()
+        for answer in disclosure.checklist_answers.all()
         if answer.answer in YesNo.values and answer.reason.strip()
     }
-    for question in ChecklistQuestion.objects.filter(pack_id=request.protocol_pack_id).order_by("order"):
+    for question in ChecklistQuestion.objects.filter(pack_id=disclosure.protocol_pack_id).order_by("order"):
         if question.pk not in answered:
             problems.append(
                 Problem("checklist", f"Answer checklist question {question.number}", f"id_answer_{question.pk}_0")
@@ -635,22 +635,22 @@ INCOMPLETE = SectionStatus("incomplete", "Incomplete")
 NOT_STARTED = SectionStatus("not_started", "Not yet started")
 
 
-def draft_progress(*, request: DisclosureRequest, problems: list[Problem] | None = None) -> dict[str, SectionStatus]:
+def draft_progress(*, disclosure: DisclosureRequest, problems: list[Problem] | None = None) -> dict[str, SectionStatus]:
     """Each section's status for the task list."""
     if problems is None:
-        problems = disclosure_submit_problems(request=request)
+        problems = disclosure_submit_problems(disclosure=disclosure)
     with_problems = {p.section for p in problems}
     started = {
-        "subjects": request.subjects.exists() or bool(request.third_parties),
-        "purpose": bool(request.purpose_id or request.legal_gateway_id or request.forum_id)
-        or request.lawful_bases.exists(),
-        "information": bool(request.information_requested)
+        "subjects": disclosure.subjects.exists() or bool(disclosure.third_parties),
+        "purpose": bool(disclosure.purpose_id or disclosure.legal_gateway_id or disclosure.forum_id)
+        or disclosure.lawful_bases.exists(),
+        "information": bool(disclosure.information_requested)
         or any(
-            getattr(request, f) is not None
+            getattr(disclosure, f) is not None
             for f in ("special_category", "criminal_offence_data", "victim_witness_information", "sub_judice")
         ),
-        "urgency": bool(request.urgency or request.needed_by),
-        "checklist": request.checklist_answers.exists(),
+        "urgency": bool(disclosure.urgency or disclosure.needed_by),
+        "checklist": disclosure.checklist_answers.exists(),
     }
     progress = {}
     for section in SECTIONS:
@@ -670,62 +670,62 @@ def draft_progress(*, request: DisclosureRequest, problems: list[Problem] | None
 
 @transaction.atomic
 def disclosure_submit(
-    *, request: DisclosureRequest, acting_user: User, acting_membership: Membership
+    *, disclosure: DisclosureRequest, acting_user: User, acting_membership: Membership
 ) -> DisclosureRequest:
     """Send the draft to the holding organisation. Refused, with every gap named, while anything
     is missing; refused too when either organisation's sharing is suspended (SSP 13.3) or the
     holding organisation has not signed the protocol."""
-    request = _locked_draft(request=request, acting_user=acting_user)
-    if not disclosure_may_submit(user=acting_user, membership=acting_membership, request=request):
-        raise ValidationError(f"Act as an officer of {request.requesting_organisation.name} to submit this request")
+    disclosure = _locked_draft(disclosure=disclosure, acting_user=acting_user)
+    if not disclosure_may_submit(user=acting_user, membership=acting_membership, disclosure=disclosure):
+        raise ValidationError(f"Act as an officer of {disclosure.requesting_organisation.name} to submit this request")
     # The organisations were read afresh with the locked request: a suspension committed a
     # moment ago counts.
-    problems = disclosure_submit_problems(request=request)
+    problems = disclosure_submit_problems(disclosure=disclosure)
     if problems:
         raise SubmitRefused(problems)
-    request.submitted_at = timezone.now()
-    bases = sorted(request.lawful_bases.values_list("code", flat=True))
+    disclosure.submitted_at = timezone.now()
+    bases = sorted(disclosure.lawful_bases.values_list("code", flat=True))
     lifecycle.transition(
-        request,
+        disclosure,
         Status.SUBMITTED,
         acting_user=acting_user,
         organisation=acting_membership.organisation,
         event="request.submitted",
-        reasons=f"Submitted for {request.purpose.name}",
+        reasons=f"Submitted for {disclosure.purpose.name}",
         update_fields=["submitted_at"],
         details={
-            "legal_gateway": request.legal_gateway.code,
+            "legal_gateway": disclosure.legal_gateway.code,
             "lawful_bases": bases,
-            "forum": request.forum.code if request.forum_id else "",
-            "urgency": request.urgency,
-            "needed_by": request.needed_by.isoformat(),
-            "special_category": request.special_category,
-            "criminal_offence_data": request.criminal_offence_data,
-            "victim_witness_information": request.victim_witness_information,
-            "sub_judice": request.sub_judice,
-            "subjects": request.subjects.count(),
-            "checklist_answers": request.checklist_answers.count(),
+            "forum": disclosure.forum.code if disclosure.forum_id else "",
+            "urgency": disclosure.urgency,
+            "needed_by": disclosure.needed_by.isoformat(),
+            "special_category": disclosure.special_category,
+            "criminal_offence_data": disclosure.criminal_offence_data,
+            "victim_witness_information": disclosure.victim_witness_information,
+            "sub_judice": disclosure.sub_judice,
+            "subjects": disclosure.subjects.count(),
+            "checklist_answers": disclosure.checklist_answers.count(),
         },
     )
     # The holding organisation now holds a copy too; the requesting one learns who it is about.
-    disclosure_copies_record(request=request)
+    disclosure_copies_record(request=disclosure)
     notify_about(
-        request=request,
-        recipients=designated_officers(request.holding_organisation_id),
+        disclosure=disclosure,
+        recipients=designated_officers(disclosure.holding_organisation_id),
         subject="A new disclosure request needs assigning",
     )
-    return request
+    return disclosure
 
 
 @transaction.atomic
-def disclosure_withdraw(*, request: DisclosureRequest, reason: str, acting_user: User) -> DisclosureRequest:
+def disclosure_withdraw(*, disclosure: DisclosureRequest, reason: str, acting_user: User) -> DisclosureRequest:
     """The requester, or the requesting organisation's designated officer, takes the request back
     before it is decided. The reason goes in the decision log."""
-    request = access_disclosure(user=acting_user, pk=request.pk, for_update=True)
-    if not disclosure_may_withdraw(user=acting_user, membership=None, request=request):
+    disclosure = access_disclosure(user=acting_user, pk=disclosure.pk, for_update=True)
+    if not disclosure_may_withdraw(user=acting_user, membership=None, disclosure=disclosure):
         raise ValidationError(
             f"Only the officer who raised this request or a designated officer of "
-            f"{request.requesting_organisation.name} can withdraw it"
+            f"{disclosure.requesting_organisation.name} can withdraw it"
         )
     errors: dict = {}
     reason = collect_text(reason, field="reason", label="The reason", max_length=MAX_REASON, errors=errors)
@@ -734,29 +734,29 @@ def disclosure_withdraw(*, request: DisclosureRequest, reason: str, acting_user:
     if errors:
         raise ValidationError(errors)
     lifecycle.transition(
-        request,
+        disclosure,
         Status.WITHDRAWN,
         acting_user=acting_user,
-        organisation=request.requesting_organisation,
+        organisation=disclosure.requesting_organisation,
         event="request.withdrawn",
         reasons=reason,
     )
-    disclosure_copies_record(request=request, closed=True)  # closed: the retention clocks start again
-    if request.assignee_id:
-        notify_about(request=request, recipients=[request.assignee], subject="A disclosure request has been withdrawn")
-    return request
+    disclosure_copies_record(request=disclosure, closed=True)  # closed: the retention clocks start again
+    if disclosure.assignee_id:
+        notify_about(disclosure=disclosure, recipients=[disclosure.assignee], subject="A disclosure request has been withdrawn")
+    return disclosure
 
 
 @transaction.atomic
 def disclosure_resubmit(
-    *, request: DisclosureRequest, answer: str, acting_user: User, acting_membership: Membership | None = None
+    *, disclosure: DisclosureRequest, answer: str, acting_user: User, acting_membership: Membership | None = None
 ) -> DisclosureRequest:
     """Answer a "returned for more information" and send the request back to the holding
     organisation: to its assignee if it has one, otherwise to its designated officers."""
-    request = access_disclosure(user=acting_user, pk=request.pk, for_update=True)
-    if not disclosure_may_resubmit(user=acting_user, membership=acting_membership, request=request):
+    disclosure = access_disclosure(user=acting_user, pk=disclosure.pk, for_update=True)
+    if not disclosure_may_resubmit(user=acting_user, membership=acting_membership, disclosure=disclosure):
         raise ValidationError("Only the officer who raised this request can answer it")
-    if request.status != Status.RETURNED:
+    if disclosure.status != Status.RETURNED:
         raise ValidationError("This request has not been returned for more information")
     errors: dict = {}
     answer = collect_text(answer, field="answer", label="Your answer", max_length=MAX_ANSWER, errors=errors)
@@ -764,14 +764,14 @@ def disclosure_resubmit(
         errors["answer"] = "Enter the information you were asked for"
     if errors:
         raise ValidationError(errors)
-    organisation = request.requesting_organisation
-    if acting_membership is not None and acting_membership.organisation_id == request.requesting_organisation_id:
+    organisation = disclosure.requesting_organisation
+    if acting_membership is not None and acting_membership.organisation_id == disclosure.requesting_organisation_id:
         organisation = acting_membership.organisation
     note = RequestNote.objects.create(
-        request=request, author=acting_user, organisation=organisation, kind=NoteKind.ANSWER, text=answer
+        request=disclosure, author=acting_user, organisation=organisation, kind=NoteKind.ANSWER, text=answer
     )
     lifecycle.transition(
-        request,
+        disclosure,
         Status.SUBMITTED,
         acting_user=acting_user,
         organisation=organisation,
@@ -780,6 +780,6 @@ def disclosure_resubmit(
         reasons="The requester answered the request for more information",
         details={"note": note.pk},
     )
-    recipients = [request.assignee] if request.assignee_id else designated_officers(request.holding_organisation_id)
-    notify_about(request=request, recipients=recipients, subject="A returned disclosure request has been answered")
-    return request
+    recipients = [disclosure.assignee] if disclosure.assignee_id else designated_officers(disclosure.holding_organisation_id)
+    notify_about(disclosure=disclosure, recipients=recipients, subject="A returned disclosure request has been answered")
+    return disclosure

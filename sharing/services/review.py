@@ -60,21 +60,21 @@ NOTE_MAX = 5000
 # ---------------------------------------------------------------------------------------------
 
 
-def is_holding_officer(*, membership: Membership | None, request: DisclosureRequest) -> bool:
+def is_holding_officer(*, membership: Membership | None, disclosure: DisclosureRequest) -> bool:
     return bool(
         membership
         and membership.role in HOLDING_ROLES
-        and request.holding_organisation_id is not None
-        and membership.organisation_id == request.holding_organisation_id
+        and disclosure.holding_organisation_id is not None
+        and membership.organisation_id == disclosure.holding_organisation_id
     )
 
 
-def is_holding_designated_officer(*, membership: Membership | None, request: DisclosureRequest) -> bool:
+def is_holding_designated_officer(*, membership: Membership | None, disclosure: DisclosureRequest) -> bool:
     return bool(
         membership
         and membership.role == Role.DESIGNATED_OFFICER
-        and request.holding_organisation_id is not None
-        and membership.organisation_id == request.holding_organisation_id
+        and disclosure.holding_organisation_id is not None
+        and membership.organisation_id == disclosure.holding_organisation_id
     )
 
 
@@ -99,27 +99,27 @@ def assignable_officers(*, organisation_id: int) -> list[Membership]:
 ASSIGNEE_ONLY = "Only the officer this request is assigned to can do this."
 
 
-def _require_status(request: DisclosureRequest, *statuses: str, message: str) -> None:
-    if request.status not in statuses:
+def _require_status(disclosure: DisclosureRequest, *statuses: str, message: str) -> None:
+    if disclosure.status not in statuses:
         raise ValidationError(message)
 
 
-def _is_assignee(*, user: User, request: DisclosureRequest) -> bool:
-    return request.assignee_id is not None and request.assignee_id == getattr(user, "pk", None)
+def _is_assignee(*, user: User, disclosure: DisclosureRequest) -> bool:
+    return disclosure.assignee_id is not None and disclosure.assignee_id == getattr(user, "pk", None)
 
 
-def _is_designated_holding(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
-    return is_holding_designated_officer(membership=membership, request=request) and membership.user_id == user.pk
+def _is_designated_holding(*, user: User, membership: Membership | None, disclosure: DisclosureRequest) -> bool:
+    return is_holding_designated_officer(membership=membership, disclosure=disclosure) and membership.user_id == user.pk
 
 
-def _acting_membership(*, user: User, membership: Membership | None, request: DisclosureRequest) -> Membership | None:
+def _acting_membership(*, user: User, membership: Membership | None, disclosure: DisclosureRequest) -> Membership | None:
     """The membership a service acts in: the one given, or for callers that give none (the demo,
     tests) the person's designated-officer membership of the holding organisation, if any."""
     if membership is not None:
         return membership
     return (
         Membership.objects.active()
-        .filter(user=user, organisation_id=request.holding_organisation_id, role=Role.DESIGNATED_OFFICER)
+        .filter(user=user, organisation_id=disclosure.holding_organisation_id, role=Role.DESIGNATED_OFFICER)
         .first()
     )
 
@@ -130,44 +130,44 @@ def _acting_membership(*, user: User, membership: Membership | None, request: Di
 # ---------------------------------------------------------------------------------------------
 
 
-def disclosure_may_pick_up(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+def disclosure_may_pick_up(*, user: User, membership: Membership | None, disclosure: DisclosureRequest) -> bool:
     """An officer of the holding organisation, acting for it, when no one else has the request."""
-    return is_holding_officer(membership=membership, request=request) and request.assignee_id in (
+    return is_holding_officer(membership=membership, disclosure=disclosure) and disclosure.assignee_id in (
         None,
         getattr(user, "pk", None),
     )
 
 
-def disclosure_may_assign(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+def disclosure_may_assign(*, user: User, membership: Membership | None, disclosure: DisclosureRequest) -> bool:
     """The holding organisation's designated officer, acting as such."""
-    return _is_designated_holding(user=user, membership=membership, request=request)
+    return _is_designated_holding(user=user, membership=membership, disclosure=disclosure)
 
 
-def disclosure_may_return(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+def disclosure_may_return(*, user: User, membership: Membership | None, disclosure: DisclosureRequest) -> bool:
     """The assignee, or the holding organisation's designated officer."""
-    return _is_assignee(user=user, request=request) or _is_designated_holding(
-        user=user, membership=membership, request=request
+    return _is_assignee(user=user, disclosure=disclosure) or _is_designated_holding(
+        user=user, membership=membership, disclosure=disclosure
     )
 
 
-def flowchart_may_run(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+def flowchart_may_run(*, user: User, membership: Membership | None, disclosure: DisclosureRequest) -> bool:
     """The assignee runs the key-questions flowchart (while in review)."""
-    return _is_assignee(user=user, request=request)
+    return _is_assignee(user=user, disclosure=disclosure)
 
 
-def sub_judice_may_record(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+def sub_judice_may_record(*, user: User, membership: Membership | None, disclosure: DisclosureRequest) -> bool:
     """The assignee records the sub judice consultation (during the review)."""
-    return _is_assignee(user=user, request=request)
+    return _is_assignee(user=user, disclosure=disclosure)
 
 
-def advice_may_seek(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+def advice_may_seek(*, user: User, membership: Membership | None, disclosure: DisclosureRequest) -> bool:
     """The assignee seeks advice, from their own run of the flowchart."""
-    return _is_assignee(user=user, request=request)
+    return _is_assignee(user=user, disclosure=disclosure)
 
 
-def advice_may_give(*, user: User, membership: Membership | None, request: DisclosureRequest) -> bool:
+def advice_may_give(*, user: User, membership: Membership | None, disclosure: DisclosureRequest) -> bool:
     """The holding organisation's designated officer gives advice."""
-    return _is_designated_holding(user=user, membership=membership, request=request)
+    return _is_designated_holding(user=user, membership=membership, disclosure=disclosure)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -175,16 +175,16 @@ def advice_may_give(*, user: User, membership: Membership | None, request: Discl
 # ---------------------------------------------------------------------------------------------
 
 
-def _assign(*, request: DisclosureRequest, assignee: User, acting_user: User, picked_up: bool) -> DisclosureRequest:
+def _assign(*, disclosure: DisclosureRequest, assignee: User, acting_user: User, picked_up: bool) -> DisclosureRequest:
     """Move the assignment (and the object permission) on a locked request, log it, tell the assignee."""
     if not (
         Membership.objects.active()
-        .filter(user=assignee, organisation_id=request.holding_organisation_id, role__in=HOLDING_ROLES)
+        .filter(user=assignee, organisation_id=disclosure.holding_organisation_id, role__in=HOLDING_ROLES)
         .exists()
     ):
         raise ValidationError({"assignee": "Choose an officer of your organisation"})
-    previous = request.assignee
-    if previous is not None and previous.pk == assignee.pk and request.status != Status.SUBMITTED:
+    previous = disclosure.assignee
+    if previous is not None and previous.pk == assignee.pk and disclosure.status != Status.SUBMITTED:
         raise ValidationError({"assignee": f"This request is already assigned to {assignee.display_name}"})
 
     if picked_up:
@@ -194,39 +194,39 @@ def _assign(*, request: DisclosureRequest, assignee: User, acting_user: User, pi
     else:
         reasons = f"Assigned to {assignee.display_name}"
     details = {"assignee_id": assignee.pk, "previous_assignee_id": previous.pk if previous else None}
-    request.assignee = assignee
-    request.assigned_at = timezone.now()
-    if request.status == Status.SUBMITTED:
+    disclosure.assignee = assignee
+    disclosure.assigned_at = timezone.now()
+    if disclosure.status == Status.SUBMITTED:
         # The first assignment starts the review: the move and its entry are one.
         lifecycle.transition(
-            request,
+            disclosure,
             Status.IN_REVIEW,
             acting_user=acting_user,
-            organisation=request.holding_organisation,
+            organisation=disclosure.holding_organisation,
             event="request.assigned",
             reasons=reasons,
             details=details,
             update_fields=["assignee", "assigned_at"],
         )
     else:
-        request.save(update_fields=["assignee", "assigned_at", "updated_at"])
+        disclosure.save(update_fields=["assignee", "assigned_at", "updated_at"])
         disclosure_decision_record(
-            request,
+            disclosure,
             actor=acting_user,
-            organisation=request.holding_organisation,
+            organisation=disclosure.holding_organisation,
             action="request.assigned",
             reasons=reasons,
             details=details,
         )
     if previous is not None and previous.pk != assignee.pk:
-        remove_perm(PERMISSION, previous, request)
-    assign_perm(PERMISSION, assignee, request)
-    disclosure_copies_record(request=request)  # the holding organisation's copy: the assignee is its officer
+        remove_perm(PERMISSION, previous, disclosure)
+    assign_perm(PERMISSION, assignee, disclosure)
+    disclosure_copies_record(request=disclosure)  # the holding organisation's copy: the assignee is its officer
     if assignee.pk != acting_user.pk:
         notify_about(
-            request=request, recipients=[assignee], subject="A request for information has been assigned to you"
+            disclosure=disclosure, recipients=[assignee], subject="A request for information has been assigned to you"
         )
-    return request
+    return disclosure
 
 
 def _check_acting(acting_user: User, acting_membership: Membership | None) -> None:
@@ -236,49 +236,49 @@ def _check_acting(acting_user: User, acting_membership: Membership | None) -> No
 
 @transaction.atomic
 def disclosure_assign(
-    *, request: DisclosureRequest, assignee: User, acting_user: User, acting_membership: Membership
+    *, disclosure: DisclosureRequest, assignee: User, acting_user: User, acting_membership: Membership
 ) -> DisclosureRequest:
     """B's designated officer assigns the request to an officer of B, or reassigns it while it is
     open (submitted, in review, awaiting advice). The assignee alone gets the object permission;
     a previous assignee loses it."""
     _check_acting(acting_user, acting_membership)
     refusal = "Only your organisation's designated officer can assign this request."
-    request = lock_disclosure_for(
-        user=acting_user, membership=acting_membership, pk=request.pk, refusal=refusal, triage=True
+    disclosure = lock_disclosure_for(
+        user=acting_user, membership=acting_membership, pk=disclosure.pk, refusal=refusal, triage=True
     )
-    if not disclosure_may_assign(user=acting_user, membership=acting_membership, request=request):
+    if not disclosure_may_assign(user=acting_user, membership=acting_membership, disclosure=disclosure):
         raise ValidationError(refusal)
     _require_status(
-        request,
+        disclosure,
         *ASSIGNABLE_STATUSES,
-        message=f"This request is {Status(request.status).label.lower()}: it cannot be assigned now.",
+        message=f"This request is {Status(disclosure.status).label.lower()}: it cannot be assigned now.",
     )
-    return _assign(request=request, assignee=assignee, acting_user=acting_user, picked_up=False)
+    return _assign(disclosure=disclosure, assignee=assignee, acting_user=acting_user, picked_up=False)
 
 
 @transaction.atomic
 def disclosure_pick_up(
-    *, request: DisclosureRequest, acting_user: User, acting_membership: Membership
+    *, disclosure: DisclosureRequest, acting_user: User, acting_membership: Membership
 ) -> DisclosureRequest:
     """An officer of B takes an unassigned submitted request, or takes back up one that was
     returned to the requester and has been resubmitted while assigned to them."""
     _check_acting(acting_user, acting_membership)
     refusal = "Only an officer of the holding organisation can pick up this request."
-    request = lock_disclosure_for(
-        user=acting_user, membership=acting_membership, pk=request.pk, refusal=refusal, triage=True
+    disclosure = lock_disclosure_for(
+        user=acting_user, membership=acting_membership, pk=disclosure.pk, refusal=refusal, triage=True
     )
-    if not disclosure_may_pick_up(user=acting_user, membership=acting_membership, request=request):
-        if not is_holding_officer(membership=acting_membership, request=request):
+    if not disclosure_may_pick_up(user=acting_user, membership=acting_membership, disclosure=disclosure):
+        if not is_holding_officer(membership=acting_membership, disclosure=disclosure):
             raise ValidationError(refusal)
         raise ValidationError("This request has already been picked up by another officer.")
-    if request.assignee_id == acting_user.pk and request.status != Status.SUBMITTED:
+    if disclosure.assignee_id == acting_user.pk and disclosure.status != Status.SUBMITTED:
         raise ValidationError("This request is already assigned to you.")
     _require_status(
-        request,
+        disclosure,
         Status.SUBMITTED,
-        message=f"This request is {Status(request.status).label.lower()}: it cannot be picked up now.",
+        message=f"This request is {Status(disclosure.status).label.lower()}: it cannot be picked up now.",
     )
-    return _assign(request=request, assignee=acting_user, acting_user=acting_user, picked_up=True)
+    return _assign(disclosure=disclosure, assignee=acting_user, acting_user=acting_user, picked_up=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -288,36 +288,36 @@ def disclosure_pick_up(
 
 @transaction.atomic
 def disclosure_return(
-    *, request: DisclosureRequest, text: str, acting_user: User, acting_membership: Membership | None = None
+    *, disclosure: DisclosureRequest, text: str, acting_user: User, acting_membership: Membership | None = None
 ) -> RequestNote:
     """The assignee or B's designated officer asks the requester for more information."""
     refusal = "Only the assigned officer or the designated officer can return this request."
-    request = lock_disclosure_for(user=acting_user, membership=acting_membership, pk=request.pk, refusal=refusal)
-    acting_as = _acting_membership(user=acting_user, membership=acting_membership, request=request)
-    if not disclosure_may_return(user=acting_user, membership=acting_as, request=request):
+    disclosure = lock_disclosure_for(user=acting_user, membership=acting_membership, pk=disclosure.pk, refusal=refusal)
+    acting_as = _acting_membership(user=acting_user, membership=acting_membership, disclosure=disclosure)
+    if not disclosure_may_return(user=acting_user, membership=acting_as, disclosure=disclosure):
         raise ValidationError(refusal)
-    if not lifecycle.can_transition(request, Status.RETURNED):
+    if not lifecycle.can_transition(disclosure, Status.RETURNED):
         raise ValidationError(
-            f"This request is {Status(request.status).label.lower()}: it cannot be returned for more information."
+            f"This request is {Status(disclosure.status).label.lower()}: it cannot be returned for more information."
         )
     text = clean_text(text, field="text", label="What more information you need", missing="Enter what more information you need")
     note = RequestNote.objects.create(
-        request=request,
+        request=disclosure,
         author=acting_user,
-        organisation=request.holding_organisation,
+        organisation=disclosure.holding_organisation,
         kind=NoteKind.RETURNED,
         text=text,
     )
     lifecycle.transition(
-        request,
+        disclosure,
         Status.RETURNED,
         acting_user=acting_user,
-        organisation=request.holding_organisation,
+        organisation=disclosure.holding_organisation,
         event="request.returned",
         reasons=text,
     )
     notify_about(
-        request=request, recipients=[request.requester], subject="Your request has been returned for more information"
+        disclosure=disclosure, recipients=[disclosure.requester], subject="Your request has been returned for more information"
     )
     return note
 
@@ -336,8 +336,8 @@ class FlowchartPosition:
     answered: tuple[str, ...]  # node codes answered, in order
 
 
-def flowchart_nodes(*, request: DisclosureRequest) -> dict[str, FlowchartNode]:
-    return {node.code: node for node in request.protocol_pack.flowchart_nodes.all()}
+def flowchart_nodes(*, disclosure: DisclosureRequest) -> dict[str, FlowchartNode]:
+    return {node.code: node for node in disclosure.protocol_pack.flowchart_nodes.all()}
 
 
 def flowchart_start_code(nodes: dict[str, FlowchartNode]) -> str:
@@ -363,14 +363,14 @@ def flowchart_position(*, run: FlowchartRun, nodes: dict[str, FlowchartNode]) ->
     return FlowchartPosition(next_node=None if outcome else expected, outcome=outcome, answered=tuple(answered))
 
 
-def flowchart_open_run(*, request: DisclosureRequest, user: User) -> FlowchartRun | None:
+def flowchart_open_run(*, disclosure: DisclosureRequest, user: User) -> FlowchartRun | None:
     return (
-        request.flowchart_runs.filter(responder=user, completed_at__isnull=True).order_by("-started_at", "-pk").first()
+        disclosure.flowchart_runs.filter(responder=user, completed_at__isnull=True).order_by("-started_at", "-pk").first()
     )
 
 
-def flowchart_latest_completed(*, request: DisclosureRequest) -> FlowchartRun | None:
-    return request.flowchart_runs.filter(completed_at__isnull=False).order_by("-completed_at", "-pk").first()
+def flowchart_latest_completed(*, disclosure: DisclosureRequest) -> FlowchartRun | None:
+    return disclosure.flowchart_runs.filter(completed_at__isnull=False).order_by("-completed_at", "-pk").first()
 
 
 def justification_required(run: FlowchartRun) -> bool:
@@ -394,25 +394,25 @@ def _lock_run(run: FlowchartRun, *, acting_user: User) -> tuple[DisclosureReques
     return request, run
 
 
-def _require_reviewing(request: DisclosureRequest, user: User, rule=flowchart_may_run) -> None:
-    if not rule(user=user, membership=None, request=request):
+def _require_reviewing(disclosure: DisclosureRequest, user: User, rule=flowchart_may_run) -> None:
+    if not rule(user=user, membership=None, disclosure=disclosure):
         raise ValidationError(ASSIGNEE_ONLY)
     _require_status(
-        request,
+        disclosure,
         Status.IN_REVIEW,
-        message=f"This request is {Status(request.status).label.lower()}: "
+        message=f"This request is {Status(disclosure.status).label.lower()}: "
         "the flowchart can only be run while it is in review.",
     )
 
 
 @transaction.atomic
-def flowchart_run_start(*, request: DisclosureRequest, acting_user: User) -> FlowchartRun:
+def flowchart_run_start(*, disclosure: DisclosureRequest, acting_user: User) -> FlowchartRun:
     """The assignee's open run on this request, or a new one."""
-    request = lock_disclosure_for(user=acting_user, pk=request.pk, refusal=ASSIGNEE_ONLY)
-    _require_reviewing(request, acting_user)
-    run = flowchart_open_run(request=request, user=acting_user)
+    disclosure = lock_disclosure_for(user=acting_user, pk=disclosure.pk, refusal=ASSIGNEE_ONLY)
+    _require_reviewing(disclosure, acting_user)
+    run = flowchart_open_run(disclosure=disclosure, user=acting_user)
     if run is None:
-        run = FlowchartRun.objects.create(request=request, responder=acting_user, path=[])
+        run = FlowchartRun.objects.create(request=disclosure, responder=acting_user, path=[])
     return run
 
 
@@ -432,7 +432,7 @@ def flowchart_answer(
     _require_reviewing(request, acting_user)
     if run.responder_id != acting_user.pk or run.completed_at is not None:
         raise ValidationError("This run of the flowchart is finished: start it again from the request page.")
-    nodes = flowchart_nodes(request=request)
+    nodes = flowchart_nodes(disclosure=request)
     node = nodes.get(node_code)
     if node is None:
         raise ValidationError("There is no such question.")
@@ -449,12 +449,12 @@ def flowchart_answer(
     run.path = path
     run.save(update_fields=["path"])
     if safeguarding_concern and not run.safeguarding_concern:
-        safeguarding_concern_record(request=request, run=run, note=note, node_code=node_code, acting_user=acting_user)
+        safeguarding_concern_record(disclosure=request, run=run, note=note, node_code=node_code, acting_user=acting_user)
     return run, dict(node.answers[answer])
 
 
 def safeguarding_concern_record(
-    *, request: DisclosureRequest, run: FlowchartRun, note: str, node_code: str, acting_user: User
+    *, disclosure: DisclosureRequest, run: FlowchartRun, note: str, node_code: str, acting_user: User
 ) -> None:
     """DOMAIN.md §6: a concern that a child is at risk of significant harm, or an adult of
     serious harm, is recorded at any point; it does not stop the review. Runs in the caller's
@@ -466,17 +466,17 @@ def safeguarding_concern_record(
     if note:
         text += f"\n\n{note}"
     RequestNote.objects.create(
-        request=request,
+        request=disclosure,
         author=acting_user,
-        organisation=request.holding_organisation,
+        organisation=disclosure.holding_organisation,
         kind=NoteKind.SAFEGUARDING,
         text=text,
     )
     disclosure_decision_record(
-        request,
+        disclosure,
         action="request.safeguarding_concern",
         actor=acting_user,
-        organisation=request.holding_organisation,
+        organisation=disclosure.holding_organisation,
         reasons="A concern that a child is at risk of significant harm, or an adult of serious harm, was recorded; "
         "the organisation's safeguarding procedures are to be followed now.",
         details={"question": node_code, "flowchart_run_id": run.pk},
@@ -500,7 +500,7 @@ def flowchart_complete(
     _require_reviewing(request, acting_user)
     if run.responder_id != acting_user.pk or run.completed_at is not None:
         raise ValidationError("This run of the flowchart is finished: start it again from the request page.")
-    position = flowchart_position(run=run, nodes=flowchart_nodes(request=request))
+    position = flowchart_position(run=run, nodes=flowchart_nodes(disclosure=request))
     if position.outcome is None or position.outcome != outcome:
         raise ValidationError("Answer the flowchart's questions before recording its outcome.")
     if outcome == FlowchartOutcome.SEEK_ADVICE:
@@ -553,7 +553,7 @@ def advice_seek(*, run: FlowchartRun, question: str, acting_user: User) -> Reque
     _require_reviewing(request, acting_user, rule=advice_may_seek)
     if run.responder_id != acting_user.pk or run.completed_at is not None:
         raise ValidationError("This run of the flowchart is finished: start it again from the request page.")
-    position = flowchart_position(run=run, nodes=flowchart_nodes(request=request))
+    position = flowchart_position(run=run, nodes=flowchart_nodes(disclosure=request))
     if position.outcome != FlowchartOutcome.SEEK_ADVICE:
         raise ValidationError("Advice is sought when you answer “not sure” to a question of the flowchart.")
     question = clean_text(question, field="question", label="What you need advice on", missing="Enter what you need advice on")
@@ -578,7 +578,7 @@ def advice_seek(*, run: FlowchartRun, question: str, acting_user: User) -> Reque
         details={"path": path_summary(run), "flowchart_run_id": run.pk},
     )
     notify_about(
-        request=request,
+        disclosure=request,
         recipients=designated_officers(request.holding_organisation_id),
         subject="Your advice is needed on a request for information",
     )
@@ -587,34 +587,34 @@ def advice_seek(*, run: FlowchartRun, question: str, acting_user: User) -> Reque
 
 @transaction.atomic
 def advice_give(
-    *, request: DisclosureRequest, advice: str, acting_user: User, acting_membership: Membership | None = None
+    *, disclosure: DisclosureRequest, advice: str, acting_user: User, acting_membership: Membership | None = None
 ) -> RequestNote:
     """B's designated officer answers; the request goes back to the assignee's review."""
     refusal = "Only the designated officer of the holding organisation can give advice."
-    request = lock_disclosure_for(user=acting_user, membership=acting_membership, pk=request.pk, refusal=refusal)
-    acting_as = _acting_membership(user=acting_user, membership=acting_membership, request=request)
-    if not advice_may_give(user=acting_user, membership=acting_as, request=request):
+    disclosure = lock_disclosure_for(user=acting_user, membership=acting_membership, pk=disclosure.pk, refusal=refusal)
+    acting_as = _acting_membership(user=acting_user, membership=acting_membership, disclosure=disclosure)
+    if not advice_may_give(user=acting_user, membership=acting_as, disclosure=disclosure):
         raise ValidationError(refusal)
-    _require_status(request, Status.AWAITING_ADVICE, message="This request is not waiting for advice.")
+    _require_status(disclosure, Status.AWAITING_ADVICE, message="This request is not waiting for advice.")
     advice = clean_text(advice, field="advice", label="Your advice", missing="Enter your advice")
     note = RequestNote.objects.create(
-        request=request,
+        request=disclosure,
         author=acting_user,
-        organisation=request.holding_organisation,
+        organisation=disclosure.holding_organisation,
         kind=NoteKind.ADVICE,
         text=advice,
     )
     lifecycle.transition(
-        request,
+        disclosure,
         Status.IN_REVIEW,
         acting_user=acting_user,
-        organisation=request.holding_organisation,
+        organisation=disclosure.holding_organisation,
         event="request.advice_given",
         reasons=advice,
     )
-    if request.assignee_id:
+    if disclosure.assignee_id:
         notify_about(
-            request=request, recipients=[request.assignee], subject="Advice has been given on a request assigned to you"
+            disclosure=disclosure, recipients=[disclosure.assignee], subject="Advice has been given on a request assigned to you"
         )
     return note
 
@@ -627,7 +627,7 @@ def advice_give(
 @transaction.atomic
 def sub_judice_consultation_record(
     *,
-    request: DisclosureRequest,
+    disclosure: DisclosureRequest,
     consulted_name: str,
     consulted_role: str,
     consulted_at,
@@ -635,16 +635,16 @@ def sub_judice_consultation_record(
     acting_user: User,
 ) -> SubJudiceConsultation:
     """Record who was consulted (the investigating officer or the CPS), when, and what they said."""
-    request = lock_disclosure_for(user=acting_user, pk=request.pk, refusal=ASSIGNEE_ONLY)
-    if not sub_judice_may_record(user=acting_user, membership=None, request=request):
+    disclosure = lock_disclosure_for(user=acting_user, pk=disclosure.pk, refusal=ASSIGNEE_ONLY)
+    if not sub_judice_may_record(user=acting_user, membership=None, disclosure=disclosure):
         raise ValidationError(ASSIGNEE_ONLY)
-    if not request.sub_judice:
+    if not disclosure.sub_judice:
         raise ValidationError("This request is not marked as under investigation or prosecution.")
     _require_status(
-        request,
+        disclosure,
         Status.IN_REVIEW,
         Status.AWAITING_ADVICE,
-        message=f"This request is {Status(request.status).label.lower()}: "
+        message=f"This request is {Status(disclosure.status).label.lower()}: "
         "a consultation can only be recorded during the review.",
     )
     errors: dict[str, str] = {}
@@ -665,7 +665,7 @@ def sub_judice_consultation_record(
     if errors:
         raise ValidationError(errors)
     consultation = SubJudiceConsultation.objects.create(
-        request=request,
+        request=disclosure,
         consulted_name=consulted_name,
         consulted_role=consulted_role,
         consulted_at=consulted_at,
@@ -675,10 +675,10 @@ def sub_judice_consultation_record(
     role_label = SubJudiceConsultation.ConsultedRole(consulted_role).label
     when = timezone.localtime(consulted_at).strftime("%d %B %Y at %H:%M")
     disclosure_decision_record(
-        request,
+        disclosure,
         action="request.sub_judice_consulted",
         actor=acting_user,
-        organisation=request.holding_organisation,
+        organisation=disclosure.holding_organisation,
         reasons=f"{role_label} ({consulted_name}) consulted on {when}. Outcome: {outcome}",
         details={
             "consulted_role": consulted_role,

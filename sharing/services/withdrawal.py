@@ -59,7 +59,7 @@ def consent_withdrawal_flag(*, consent: ConsentRecord, acting_user: User) -> lis
         )
         recipients = [request.assignee] if request.assignee_id else designated_officers(request.holding_organisation_id)
         notify_about(
-            request=request, recipients=recipients, subject="Consent relied on for a request has been withdrawn"
+            disclosure=request, recipients=recipients, subject="Consent relied on for a request has been withdrawn"
         )
         flagged.append(request)
     return flagged

@@ -92,7 +92,7 @@ def _state_label(disclosure) -> str:
 
 def _may(rule, request, disclosure) -> bool:
     """The action's `*_may_*` rule, for the person and the membership they act in."""
-    return rule(user=request.user, membership=request.membership, request=disclosure)
+    return rule(user=request.user, membership=request.membership, disclosure=disclosure)
 
 
 def _assignee_in_review(request, pk: int, rule):
@@ -196,7 +196,7 @@ def request_assign(request, pk: int):
         assignee = next(m.user for m in officers if m.user_id == form.cleaned_data["assignee"])
         try:
             review_services.disclosure_assign(
-                request=disclosure, assignee=assignee, acting_user=request.user, acting_membership=request.membership
+                disclosure=disclosure, assignee=assignee, acting_user=request.user, acting_membership=request.membership
             )
         except ValidationError as error:
             form_add_service_errors(form, error)
@@ -214,7 +214,7 @@ def request_pick_up(request, pk: int):
         _refuse(request, pk)
     try:
         review_services.disclosure_pick_up(
-            request=disclosure, acting_user=request.user, acting_membership=request.membership
+            disclosure=disclosure, acting_user=request.user, acting_membership=request.membership
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -243,7 +243,7 @@ def request_return(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             review_services.disclosure_return(
-                request=disclosure,
+                disclosure=disclosure,
                 text=form.cleaned_data["text"],
                 acting_user=request.user,
                 acting_membership=request.membership,
@@ -285,13 +285,13 @@ def flowchart_start(request, pk: int):
         return refused
     if request.method == "POST":
         try:
-            run = review_services.flowchart_run_start(request=disclosure, acting_user=request.user)
+            run = review_services.flowchart_run_start(disclosure=disclosure, acting_user=request.user)
         except ValidationError as error:
             return back_to_request(request, disclosure, " ".join(error.messages))
-        nodes = review_services.flowchart_nodes(request=disclosure)
+        nodes = review_services.flowchart_nodes(disclosure=disclosure)
         return redirect(_next_url(disclosure, review_services.flowchart_position(run=run, nodes=nodes)))
-    run = review_services.flowchart_open_run(request=disclosure, user=request.user)
-    latest = review_services.flowchart_latest_completed(request=disclosure)
+    run = review_services.flowchart_open_run(disclosure=disclosure, user=request.user)
+    latest = review_services.flowchart_latest_completed(disclosure=disclosure)
     checklist = list(disclosure.checklist_answers.select_related("question").order_by("question__order"))
     advice = list(disclosure.notes.filter(kind__in=[NoteKind.ADVICE_SOUGHT, NoteKind.ADVICE]).select_related("author"))
     log_access(request, disclosure)
@@ -311,7 +311,7 @@ def flowchart_start(request, pk: int):
 
 
 def _open_run_or_redirect(request, disclosure):
-    run = review_services.flowchart_open_run(request=disclosure, user=request.user)
+    run = review_services.flowchart_open_run(disclosure=disclosure, user=request.user)
     if run is None:
         messages.error(request, "Start the key-questions flowchart first.")
         return None, redirect("sharing:flowchart_start", pk=disclosure.pk)
@@ -342,7 +342,7 @@ def flowchart_question(request, pk: int, code: str):
     run, refused = _open_run_or_redirect(request, disclosure)
     if refused:
         return refused
-    nodes = review_services.flowchart_nodes(request=disclosure)
+    nodes = review_services.flowchart_nodes(disclosure=disclosure)
     node = nodes.get(code)
     if node is None:
         raise Http404("No such question")
@@ -404,7 +404,7 @@ def flowchart_outcome(request, pk: int):
     run, refused = _open_run_or_redirect(request, disclosure)
     if refused:
         return refused
-    nodes = review_services.flowchart_nodes(request=disclosure)
+    nodes = review_services.flowchart_nodes(disclosure=disclosure)
     position = review_services.flowchart_position(run=run, nodes=nodes)
     if not position.outcome:
         return redirect(_next_url(disclosure, position))
@@ -477,7 +477,7 @@ def request_advice(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             review_services.advice_give(
-                request=disclosure,
+                disclosure=disclosure,
                 advice=form.cleaned_data["advice"],
                 acting_user=request.user,
                 acting_membership=request.membership,
@@ -496,7 +496,7 @@ def request_advice(request, pk: int):
     latest_run = (
         disclosure.flowchart_runs.filter(outcome=FlowchartOutcome.SEEK_ADVICE).order_by("-completed_at", "-pk").first()
     )
-    nodes = review_services.flowchart_nodes(request=disclosure)
+    nodes = review_services.flowchart_nodes(disclosure=disclosure)
     log_access(request, disclosure)
     return render(
         request,
@@ -538,7 +538,7 @@ def sub_judice_record(request, pk: int):
         else:
             try:
                 review_services.sub_judice_consultation_record(
-                    request=disclosure,
+                    disclosure=disclosure,
                     consulted_name=form.cleaned_data["consulted_name"],
                     consulted_role=form.cleaned_data["consulted_role"],
                     consulted_at=consulted_at,
@@ -612,7 +612,7 @@ def request_decide(request, pk: int):
     disclosure, refused = _assignee_in_review(request, pk, decide_services.disclosure_may_decide)
     if refused:
         return refused
-    markings = list(decide_services.marking_choices(request=disclosure))
+    markings = list(decide_services.marking_choices(disclosure=disclosure))
     choices, organisations = _organisation_choices(disclosure)
     default_org = disclosure.holding_organisation_id
     item_kwargs = {"organisations": choices, "initial": {"originating_organisation": default_org}}
@@ -651,7 +651,7 @@ def request_decide(request, pk: int):
                 ]
             try:
                 decide_services.disclosure_decide(
-                    request=disclosure,
+                    disclosure=disclosure,
                     outcome=form.cleaned_data["outcome"],
                     reasons=form.cleaned_data["reasons"],
                     withheld=form.cleaned_data["withheld"],
@@ -672,7 +672,7 @@ def request_decide(request, pk: int):
         form = DecideForm(markings=markings)
         formset = ReleaseItemFormSet(prefix="items", form_kwargs=item_kwargs)
 
-    latest = review_services.flowchart_latest_completed(request=disclosure)
+    latest = review_services.flowchart_latest_completed(disclosure=disclosure)
     consulted = disclosure.sub_judice_consultations.exists() if disclosure.sub_judice else False
     error_items = _error_items(form, formset if items_checked else None, item_errors)
     log_access(request, disclosure)
@@ -729,7 +729,7 @@ def request_actions(*, user, membership, request, roles) -> list[Action]:
     actions: list[Action] = []
     status = request.status
     allowed = lifecycle.allowed_next(request)
-    party = {"user": user, "membership": membership, "request": request}
+    party = {"user": user, "membership": membership, "disclosure": request}
 
     def url(name: str) -> str:
         return reverse(f"sharing:{name}", kwargs={"pk": request.pk})
@@ -742,7 +742,7 @@ def request_actions(*, user, membership, request, roles) -> list[Action]:
         and review_services.sub_judice_may_record(**party)
     ):
         actions.append(Action("Record sub judice consultation", url("sub_judice_record")))
-    if decide_services.disclosure_decidable(request=request) and decide_services.disclosure_may_decide(**party):
+    if decide_services.disclosure_decidable(disclosure=request) and decide_services.disclosure_may_decide(**party):
         actions.append(Action("Make a decision", url("request_decide"), style="primary"))
     if Status.RETURNED in allowed and review_services.disclosure_may_return(**party):
         actions.append(Action("Return for more information", url("request_return")))

@@ -47,16 +47,16 @@ def _onward(disclosure, onward_pk: int) -> OnwardRequest:
 def onward_request(request, pk: int):
     disclosure = access_disclosure(user=request.user, pk=pk)
     membership = request.membership
-    if not onward_services.onward_may_request(user=request.user, membership=membership, request=disclosure):
+    if not onward_services.onward_may_request(user=request.user, membership=membership, disclosure=disclosure):
         raise PermissionDenied("Only the requester or the requesting organisation's designated officer can ask this")
     if (tombstone := released_data_gone(request, disclosure)) is not None:
         return back_to_request(request, disclosure, f"The released information: {destroyed_message(tombstone)}")
-    decision = onward_services.onward_release(request=disclosure)
+    decision = onward_services.onward_release(disclosure=disclosure)
     if decision is None:
         return back_to_request(
             request, disclosure, "Nothing has been released on this request, so there is nothing to share onward."
         )
-    items = onward_services.onward_items(request=disclosure, decision=decision)
+    items = onward_services.onward_items(disclosure=disclosure, decision=decision)
     if not items:
         return back_to_request(
             request,
@@ -64,7 +64,7 @@ def onward_request(request, pk: int):
             f"None of the items released on this request came from {disclosure.holding_organisation.name}: "
             "ask the organisation each item came from.",
         )
-    organisations = list(onward_services.onward_destinations(request=disclosure))
+    organisations = list(onward_services.onward_destinations(disclosure=disclosure))
     purposes = list(disclosure.protocol_pack.purposes.order_by("order"))
     form = OnwardRequestForm(posted(request), items=items, organisations=organisations, purposes=purposes)
     if request.method == "POST" and form.is_valid():
@@ -72,7 +72,7 @@ def onward_request(request, pk: int):
         wanted = set(data["items"])
         try:
             onward_services.onward_request_create(
-                request=disclosure,
+                disclosure=disclosure,
                 items=[item for item in items if item.pk in wanted],
                 to_organisation=next((o for o in organisations if o.pk == data["to_organisation"]), None),
                 purpose=next((p for p in purposes if p.pk == data["purpose"]), None),
@@ -100,7 +100,7 @@ def onward_request(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def onward_decide(request, pk: int, onward_pk: int):
     disclosure = access_disclosure(user=request.user, pk=pk)
-    if not onward_services.onward_may_decide(user=request.user, membership=request.membership, request=disclosure):
+    if not onward_services.onward_may_decide(user=request.user, membership=request.membership, disclosure=disclosure):
         raise PermissionDenied("Only the responder or the holding organisation's designated officer can decide this")
     onward = _onward(disclosure, onward_pk)
     if onward.status != OnwardStatus.PENDING:
@@ -132,7 +132,7 @@ def onward_decide(request, pk: int, onward_pk: int):
 @require_http_methods(["GET", "POST"])
 def onward_share(request, pk: int, onward_pk: int):
     disclosure = access_disclosure(user=request.user, pk=pk)
-    if not onward_services.onward_may_share(user=request.user, membership=request.membership, request=disclosure):
+    if not onward_services.onward_may_share(user=request.user, membership=request.membership, disclosure=disclosure):
         raise PermissionDenied("Only the requester or the requesting organisation's designated officer can share this")
     if (tombstone := released_data_gone(request, disclosure)) is not None:
         return back_to_request(request, disclosure, f"The released information: {destroyed_message(tombstone)}")
@@ -201,8 +201,8 @@ def request_page_context(*, user, membership, request, roles) -> dict:
 
 def request_actions(*, user, membership, request, roles) -> list[Action]:
     actions: list[Action] = []
-    may_share = onward_services.onward_may_share(user=user, membership=membership, request=request)
-    may_request = onward_services.onward_may_request(user=user, membership=membership, request=request)
+    may_share = onward_services.onward_may_share(user=user, membership=membership, disclosure=request)
+    may_request = onward_services.onward_may_request(user=user, membership=membership, disclosure=request)
     # A recipient whose copy of the released data was destroyed has nothing left to pass on.
     if (may_share or may_request) and released_data_tombstone(request=request) is None:
         if may_share:
@@ -216,9 +216,9 @@ def request_actions(*, user, membership, request, roles) -> list[Action]:
                         style="primary",
                     )
                 )
-        if may_request and onward_services.onward_items(request=request):
+        if may_request and onward_services.onward_items(disclosure=request):
             actions.append(Action("Ask to share onward", reverse("sharing:onward_request", kwargs={"pk": request.pk})))
-    if onward_services.onward_may_decide(user=user, membership=membership, request=request):
+    if onward_services.onward_may_decide(user=user, membership=membership, disclosure=request):
         pending = request.onward_requests.filter(status=OnwardStatus.PENDING).order_by("requested_at", "pk").first()
         if pending is not None:
             actions.append(

@@ -64,7 +64,7 @@ def _assignee_in_review(request, pk, rule):
     """The request, for the person `rule` (the action's `*_may_*` rule: its assignee) allows,
     while in review; (request, redirect) at the wrong moment."""
     disclosure = access_disclosure(user=request.user, pk=pk)
-    if not rule(user=request.user, membership=request.membership, request=disclosure):
+    if not rule(user=request.user, membership=request.membership, disclosure=disclosure):
         raise PermissionDenied("Only the officer this request is assigned to can do this")
     if disclosure.status != Status.IN_REVIEW:
         state = Status(disclosure.status).label.lower()
@@ -118,10 +118,10 @@ def consent_reliance(request, pk: int):
     disclosure, refused = _assignee_in_review(request, pk, reliance_services.consent_reliance_may_choose)
     if refused:
         return refused
-    if not reliance_services.relies_on_consent(flowchart_latest_completed(request=disclosure)):
+    if not reliance_services.relies_on_consent(flowchart_latest_completed(disclosure=disclosure)):
         return back_to_request(request, disclosure, NO_CONSENT_ROUTE)
-    consents = list(reliance_services.consent_candidates(request=disclosure))
-    current = reliance_services.consent_reliance_current(request=disclosure)
+    consents = list(reliance_services.consent_candidates(disclosure=disclosure))
+    current = reliance_services.consent_reliance_current(disclosure=disclosure)
     form = ConsentChoiceForm(
         posted(request), consents=consents, initial={"consent": current.consent_id} if current else {}
     )
@@ -146,15 +146,15 @@ def consent_reliance_items(request, pk: int, consent_pk: int):
     disclosure, refused = _assignee_in_review(request, pk, reliance_services.consent_reliance_may_choose)
     if refused:
         return refused
-    if not reliance_services.relies_on_consent(flowchart_latest_completed(request=disclosure)):
+    if not reliance_services.relies_on_consent(flowchart_latest_completed(disclosure=disclosure)):
         return back_to_request(request, disclosure, NO_CONSENT_ROUTE)
     consent = next(
-        (c for c in reliance_services.consent_candidates(request=disclosure) if c.pk == consent_pk), None
+        (c for c in reliance_services.consent_candidates(disclosure=disclosure) if c.pk == consent_pk), None
     )
     if consent is None:
         raise Http404("No such consent record for this request")
     items = list(dict.fromkeys(consent.information_items or []))
-    current = reliance_services.consent_reliance_current(request=disclosure)
+    current = reliance_services.consent_reliance_current(disclosure=disclosure)
     initial = {}
     if current and current.consent_id == consent.pk:
         initial["information_items"] = [i for i, item in enumerate(items) if item in (current.information_items or [])]
@@ -162,7 +162,7 @@ def consent_reliance_items(request, pk: int, consent_pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             reliance_services.consent_reliance_choose(
-                request=disclosure,
+                disclosure=disclosure,
                 consent=consent,
                 information_items=form.chosen_items(),
                 acting_user=request.user,
@@ -196,14 +196,14 @@ def override_propose(request, pk: int):
     disclosure, refused = _assignee_in_review(request, pk, override_services.override_may_propose)
     if refused:
         return refused
-    run = flowchart_latest_completed(request=disclosure)
+    run = flowchart_latest_completed(disclosure=disclosure)
     if not override_services.relies_on_public_interest(run):
         return back_to_request(
             request,
             disclosure,
             "An override is proposed when the key-questions flowchart ends in “share in the public interest”.",
         )
-    live = override_services.override_live(request=disclosure)
+    live = override_services.override_live(disclosure=disclosure)
     if live is not None:
         return back_to_request(
             request,
@@ -212,7 +212,7 @@ def override_propose(request, pk: int):
             if live.status == OverrideStatus.PROPOSED
             else "This request's override has already been approved.",
         )
-    needed = override_services.override_conditions_needed(request=disclosure)
+    needed = override_services.override_conditions_needed(disclosure=disclosure)
     art6 = _bases(disclosure, LawfulBasisCategory.ART6)
     art9 = _bases(disclosure, LawfulBasisCategory.ART9) if needed["art9"] else None
     dpa = _bases(disclosure, LawfulBasisCategory.DPA_SCH1) if needed["dpa_sch1"] else None
@@ -223,7 +223,7 @@ def override_propose(request, pk: int):
         by_pk = {b.pk: b for b in [*art6, *(art9 or []), *(dpa or [])]}
         try:
             override_services.override_propose(
-                request=disclosure,
+                disclosure=disclosure,
                 consent_position=data["consent_position"],
                 not_sought_reason=data.get("not_sought_reason") or "",
                 consent_explanation=data.get("consent_explanation", ""),
@@ -244,7 +244,7 @@ def override_propose(request, pk: int):
                 request, "Your override has been sent to your organisation's designated officers for approval"
             )
             return redirect("sharing:request_detail", pk=disclosure.pk)
-    rejected = override_services.override_latest(request=disclosure)
+    rejected = override_services.override_latest(disclosure=disclosure)
     log_access(request, disclosure)
     return render(
         request,
@@ -261,7 +261,7 @@ def override_propose(request, pk: int):
 
 def _override_for_decision(request, pk: int, override_pk: int):
     disclosure = access_disclosure(user=request.user, pk=pk)
-    if not override_services.override_may_decide(user=request.user, membership=request.membership, request=disclosure):
+    if not override_services.override_may_decide(user=request.user, membership=request.membership, disclosure=disclosure):
         raise PermissionDenied("Only the holding organisation's designated officer can decide an override")
     override = (
         disclosure.overrides.select_related(
@@ -273,7 +273,7 @@ def _override_for_decision(request, pk: int, override_pk: int):
     )
     if override is None:
         raise Http404("No such override")
-    problem = override_services.override_four_eyes_problem(user=request.user, override=override, request=disclosure)
+    problem = override_services.override_four_eyes_problem(user=request.user, override=override, disclosure=disclosure)
     if problem:
         raise PermissionDenied(problem)
     return disclosure, override
@@ -364,7 +364,7 @@ def designated_queue(request):
         for row in section.rows:
             if section.code == "overrides":
                 disclosure, since = row.request, row.proposed_at
-                problem = override_services.override_four_eyes_problem(user=request.user, override=row, request=disclosure)
+                problem = override_services.override_four_eyes_problem(user=request.user, override=row, disclosure=disclosure)
                 url = (
                     ""
                     if problem
@@ -425,12 +425,12 @@ def designated_queue(request):
 def decide_page_context(disclosure) -> dict:
     """What the decide page shows of the basis of a release: whether consent or an override is
     needed, and where it stands."""
-    run = flowchart_latest_completed(request=disclosure)
+    run = flowchart_latest_completed(disclosure=disclosure)
     return {
         "basis_consent_needed": reliance_services.relies_on_consent(run),
-        "basis_reliance": reliance_services.consent_reliance_current(request=disclosure),
+        "basis_reliance": reliance_services.consent_reliance_current(disclosure=disclosure),
         "basis_override_needed": override_services.relies_on_public_interest(run),
-        "basis_override": override_services.override_latest(request=disclosure),
+        "basis_override": override_services.override_latest(disclosure=disclosure),
     }
 
 
@@ -453,12 +453,12 @@ def request_page_context(*, user, membership, request, roles) -> dict:
 def request_actions(*, user, membership, request, roles) -> list[Action]:
     """The buttons for the basis of a release, from the request's state and the person's part."""
     actions: list[Action] = []
-    may_choose = reliance_services.consent_reliance_may_choose(user=user, membership=membership, request=request)
-    may_propose = override_services.override_may_propose(user=user, membership=membership, request=request)
+    may_choose = reliance_services.consent_reliance_may_choose(user=user, membership=membership, disclosure=request)
+    may_propose = override_services.override_may_propose(user=user, membership=membership, disclosure=request)
     if request.status == Status.IN_REVIEW and (may_choose or may_propose):
-        run = flowchart_latest_completed(request=request)
+        run = flowchart_latest_completed(disclosure=request)
         if may_choose and reliance_services.relies_on_consent(run):
-            chosen = reliance_services.consent_reliance_current(request=request) is not None
+            chosen = reliance_services.consent_reliance_current(disclosure=request) is not None
             actions.append(
                 Action(
                     "Change the consent relied on" if chosen else "Choose the consent relied on",
@@ -469,7 +469,7 @@ def request_actions(*, user, membership, request, roles) -> list[Action]:
         if (
             may_propose
             and override_services.relies_on_public_interest(run)
-            and override_services.override_live(request=request) is None
+            and override_services.override_live(disclosure=request) is None
         ):
             actions.append(
                 Action(
@@ -479,11 +479,11 @@ def request_actions(*, user, membership, request, roles) -> list[Action]:
                 )
             )
     if request.status in (Status.IN_REVIEW, Status.AWAITING_ADVICE) and override_services.override_may_decide(
-        user=user, membership=membership, request=request
+        user=user, membership=membership, disclosure=request
     ):
         pending = request.overrides.filter(status=OverrideStatus.PROPOSED).first()
         if pending is not None and not override_services.override_four_eyes_problem(
-            user=user, override=pending, request=request
+            user=user, override=pending, disclosure=request
         ):
             actions.append(
                 Action(

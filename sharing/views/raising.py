@@ -93,7 +93,7 @@ def draft_view(view):
     @wraps(view)
     def wrapped(http_request, pk, *args, **kwargs):
         disclosure = access_disclosure(user=http_request.user, pk=pk)
-        if not services.draft_may_change(user=http_request.user, membership=http_request.membership, request=disclosure):
+        if not services.draft_may_change(user=http_request.user, membership=http_request.membership, disclosure=disclosure):
             raise PermissionDenied("Only the requester can change a draft")
         if disclosure.status != Status.DRAFT:
             return redirect("sharing:request_detail", pk=disclosure.pk)
@@ -152,8 +152,8 @@ def raise_start(request):
 @require_GET
 @draft_view
 def draft_tasks(request, disclosure):
-    problems = services.disclosure_submit_problems(request=disclosure)
-    progress = services.draft_progress(request=disclosure, problems=problems)
+    problems = services.disclosure_submit_problems(disclosure=disclosure)
+    progress = services.draft_progress(disclosure=disclosure, problems=problems)
     tasks = [
         {
             "code": section,
@@ -187,7 +187,7 @@ def draft_subjects(request, disclosure):
     if request.method == "POST" and form.is_valid():
         try:
             services.disclosure_draft_third_parties_set(
-                request=disclosure, third_parties=form.cleaned_data["third_parties"], acting_user=request.user
+                disclosure=disclosure, third_parties=form.cleaned_data["third_parties"], acting_user=request.user
             )
         except ValidationError as error:
             form_add_service_errors(form, error)
@@ -216,7 +216,7 @@ def draft_subject_add(request, disclosure):
     form = SubjectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.disclosure_draft_subject_add(request=disclosure, acting_user=request.user, **form.cleaned_data)
+            services.disclosure_draft_subject_add(disclosure=disclosure, acting_user=request.user, **form.cleaned_data)
         except ValidationError as error:
             form_add_service_errors(form, error)
         else:
@@ -236,7 +236,7 @@ def draft_subject_edit(request, disclosure, subject_pk: int):
         if form.is_valid():
             try:
                 services.disclosure_draft_subject_update(
-                    request=disclosure, request_subject_pk=link.pk, acting_user=request.user, **form.cleaned_data
+                    disclosure=disclosure, request_subject_pk=link.pk, acting_user=request.user, **form.cleaned_data
                 )
             except ValidationError as error:
                 form_add_service_errors(form, error)
@@ -257,7 +257,7 @@ def draft_subject_remove(request, disclosure, subject_pk: int):
     if request.method == "POST":
         try:
             services.disclosure_draft_subject_remove(
-                request=disclosure, request_subject_pk=link.pk, acting_user=request.user
+                disclosure=disclosure, request_subject_pk=link.pk, acting_user=request.user
             )
         except ValidationError as refused:
             error = " ".join(refused.messages)
@@ -281,7 +281,7 @@ def draft_purpose(request, disclosure):
         if form.is_valid():
             try:
                 services.disclosure_draft_purpose_set(
-                    request=disclosure,
+                    disclosure=disclosure,
                     purpose=form.cleaned_data["purpose"],
                     forum=form.cleaned_data["forum"],
                     legal_gateway=form.cleaned_data["legal_gateway"],
@@ -306,7 +306,7 @@ def draft_information(request, disclosure):
         if form.is_valid():
             try:
                 services.disclosure_draft_information_set(
-                    request=disclosure, acting_user=request.user, **form.cleaned_data
+                    disclosure=disclosure, acting_user=request.user, **form.cleaned_data
                 )
             except ValidationError as error:
                 form_add_service_errors(form, error)
@@ -325,7 +325,7 @@ def draft_urgency(request, disclosure):
         form = UrgencyForm(request.POST)
         if form.is_valid():
             try:
-                services.disclosure_draft_urgency_set(request=disclosure, acting_user=request.user, **form.cleaned_data)
+                services.disclosure_draft_urgency_set(disclosure=disclosure, acting_user=request.user, **form.cleaned_data)
             except ValidationError as error:
                 form_add_service_errors(form, error)
             else:
@@ -344,7 +344,7 @@ def draft_checklist(request, disclosure):
         if form.is_valid():
             try:
                 services.disclosure_draft_checklist_set(
-                    request=disclosure, answers=form.answers(), acting_user=request.user
+                    disclosure=disclosure, answers=form.answers(), acting_user=request.user
                 )
             except ValidationError as error:
                 form_add_service_errors(form, error)
@@ -362,7 +362,7 @@ def draft_checklist(request, disclosure):
 
 
 def _check_answers_page(request, disclosure, *, errors: list[dict] | None = None, status: int = 200):
-    problems = services.disclosure_submit_problems(request=disclosure)
+    problems = services.disclosure_submit_problems(disclosure=disclosure)
     links = list(disclosure.subjects.select_related("subject"))
     answers = {a.question_id: a for a in disclosure.checklist_answers.all()}
     questions = disclosure.protocol_pack.checklist_questions.order_by("order")
@@ -396,7 +396,7 @@ def draft_check_answers(request, disclosure):
 def draft_submit(request, disclosure):
     try:
         disclosure = services.disclosure_submit(
-            request=disclosure, acting_user=request.user, acting_membership=request.membership
+            disclosure=disclosure, acting_user=request.user, acting_membership=request.membership
         )
     except services.SubmitRefused as refused:
         errors = [{"href": _problem_href(disclosure, p), "text": p.message} for p in refused.problems]
@@ -415,7 +415,7 @@ def draft_submit(request, disclosure):
 @require_http_methods(["GET", "POST"])
 def request_withdraw(request, pk: int):
     disclosure = access_disclosure(user=request.user, pk=pk)
-    if not services.disclosure_may_withdraw(user=request.user, membership=request.membership, request=disclosure):
+    if not services.disclosure_may_withdraw(user=request.user, membership=request.membership, disclosure=disclosure):
         raise PermissionDenied("Only the requester or their designated officer can withdraw a request")
     if not lifecycle.can_transition(disclosure, Status.WITHDRAWN):
         messages.error(request, f"This request is {disclosure.get_status_display().lower()}: it cannot be withdrawn")
@@ -424,7 +424,7 @@ def request_withdraw(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.disclosure_withdraw(
-                request=disclosure, reason=form.cleaned_data["reason"], acting_user=request.user
+                disclosure=disclosure, reason=form.cleaned_data["reason"], acting_user=request.user
             )
         except ValidationError as error:
             form_add_service_errors(form, error)
@@ -437,7 +437,7 @@ def request_withdraw(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def request_answer(request, pk: int):
     disclosure = access_disclosure(user=request.user, pk=pk)
-    if not services.disclosure_may_resubmit(user=request.user, membership=request.membership, request=disclosure):
+    if not services.disclosure_may_resubmit(user=request.user, membership=request.membership, disclosure=disclosure):
         raise PermissionDenied("Only the requester can answer a returned request")
     if disclosure.status != Status.RETURNED:
         messages.error(request, "This request is not waiting for more information from you")
@@ -446,7 +446,7 @@ def request_answer(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.disclosure_resubmit(
-                request=disclosure,
+                disclosure=disclosure,
                 answer=form.cleaned_data["answer"],
                 acting_user=request.user,
                 acting_membership=request.membership,
@@ -538,7 +538,7 @@ def request_actions(*, user, membership, request, roles) -> list[Action]:
     """The requester's buttons on the request page: continue a draft, withdraw, answer a return."""
     actions = []
     kwargs = {"pk": request.pk}
-    party = {"user": user, "membership": membership, "request": request}
+    party = {"user": user, "membership": membership, "disclosure": request}
     if request.status == Status.DRAFT and services.draft_may_change(**party):
         actions.append(Action("Continue draft", reverse("sharing:draft_tasks", kwargs=kwargs), style="primary"))
     if request.status == Status.RETURNED and services.disclosure_may_resubmit(**party):

@@ -271,9 +271,9 @@ def request_dispute(request, pk: int):
     decline or a partial release."""
     disclosure = access_disclosure(user=request.user, pk=pk)
     membership = request.membership or None
-    if not dispute_services.dispute_may_raise(user=request.user, membership=membership, request=disclosure):
+    if not dispute_services.dispute_may_raise(user=request.user, membership=membership, disclosure=disclosure):
         raise PermissionDenied("Only the requester or their designated officer can dispute this decision")
-    decision = dispute_services.disputable_decision(request=disclosure)
+    decision = dispute_services.disputable_decision(disclosure=disclosure)
     if decision is None:
         messages.error(request, "This request's decision cannot be disputed now")
         return redirect("sharing:request_detail", pk=disclosure.pk)
@@ -281,7 +281,7 @@ def request_dispute(request, pk: int):
     if form.is_bound and form.is_valid():
         try:
             dispute_services.dispute_raise(
-                request=disclosure,
+                disclosure=disclosure,
                 grounds=form.cleaned_data["grounds"],
                 acting_user=request.user,
                 acting_membership=membership,
@@ -303,9 +303,9 @@ def dispute_decide(request, pk: int):
     decision, with reasons."""
     disclosure = access_disclosure(user=request.user, pk=pk)
     membership = request.membership or None
-    if not dispute_services.dispute_may_decide(user=request.user, membership=membership, request=disclosure):
+    if not dispute_services.dispute_may_decide(user=request.user, membership=membership, disclosure=disclosure):
         raise PermissionDenied("Only the holding organisation's designated officer can decide a dispute")
-    dispute = dispute_services.open_dispute(request=disclosure)
+    dispute = dispute_services.open_dispute(disclosure=disclosure)
     if dispute is None:
         messages.error(request, "There is no open dispute on this request")
         return redirect("sharing:request_detail", pk=disclosure.pk)
@@ -339,14 +339,14 @@ def request_actions(*, user, membership, request, roles) -> list[Action]:
     """The requester part's buttons on the request page (the PDF link is in the page body)."""
     actions: list[Action] = []
     if Status.DISPUTED in lifecycle.allowed_next(request) and dispute_services.dispute_may_raise(
-        user=user, membership=membership, request=request
+        user=user, membership=membership, disclosure=request
     ):
-        if dispute_services.disputable_decision(request=request) is not None:
+        if dispute_services.disputable_decision(disclosure=request) is not None:
             actions.append(
                 Action("Dispute this decision", reverse("sharing:request_dispute", kwargs={"pk": request.pk}))
             )
     if request.status == Status.DISPUTED and dispute_services.dispute_may_decide(
-        user=user, membership=membership, request=request
+        user=user, membership=membership, disclosure=request
     ):
         actions.append(
             Action(

@@ -68,7 +68,7 @@ def test_override_from_proposal_to_approval_to_release(parties, open_browser, li
     parties.memberships["do_b2"] = second
     req = parties.request()
     review.disclosure_assign(
-        request=req, assignee=parties.do_b, acting_user=parties.do_b, acting_membership=parties.memberships["do_b"]
+        disclosure=req, assignee=parties.do_b, acting_user=parties.do_b, acting_membership=parties.memberships["do_b"]
     )
     detail = reverse("sharing:request_detail", args=[req.pk])
 

@@ -224,7 +224,7 @@ def override_proposed(p):
     request = public_interest(p)
     pack = p.pack
     request.override = override_propose(
-        request=request, consent_position="not_sought", not_sought_reason="risk",
+        disclosure=request, consent_position="not_sought", not_sought_reason="risk",
         consent_explanation="Asking would alert the subject.", grounds=list(pack.public_interest_grounds.all()[:1]),
         art6_condition=pack.lawful_bases.filter(category="art6").first(),
         dpa_sch1_condition=pack.lawful_bases.filter(category="dpa_sch1").first(),
@@ -240,7 +240,7 @@ def onward_pending(p):
 
     request = decided(p)
     request.onward = onward_request_create(
-        request=request, items=list(request.decisions.get().items.all()), to_organisation=p.c,
+        disclosure=request, items=list(request.decisions.get().items.all()), to_organisation=p.c,
         purpose=p.pack.purposes.order_by("order").first(), reasons="The landlord needs it for the tenancy.",
         acting_user=p.requester, acting_membership=p.memberships["requester"],
     )

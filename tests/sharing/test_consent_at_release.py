@@ -53,7 +53,7 @@ def consent_for(parties, req, **overrides):
 
 def choose(parties, req, consent, items=None):
     return basis.consent_reliance_choose(
-        request=req, consent=consent, information_items=items or ITEMS[:1], acting_user=req.assignee
+        disclosure=req, consent=consent, information_items=items or ITEMS[:1], acting_user=req.assignee
     )
 
 
@@ -210,7 +210,7 @@ def test_choosing_is_for_the_assignee_after_a_consent_route(parties):
         choose(parties, req, consent)
     run_flowchart(parties, req, route="consent")
     with pytest.raises(PermissionDenied):
-        basis.consent_reliance_choose(request=req, consent=consent, information_items=ITEMS, acting_user=parties.do_b)
+        basis.consent_reliance_choose(disclosure=req, consent=consent, information_items=ITEMS, acting_user=parties.do_b)
 
 
 def test_choosing_again_replaces_the_choice(parties, with_consent):

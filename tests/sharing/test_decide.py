@@ -28,14 +28,14 @@ PATHS = {
 def assigned(parties, **kwargs):
     req = parties.request(**kwargs)
     review.disclosure_assign(
-        request=req, assignee=parties.assignee, acting_user=parties.do_b, acting_membership=parties.memberships["do_b"]
+        disclosure=req, assignee=parties.assignee, acting_user=parties.do_b, acting_membership=parties.memberships["do_b"]
     )
     req.refresh_from_db()
     return req
 
 
 def complete_flowchart(parties, req, outcome="share"):
-    run = review.flowchart_run_start(request=req, acting_user=parties.assignee)
+    run = review.flowchart_run_start(disclosure=req, acting_user=parties.assignee)
     for code, value in PATHS[outcome]:
         run, _ = review.flowchart_answer(run=run, node_code=code, answer=value, acting_user=parties.assignee)
     return review.flowchart_complete(
@@ -235,7 +235,7 @@ def test_sub_judice_refused_until_the_consultation_is_recorded(parties):
     from django.utils import timezone
 
     review.sub_judice_consultation_record(
-        request=req,
+        disclosure=req,
         consulted_name="DS Patel",
         consulted_role=SubJudiceConsultation.ConsultedRole.CPS,
         consulted_at=timezone.now() - timezone.timedelta(hours=2),
@@ -284,7 +284,7 @@ def test_a_marking_from_another_pack_is_refused(parties):
     durham, _ = protocol_pack_load(path_or_text=settings.PORTAL_PROTOCOLS_DIR / "durham-2021.yaml")
     with pytest.raises(ValidationError) as error:
         decide.disclosure_decide(
-            request=req,
+            disclosure=req,
             outcome="released",
             reasons="x",
             marking=durham.marking_levels.first(),
@@ -296,7 +296,7 @@ def test_a_marking_from_another_pack_is_refused(parties):
 
 def test_a_new_decision_replaces_the_current_one(parties):
     req = assigned(parties)
-    first = decide.disclosure_decide(request=req, outcome="declined", reasons="Not held", acting_user=parties.assignee)
+    first = decide.disclosure_decide(disclosure=req, outcome="declined", reasons="Not held", acting_user=parties.assignee)
     req.refresh_from_db()
     # Disputed and overturned (the requester part's services): back to the responder to release.
     lifecycle.transition(
@@ -307,7 +307,7 @@ def test_a_new_decision_replaces_the_current_one(parties):
     )
     complete_flowchart(parties, req)
     second = decide.disclosure_decide(
-        request=req,
+        disclosure=req,
         outcome="released",
         reasons="Found it",
         marking=marking(parties, "protect"),
@@ -414,7 +414,7 @@ def test_only_the_assignee_decides(parties, name, status):
 
 def test_decide_page_when_not_in_review_goes_back_to_the_request(parties):
     req = assigned(parties)
-    decide.disclosure_decide(request=req, outcome="declined", reasons="Not held", acting_user=parties.assignee)
+    decide.disclosure_decide(disclosure=req, outcome="declined", reasons="Not held", acting_user=parties.assignee)
     response = parties.client("assignee").get(url(req))
     assert response.status_code == 302
     assert response["Location"] == reverse("sharing:request_detail", args=[req.pk])

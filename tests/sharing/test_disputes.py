@@ -28,7 +28,7 @@ def partly(parties):
 
 def raise_as(parties, request, name="requester", grounds="The information is needed for the MARAC."):
     return dispute_raise(
-        request=request, grounds=grounds, acting_user=getattr(parties, name), acting_membership=parties.memberships[name]
+        disclosure=request, grounds=grounds, acting_user=getattr(parties, name), acting_membership=parties.memberships[name]
     )
 
 

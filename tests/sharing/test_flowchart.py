@@ -16,7 +16,7 @@ CONFIRMATIONS = ["minimum", "fact-opinion", "right-person", "securely", "inform"
 def req(parties):
     request = parties.request()
     review.disclosure_assign(
-        request=request,
+        disclosure=request,
         assignee=parties.assignee,
         acting_user=parties.do_b,
         acting_membership=parties.memberships["do_b"],

@@ -59,7 +59,7 @@ def check(response):
 def assigned(parties, **kwargs):
     req = parties.request(**kwargs)
     review.disclosure_assign(
-        request=req, assignee=parties.assignee, acting_user=parties.do_b, acting_membership=parties.memberships["do_b"]
+        disclosure=req, assignee=parties.assignee, acting_user=parties.do_b, acting_membership=parties.memberships["do_b"]
     )
     req.refresh_from_db()
     return req
@@ -88,7 +88,7 @@ def test_assign_form(parties, req, assignee):
 @given(answer=st.one_of(st.sampled_from(["yes", "no", "not_sure"]), nasty), note=nasty, concern=nasty)
 def test_flowchart_question_form(parties, req, answer, note, concern):
     client = parties.client("assignee")
-    review.flowchart_run_start(request=req, acting_user=parties.assignee)
+    review.flowchart_run_start(disclosure=req, acting_user=parties.assignee)
     url = reverse("sharing:flowchart_question", args=[req.pk, "purpose"])
     check(post_and_roll_back(client, url, {"answer": answer, "note": note, "safeguarding_concern": concern}))
 
@@ -97,7 +97,7 @@ def test_flowchart_question_form(parties, req, answer, note, concern):
 @given(code=st.text(min_size=1, max_size=60))
 def test_flowchart_question_code_in_the_url(parties, req, code):
     client = parties.client("assignee")
-    review.flowchart_run_start(request=req, acting_user=parties.assignee)
+    review.flowchart_run_start(disclosure=req, acting_user=parties.assignee)
     try:
         url = reverse("sharing:flowchart_question", args=[req.pk, code])
     except NoReverseMatch:  # not a slug: the URL cannot even be built
@@ -107,7 +107,7 @@ def test_flowchart_question_code_in_the_url(parties, req, code):
 
 @pytest.fixture
 def at_outcome(parties, req):
-    run = review.flowchart_run_start(request=req, acting_user=parties.assignee)
+    run = review.flowchart_run_start(disclosure=req, acting_user=parties.assignee)
     for code, value in [("purpose", "yes"), ("identifiable", "yes"), ("confidential", "yes"), ("consent", "yes")]:
         run, _ = review.flowchart_answer(run=run, node_code=code, answer=value, acting_user=parties.assignee)
     return req
@@ -129,7 +129,7 @@ def test_flowchart_outcome_form(parties, at_outcome, reasons, justification, con
 @given(question=nasty)
 def test_seek_advice_and_advice_forms(parties, req, question):
     client = parties.client("assignee")
-    run = review.flowchart_run_start(request=req, acting_user=parties.assignee)
+    run = review.flowchart_run_start(disclosure=req, acting_user=parties.assignee)
     review.flowchart_answer(run=run, node_code="purpose", answer="not_sure", acting_user=parties.assignee)
     url = reverse("sharing:flowchart_outcome", args=[req.pk])
     check(post_and_roll_back(client, url, {"question": question}))
@@ -172,7 +172,7 @@ def test_sub_judice_odd_dates(parties, req, day, time):
 
 @pytest.fixture
 def ready(parties, req):
-    run = review.flowchart_run_start(request=req, acting_user=parties.assignee)
+    run = review.flowchart_run_start(disclosure=req, acting_user=parties.assignee)
     for code, value in [("purpose", "yes"), ("identifiable", "yes"), ("confidential", "no")]:
         run, _ = review.flowchart_answer(run=run, node_code=code, answer=value, acting_user=parties.assignee)
     review.flowchart_complete(

@@ -21,7 +21,7 @@ def today():
 
 def assign(parties, req, who="assignee"):
     review.disclosure_assign(
-        request=req,
+        disclosure=req,
         assignee=getattr(parties, who),
         acting_user=parties.do_b,
         acting_membership=parties.memberships["do_b"],

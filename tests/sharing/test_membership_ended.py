@@ -35,7 +35,7 @@ def test_an_assignee_whose_membership_ended_sees_and_decides_nothing_and_the_req
     assert not visible_disclosures(user=parties.assignee).filter(pk=req.pk).exists()
     with pytest.raises(ValidationError, match="Only the officer this request is assigned to can decide it"):
         decide.disclosure_decide(
-            request=req, outcome="declined", reasons="Not needed", acting_user=parties.assignee
+            disclosure=req, outcome="declined", reasons="Not needed", acting_user=parties.assignee
         )
     req.refresh_from_db()
     assert req.status == Status.IN_REVIEW
@@ -81,14 +81,14 @@ def test_a_role_change_inside_the_organisation_keeps_the_work_and_flags_nothing(
 
 def test_decided_requests_are_not_flagged(parties):
     req = ready(parties)
-    decide.disclosure_decide(request=req, outcome="declined", reasons="Not needed", acting_user=parties.assignee)
+    decide.disclosure_decide(disclosure=req, outcome="declined", reasons="Not needed", acting_user=parties.assignee)
     end(parties, "assignee")
     assert not DecisionLogEntry.objects.filter(action="request.officer_left").exists()
 
 
 def test_the_grant_an_assignment_gave_goes_with_the_membership_even_on_a_decided_request(parties):
     req = ready(parties)
-    decide.disclosure_decide(request=req, outcome="declined", reasons="Not needed", acting_user=parties.assignee)
+    decide.disclosure_decide(disclosure=req, outcome="declined", reasons="Not needed", acting_user=parties.assignee)
     MembershipFactory(user=parties.assignee, organisation=parties.c, role=Role.OFFICER)
     assert visible_disclosures(user=parties.assignee).filter(pk=req.pk).exists()
     end(parties, "assignee")

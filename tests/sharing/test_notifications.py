@@ -38,7 +38,7 @@ def test_dispute_emails_carry_a_link_and_reference_only(parties):
     """In-process (eager) delivery: the outbox rows are sent after commit."""
     request = declined_request(parties)
     dispute = dispute_raise(
-        request=request, grounds=GROUNDS, acting_user=parties.requester, acting_membership=parties.memberships["requester"]
+        disclosure=request, grounds=GROUNDS, acting_user=parties.requester, acting_membership=parties.memberships["requester"]
     )
     dispute_decide(
         dispute=dispute, upheld=False, reasons=REASONS, acting_user=parties.do_b, acting_membership=parties.memberships["do_b"]
@@ -55,7 +55,7 @@ def test_dispute_emails_carry_a_link_and_reference_only(parties):
 def test_nothing_is_queued_when_the_service_refuses(parties):
     request = parties.request(status=Status.SUBMITTED)
     with pytest.raises(Exception):
-        dispute_raise(request=request, grounds=GROUNDS, acting_user=parties.requester,
+        dispute_raise(disclosure=request, grounds=GROUNDS, acting_user=parties.requester,
                       acting_membership=parties.memberships["requester"])
     assert not Notification.objects.exists()
     assert mail.outbox == []
@@ -66,7 +66,7 @@ def test_nothing_is_queued_when_the_service_refuses(parties):
 def test_a_real_worker_sends_the_dispute_notification(parties, celery_worker_process):  # noqa: F811
     request = declined_request(parties)
     dispute_raise(
-        request=request, grounds=GROUNDS, acting_user=parties.requester, acting_membership=parties.memberships["requester"]
+        disclosure=request, grounds=GROUNDS, acting_user=parties.requester, acting_membership=parties.memberships["requester"]
     )
     assert mail.outbox == []  # nothing was sent in this process: the worker does it
     messages = celery_worker_process.wait_for_mail(count=2)

@@ -51,7 +51,7 @@ def ask(parties, req, who="requester", items=None, to=None, **kwargs):
     )
     values.update(kwargs)
     return onward_services.onward_request_create(
-        request=req, **values, acting_user=getattr(parties, who), acting_membership=parties.memberships[who]
+        disclosure=req, **values, acting_user=getattr(parties, who), acting_membership=parties.memberships[who]
     )
 
 

@@ -37,7 +37,7 @@ OUTCOMES = {"share": "share", "consent": "share", "public_interest": "share_publ
 def assigned(parties, assignee="assignee", **kwargs):
     req = parties.request(**kwargs)
     review.disclosure_assign(
-        request=req,
+        disclosure=req,
         assignee=getattr(parties, assignee),
         acting_user=parties.do_b,
         acting_membership=parties.memberships["do_b"],
@@ -48,7 +48,7 @@ def assigned(parties, assignee="assignee", **kwargs):
 
 def run_flowchart(parties, req, route="public_interest", responder=None):
     responder = responder or req.assignee
-    run = review.flowchart_run_start(request=req, acting_user=responder)
+    run = review.flowchart_run_start(disclosure=req, acting_user=responder)
     for code, value in PATHS[route]:
         run, _ = review.flowchart_answer(run=run, node_code=code, answer=value, acting_user=responder)
     return review.flowchart_complete(
@@ -83,7 +83,7 @@ def override_values(parties, req, **overrides):
 
 def propose(parties, req, user=None, **overrides):
     user = user or req.assignee
-    return basis.override_propose(request=req, **override_values(parties, req, **overrides), acting_user=user)
+    return basis.override_propose(disclosure=req, **override_values(parties, req, **overrides), acting_user=user)
 
 
 def approve(parties, override, who="do_b", approved=True, reasons="Proportionate and necessary."):
@@ -101,7 +101,7 @@ def release(parties, req, outcome="released", items=None, user=None):
     marking = req.protocol_pack.marking_levels.get(code="restricted")
     items = items or [decide.ItemInput("Three call-outs to the address in March.", "fact", parties.b)]
     return decide.disclosure_decide(
-        request=req,
+        disclosure=req,
         outcome=outcome,
         reasons="Necessary and proportionate.",
         withheld="Names of neighbours." if outcome == "partly_released" else "",
@@ -244,7 +244,7 @@ def test_release_is_blocked_until_the_override_is_approved(parties, in_public_in
 
 def test_a_decline_needs_no_override(parties, in_public_interest):
     decide.disclosure_decide(
-        request=in_public_interest, outcome="declined", reasons="Not proportionate after all.",
+        disclosure=in_public_interest, outcome="declined", reasons="Not proportionate after all.",
         acting_user=parties.assignee,
     )
     in_public_interest.refresh_from_db()
@@ -279,7 +279,7 @@ def test_the_responder_cannot_approve_an_override_someone_else_proposed(parties)
     override = propose(parties, req, user=parties.do_b2)
     # Reassigned to do_b, who proposed nothing but is now the responder.
     review.disclosure_assign(
-        request=req, assignee=parties.do_b, acting_user=parties.do_b2, acting_membership=parties.memberships["do_b2"]
+        disclosure=req, assignee=parties.do_b, acting_user=parties.do_b2, acting_membership=parties.memberships["do_b2"]
     )
     req.refresh_from_db()
     with pytest.raises(ValidationError, match="responder"):
@@ -490,7 +490,7 @@ def test_propose_form_never_fails(parties, in_public_interest, position, reason,
 @HYPOTHESIS
 @given(outcome=nasty, reasons=nasty)
 def test_decide_form_never_fails(parties, in_public_interest, outcome, reasons):
-    override = basis.override_live(request=in_public_interest) or propose(parties, in_public_interest)
+    override = basis.override_live(disclosure=in_public_interest) or propose(parties, in_public_interest)
     response = _post_and_roll_back(
         parties.client("do_b"), decide_url(in_public_interest, override), {"outcome": outcome, "reasons": reasons}
     )

@@ -43,15 +43,15 @@ def waiting(parties):
     PublicInterestOverride.objects.filter(pk=override.pk).update(proposed_at=days_ago(3))
 
     disputed = assigned(parties)
-    decide.disclosure_decide(request=disputed, outcome="declined", reasons="Not held.", acting_user=parties.assignee)
+    decide.disclosure_decide(disclosure=disputed, outcome="declined", reasons="Not held.", acting_user=parties.assignee)
     dispute = disputes.dispute_raise(
-        request=disputed, grounds="It is held.", acting_user=parties.requester,
+        disclosure=disputed, grounds="It is held.", acting_user=parties.requester,
         acting_membership=parties.memberships["requester"],
     )
     Dispute.objects.filter(pk=dispute.pk).update(raised_at=days_ago(1))
 
     advised = assigned(parties)
-    run = review.flowchart_run_start(request=advised, acting_user=parties.assignee)
+    run = review.flowchart_run_start(disclosure=advised, acting_user=parties.assignee)
     run, _ = review.flowchart_answer(run=run, node_code="purpose", answer="not_sure", acting_user=parties.assignee)
     review.advice_seek(run=run, question="Is this a clear purpose?", acting_user=parties.assignee)
     RequestNote.objects.filter(request=advised, kind=NoteKind.ADVICE_SOUGHT).update(created_at=days_ago(5))
@@ -180,5 +180,5 @@ def test_an_override_on_a_withdrawn_request_no_longer_waits(parties):
     req = assigned(parties)
     run_flowchart(parties, req)
     propose(parties, req)
-    raising.disclosure_withdraw(request=req, reason="Case closed.", acting_user=parties.requester)
+    raising.disclosure_withdraw(disclosure=req, reason="Case closed.", acting_user=parties.requester)
     assert selectors.designated_queue(organisation_id=parties.b.pk)[0].total == 0

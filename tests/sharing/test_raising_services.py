@@ -52,7 +52,7 @@ def fill_draft(parties, draft, *, checklist_skip=(), special_category=False):
     whose numbers are in `checklist_skip`."""
     pack, user = parties.pack, parties.requester
     services.disclosure_draft_subject_add(
-        request=draft,
+        disclosure=draft,
         full_name=SUBJECT_NAME,
         aliases="JQ",
         date_of_birth=datetime.date(1990, 4, 1),
@@ -63,7 +63,7 @@ def fill_draft(parties, draft, *, checklist_skip=(), special_category=False):
     )
     codes = ["art6-1-e", "dpa-sch1-pt2-10"] + (["art9-2-g"] if special_category else [])
     services.disclosure_draft_purpose_set(
-        request=draft,
+        disclosure=draft,
         purpose=pack.purposes.get(code="reduce-crime-disorder"),
         forum=None,
         legal_gateway=gateway_for(pack, parties.b),
@@ -71,7 +71,7 @@ def fill_draft(parties, draft, *, checklist_skip=(), special_category=False):
         acting_user=user,
     )
     services.disclosure_draft_information_set(
-        request=draft,
+        disclosure=draft,
         information_requested="Records of anti-social behaviour complaints at the address since 2023.",
         special_category=special_category,
         criminal_offence_data=True,
@@ -80,21 +80,21 @@ def fill_draft(parties, draft, *, checklist_skip=(), special_category=False):
         acting_user=user,
     )
     services.disclosure_draft_urgency_set(
-        request=draft, urgency=Urgency.URGENT, needed_by=today() + datetime.timedelta(days=7), acting_user=user
+        disclosure=draft, urgency=Urgency.URGENT, needed_by=today() + datetime.timedelta(days=7), acting_user=user
     )
     answers = {
         q.pk: ("yes", f"Reason for question {q.number}")
         for q in pack.checklist_questions.order_by("order")
         if q.number not in checklist_skip
     }
-    services.disclosure_draft_checklist_set(request=draft, answers=answers, acting_user=user)
+    services.disclosure_draft_checklist_set(disclosure=draft, answers=answers, acting_user=user)
     draft.refresh_from_db()
     return draft
 
 
 def submit(parties, draft, *, who="requester"):
     return services.disclosure_submit(
-        request=draft, acting_user=getattr(parties, who), acting_membership=parties.memberships[who]
+        disclosure=draft, acting_user=getattr(parties, who), acting_membership=parties.memberships[who]
     )
 
 
@@ -169,7 +169,7 @@ def test_nhs_number_check_digit():
 
 def test_subject_rules(parties):
     draft = start_draft(parties)
-    kwargs = {"request": draft, "full_name": "A Person", "role": SubjectRole.VICTIM, "acting_user": parties.requester}
+    kwargs = {"disclosure": draft, "full_name": "A Person", "role": SubjectRole.VICTIM, "acting_user": parties.requester}
     with pytest.raises(ValidationError) as error:
         services.disclosure_draft_subject_add(**{**kwargs, "date_of_birth": today()})
     assert error.value.message_dict == {"date_of_birth": ["Date of birth must be in the past"]}
@@ -187,7 +187,7 @@ def test_subject_rules(parties):
     assert link.subject.nhs_number == VALID_NHS
     assert link.subject.holder == parties.a
     services.disclosure_draft_subject_update(
-        request=draft,
+        disclosure=draft,
         request_subject_pk=link.pk,
         full_name="A Person Renamed",
         role=SubjectRole.WITNESS,
@@ -197,7 +197,7 @@ def test_subject_rules(parties):
     link.subject.refresh_from_db()
     assert (link.role, link.subject.full_name, link.subject.nhs_number) == (SubjectRole.WITNESS, "A Person Renamed", "")
     subject_pk = link.subject_id
-    services.disclosure_draft_subject_remove(request=draft, request_subject_pk=link.pk, acting_user=parties.requester)
+    services.disclosure_draft_subject_remove(disclosure=draft, request_subject_pk=link.pk, acting_user=parties.requester)
     assert not RequestSubject.objects.filter(request=draft).exists()
     assert not DataSubject.objects.filter(pk=subject_pk).exists()
 
@@ -206,9 +206,9 @@ def test_only_the_requester_changes_a_draft(parties):
     draft = start_draft(parties)
     # The designated officer of A can see the draft, but not change it; others cannot even see it.
     with pytest.raises(ValidationError, match="Only the officer who raised"):
-        services.disclosure_draft_third_parties_set(request=draft, third_parties="x", acting_user=parties.do_a)
+        services.disclosure_draft_third_parties_set(disclosure=draft, third_parties="x", acting_user=parties.do_a)
     with pytest.raises(Http404):
-        services.disclosure_draft_third_parties_set(request=draft, third_parties="x", acting_user=parties.officer_a)
+        services.disclosure_draft_third_parties_set(disclosure=draft, third_parties="x", acting_user=parties.officer_a)
 
 
 def test_gateway_the_holding_organisation_may_not_rely_on_is_refused(parties):
@@ -217,7 +217,7 @@ def test_gateway_the_holding_organisation_may_not_rely_on_is_refused(parties):
     assert parties.b.kind not in common_law.organisation_kinds
     with pytest.raises(ValidationError) as error:
         services.disclosure_draft_purpose_set(
-            request=draft,
+            disclosure=draft,
             purpose=None,
             forum=None,
             legal_gateway=common_law,
@@ -242,14 +242,14 @@ def test_needed_by_in_the_past_is_refused(parties):
     draft = start_draft(parties)
     with pytest.raises(ValidationError) as error:
         services.disclosure_draft_urgency_set(
-            request=draft,
+            disclosure=draft,
             urgency=Urgency.ROUTINE,
             needed_by=today() - datetime.timedelta(days=1),
             acting_user=parties.requester,
         )
     assert "needed_by" in error.value.message_dict
     services.disclosure_draft_urgency_set(
-        request=draft, urgency=Urgency.ROUTINE, needed_by=today(), acting_user=parties.requester
+        disclosure=draft, urgency=Urgency.ROUTINE, needed_by=today(), acting_user=parties.requester
     )
 
 
@@ -259,22 +259,22 @@ def test_checklist_saves_partly_needs_reasons_and_clears_unanswered(parties):
     first, second = questions[0], questions[1]
     with pytest.raises(ValidationError) as error:
         services.disclosure_draft_checklist_set(
-            request=draft, answers={first.pk: ("yes", "  ")}, acting_user=parties.requester
+            disclosure=draft, answers={first.pk: ("yes", "  ")}, acting_user=parties.requester
         )
     assert error.value.message_dict == {f"reason_{first.pk}": ["Give your reason for your answer to question 1"]}
     services.disclosure_draft_checklist_set(
-        request=draft,
+        disclosure=draft,
         answers={first.pk: ("yes", "To assess risk"), second.pk: ("no", "Not needed")},
         acting_user=parties.requester,
     )
     assert ChecklistAnswer.objects.filter(request=draft).count() == 2
     services.disclosure_draft_checklist_set(
-        request=draft, answers={second.pk: ("yes", "Changed my mind")}, acting_user=parties.requester
+        disclosure=draft, answers={second.pk: ("yes", "Changed my mind")}, acting_user=parties.requester
     )
     assert list(ChecklistAnswer.objects.filter(request=draft).values_list("question_id", "answer", "reason")) == [
         (second.pk, "yes", "Changed my mind")
     ]
-    progress = services.draft_progress(request=draft)
+    progress = services.draft_progress(disclosure=draft)
     assert progress["checklist"] == services.INCOMPLETE
     assert progress["subjects"] == services.NOT_STARTED
 
@@ -284,7 +284,7 @@ def test_checklist_saves_partly_needs_reasons_and_clears_unanswered(parties):
 
 def test_submit_a_complete_draft(parties):
     draft = fill_draft(parties, start_draft(parties))
-    assert all(status.completed for status in services.draft_progress(request=draft).values())
+    assert all(status.completed for status in services.draft_progress(disclosure=draft).values())
     request = submit(parties, draft)
     request.refresh_from_db()
     assert request.status == Status.SUBMITTED
@@ -348,10 +348,10 @@ def test_submit_refused_with_an_unanswered_checklist_question(parties):
 def test_special_category_needs_art9_and_nhs_numbers(parties):
     draft = fill_draft(parties, start_draft(parties))
     services.disclosure_draft_subject_add(
-        request=draft, full_name="Second Person", role=SubjectRole.VICTIM, acting_user=parties.requester
+        disclosure=draft, full_name="Second Person", role=SubjectRole.VICTIM, acting_user=parties.requester
     )
     services.disclosure_draft_information_set(
-        request=draft,
+        disclosure=draft,
         information_requested="Health records",
         special_category=True,
         criminal_offence_data=True,
@@ -372,7 +372,7 @@ def test_special_category_needs_art9_and_nhs_numbers(parties):
 def test_criminal_offence_data_needs_a_schedule_1_condition(parties):
     draft = fill_draft(parties, start_draft(parties))
     services.disclosure_draft_purpose_set(
-        request=draft,
+        disclosure=draft,
         purpose=draft.purpose,
         forum=None,
         legal_gateway=draft.legal_gateway,
@@ -414,7 +414,7 @@ def test_submit_needs_the_requester_acting_for_the_requesting_organisation(parti
         submit(parties, draft, who="do_a")
     with pytest.raises(ValidationError, match="Act as an officer of"):
         services.disclosure_submit(
-            request=draft, acting_user=parties.requester, acting_membership=parties.memberships["officer_b"]
+            disclosure=draft, acting_user=parties.requester, acting_membership=parties.memberships["officer_b"]
         )
 
 
@@ -424,9 +424,9 @@ def test_submit_needs_the_requester_acting_for_the_requesting_organisation(parti
 def test_withdraw_by_the_requester_logs_the_reason_and_tells_the_assignee(parties):
     request = parties.request(status=Status.IN_REVIEW, assignee=parties.assignee)
     with pytest.raises(ValidationError) as error:
-        services.disclosure_withdraw(request=request, reason=" ", acting_user=parties.requester)
+        services.disclosure_withdraw(disclosure=request, reason=" ", acting_user=parties.requester)
     assert error.value.message_dict == {"reason": ["Enter why you are withdrawing the request"]}
-    services.disclosure_withdraw(request=request, reason="Dealt with at MARAC instead", acting_user=parties.requester)
+    services.disclosure_withdraw(disclosure=request, reason="Dealt with at MARAC instead", acting_user=parties.requester)
     request.refresh_from_db()
     assert request.status == Status.WITHDRAWN
     entry = DecisionLogEntry.objects.get(reference=request.reference, action="request.withdrawn")
@@ -441,10 +441,10 @@ def test_withdraw_by_the_requester_logs_the_reason_and_tells_the_assignee(partie
 def test_withdraw_by_designated_officer_of_a_and_not_by_others(parties):
     request = parties.request()
     with pytest.raises(ValidationError, match="can withdraw it"):
-        services.disclosure_withdraw(request=request, reason="no", acting_user=parties.do_b)
+        services.disclosure_withdraw(disclosure=request, reason="no", acting_user=parties.do_b)
     with pytest.raises(Http404):
-        services.disclosure_withdraw(request=request, reason="no", acting_user=parties.officer_a)
-    services.disclosure_withdraw(request=request, reason="No longer needed", acting_user=parties.do_a)
+        services.disclosure_withdraw(disclosure=request, reason="no", acting_user=parties.officer_a)
+    services.disclosure_withdraw(disclosure=request, reason="No longer needed", acting_user=parties.do_a)
     request.refresh_from_db()
     assert request.status == Status.WITHDRAWN
     assert not Notification.objects.filter(reference=request.reference).exists()  # no assignee yet
@@ -453,7 +453,7 @@ def test_withdraw_by_designated_officer_of_a_and_not_by_others(parties):
 def test_withdraw_refused_once_decided(parties):
     request = parties.request(status=Status.RELEASED)
     with pytest.raises(ValidationError, match="released: it cannot be moved to withdrawn"):
-        services.disclosure_withdraw(request=request, reason="Too late", acting_user=parties.requester)
+        services.disclosure_withdraw(disclosure=request, reason="Too late", acting_user=parties.requester)
 
 
 # --- Answer a return ---------------------------------------------------------------------------
@@ -470,7 +470,7 @@ def returned(parties, **kwargs):
 def test_resubmit_answers_and_notifies_the_assignee(parties):
     request = returned(parties, assignee=parties.assignee)
     services.disclosure_resubmit(
-        request=request,
+        disclosure=request,
         answer="1 Example Street",
         acting_user=parties.requester,
         acting_membership=parties.memberships["requester"],
@@ -486,17 +486,17 @@ def test_resubmit_answers_and_notifies_the_assignee(parties):
 
 def test_resubmit_without_assignee_notifies_designated_officers_of_b(parties):
     request = returned(parties)
-    services.disclosure_resubmit(request=request, answer="More detail", acting_user=parties.requester)
+    services.disclosure_resubmit(disclosure=request, answer="More detail", acting_user=parties.requester)
     assert [n.recipient for n in Notification.objects.filter(reference=request.reference)] == [parties.do_b]
 
 
 def test_resubmit_rules(parties):
     request = returned(parties)
     with pytest.raises(ValidationError) as error:
-        services.disclosure_resubmit(request=request, answer="", acting_user=parties.requester)
+        services.disclosure_resubmit(disclosure=request, answer="", acting_user=parties.requester)
     assert error.value.message_dict == {"answer": ["Enter the information you were asked for"]}
     with pytest.raises(ValidationError, match="Only the officer who raised"):
-        services.disclosure_resubmit(request=request, answer="x", acting_user=parties.do_a)
+        services.disclosure_resubmit(disclosure=request, answer="x", acting_user=parties.do_a)
     submitted = parties.request()
     with pytest.raises(ValidationError, match="has not been returned"):
-        services.disclosure_resubmit(request=submitted, answer="x", acting_user=parties.requester)
+        services.disclosure_resubmit(disclosure=submitted, answer="x", acting_user=parties.requester)

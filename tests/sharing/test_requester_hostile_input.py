@@ -65,7 +65,7 @@ def test_dispute_decision_form(parties, reasons, outcome):
     request = parties.request(status=Status.DECLINED, assignee=parties.assignee)
     decision_make(request, outcome=Outcome.DECLINED)
     dispute_raise(
-        request=request, grounds="Grounds", acting_user=parties.requester, acting_membership=parties.memberships["requester"]
+        disclosure=request, grounds="Grounds", acting_user=parties.requester, acting_membership=parties.memberships["requester"]
     )
     client = parties.client("do_b")
     response = client.post(

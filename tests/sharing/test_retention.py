@@ -50,7 +50,7 @@ def released(parties, *, outcome="released"):
     """A request B released to A with one item and a PDF attachment, through the services."""
     req = ready(parties)
     decide.disclosure_decide(
-        request=req,
+        disclosure=req,
         outcome=outcome,
         reasons="Necessary and proportionate for the MARAC.",
         withheld="Third parties' names." if outcome == "partly_released" else "",
@@ -90,7 +90,7 @@ def test_a_draft_is_held_by_the_requesting_organisation_and_at_submit_by_the_hol
     assert held[(REQUESTS, parties.b.pk)].officer is None  # nobody assigned yet
 
     review.disclosure_assign(
-        request=draft, assignee=parties.assignee, acting_user=parties.do_b, acting_membership=parties.memberships["do_b"]
+        disclosure=draft, assignee=parties.assignee, acting_user=parties.do_b, acting_membership=parties.memberships["do_b"]
     )
     assert copies(draft)[(REQUESTS, parties.b.pk)].officer == parties.assignee
 
@@ -119,7 +119,7 @@ def test_a_decline_holds_no_released_data(parties):
     req = ready(parties)
     complete_flowchart(parties, req, "do_not_share")
     decide.disclosure_decide(
-        request=req, outcome="declined", reasons="Not necessary.", acting_user=parties.assignee,
+        disclosure=req, outcome="declined", reasons="Not necessary.", acting_user=parties.assignee,
         acting_membership=parties.memberships["assignee"],
     )
     assert set(copies(req)) == {(REQUESTS, parties.a.pk), (REQUESTS, parties.b.pk)}
@@ -133,13 +133,13 @@ def test_closing_restarts_the_clock_and_so_does_deciding_a_dispute(parties):
     )
     complete_flowchart(parties, req, "do_not_share")
     decide.disclosure_decide(
-        request=req, outcome="declined", reasons="Not necessary.", acting_user=parties.assignee,
+        disclosure=req, outcome="declined", reasons="Not necessary.", acting_user=parties.assignee,
         acting_membership=parties.memberships["assignee"],
     )
     assert {copy.started_on for copy in copies(req).values()} == {TODAY()}
 
     dispute = dispute_raise(
-        request=req, grounds="The panel needs it.", acting_user=parties.requester,
+        disclosure=req, grounds="The panel needs it.", acting_user=parties.requester,
         acting_membership=parties.memberships["requester"],
     )
     HeldCopy.objects.filter(content_id=req.pk, content_type="sharing.request").update(started_on=long_ago)
@@ -154,7 +154,7 @@ def test_closing_restarts_the_clock_and_so_does_deciding_a_dispute(parties):
 def test_withdrawing_restarts_the_requesting_organisations_clock(parties):
     draft = start_draft(parties)
     HeldCopy.objects.filter(content_id=draft.pk).update(started_on=TODAY() - datetime.timedelta(days=30))
-    raising.disclosure_withdraw(request=draft, reason="No longer needed", acting_user=parties.requester)
+    raising.disclosure_withdraw(disclosure=draft, reason="No longer needed", acting_user=parties.requester)
     [copy] = copies(draft).values()
     assert copy.started_on == TODAY() and copy.review_date == TODAY() + SIX_YEARS
 
@@ -179,7 +179,7 @@ def test_the_requesting_side_loses_the_released_items_but_keeps_the_request(part
     download = reverse("sharing:attachment_download", kwargs={"pk": req.pk, "attachment_pk": attachment.pk})
     assert parties.client("do_a").get(download).status_code == 302
     with pytest.raises(ValidationError, match="destroyed under retention"):
-        onward_refused_destroyed(request=req)
+        onward_refused_destroyed(disclosure=req)
 
     # B released it and keeps its record of what it released, under its own copy.
     page = parties.client("assignee").get(reverse("sharing:request_detail", args=[req.pk])).content.decode()
@@ -252,7 +252,7 @@ def test_a_person_on_another_live_request_keeps_their_details(parties):
     other = parties.request(with_subject=False)
     other.subjects.create(subject_id=subject_id, role="offender")
     review.disclosure_assign(
-        request=other, assignee=parties.assignee, acting_user=parties.do_b, acting_membership=parties.memberships["do_b"]
+        disclosure=other, assignee=parties.assignee, acting_user=parties.do_b, acting_membership=parties.memberships["do_b"]
     )
     HeldCopy.objects.filter(content_type="sharing.request", content_id=first.pk).update(review_date=TODAY() - datetime.timedelta(days=1))
     retention_sweep()
@@ -362,7 +362,7 @@ def test_an_open_request_is_not_destroyed_when_its_copy_falls_due_but_reviewed_a
     draft.refresh_from_db()
     assert draft.information_requested  # nothing cleared
 
-    raising.disclosure_withdraw(request=draft, reason="No longer needed", acting_user=parties.requester)
+    raising.disclosure_withdraw(disclosure=draft, reason="No longer needed", acting_user=parties.requester)
     HeldCopy.objects.filter(content_id=draft.pk).update(review_date=TODAY() - datetime.timedelta(days=1))
     assert retention_sweep().destroyed_count == 2  # closed: nothing holds it back any more
     draft.refresh_from_db()

@@ -63,7 +63,7 @@ def test_designated_officer_assigns_and_only_the_assignee_gets_the_permission(pa
 def test_reassignment_moves_the_permission(parties):
     req = parties.request()
     review.disclosure_assign(
-        request=req, assignee=parties.assignee, acting_user=parties.do_b, acting_membership=parties.memberships["do_b"]
+        disclosure=req, assignee=parties.assignee, acting_user=parties.do_b, acting_membership=parties.memberships["do_b"]
     )
     client = parties.client("do_b")
     response = client.post(reverse("sharing:request_assign", args=[req.pk]), {"assignee": parties.officer_b.pk})
@@ -92,7 +92,7 @@ def test_service_refuses_an_assignee_from_another_organisation(parties):
     req = parties.request()
     with pytest.raises(ValidationError):
         review.disclosure_assign(
-            request=req,
+            disclosure=req,
             assignee=parties.officer_c,
             acting_user=parties.do_b,
             acting_membership=parties.memberships["do_b"],
@@ -168,7 +168,7 @@ def test_missing_request_is_404(parties):
 def assigned(parties, **kwargs):
     req = parties.request(**kwargs)
     review.disclosure_assign(
-        request=req, assignee=parties.assignee, acting_user=parties.do_b, acting_membership=parties.memberships["do_b"]
+        disclosure=req, assignee=parties.assignee, acting_user=parties.do_b, acting_membership=parties.memberships["do_b"]
     )
     req.refresh_from_db()
     return req
@@ -202,7 +202,7 @@ def test_return_is_refused_to_others(parties):
 
 def test_resubmitted_request_is_resumed_by_its_assignee(parties):
     req = assigned(parties)
-    review.disclosure_return(request=req, text="More please", acting_user=parties.assignee)
+    review.disclosure_return(disclosure=req, text="More please", acting_user=parties.assignee)
     req.refresh_from_db()
     # The requester answers and resubmits (the raising part's service); here, the state it leaves.
     from sharing import lifecycle
