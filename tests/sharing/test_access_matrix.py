@@ -16,14 +16,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from portal.roles import Role
+from portal.services.accounts import membership_add, membership_end
 from sharing.models import Decision, Dispute, Outcome, ReleaseAttachment, ReleaseItem, RequestNote, Status
 from tests.authz import SIGN_IN
+from tests.portal.factories import MembershipFactory
 from tests.test_authorization_matrix import classify
 
 VISITORS = (
@@ -308,4 +312,31 @@ def test_access_matrix(parties, url_name):
         got = classify(response)
         if got != expected:
             failures.append(f"{visitor}: expected {expected}, got {got}")
+    failures += _leavers_and_self_granters(parties, url_name, case)
     assert not failures, f"{url_name}:\n  " + "\n  ".join(failures)
+
+
+def _leavers_and_self_granters(parties, url_name, case) -> list[str]:
+    """Two more visitors, run last because they change memberships. An admin who tries to give
+    themselves B's designated-officer role is refused and then fares exactly as an admin. The
+    assignee whose B membership ended (now an officer at C) fares exactly as C's officer: nothing
+    of B's case, however it was reached before."""
+    failures = []
+    with pytest.raises(ValidationError):
+        membership_add(user=parties.admin, organisation=parties.b, role=Role.DESIGNATED_OFFICER, acting_user=parties.admin)
+    request = case.state(parties)
+    url = reverse(url_name, kwargs=case.kwargs(parties, request))
+    response = parties.client("admin").post(url, case.data) if case.method == "post" else parties.client("admin").get(url)
+    if (got := classify(response)) != case.expect["admin"]:
+        failures.append(f"admin with a self-granted role: expected {case.expect['admin']}, got {got}")
+
+    request = case.state(parties)
+    url = reverse(url_name, kwargs=case.kwargs(parties, request))
+    at_c = MembershipFactory(user=parties.assignee, organisation=parties.c, role=Role.OFFICER)
+    membership_end(membership=parties.memberships["assignee"], acting_user=parties.admin)
+    parties.memberships["leaver"] = at_c
+    client = parties.client("leaver")
+    response = client.post(url, case.data) if case.method == "post" else client.get(url)
+    if (got := classify(response)) != case.expect["officer_c"]:
+        failures.append(f"assignee whose membership ended: expected {case.expect['officer_c']}, got {got}")
+    return failures
