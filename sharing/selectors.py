@@ -40,12 +40,13 @@ class DisclosureDestroyed(Http404):
         self.tombstone = tombstone
 
 
-def designated_organisation_ids(user: User) -> list[int]:
-    return list(
-        Membership.objects.active()
-        .filter(user=user, role=Role.DESIGNATED_OFFICER)
-        .values_list("organisation_id", flat=True)
-    )
+def designated_organisation_ids(user: User, *, partnership_id: int | None = None) -> list[int]:
+    """The organisations `user` is a designated officer of; with `partnership_id`, only where that
+    role covers that partnership (a designated officer's membership may be limited to one)."""
+    memberships = Membership.objects.active().filter(user=user, role=Role.DESIGNATED_OFFICER)
+    if partnership_id is not None:
+        memberships = memberships.filter(Q(partnership__isnull=True) | Q(partnership_id=partnership_id))
+    return list(memberships.values_list("organisation_id", flat=True))
 
 
 def visible_disclosures(*, user: User) -> QuerySet[DisclosureRequest]:
@@ -59,11 +60,12 @@ def visible_disclosures(*, user: User) -> QuerySet[DisclosureRequest]:
     # requester or assignee whose membership there ended loses the request with it (and the
     # grants an assignment gave go when the membership ends: sharing.services.membership).
     case_orgs = set()
-    designated = []
-    for organisation_id, role in Membership.objects.active().filter(user=user).values_list("organisation_id", "role"):
+    designated = []  # (organisation, the one partnership the role is limited to, or None)
+    memberships = Membership.objects.active().filter(user=user)
+    for organisation_id, role, partnership_id in memberships.values_list("organisation_id", "role", "partnership_id"):
         case_orgs.add(organisation_id)
         if role == Role.DESIGNATED_OFFICER:
-            designated.append(organisation_id)
+            designated.append((organisation_id, partnership_id))
     if not case_orgs:
         return DisclosureRequest.objects.none()
     rule = (
@@ -71,11 +73,14 @@ def visible_disclosures(*, user: User) -> QuerySet[DisclosureRequest]:
         | Q(assignee=user, holding_organisation_id__in=case_orgs)
         | Q(Exists(granted))
     )
-    if designated:
+    for organisation_id, partnership_id in designated:
         # A draft is the requesting side's own work: the holding side sees it once submitted.
-        rule |= Q(requesting_organisation_id__in=designated) | (
-            Q(holding_organisation_id__in=designated) & ~Q(status=Status.DRAFT)
+        designated_rule = Q(requesting_organisation_id=organisation_id) | (
+            Q(holding_organisation_id=organisation_id) & ~Q(status=Status.DRAFT)
         )
+        if partnership_id is not None:
+            designated_rule &= Q(protocol_pack__partnership_id=partnership_id)
+        rule |= designated_rule
     return DisclosureRequest.objects.filter(rule)
 
 
@@ -124,7 +129,8 @@ def access_for_assignment(
     request = queryset.filter(pk=pk, holding_organisation_id=membership.organisation_id).exclude(
         status=Status.DRAFT
     ).first()
-    if request is None:
+    # A role limited to one partnership gives nothing of another partnership's requests.
+    if request is None or membership.partnership_id not in (None, request.protocol_pack.partnership_id):
         raise Http404("No such request")
     return request
 
@@ -196,7 +202,7 @@ def inbox_disclosures(*, organisation_id: int, user: User, show: str = "open", s
     return (
         DisclosureRequest.objects.filter(holding_organisation_id=organisation_id)
         .filter(rule)
-        .select_related("requesting_organisation", "purpose", "assignee")
+        .select_related("requesting_organisation", "purpose", "assignee", "protocol_pack")
         .only(
             "pk",
             "reference",
@@ -206,6 +212,7 @@ def inbox_disclosures(*, organisation_id: int, user: User, show: str = "open", s
             "submitted_at",
             "assignee_id",
             "holding_organisation_id",
+            "protocol_pack__partnership_name",
             "requesting_organisation__name",
             "purpose__name",
             "assignee__username",
@@ -334,7 +341,7 @@ def disclosure_role(*, user: User, request: DisclosureRequest) -> set[str]:
         roles.add("requester")
     if request.assignee_id == user.pk:
         roles.add("assignee")
-    designated = designated_organisation_ids(user)
+    designated = designated_organisation_ids(user, partnership_id=request.protocol_pack.partnership_id)
     if request.requesting_organisation_id in designated:
         roles.add("designated_requesting")
     if request.holding_organisation_id in designated:

@@ -22,7 +22,7 @@ from portal.models import (
     RetentionPolicy,
     RetentionRecordKind,
 )
-from portal.protocols.selectors import current_protocol_pack
+from portal.protocols.selectors import organisation_protocol_pack
 from portal.retention.registry import FALLBACK_DAYS
 from portal.roles import Role
 
@@ -158,7 +158,7 @@ def retention_policy_rows(*, organisation: Organisation) -> list[PolicyRow]:
     """Each kind of record at any marking, then each of the organisation's marking-specific
     policies for it: the days in force and where they come from (the organisation's own policy,
     the protocol's default or the portal's). Three queries whatever the number of kinds."""
-    pack = current_protocol_pack()
+    pack = organisation_protocol_pack(organisation)
     defaults = {d.code: d.days for d in RetentionDefault.objects.filter(pack=pack)} if pack else {}
     names = dict(MarkingLevel.objects.filter(pack=pack).values_list("code", "name")) if pack else {}
     own: dict[str, list[RetentionPolicy]] = {}
@@ -326,7 +326,7 @@ def run_tombstone_summary(*, run: DestructionRun, organisation: Organisation) ->
     tombstones = HeldCopy.objects.filter(destroyed_by_run=run, holder=organisation)
     per_kind = dict(tombstones.values("kind").annotate(n=Count("id")).values_list("kind", "n"))
     markings = dict(tombstones.exclude(marking_code="").values_list("marking_code", "marking_name").distinct())
-    pack = current_protocol_pack()
+    pack = organisation_protocol_pack(organisation)
     levels = list(MarkingLevel.objects.filter(pack=pack).order_by("order")) if pack else []
     known = [level for level in levels if level.code in markings]
     if known:

@@ -38,7 +38,7 @@ from portal.models import (
     User,
 )
 from portal.notifications.services import notify
-from portal.protocols.selectors import current_protocol_pack
+from portal.protocols.selectors import organisation_protocol_pack
 from portal.retention.registry import FALLBACK_DAYS, retention_content, retention_contents
 from portal.roles import Role
 
@@ -76,7 +76,7 @@ def retention_policy_for(*, organisation_id: int | None, kind: str, marking_code
         if policy is not None:
             at = f" at {policy.marking_code}" if policy.marking_code else ""
             return PolicyChoice(policy.days, policy, f"Organisation policy for {label.lower()}{at}: {policy.days} days")
-    pack = current_protocol_pack()
+    pack = organisation_protocol_pack(organisation_id)
     default = RetentionDefault.objects.filter(pack=pack, code=kind).first() if pack else None
     if default is not None:
         return PolicyChoice(default.days, None, f"Protocol default ({pack.version}) for {label.lower()}: {default.days} days")
@@ -114,7 +114,7 @@ def retention_policy_set(
         errors["days"] = "Enter a number of days between 0 and 36500"
     if not (reason or "").strip():
         errors["reason"] = "Enter why the policy is changing"
-    pack = current_protocol_pack()
+    pack = organisation_protocol_pack(organisation)
     if marking_code and (pack is None or not MarkingLevel.objects.filter(pack=pack, code=marking_code).exists()):
         errors["marking_code"] = "Choose a marking level of the protocol in force"
     if errors:
@@ -173,7 +173,10 @@ def _review_date(copy: HeldCopy) -> datetime.date:
     choice = retention_policy_for(organisation_id=copy.holder_id, kind=copy.kind, marking_code=copy.marking_code)
     copy.policy = choice.policy
     copy.policy_description = choice.description
-    review = copy.started_on + datetime.timedelta(days=choice.days)
+    try:
+        review = copy.started_on + datetime.timedelta(days=choice.days)
+    except OverflowError:  # a period starting at the end of the calendar (a consent expiring in 9995)
+        review = datetime.date.max
     if copy.pk:
         extended = copy.extensions.order_by("-new_review_date").values_list("new_review_date", flat=True).first()
         if extended and extended > review:

@@ -32,6 +32,7 @@ from portal.forms.admin import (
 from portal.forms.errors import form_add_service_errors
 from portal.roles import Role
 from portal.selectors import accounts as selectors
+from portal.selectors.partnerships import PARTNERSHIP_ROLES, membership_partnership
 from portal.services import accounts as services
 from portal.views.decorators import role_required
 
@@ -79,7 +80,17 @@ def admin_home(request):
 @admin_only
 @require_GET
 def admin_organisations(request):
-    return render(request, "portal/admin/organisations.html", {"organisations": selectors.organisation_list()})
+    partnership = _partnership(request)
+    return render(
+        request,
+        "portal/admin/organisations.html",
+        {"organisations": selectors.organisation_list(partnership=partnership), "partnership": partnership},
+    )
+
+
+def _partnership(request):
+    """The partnership the acting admin serves (DOMAIN.md §3; issue 16)."""
+    return membership_partnership(membership=request.membership)
 
 
 @admin_only
@@ -88,7 +99,9 @@ def admin_organisation_create(request):
     form = OrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            organisation = services.organisation_create(acting_user=request.user, **form.cleaned_data)
+            organisation = services.organisation_create(
+                acting_user=request.user, partnership=_partnership(request), **form.cleaned_data
+            )
         except ValidationError as error:
             form_add_service_errors(form, error)
         else:
@@ -100,13 +113,16 @@ def admin_organisation_create(request):
 @admin_only
 @require_http_methods(["GET", "POST"])
 def admin_organisation_edit(request, pk: int):
-    organisation = selectors.organisation_get(pk=pk)
+    organisation = selectors.organisation_get(pk=pk, partnership=_partnership(request))
     if request.method == "POST":
         form = OrganisationForm(request.POST)
         if form.is_valid():
             try:
                 organisation = services.organisation_update(
-                    organisation=organisation, acting_user=request.user, **form.cleaned_data
+                    organisation=organisation,
+                    acting_user=request.user,
+                    partnership=_partnership(request),
+                    **form.cleaned_data,
                 )
             except ValidationError as error:
                 form_add_service_errors(form, error)
@@ -125,12 +141,15 @@ def admin_organisation_edit(request, pk: int):
 @admin_only
 @require_http_methods(["GET", "POST"])
 def admin_organisation_suspend_sharing(request, pk: int):
-    organisation = selectors.organisation_get(pk=pk)
+    organisation = selectors.organisation_get(pk=pk, partnership=_partnership(request))
     form = SuspendSharingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.organisation_suspend_sharing(
-                organisation=organisation, reason=form.cleaned_data["reason"], acting_user=request.user
+                organisation=organisation,
+                partnership=_partnership(request),
+                reason=form.cleaned_data["reason"],
+                acting_user=request.user,
             )
         except ValidationError as error:
             form_add_service_errors(form, error)
@@ -143,9 +162,11 @@ def admin_organisation_suspend_sharing(request, pk: int):
 @admin_only
 @require_POST
 def admin_organisation_resume_sharing(request, pk: int):
-    organisation = selectors.organisation_get(pk=pk)
+    organisation = selectors.organisation_get(pk=pk, partnership=_partnership(request))
     try:
-        services.organisation_resume_sharing(organisation=organisation, acting_user=request.user)
+        services.organisation_resume_sharing(
+            organisation=organisation, partnership=_partnership(request), acting_user=request.user
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -311,6 +332,8 @@ def admin_membership_add(request, pk: int):
                 organisation=form.cleaned_data["organisation"],
                 role=form.cleaned_data["role"],
                 acting_user=request.user,
+                # An admin grants partnership roles in the partnership they serve.
+                partnership=_partnership(request) if form.cleaned_data["role"] in PARTNERSHIP_ROLES else None,
             )
         except ValidationError as error:
             form_add_service_errors(form, error)

@@ -16,12 +16,13 @@ from portal.accountability.selectors import (
     AccessLogFilter,
     DecisionLogFilter,
     access_log_page,
+    decision_log_entries,
     decision_log_page,
 )
 from portal.accountability.services import access_record, decision_log_verify
 from portal.forms.audit import AccessLogFilterForm, DecisionLogFilterForm
-from portal.models import DecisionLogEntry
 from portal.roles import Role
+from portal.selectors.partnerships import membership_partnership
 from portal.views.decorators import role_required
 
 VERIFICATION_SESSION_KEY = "audit_last_verification"
@@ -34,6 +35,12 @@ def _int(value):
         return None
 
 
+def _partnership_id(request) -> int | None:
+    """An auditor audits the partnership they serve (issue 16)."""
+    partnership = membership_partnership(membership=request.membership)
+    return partnership.pk if partnership else None
+
+
 def _pk(obj):
     return obj.pk if obj else None
 
@@ -42,11 +49,12 @@ def _decision_filters(request) -> tuple[DecisionLogFilterForm, DecisionLogFilter
     """The form, and the filters it asks for (None when the input is invalid)."""
     form = DecisionLogFilterForm(request.GET or None)
     if not form.is_bound:
-        return form, DecisionLogFilter()
+        return form, DecisionLogFilter(partnership_id=_partnership_id(request))
     if not form.is_valid():
         return form, None
     data = form.cleaned_data
     return form, DecisionLogFilter(
+        partnership_id=_partnership_id(request),
         organisation_id=_pk(data["organisation"]),
         actor_id=_pk(data["user"]),
         action=data["action"],
@@ -58,7 +66,7 @@ def _decision_filters(request) -> tuple[DecisionLogFilterForm, DecisionLogFilter
 
 def _render_decision_log(request, form, filters):
     page = decision_log_page(
-        filters=filters or DecisionLogFilter(),
+        filters=filters or DecisionLogFilter(partnership_id=_partnership_id(request)),
         before=_int(request.GET.get("before")),
         after=_int(request.GET.get("after")),
     )
@@ -74,7 +82,8 @@ def decision_log(request):
 
 @role_required(Role.AUDITOR)
 def decision_log_entry(request, pk):
-    entry = get_object_or_404(DecisionLogEntry, pk=pk)
+    entries = decision_log_entries(filters=DecisionLogFilter(partnership_id=_partnership_id(request)))
+    entry = get_object_or_404(entries, pk=pk)
     return render(
         request,
         "portal/audit/decision_log_entry.html",
@@ -161,10 +170,11 @@ def decision_log_verification(request):
 
 def _access_filters(request) -> tuple[AccessLogFilterForm, AccessLogFilter]:
     form = AccessLogFilterForm(request.GET or None)
-    filters = AccessLogFilter()
+    filters = AccessLogFilter(partnership_id=_partnership_id(request))
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         filters = AccessLogFilter(
+            partnership_id=_partnership_id(request),
             organisation_id=_pk(data["organisation"]),
             user_id=_pk(data["user"]),
             kind=data["kind"],

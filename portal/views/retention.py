@@ -276,7 +276,7 @@ def retention_policies(request):
 def retention_policy_edit(request, org_pk: int):
     organisation = selectors.access_policy_organisation(membership=request.membership, pk=org_pk)
     if request.method == "POST":
-        form = PolicyForm(request.POST)
+        form = PolicyForm(request.POST, organisation=organisation)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -307,7 +307,7 @@ def retention_policy_edit(request, org_pk: int):
         match = next((row for row in current if row.kind == kind and row.marking_code == marking), None)
         if match is not None:
             initial["days"] = match.days
-        form = PolicyForm(initial=initial)
+        form = PolicyForm(initial=initial, organisation=organisation)
     return _render(request, "policy_edit.html", {"form": form, "organisation": organisation}, section="policies")
 
 
@@ -349,7 +349,7 @@ def retention_policy_remove(request, policy_pk: int):
                 "the protocol's default applies to copies created from now on",
             )
             return _back_to_policies(organisation, request)
-    marking_name = _marking_name(PolicyForm(), policy.marking_code) if policy.marking_code else "Any marking"
+    marking_name = _marking_name(PolicyForm(organisation=organisation), policy.marking_code) if policy.marking_code else "Any marking"
     return _render(
         request,
         "policy_remove.html",

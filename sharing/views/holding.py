@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal.forms.errors import form_add_service_errors
 from portal.models import FlowchartOutcome, Organisation
 from portal.roles import Role
+from portal.selectors.partnerships import organisation_partnerships
 from portal.templatetags.portal_tags import form_error_list
 from portal.uploads import max_upload_bytes, size_label, upload_limited
 from portal.views.decorators import role_required
@@ -163,6 +164,8 @@ def inbox(request):
         request,
         "sharing/holding/inbox.html",
         {
+            # Requests come under each partnership the organisation belongs to: each row says which.
+            "several_partnerships": organisation_partnerships(organisation=membership.organisation_id).count() > 1,
             "filters": filters,
             "show": show,
             "sort": sort,
