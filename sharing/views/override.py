@@ -92,11 +92,13 @@ NO_CONSENT_ROUTE = (
 
 def _consent_rows(consents, *, disclosure) -> list[dict]:
     today = timezone.localdate()
+    linked = set(disclosure.subjects.values_list("subject_id", flat=True))
     rows = []
     for consent in consents:
         rows.append(
             {
                 "consent": consent,
+                "matched": consent.subject_id not in linked,
                 "recipients": ", ".join(org.name for org in consent.recipients.all()),
                 "disclosers": ", ".join(org.name for org in consent.disclosers.all()) or "Any partner",
                 "purposes": [p.name for p in consent.purposes.all()],
@@ -120,7 +122,7 @@ def consent_reliance(request, pk: int):
         return refused
     if not reliance_services.relies_on_consent(flowchart_latest_completed(disclosure=disclosure)):
         return back_to_request(request, disclosure, NO_CONSENT_ROUTE)
-    consents = list(reliance_services.consent_candidates(disclosure=disclosure))
+    consents = list(reliance_services.consent_candidates(disclosure=disclosure, viewer=request.user))
     current = reliance_services.consent_reliance_current(disclosure=disclosure)
     form = ConsentChoiceForm(
         posted(request), consents=consents, initial={"consent": current.consent_id} if current else {}
@@ -149,7 +151,7 @@ def consent_reliance_items(request, pk: int, consent_pk: int):
     if not reliance_services.relies_on_consent(flowchart_latest_completed(disclosure=disclosure)):
         return back_to_request(request, disclosure, NO_CONSENT_ROUTE)
     consent = next(
-        (c for c in reliance_services.consent_candidates(disclosure=disclosure) if c.pk == consent_pk), None
+        (c for c in reliance_services.consent_candidates(disclosure=disclosure, viewer=request.user) if c.pk == consent_pk), None
     )
     if consent is None:
         raise Http404("No such consent record for this request")

@@ -8,6 +8,8 @@ full or in part (a partial release that is disputed stays released: the recipien
 """
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
@@ -16,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from consent import services as consent_services
 from portal.models import FlowchartNode, FlowchartOutcome
 from portal.pdf import download_footer, pdf_text, render_pdf
 from portal.uploads import stored_file_response
@@ -353,7 +356,32 @@ def request_actions(*, user, membership, request, roles) -> list[Action]:
                 "Decide the dispute", reverse("sharing:dispute_decide", kwargs={"pk": request.pk}), style="primary"
             )
         )
+    actions.extend(_consent_actions(user=user, membership=membership, request=request))
     return actions
+
+
+CONSENT_STATUSES = {Status.SUBMITTED, Status.RETURNED, Status.IN_REVIEW, Status.AWAITING_ADVICE}
+
+
+def _consent_actions(*, user, membership, request) -> list[Action]:
+    """SSP Appendix 5: the requesting officer (or their designated officer) records the consent
+    they witnessed for a person the request is about, and comes back to the request."""
+    if (
+        request.status not in CONSENT_STATUSES
+        or membership is None
+        or membership.role not in consent_services.RECORDING_ROLES
+        or not dispute_services.dispute_may_raise(user=user, membership=membership, disclosure=request)
+    ):
+        return []
+    people = [link.subject for link in request.subjects.select_related("subject").order_by("pk") if link.subject.full_name]
+    back = quote(reverse("sharing:request_detail", kwargs={"pk": request.pk}))
+    return [
+        Action(
+            "Record consent for this person" if len(people) == 1 else f"Record consent for {person.full_name}",
+            f"{reverse('consent:record')}?subject={person.pk}&next={back}",
+        )
+        for person in people
+    ]
 
 
 urlpatterns = [
