@@ -23,7 +23,7 @@ from portal.models import FlowchartNode, FlowchartOutcome
 from portal.pdf import download_footer, pdf_text, render_pdf
 from portal.uploads import stored_file_response
 from sharing import lifecycle
-from sharing.forms.requester import DisputeDecisionForm, DisputeForm
+from sharing.forms.requester import DisputeDecisionForm, DisputeForm, DisputeViewForm
 from sharing.models import Decision, DisclosureRequest, Outcome, ReleaseAttachment, ReleaseItem, Status
 from sharing.selectors import DisclosureDestroyed, access_disclosure, disclosure_role
 from sharing.services import disputes as dispute_services
@@ -141,7 +141,7 @@ def request_detail(request, pk: int):
     current = next((d for d in decisions if d.is_current), None)
     earlier = [d for d in decisions if d is not current]
     released = current if current is not None and current.outcome in RELEASE_OUTCOMES else None
-    disputes = list(disclosure.disputes.select_related("raised_by", "decided_by", "decision"))
+    disputes = list(disclosure.disputes.select_related("raised_by", "decided_by", "decision", "requesting_view_by"))
     holding_side = bool(roles & HOLDING_SIDE)
     released_tombstone = released_data_gone(request, disclosure) if released is not None else None
 
@@ -338,6 +338,58 @@ def dispute_decide(request, pk: int):
     )
 
 
+@require_http_methods(["GET", "POST"])
+def dispute_view(request, pk: int):
+    """SSP 9.2: the requesting organisation's designated officer records their view of the
+    dispute, before the holding organisation's designated officer resolves it."""
+    disclosure = access_disclosure(user=request.user, pk=pk)
+    membership = request.membership or None
+    if not dispute_services.dispute_may_record_view(user=request.user, membership=membership, disclosure=disclosure):
+        raise PermissionDenied("Only the requesting organisation's designated officer can record its view")
+    dispute = dispute_services.open_dispute(disclosure=disclosure)
+    if dispute is None or not dispute_services.dispute_view_awaited(dispute=dispute, disclosure=disclosure):
+        messages.error(request, "There is no open dispute waiting for your view on this request")
+        return redirect("sharing:request_detail", pk=disclosure.pk)
+    form = DisputeViewForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            dispute_services.dispute_view_record(
+                dispute=dispute, view=form.cleaned_data["view"], acting_user=request.user, acting_membership=membership
+            )
+        except ValidationError as error:
+            _put_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"Your view is recorded: {disclosure.holding_organisation.name}'s designated officer resolves the dispute",
+            )
+            return redirect("sharing:request_detail", pk=disclosure.pk)
+    log_access(request, disclosure, "view")
+    return render(
+        request, "sharing/requester/dispute_view.html", {"form": form, "disclosure": disclosure, "dispute": dispute}
+    )
+
+
+def _dispute_actions(*, user, membership, request) -> list[Action]:
+    if request.status != Status.DISPUTED:
+        return []
+    if dispute_services.dispute_may_decide(user=user, membership=membership, disclosure=request):
+        return [
+            Action("Decide the dispute", reverse("sharing:dispute_decide", kwargs={"pk": request.pk}), style="primary")
+        ]
+    if dispute_services.dispute_may_record_view(user=user, membership=membership, disclosure=request):
+        dispute = dispute_services.open_dispute(disclosure=request)
+        if dispute is not None and dispute_services.dispute_view_awaited(dispute=dispute, disclosure=request):
+            return [
+                Action(
+                    "Give your view on the dispute",
+                    reverse("sharing:dispute_view", kwargs={"pk": request.pk}),
+                    style="primary",
+                )
+            ]
+    return []
+
+
 def request_actions(*, user, membership, request, roles) -> list[Action]:
     """The requester part's buttons on the request page (the PDF link is in the page body)."""
     actions: list[Action] = []
@@ -348,14 +400,7 @@ def request_actions(*, user, membership, request, roles) -> list[Action]:
             actions.append(
                 Action("Dispute this decision", reverse("sharing:request_dispute", kwargs={"pk": request.pk}))
             )
-    if request.status == Status.DISPUTED and dispute_services.dispute_may_decide(
-        user=user, membership=membership, disclosure=request
-    ):
-        actions.append(
-            Action(
-                "Decide the dispute", reverse("sharing:dispute_decide", kwargs={"pk": request.pk}), style="primary"
-            )
-        )
+    actions.extend(_dispute_actions(user=user, membership=membership, request=request))
     actions.extend(_consent_actions(user=user, membership=membership, request=request))
     return actions
 
@@ -390,4 +435,5 @@ urlpatterns = [
     path("<int:pk>/attachments/<int:attachment_pk>/", attachment_download, name="attachment_download"),
     path("<int:pk>/dispute/", request_dispute, name="request_dispute"),
     path("<int:pk>/dispute/decision/", dispute_decide, name="dispute_decide"),
+    path("<int:pk>/dispute/view/", dispute_view, name="dispute_view"),
 ]
