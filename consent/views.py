@@ -20,6 +20,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from consent import services
@@ -149,11 +150,21 @@ def _chosen_subject(request):
     return subject
 
 
+def _return_to(request) -> str:
+    """Where to go once the consent is recorded (?next=, or the hidden field): a page of this
+    portal only, such as the request the consent was asked for from; "" for the record's page."""
+    raw = (request.POST.get("next") if request.method == "POST" else request.GET.get("next")) or ""
+    if raw.startswith("/") and url_has_allowed_host_and_scheme(raw, allowed_hosts={request.get_host()}):
+        return raw
+    return ""
+
+
 @role_required(*CONSENT_ROLES)  # checked before the upload limit and CSRF, as it reads no body
 @upload_limited
 @require_http_methods(["GET", "POST"])
 def consent_record_page(request):
     subject = _chosen_subject(request)
+    return_to = _return_to(request)
     pack = current_protocol_pack()
     if request.method == "POST":
         form = ConsentRecordForm(request.POST, request.FILES, pack=pack, has_subject=subject is not None)
@@ -192,7 +203,7 @@ def consent_record_page(request):
                 messages.success(
                     request, f"Consent {consent.reference} has been recorded. Print the consent form if it still needs signing."
                 )
-                return redirect("consent:detail", pk=consent.pk)
+                return redirect(return_to or reverse("consent:detail", kwargs={"pk": consent.pk}))
         if request.FILES and form.errors:
             messages.info(request, "Files are not kept when the form has a problem: choose the scan again before you save.")
     else:
@@ -211,7 +222,7 @@ def consent_record_page(request):
     return render(
         request,
         "consent/record.html",
-        {"form": form, "subject": subject, "pack": pack},
+        {"form": form, "subject": subject, "pack": pack, "return_to": return_to},
     )
 
 

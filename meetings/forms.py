@@ -192,12 +192,37 @@ class StartForm(forms.Form):
 
 
 class AgendaForm(forms.Form):
+    """Pick one of the forum's cases, or type a reference (any request the chair can see)."""
+
+    case = forms.ChoiceField(label="Which case?", required=False, widget=forms.RadioSelect, error_messages={
+        "invalid_choice": "Select a case from the list, or enter a request's reference",
+    })
     reference = _text(
-        "Request reference",
+        "Or enter a request reference",
         max_length=40,
-        message="Enter the request's reference",
+        message="Select a case, or enter the request's reference",
+        required=False,
         help_text="The reference of a disclosure request you can see, for example DR-2026-000123.",
     )
+
+    def __init__(self, *args, cases=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["case"].choices = [
+            (case.reference, f"{case.reference}: {', '.join(link.subject.full_name for link in case.subjects.all() if link.subject.full_name) or 'no one named'} ({case.requesting_organisation.name})")
+            for case in cases
+        ]
+        if not cases:
+            self.fields["reference"].label = "Request reference"
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("case") and not (data.get("reference") or "").strip():
+            self.add_error("case" if self.fields["case"].choices else "reference", "Select a case, or enter the request's reference")
+        return data
+
+    @property
+    def chosen_reference(self) -> str:
+        return self.cleaned_data.get("case") or self.cleaned_data.get("reference") or ""
 
 
 class SummaryForm(forms.Form):

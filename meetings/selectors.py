@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from meetings.models import AgendaItem, Attendee, Meeting, MeetingStatus, Paper
@@ -129,4 +129,23 @@ def invitable_memberships(*, meeting: Meeting, query: str, limit: int = 20) -> l
         .exclude(user_id__in=invited)
         .select_related("user", "organisation")
         .order_by("user__last_name", "user__first_name", "organisation__name", "pk")[:limit]
+    )
+
+
+def forum_cases(*, meeting: Meeting, user: User) -> list:
+    """The cases the chair may pick for the agenda: requests raised for this meeting's forum (the
+    same forum code in any protocol version) that `user` may see, not drafts or withdrawn, not
+    already on the agenda, newest first, with their subjects (the forum's cohort members)."""
+    from sharing.models import RequestSubject, Status
+    from sharing.selectors import visible_disclosures
+
+    on_agenda = meeting.agenda_items.values("request_id")
+    return list(
+        visible_disclosures(user=user)
+        .filter(forum__code=meeting.forum.code)
+        .exclude(status__in=[Status.DRAFT, Status.WITHDRAWN])
+        .exclude(pk__in=on_agenda)
+        .select_related("requesting_organisation")
+        .prefetch_related(Prefetch("subjects", queryset=RequestSubject.objects.select_related("subject").order_by("pk")))
+        .order_by("-submitted_at", "-pk")[:100]
     )

@@ -42,6 +42,7 @@ from meetings.models import AgendaItem, Meeting, MeetingAction, MeetingStatus
 from meetings.pdf import MAX_BLANK_ROWS, minutes_pdf, signing_sheet_pdf
 from meetings.selectors import (
     access_meeting,
+    forum_cases,
     invitable_memberships,
     meeting_agenda,
     meeting_attendees,
@@ -532,12 +533,13 @@ def meeting_signing_sheet(request, pk: int):
 def agenda_add(request, pk: int):
     meeting = _load_as_chair(request, pk)
     role = meeting_role(user=request.user, membership=_membership(request), meeting=meeting)
-    form = AgendaForm(_posted(request))
+    cases = forum_cases(meeting=meeting, user=request.user)
+    form = AgendaForm(_posted(request), cases=cases)
     if request.method == "POST" and form.is_valid():
         try:
             item = services.agenda_item_add(
                 meeting=meeting,
-                reference=form.cleaned_data["reference"],
+                reference=form.chosen_reference,
                 acting_user=request.user,
                 acting_membership=_membership(request),
             )
@@ -546,7 +548,23 @@ def agenda_add(request, pk: int):
         else:
             messages.success(request, f"{item.request.reference} is on the agenda as case {item.number}")
             return redirect("meetings:detail", pk=meeting.pk)
-    return render(request, "meetings/agenda_add.html", _meeting_context(meeting, role, form=form))
+    if cases:
+        _log_cases_offered(request, cases)
+    return render(request, "meetings/agenda_add.html", _meeting_context(meeting, role, form=form, cases=cases))
+
+
+def _log_cases_offered(request, cases) -> None:
+    """The forum's cases are offered with who they are about: personal data, so logged."""
+    membership = _membership(request)
+    for case in cases:
+        access_record(
+            user=request.user,
+            organisation=membership.organisation if membership else None,
+            kind="view",
+            object_type="disclosure_request",
+            reference=case.reference,
+            path=request.path,
+        )
 
 
 def _agenda_item(meeting: Meeting, item_pk: int) -> AgendaItem:

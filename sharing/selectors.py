@@ -415,8 +415,11 @@ def designated_queue(
         request__holding_organisation_id=organisation_id,
         request__status__in=(Status.IN_REVIEW, Status.AWAITING_ADVICE),
     )
+    # SSP 9.2: a dispute waits for the designated officers of both organisations.
     disputes = Dispute.objects.filter(
-        status=DisputeStatus.OPEN, request__status=Status.DISPUTED, request__holding_organisation_id=organisation_id
+        Q(request__holding_organisation_id=organisation_id) | Q(request__requesting_organisation_id=organisation_id),
+        status=DisputeStatus.OPEN,
+        request__status=Status.DISPUTED,
     )
     sought = (
         RequestNote.objects.filter(request=OuterRef("pk"), kind=NoteKind.ADVICE_SOUGHT)
@@ -432,7 +435,7 @@ def designated_queue(
         ("overrides", "Public-interest overrides to approve",
          overrides.select_related(*request_fields, "request", "proposed_by").order_by("proposed_at", "pk")),
         ("disputes", "Disputed decisions",
-         disputes.select_related(*request_fields, "request", "raised_by").order_by("raised_at", "pk")),
+         disputes.select_related(*request_fields, "request", "request__holding_organisation", "raised_by").order_by("raised_at", "pk")),
         ("advice", "Requests for advice",
          advice.select_related("requesting_organisation", "purpose", "assignee").order_by("waiting_since", "pk")),
         ("onward", "Onward disclosure requests",

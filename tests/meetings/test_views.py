@@ -443,3 +443,26 @@ def test_the_meeting_page_keeps_a_constant_number_of_queries(world, django_asser
     add(12)
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(url(meeting))
+
+
+def test_the_forums_cases_are_offered_to_pick_from(world):
+    """Issue 18 item 4: the chair had to type a reference. The forum's own cases (requests raised
+    for it that the chair can see) are offered, with who each is about; typing stays possible."""
+    client = world.client_for("chair")
+    forum = world.meeting.forum
+    mine = world.request(forum=forum)
+    assign_perm("sharing.access_disclosure", world.chair, mine)
+    hidden = world.request(forum=forum)  # the chair cannot see it: not offered
+    elsewhere = world.request()  # no forum: not offered, but can be typed
+    assign_perm("sharing.access_disclosure", world.chair, elsewhere)
+    page = client.get(url(world.meeting, "agenda/add/")).content.decode()
+    assert f'value="{mine.reference}"' in page and "Jordan Example" in page
+    assert hidden.reference not in page and f'value="{elsewhere.reference}"' not in page
+    assert AccessLogEntry.objects.filter(user=world.chair, reference=mine.reference).exists()
+    empty = client.post(url(world.meeting, "agenda/add/"), {})
+    assert "Select a case, or enter the request&#x27;s reference" in empty.content.decode()
+    assert client.post(url(world.meeting, "agenda/add/"), {"case": mine.reference}).status_code == 302
+    assert world.meeting.agenda_items.get().request == mine
+    page = client.get(url(world.meeting, "agenda/add/")).content.decode()
+    assert f'value="{mine.reference}"' not in page  # on the agenda already
+    assert client.post(url(world.meeting, "agenda/add/"), {"reference": elsewhere.reference}).status_code == 302
