@@ -1,8 +1,8 @@
 """Celery tasks of the core. Tasks only call services."""
 from celery import shared_task
 
-from portal.notifications.services import notifications_send, notifications_send_pending
 from portal.models import DestructionRun
+from portal.notifications.services import notifications_send, notifications_send_pending
 from portal.retention.services import BATCH_SIZE, destruction_runs_recover, retention_warnings_send, sweep_yield_cpu
 from portal.retention.services import retention_sweep as sweep
 
