@@ -447,3 +447,68 @@ def designated_queue(
         sections.append(QueueSection(code, title, list(rows[offset : offset + cap]), total, page, cap))
     return sections
 
+
+
+
+# =============================================================================================
+# Searching the request lists, and who each request is about (issue 18).
+# =============================================================================================
+
+
+def disclosures_search(
+    queryset: QuerySet[DisclosureRequest],
+    *,
+    user: User,
+    organisation_id: int,
+    reference: str = "",
+    status: str = "",
+    name: str = "",
+    date_of_birth=None,
+) -> QuerySet[DisclosureRequest]:
+    """Narrow a list of requests (the inbox, My requests) by reference (exact, any case), status,
+    and the person it is about (part of a name or other name, a date of birth).
+
+    The person criteria match only among the requests `user` has need-to-know on, and whose copy
+    `organisation_id` still holds: a name typed into the inbox must not tell which of the
+    requests the user cannot open is about that person."""
+    reference = " ".join((reference or "").split())[:40]
+    if reference:
+        queryset = queryset.filter(reference__iexact=reference)
+    if status:
+        queryset = queryset.filter(status=status)
+    name = " ".join((name or "").replace("\x00", "").split())[:200]
+    if not (name or date_of_birth):
+        return queryset
+    people = RequestSubject.objects.filter(request_id=OuterRef("pk")).exclude(subject__full_name="")
+    if name:
+        people = people.filter(Q(subject__full_name__icontains=name) | Q(subject__aliases__icontains=name))
+    if date_of_birth:
+        people = people.filter(subject__date_of_birth=date_of_birth)
+    return (
+        queryset.filter(Exists(people))
+        .filter(pk__in=visible_disclosures(user=user).values("pk"))
+        .exclude(destroyed_for(organisation_id=organisation_id))
+    )
+
+
+def request_subject_names(*, user: User, organisation_id: int, request_ids: list[int]) -> dict[int, list[str]]:
+    """For a list page's rows, in one query: the names of the people each request is about, for
+    the requests `user` may open and `organisation_id` still holds (none for the others). The
+    caller logs each request whose names it shows."""
+    if not request_ids:
+        return {}
+    shown = (
+        visible_disclosures(user=user)
+        .filter(pk__in=request_ids)
+        .exclude(destroyed_for(organisation_id=organisation_id))
+        .values("pk")
+    )
+    names: dict[int, list[str]] = {}
+    for request_id, full_name in (
+        RequestSubject.objects.filter(request_id__in=shown)
+        .exclude(subject__full_name="")
+        .order_by("request_id", "pk")
+        .values_list("request_id", "subject__full_name")
+    ):
+        names.setdefault(request_id, []).append(full_name)
+    return names
