@@ -137,3 +137,4 @@ def invitable_memberships(*, meeting: Meeting, query: str, limit: int = 20) -> l
         .select_related("user", "organisation")
         .order_by("user__last_name", "user__first_name", "organisation__name", "pk")[:limit]
     )
+

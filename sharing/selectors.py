@@ -401,14 +401,8 @@ class QueueSection:
 
 
 
-def designated_queue(
-    *, organisation_id: int, cap: int = QUEUE_CAP, pages: dict[str, int] | None = None
-) -> list[QueueSection]:
-    """What waits for the designated officers of one organisation, oldest first, each section a
-    page of `cap` rows (`pages`: the page wanted per section code, default the first; past the
-    end gives the last) with its full count. Triage fields only: no subject, no content.
-    A fixed number of queries whatever the sizes."""
-    pages = pages or {}
+def designated_queue_querysets(*, organisation_id: int) -> list[tuple[str, str, QuerySet]]:
+    """(code, title, queryset) of each section of the designated officers' queue."""
     request_fields = ("request__requesting_organisation", "request__purpose")
     overrides = PublicInterestOverride.objects.filter(
         status=OverrideStatus.PROPOSED,
@@ -438,6 +432,23 @@ def designated_queue(
         ("onward", "Onward disclosure requests",
          onward.select_related(*request_fields, "request", "to_organisation", "requested_by").order_by("requested_at", "pk")),
     ]
+    return querysets
+
+
+def designated_queue_counts(*, organisation_id: int) -> dict[str, int]:
+    """How many wait in each section of the queue: one count query a section, no rows."""
+    return {code: rows.count() for code, _, rows in designated_queue_querysets(organisation_id=organisation_id)}
+
+
+def designated_queue(
+    *, organisation_id: int, cap: int = QUEUE_CAP, pages: dict[str, int] | None = None
+) -> list[QueueSection]:
+    """What waits for the designated officers of one organisation, oldest first, each section a
+    page of `cap` rows (`pages`: the page wanted per section code, default the first; past the
+    end gives the last) with its full count. Triage fields only: no subject, no content.
+    A fixed number of queries whatever the sizes."""
+    pages = pages or {}
+    querysets = designated_queue_querysets(organisation_id=organisation_id)
     sections = []
     for code, title, rows in querysets:
         total = rows.count()
