@@ -41,6 +41,7 @@ from sharing.forms.raising import (
 from sharing.models import NoteKind, RequestSubject, Status
 from sharing.selectors import access_disclosure, destroyed_for, visible_disclosures
 from sharing.services import raising as services
+from sharing.views import next_steps
 from sharing.views.actions import Action
 from sharing.views.common import list_search, log_access, search_requests, subject_names_logged
 
@@ -402,7 +403,7 @@ def draft_submit(request, disclosure):
         return _check_answers_page(request, disclosure, errors=errors)
     except ValidationError as refused:
         return _check_answers_page(request, disclosure, errors=[{"href": "", "text": m} for m in refused.messages])
-    messages.success(request, f"Request {disclosure.reference} has been sent to {disclosure.holding_organisation.name}")
+    messages.success(request, next_steps.after_submit(disclosure))
     return redirect("sharing:request_detail", pk=disclosure.pk)
 
 
