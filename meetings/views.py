@@ -162,7 +162,9 @@ def meeting_list(request):
     membership = _membership(request)
     search = MeetingListSearchForm(request.GET if {"title", "on"} & set(request.GET) else None)
     criteria = search.criteria()
-    queryset = meetings_for_list(user=request.user, **criteria) if criteria is not None else Meeting.objects.none()
+    queryset = meetings_for_list(user=request.user, **(criteria or {}))
+    if criteria is None:
+        queryset = queryset.none()
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

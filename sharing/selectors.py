@@ -435,6 +435,13 @@ def designated_queue_querysets(*, organisation_id: int) -> list[tuple[str, str, 
     return querysets
 
 
+def returned_to_requester_count(*, user: User, organisation_id: int) -> int:
+    """How many of the requests `user` raised for `organisation_id` wait for their answer (returned)."""
+    return DisclosureRequest.objects.filter(
+        requester=user, requesting_organisation_id=organisation_id, status=Status.RETURNED
+    ).count()
+
+
 def designated_queue_counts(*, organisation_id: int) -> dict[str, int]:
     """How many wait in each section of the queue: one count query a section, no rows."""
     return {code: rows.count() for code, _, rows in designated_queue_querysets(organisation_id=organisation_id)}

@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from portal.roles import Role
 from portal.waiting import Waiting
-from sharing.models import DisclosureRequest, Status
-from sharing.selectors import designated_queue_counts, inbox_counts
+from sharing.models import Status
+from sharing.selectors import designated_queue_counts, inbox_counts, returned_to_requester_count
 
 QUEUE_LABELS = {
     "overrides": "Public-interest overrides to approve",
@@ -23,9 +23,7 @@ def requests_waiting(*, user, membership) -> list[Waiting]:
         return []
     inbox = reverse("sharing:inbox")
     counts = inbox_counts(organisation_id=membership.organisation_id, user=user)
-    returned = DisclosureRequest.objects.filter(
-        requester=user, requesting_organisation_id=membership.organisation_id, status=Status.RETURNED
-    ).count()
+    returned = returned_to_requester_count(user=user, organisation_id=membership.organisation_id)
     items = [
         Waiting("New requests to pick up", counts.get("new") or 0, f"{inbox}?show=new", 10),
         Waiting("Requests assigned to you to decide", counts.get("mine") or 0, f"{inbox}?show=mine", 20),
