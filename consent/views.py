@@ -37,11 +37,13 @@ from consent.selectors import (
 )
 from portal.accountability.services import access_record
 from portal.protocols.selectors import current_protocol_pack
+from portal.searches import PARAMETER, search_criteria, search_id_of, search_store
 from portal.uploads import stored_file_response, upload_limited
 from portal.views.decorators import role_required
 
 CONSENT_ROLES = tuple(sorted(services.RECORDING_ROLES))
 PER_PAGE = 25
+SEARCH_SCOPE = "consent"
 SCAN_CONTENT_TYPES = {
     "application/pdf",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -96,14 +98,7 @@ def _put_errors(form, error: ValidationError, rename: dict[str, str] | None = No
 # ---------------------------------------------------------------------------------------------
 
 
-@role_required(*CONSENT_ROLES)
-@require_GET
-def consent_list(request):
-    """The consent records the user may see, newest first: references and scope only, no names
-    (search by name narrows the list without showing it)."""
-    search = ConsentSearchForm(request.GET)
-    query = search.query()
-    page_obj = Paginator(consent_search(user=request.user, query=query), PER_PAGE).get_page(request.GET.get("page"))
+def _consent_rows(page_obj) -> list[dict]:
     destroyed = consents_destroyed(consent_ids=[consent.pk for consent in page_obj.object_list])
     rows = []
     for consent in page_obj.object_list:
@@ -120,10 +115,35 @@ def consent_list(request):
                 "tag": STATE_TAGS.get(state, ""),
             }
         )
+    return rows
+
+
+@role_required(*CONSENT_ROLES)
+@require_http_methods(["GET", "POST"])
+def consent_list(request):
+    """The consent records the user may see, newest first: references and scope only, no names
+    (search by name narrows the list without showing it). The search form posts, and the list
+    is shown at `?search=<id>` (portal/searches.py): a name never goes in a URL or the log."""
+    if request.method == "POST":
+        search = ConsentSearchForm(request.POST)
+        if search.is_valid():
+            if not search.cleaned_data["q"]:
+                return redirect("consent:list")
+            search_id = search_store(request, scope=SEARCH_SCOPE, criteria={"q": search.cleaned_data["q"]})
+            return redirect(f"{reverse('consent:list')}?{PARAMETER}={search_id}")
+        query = ""
+    else:
+        criteria = search_criteria(request, scope=SEARCH_SCOPE)
+        search = ConsentSearchForm(initial=criteria)
+        query = criteria.get("q", "")
+    page_obj = Paginator(consent_search(user=request.user, query=query), PER_PAGE).get_page(request.GET.get("page"))
+    if query:
+        # Who searched, and which search: the criteria stay in the session, not in the log.
+        _log(request, kind="view", reference=f"search-{search_id_of(request)}", object_type="consent_search")
     return render(
         request,
         "consent/list.html",
-        {"search": search, "query": query, "page_obj": page_obj, "rows": rows},
+        {"search": search, "query": query, "page_obj": page_obj, "rows": _consent_rows(page_obj)},
     )
 
 

@@ -152,6 +152,27 @@ class GuestForm(forms.Form):
     )
 
 
+class MeetingListSearchForm(forms.Form):
+    """The meetings list's search (GET: a title and a date are not personal data)."""
+
+    title = _text("Title", max_length=TITLE_MAX, message="", required=False)
+    on = forms.DateField(
+        label="Date",
+        required=False,
+        input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y", "%d-%m-%Y", "%d %B %Y", "%d %b %Y"],
+        error_messages={"invalid": "Enter the date as a real date, for example 27/3/2026"},
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+
+    def criteria(self) -> dict:
+        """The title and date to narrow by; None when the search has errors (show no rows)."""
+        if not self.is_bound:
+            return {}
+        if not self.is_valid():
+            return None
+        return {"title": " ".join(self.cleaned_data["title"].split()), "on": self.cleaned_data["on"]}
+
+
 class SearchForm(forms.Form):
     q = _text("Name or username", max_length=100, message="Enter a name or username to search for", required=False)
 

@@ -10,6 +10,7 @@ What a visitor may do inside a meeting they can see is answered by `meeting_role
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
@@ -82,10 +83,16 @@ def meeting_role(*, user: User, membership: Membership | None, meeting: Meeting)
     )
 
 
-def meetings_for_list(*, user: User) -> QuerySet[Meeting]:
-    """The visitor's meetings for the list page: a fixed number of queries whatever their number."""
+def meetings_for_list(*, user: User, title: str = "", on: datetime.date | None = None) -> QuerySet[Meeting]:
+    """The visitor's meetings for the list page, optionally those whose title contains `title`
+    and that start on the day `on` (local time): a fixed number of queries whatever their number."""
+    meetings = visible_meetings(user=user)
+    if title:
+        meetings = meetings.filter(title__icontains=title.replace("\x00", ""))
+    if on:
+        meetings = meetings.filter(starts_at__date=on)
     return (
-        visible_meetings(user=user)
+        meetings
         .select_related("forum", "marking", "chair")
         .annotate(
             attendee_count=Count("attendees", distinct=True),

@@ -31,6 +31,7 @@ from meetings.forms import (
     MarkingForm,
     MeetingDetailsForm,
     MeetingForm,
+    MeetingListSearchForm,
     MinutesForm,
     PaperForm,
     SearchForm,
@@ -157,13 +158,21 @@ def _chair_actions(meeting: Meeting) -> list[Action]:
 
 @require_GET
 def meeting_list(request):
-    """The meetings the visitor chairs or is invited to."""
+    """The meetings the visitor chairs or is invited to, searchable by title and date (a search
+    with an error shows the error and no rows)."""
     membership = _membership(request)
-    page = Paginator(meetings_for_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    search = MeetingListSearchForm(request.GET if {"title", "on"} & set(request.GET) else None)
+    criteria = search.criteria()
+    queryset = meetings_for_list(user=request.user, **(criteria or {}))
+    if criteria is None:
+        queryset = queryset.none()
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "meetings/list.html",
         {
+            "search": search,
+            "searching": bool(criteria is None or any(criteria.values())),
             "page_obj": page,
             "meetings": list(page.object_list),
             "can_create": bool(membership and membership.role == Role.CHAIR),

@@ -27,6 +27,8 @@ def is_registered(code: str) -> bool:
 register_decision_events(
     {
         "protocol.loaded": "Protocol pack loaded",
+        "organisation.created": "Organisation added",
+        "organisation.updated": "Organisation details changed",
         "organisation.suspended": "Sharing with organisation suspended",
         "organisation.resumed": "Sharing with organisation resumed",
         # Accounts and memberships (portal/services/accounts.py; own password: portal/auth/).

@@ -10,7 +10,8 @@ fault, so a view can show it against that field.
 - An admin cannot deactivate themselves or end their own last admin membership, so the
   partnership is never left without someone able to manage it from the inside.
 - Failed sign-ins lock an account by username (django-axes); `account_unlock` is the admin's way out.
-- Suspending and resuming sharing (SSP 13.3) are decisions: they write the decision log.
+- Adding an organisation, changing its details (what changed, before and after), and suspending
+  and resuming sharing (SSP 13.3) are decisions: they write the decision log.
 - Every account change is a decision too (who may sign in, with which role, where): each writes
   one decision-log entry with its reasons. Entries name the account by username and id in
   `details`, never by email, and never carry a password or a code.
@@ -62,6 +63,25 @@ def _account_record(*, user: User, action: str, reasons: str, acting_user: User 
 # ---------------------------------------------------------------------------------------------
 
 
+ORGANISATION_FIELDS = ("name", "kind", "standing", "ico_registration", "signed_protocol_on", "safeguarding_route")
+# The values the log keeps (before and after): the organisation's own particulars. The
+# safeguarding route is free text that may name a contact person: only its change is logged.
+LOGGED_VALUES = ("name", "kind", "standing", "ico_registration", "signed_protocol_on")
+
+
+def _organisation_values(organisation: Organisation, fields) -> dict:
+    """The fields' values as the decision log keeps them (JSON: dates as ISO strings)."""
+    values = {}
+    for field in fields:
+        value = getattr(organisation, field)
+        values[field] = value.isoformat() if isinstance(value, datetime.date) else value
+    return values
+
+
+def _logged_values(values: dict) -> dict:
+    return {field: value for field, value in values.items() if field in LOGGED_VALUES}
+
+
 def _organisation_check(*, organisation: Organisation, exclude_pk: int | None = None) -> None:
     errors: dict[str, str] = {}
     organisation.name = organisation.name.strip()
@@ -100,6 +120,14 @@ def organisation_create(
     )
     _organisation_check(organisation=organisation)
     organisation.save()
+    decision_record(
+        actor=acting_user,
+        organisation=None,
+        action="organisation.created",
+        recipient=organisation,
+        reasons=f"Partner organisation added: {organisation.name}",
+        details={"organisation_id": organisation.pk, "values": _logged_values(_organisation_values(organisation, ORGANISATION_FIELDS))},
+    )
     return organisation
 
 
@@ -125,12 +153,27 @@ def organisation_update(
         "signed_protocol_on": signed_protocol_on,
         "safeguarding_route": safeguarding_route,
     }
-    changed = [field for field, value in changes.items() if value is not UNSET]
-    for field in changed:
+    given = [field for field, value in changes.items() if value is not UNSET]
+    before = _organisation_values(organisation, given)
+    for field in given:
         setattr(organisation, field, changes[field])
     _organisation_check(organisation=organisation, exclude_pk=organisation.pk)
+    after = _organisation_values(organisation, given)
+    changed = [field for field in given if before[field] != after[field]]
     if changed:
         organisation.save(update_fields=changed)
+        decision_record(
+            actor=acting_user,
+            organisation=None,
+            action="organisation.updated",
+            recipient=organisation,
+            reasons=f"Organisation details changed: {', '.join(field.replace('_', ' ') for field in changed)}",
+            details={
+                "organisation_id": organisation.pk,
+                "fields": changed,
+                "changes": {field: [before[field], after[field]] for field in changed if field in LOGGED_VALUES},
+            },
+        )
     return organisation
 
 

@@ -221,6 +221,12 @@ LOGGING = {
 # well would lock out every officer behind one council or force NAT address after five typos.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
+# Who people contact about the portal and the partnership's sharing (help, privacy notice,
+# accessibility statement). Every deployment sets its own.
+PORTAL_CONTACT_NAME = env("PORTAL_CONTACT_NAME", default="The partnership's information sharing lead")
+PORTAL_CONTACT_EMAIL = env("PORTAL_CONTACT_EMAIL", default="information.sharing@partnership.example")
+PORTAL_CONTACT_PHONE = env("PORTAL_CONTACT_PHONE", default="0161 000 0000")
+
 # Links in notification emails point here.
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 

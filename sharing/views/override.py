@@ -38,6 +38,7 @@ from sharing.selectors import access_disclosure
 from sharing.services import consent_reliance as reliance_services
 from sharing.services import override as override_services
 from sharing.services.review import flowchart_latest_completed
+from sharing.views import next_steps
 from sharing.views.actions import Action
 from sharing.views.common import back_to_request, log_access, posted
 
@@ -242,9 +243,7 @@ def override_propose(request, pk: int):
         except ValidationError as error:
             form_add_service_errors(form, error)
         else:
-            messages.success(
-                request, "Your override has been sent to your organisation's designated officers for approval"
-            )
+            messages.success(request, next_steps.after_override(disclosure, proposer_id=request.user.pk))
             return redirect("sharing:request_detail", pk=disclosure.pk)
     rejected = override_services.override_latest(disclosure=disclosure)
     log_access(request, disclosure)

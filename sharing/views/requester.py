@@ -27,7 +27,7 @@ from sharing.forms.requester import DisputeDecisionForm, DisputeForm, DisputeVie
 from sharing.models import Decision, DisclosureRequest, Outcome, ReleaseAttachment, ReleaseItem, Status
 from sharing.selectors import DisclosureDestroyed, access_disclosure, disclosure_role
 from sharing.services import disputes as dispute_services
-from sharing.views import holding, onward, override, raising
+from sharing.views import holding, next_steps, onward, override, raising
 from sharing.views.actions import Action
 from sharing.views.common import destroyed_message, log_access, released_data_gone
 
@@ -292,7 +292,7 @@ def request_dispute(request, pk: int):
         except ValidationError as error:
             _put_errors(form, error)
         else:
-            messages.success(request, "Your dispute has been sent to the designated officers of both organisations")
+            messages.success(request, next_steps.after_dispute(disclosure))
             return redirect("sharing:request_detail", pk=disclosure.pk)
     log_access(request, disclosure, "view")
     return render(

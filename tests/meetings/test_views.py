@@ -136,6 +136,27 @@ def test_the_list_shows_only_my_meetings_in_a_constant_number_of_queries(world, 
     assert len(mine) == 3
 
 
+def test_the_list_searches_by_title_and_date_and_a_bad_date_shows_no_rows(world):
+    chair = world.m.chair
+    day = timezone.localtime() + timezone.timedelta(days=20)
+    meeting_make(chair, title="MARAC, April", starts_at=day.replace(hour=10))
+    meeting_make(chair, title="MARAC, May", starts_at=day + timezone.timedelta(days=30))
+    meeting_make(chair, title="Channel panel", starts_at=day.replace(hour=14))
+    meeting_make(world.m.other_chair, title="MARAC, elsewhere", starts_at=day.replace(hour=11))
+    client = world.client_for("chair")
+    body = text(client.get("/meetings/", {"title": "marac"}))
+    assert "MARAC, April" in body and "MARAC, May" in body
+    assert "Channel panel" not in body and "MARAC, elsewhere" not in body
+    body = text(client.get("/meetings/", {"on": day.date().isoformat()}))
+    assert "MARAC, April" in body and "Channel panel" in body and "MARAC, May" not in body
+    body = text(client.get("/meetings/", {"title": "MARAC", "on": day.strftime("%d/%m/%Y")}))
+    assert "MARAC, April" in body and "Channel panel" not in body and "MARAC, May" not in body
+    response = client.get("/meetings/", {"on": "9999-99-99"})
+    body = text(response)
+    assert "There is a problem" in body and "Enter the date as a real date" in body
+    assert "MARAC, April" not in body and "Correct the search to see meetings" in body
+
+
 def test_an_officer_sees_the_meetings_they_are_invited_to(world):
     invite(world.meeting, world.m.chair, world.m.officer_a)
     body = text(world.client_for("officer_a").get("/meetings/"))

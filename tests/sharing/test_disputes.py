@@ -200,6 +200,10 @@ def test_dispute_page_journey(parties, declined):
     assert done.status_code == 302 and done.url == reverse("sharing:request_detail", kwargs={"pk": request.pk})
     request.refresh_from_db()
     assert request.status == Status.DISPUTED
+    banner = client.get(done.url).content.decode().split("govuk-notification-banner__content")[1].split("</div>")[0]
+    assert "What happens next" in banner and "resolve it together" in banner
+    assert parties.do_a.display_name in banner and parties.do_b.display_name in banner
+    assert "needed by" in banner or "no date set" in banner
     assert AccessLogEntry.objects.filter(reference=request.reference, kind="view").exists()
 
 
