@@ -1,5 +1,6 @@
 # Two commands: `make run` (a demo portal on http://127.0.0.1:8000) and `make test` (the whole suite);
-# `make lint` runs ruff and the import contracts.
+# `make lint` runs ruff and the import contracts; `make audit` audits the locked dependencies (needs
+# pip-audit and the network: docs/deploy.md).
 # Both create .venv and install the locked dependencies first. DATABASE_URL and REDIS_URL are
 # used when set; otherwise `make run` starts an embedded PostgreSQL in .pgdata/ and runs
 # background jobs in-process.
@@ -11,7 +12,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lock check-python browser lint clean-db bench
+.PHONY: run test install lock check-python browser lint clean-db bench audit
 
 run: $(STAMP)
 	@$(BIN)/python scripts/run.py
@@ -55,6 +56,11 @@ lock:
 lint: $(STAMP)
 	@$(BIN)/ruff check .
 	@$(BIN)/lint-imports
+
+# pip-audit over requirements.lock (scripts/audit.py): fails unless every package was audited, so a
+# run without a network fails loudly instead of passing. Needs pip-audit and the network: a CI job.
+audit: $(STAMP)
+	@$(BIN)/python scripts/audit.py
 
 bench: $(STAMP)
 	@$(BIN)/python bench/requests_pages.py $(ARGS)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Lower, Trim
 from django.http import Http404
 
 from consent.models import ConsentRecord, ConsentRecordUserObjectPermission
@@ -87,9 +88,29 @@ def consent_subject_choices(*, user: User) -> QuerySet[DataSubject]:
     return DataSubject.objects.filter(rule).exclude(full_name="").order_by("full_name", "pk")
 
 
-def consents_about_subjects(*, subject_ids) -> QuerySet[ConsentRecord]:
+def same_person_subjects(*, subject_ids) -> QuerySet[DataSubject]:
+    """Other person records that are the same person as one of these: what someone types on the
+    consent form (full name and date of birth, `services.SubjectDetails`) matches, case and spacing
+    aside. A name alone never matches (too many people share one), nor a person without a date of
+    birth; two records whose NHS numbers are both given and differ are two people."""
+    ids = [int(pk) for pk in subject_ids]
+    rule = Q(pk__in=[])
+    for person in DataSubject.objects.filter(pk__in=ids).exclude(full_name="").exclude(date_of_birth=None):
+        same = Q(name_key=" ".join(person.full_name.split()).lower(), date_of_birth=person.date_of_birth)
+        if person.nhs_number:
+            same &= Q(nhs_number="") | Q(nhs_number=person.nhs_number)
+        rule |= same
+    spaced = Func(F("full_name"), Value(r"\s+"), Value(" "), Value("g"), function="regexp_replace")
+    return DataSubject.objects.annotate(name_key=Lower(Trim(spaced))).filter(rule).exclude(pk__in=ids)
+
+
+def consents_about_subjects(*, subject_ids, matching_seen_by: Iterable[User] = ()) -> QuerySet[ConsentRecord]:
     """Consent records about any of these people, newest first, with what the release page needs
     to show them (recipients, disclosers, purposes).
+
+    With `matching_seen_by`, also the records about the same person recorded under another person
+    record (`same_person_subjects`: typed in again on the consent form), but only those one of
+    these users may see: a match by name and date of birth alone is no need-to-know.
 
     For the responder choosing the consent a release relies on (sharing's decide page). It does
     not check the user: the responder at the disclosing organisation cannot see a record before
@@ -98,8 +119,16 @@ def consents_about_subjects(*, subject_ids) -> QuerySet[ConsentRecord]:
     destroyed = HeldCopy.objects.filter(
         content_type=RETENTION_CONTENT_TYPE, content_id=OuterRef("pk"), destroyed_at__isnull=False
     )
+    subject_ids = list(subject_ids)
+    rule = Q(subject_id__in=subject_ids)
+    seen = Q(pk__in=[])
+    for user in matching_seen_by:
+        if user is not None:
+            seen |= Q(pk__in=visible_consents(user=user).values("pk"))
+    if seen != Q(pk__in=[]):
+        rule |= Q(subject_id__in=same_person_subjects(subject_ids=subject_ids).values("pk")) & seen
     return (
-        ConsentRecord.objects.filter(subject_id__in=list(subject_ids))
+        ConsentRecord.objects.filter(rule)
         .exclude(Exists(destroyed))  # destroyed under retention: nothing left to rely on
         .select_related("subject", "holder", "protocol_pack")
         .prefetch_related("recipients", "disclosers", "purposes")

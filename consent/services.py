@@ -34,7 +34,13 @@ from guardian.shortcuts import assign_perm
 
 from consent.models import ConsentRecord, GivenBy
 from consent.retention import consent_held_copy_record
-from consent.selectors import access_consent, consent_destroyed_at, consent_subject_choices, visible_consents
+from consent.selectors import (
+    access_consent,
+    consent_destroyed_at,
+    consent_subject_choices,
+    same_person_subjects,
+    visible_consents,
+)
 from consent.signals_registry import withdrawal_listeners
 from portal.accountability.services import decision_record
 from portal.models import DataSubject, Membership, Organisation, Partnership, ProtocolPack, Purpose, User
@@ -717,13 +723,15 @@ def consent_grant_for_request(*, consent: ConsentRecord, request, acting_user: U
     release can be checked later (SSP 8.2). Returns the users newly granted.
 
     `request` is a sharing DisclosureRequest, read only through its attributes. The consent must
-    be about one of the request's subjects, and `acting_user` must be the request's assignee or a
+    be about one of the request's subjects (or the same person: `selectors.same_person_subjects`), and `acting_user` must be the request's assignee or a
     designated officer of its holding organisation."""
     destroyed_at = consent_destroyed_at(consent=consent)
     if destroyed_at is not None:
         raise ValidationError(destroyed_message(destroyed_at))
     subject_ids = set(request.subjects.values_list("subject_id", flat=True))
-    if consent.subject_id not in subject_ids:
+    if consent.subject_id not in subject_ids and not same_person_subjects(subject_ids=subject_ids).filter(
+        pk=consent.subject_id
+    ).exists():
         raise ValidationError("That consent is not about anyone this request is about")
     holding_id = request.holding_organisation_id
     designated = list(

@@ -20,6 +20,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from consent import services
@@ -36,12 +37,14 @@ from consent.selectors import (
 )
 from portal.accountability.services import access_record
 from portal.protocols.selectors import current_protocol_pack
+from portal.searches import PARAMETER, search_criteria, search_id_of, search_store
 from portal.selectors.partnerships import membership_partnerships
 from portal.uploads import stored_file_response, upload_limited
 from portal.views.decorators import role_required
 
 CONSENT_ROLES = tuple(sorted(services.RECORDING_ROLES))
 PER_PAGE = 25
+SEARCH_SCOPE = "consent"
 SCAN_CONTENT_TYPES = {
     "application/pdf",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -96,14 +99,7 @@ def _put_errors(form, error: ValidationError, rename: dict[str, str] | None = No
 # ---------------------------------------------------------------------------------------------
 
 
-@role_required(*CONSENT_ROLES)
-@require_GET
-def consent_list(request):
-    """The consent records the user may see, newest first: references and scope only, no names
-    (search by name narrows the list without showing it)."""
-    search = ConsentSearchForm(request.GET)
-    query = search.query()
-    page_obj = Paginator(consent_search(user=request.user, query=query), PER_PAGE).get_page(request.GET.get("page"))
+def _consent_rows(page_obj) -> list[dict]:
     destroyed = consents_destroyed(consent_ids=[consent.pk for consent in page_obj.object_list])
     rows = []
     for consent in page_obj.object_list:
@@ -120,10 +116,35 @@ def consent_list(request):
                 "tag": STATE_TAGS.get(state, ""),
             }
         )
+    return rows
+
+
+@role_required(*CONSENT_ROLES)
+@require_http_methods(["GET", "POST"])
+def consent_list(request):
+    """The consent records the user may see, newest first: references and scope only, no names
+    (search by name narrows the list without showing it). The search form posts, and the list
+    is shown at `?search=<id>` (portal/searches.py): a name never goes in a URL or the log."""
+    if request.method == "POST":
+        search = ConsentSearchForm(request.POST)
+        if search.is_valid():
+            if not search.cleaned_data["q"]:
+                return redirect("consent:list")
+            search_id = search_store(request, scope=SEARCH_SCOPE, criteria={"q": search.cleaned_data["q"]})
+            return redirect(f"{reverse('consent:list')}?{PARAMETER}={search_id}")
+        query = ""
+    else:
+        criteria = search_criteria(request, scope=SEARCH_SCOPE)
+        search = ConsentSearchForm(initial=criteria)
+        query = criteria.get("q", "")
+    page_obj = Paginator(consent_search(user=request.user, query=query), PER_PAGE).get_page(request.GET.get("page"))
+    if query:
+        # Who searched, and which search: the criteria stay in the session, not in the log.
+        _log(request, kind="view", reference=f"search-{search_id_of(request)}", object_type="consent_search")
     return render(
         request,
         "consent/list.html",
-        {"search": search, "query": query, "page_obj": page_obj, "rows": rows},
+        {"search": search, "query": query, "page_obj": page_obj, "rows": _consent_rows(page_obj)},
     )
 
 
@@ -150,11 +171,21 @@ def _chosen_subject(request):
     return subject
 
 
+def _return_to(request) -> str:
+    """Where to go once the consent is recorded (?next=, or the hidden field): a page of this
+    portal only, such as the request the consent was asked for from; "" for the record's page."""
+    raw = (request.POST.get("next") if request.method == "POST" else request.GET.get("next")) or ""
+    if raw.startswith("/") and url_has_allowed_host_and_scheme(raw, allowed_hosts={request.get_host()}):
+        return raw
+    return ""
+
+
 @role_required(*CONSENT_ROLES)  # checked before the upload limit and CSRF, as it reads no body
 @upload_limited
 @require_http_methods(["GET", "POST"])
 def consent_record_page(request):
     subject = _chosen_subject(request)
+    return_to = _return_to(request)
     partnerships = list(membership_partnerships(membership=request.membership))
     chosen = request.POST.get("partnership") or request.GET.get("partnership")
     partnership = next((p for p in partnerships if str(p.pk) == chosen), None)
@@ -206,7 +237,7 @@ def consent_record_page(request):
                 messages.success(
                     request, f"Consent {consent.reference} has been recorded. Print the consent form if it still needs signing."
                 )
-                return redirect("consent:detail", pk=consent.pk)
+                return redirect(return_to or reverse("consent:detail", kwargs={"pk": consent.pk}))
         if request.FILES and form.errors:
             messages.info(request, "Files are not kept when the form has a problem: choose the scan again before you save.")
     else:
@@ -225,7 +256,14 @@ def consent_record_page(request):
     return render(
         request,
         "consent/record.html",
-        {"form": form, "subject": subject, "pack": pack, "partnership": partnership, "several": len(partnerships) > 1},
+        {
+            "form": form,
+            "subject": subject,
+            "pack": pack,
+            "partnership": partnership,
+            "several": len(partnerships) > 1,
+            "return_to": return_to,
+        },
     )
 
 

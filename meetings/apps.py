@@ -26,6 +26,12 @@ class MeetingsConfig(AppConfig):
             order=30,
         )
 
+        # The home page's "What is waiting for me" (portal/waiting.py): meetings today.
+        from meetings.waiting import meetings_today_waiting
+        from portal.waiting import register_waiting_source
+
+        register_waiting_source(meetings_today_waiting)
+
         from meetings.demo import meetings_demo_summary
         from portal.demo.registry import register_demo_loader
 

@@ -158,6 +158,27 @@ class GuestForm(forms.Form):
     )
 
 
+class MeetingListSearchForm(forms.Form):
+    """The meetings list's search (GET: a title and a date are not personal data)."""
+
+    title = _text("Title", max_length=TITLE_MAX, message="", required=False)
+    on = forms.DateField(
+        label="Date",
+        required=False,
+        input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y", "%d-%m-%Y", "%d %B %Y", "%d %b %Y"],
+        error_messages={"invalid": "Enter the date as a real date, for example 27/3/2026"},
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+
+    def criteria(self) -> dict:
+        """The title and date to narrow by; None when the search has errors (show no rows)."""
+        if not self.is_bound:
+            return {}
+        if not self.is_valid():
+            return None
+        return {"title": " ".join(self.cleaned_data["title"].split()), "on": self.cleaned_data["on"]}
+
+
 class SearchForm(forms.Form):
     q = _text("Name or username", max_length=100, message="Enter a name or username to search for", required=False)
 
@@ -198,12 +219,37 @@ class StartForm(forms.Form):
 
 
 class AgendaForm(forms.Form):
+    """Pick one of the forum's cases, or type a reference (any request the chair can see)."""
+
+    case = forms.ChoiceField(label="Which case?", required=False, widget=forms.RadioSelect, error_messages={
+        "invalid_choice": "Select a case from the list, or enter a request's reference",
+    })
     reference = _text(
-        "Request reference",
+        "Or enter a request reference",
         max_length=40,
-        message="Enter the request's reference",
+        message="Select a case, or enter the request's reference",
+        required=False,
         help_text="The reference of a disclosure request you can see, for example DR-2026-000123.",
     )
+
+    def __init__(self, *args, cases=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["case"].choices = [
+            (case.reference, f"{case.reference}: {', '.join(link.subject.full_name for link in case.subjects.all() if link.subject.full_name) or 'no one named'} ({case.requesting_organisation.name})")
+            for case in cases
+        ]
+        if not cases:
+            self.fields["reference"].label = "Request reference"
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("case") and not (data.get("reference") or "").strip():
+            self.add_error("case" if self.fields["case"].choices else "reference", "Select a case, or enter the request's reference")
+        return data
+
+    @property
+    def chosen_reference(self) -> str:
+        return self.cleaned_data.get("case") or self.cleaned_data.get("reference") or ""
 
 
 class SummaryForm(forms.Form):

@@ -10,9 +10,10 @@ What a visitor may do inside a meeting they can see is answered by `meeting_role
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from meetings.models import AgendaItem, Attendee, Meeting, MeetingStatus, Paper
@@ -82,10 +83,16 @@ def meeting_role(*, user: User, membership: Membership | None, meeting: Meeting)
     )
 
 
-def meetings_for_list(*, user: User) -> QuerySet[Meeting]:
-    """The visitor's meetings for the list page: a fixed number of queries whatever their number."""
+def meetings_for_list(*, user: User, title: str = "", on: datetime.date | None = None) -> QuerySet[Meeting]:
+    """The visitor's meetings for the list page, optionally those whose title contains `title`
+    and that start on the day `on` (local time): a fixed number of queries whatever their number."""
+    meetings = visible_meetings(user=user)
+    if title:
+        meetings = meetings.filter(title__icontains=title.replace("\x00", ""))
+    if on:
+        meetings = meetings.filter(starts_at__date=on)
     return (
-        visible_meetings(user=user)
+        meetings
         .select_related("forum", "marking", "chair")
         .annotate(
             attendee_count=Count("attendees", distinct=True),
@@ -129,4 +136,23 @@ def invitable_memberships(*, meeting: Meeting, query: str, limit: int = 20) -> l
         .exclude(user_id__in=invited)
         .select_related("user", "organisation")
         .order_by("user__last_name", "user__first_name", "organisation__name", "pk")[:limit]
+    )
+
+
+def forum_cases(*, meeting: Meeting, user: User) -> list:
+    """The cases the chair may pick for the agenda: requests raised for this meeting's forum (the
+    same forum code in any protocol version) that `user` may see, not drafts or withdrawn, not
+    already on the agenda, newest first, with their subjects (the forum's cohort members)."""
+    from sharing.models import RequestSubject, Status
+    from sharing.selectors import visible_disclosures
+
+    on_agenda = meeting.agenda_items.values("request_id")
+    return list(
+        visible_disclosures(user=user)
+        .filter(forum__code=meeting.forum.code)
+        .exclude(status__in=[Status.DRAFT, Status.WITHDRAWN])
+        .exclude(pk__in=on_agenda)
+        .select_related("requesting_organisation")
+        .prefetch_related(Prefetch("subjects", queryset=RequestSubject.objects.select_related("subject").order_by("pk")))
+        .order_by("-submitted_at", "-pk")[:100]
     )

@@ -31,6 +31,7 @@ from meetings.forms import (
     MarkingForm,
     MeetingDetailsForm,
     MeetingForm,
+    MeetingListSearchForm,
     MinutesForm,
     PaperForm,
     SearchForm,
@@ -42,6 +43,7 @@ from meetings.models import AgendaItem, Meeting, MeetingAction, MeetingStatus
 from meetings.pdf import MAX_BLANK_ROWS, minutes_pdf, signing_sheet_pdf
 from meetings.selectors import (
     access_meeting,
+    forum_cases,
     invitable_memberships,
     meeting_agenda,
     meeting_attendees,
@@ -157,13 +159,21 @@ def _chair_actions(meeting: Meeting) -> list[Action]:
 
 @require_GET
 def meeting_list(request):
-    """The meetings the visitor chairs or is invited to."""
+    """The meetings the visitor chairs or is invited to, searchable by title and date (a search
+    with an error shows the error and no rows)."""
     membership = _membership(request)
-    page = Paginator(meetings_for_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    search = MeetingListSearchForm(request.GET if {"title", "on"} & set(request.GET) else None)
+    criteria = search.criteria()
+    queryset = meetings_for_list(user=request.user, **(criteria or {}))
+    if criteria is None:
+        queryset = queryset.none()
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "meetings/list.html",
         {
+            "search": search,
+            "searching": bool(criteria is None or any(criteria.values())),
             "page_obj": page,
             "meetings": list(page.object_list),
             "can_create": bool(membership and membership.role == Role.CHAIR),
@@ -535,12 +545,13 @@ def meeting_signing_sheet(request, pk: int):
 def agenda_add(request, pk: int):
     meeting = _load_as_chair(request, pk)
     role = meeting_role(user=request.user, membership=_membership(request), meeting=meeting)
-    form = AgendaForm(_posted(request))
+    cases = forum_cases(meeting=meeting, user=request.user)
+    form = AgendaForm(_posted(request), cases=cases)
     if request.method == "POST" and form.is_valid():
         try:
             item = services.agenda_item_add(
                 meeting=meeting,
-                reference=form.cleaned_data["reference"],
+                reference=form.chosen_reference,
                 acting_user=request.user,
                 acting_membership=_membership(request),
             )
@@ -549,7 +560,23 @@ def agenda_add(request, pk: int):
         else:
             messages.success(request, f"{item.request.reference} is on the agenda as case {item.number}")
             return redirect("meetings:detail", pk=meeting.pk)
-    return render(request, "meetings/agenda_add.html", _meeting_context(meeting, role, form=form))
+    if cases:
+        _log_cases_offered(request, cases)
+    return render(request, "meetings/agenda_add.html", _meeting_context(meeting, role, form=form, cases=cases))
+
+
+def _log_cases_offered(request, cases) -> None:
+    """The forum's cases are offered with who they are about: personal data, so logged."""
+    membership = _membership(request)
+    for case in cases:
+        access_record(
+            user=request.user,
+            organisation=membership.organisation if membership else None,
+            kind="view",
+            object_type="disclosure_request",
+            reference=case.reference,
+            path=request.path,
+        )
 
 
 def _agenda_item(meeting: Meeting, item_pk: int) -> AgendaItem:

@@ -24,7 +24,17 @@ SESSION_STARTED_AT = "portal_session_started_at"
 ACTING_MEMBERSHIP = "portal_acting_membership"
 
 # URL names reachable without a full (password + second factor) sign-in.
-PUBLIC_URL_NAMES = {"portal:sign_in", "portal:sign_in_code", "portal:sign_out", "portal:healthz"}
+PUBLIC_URL_NAMES = {
+    "portal:sign_in",
+    "portal:sign_in_code",
+    "portal:sign_out",
+    "portal:healthz",
+    # Help, the privacy notice and the accessibility statement: for anyone, signed in or not.
+    "portal:help",
+    "portal:help_role",
+    "portal:privacy",
+    "portal:accessibility",
+}
 # Reachable after the password, before enrolment is finished.
 ENROLMENT_URL_NAMES = {"portal:enrol", "portal:enrol_qr"}
 

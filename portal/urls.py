@@ -7,6 +7,7 @@ from portal.admin_urls import admin_patterns
 from portal.auth import views as auth_views
 from portal.protocols.urls import protocol_patterns
 from portal.views import audit, home, retention
+from portal.views import help as help_views
 
 app_name = "portal"
 
@@ -22,6 +23,10 @@ portal_patterns = [
     path("account/sessions/<int:pk>/end/", auth_views.account_session_end, name="account_session_end"),
     path("acting-as/", home.switch_membership, name="switch_membership"),
     path("healthz/", home.healthz, name="healthz"),
+    path("help/", help_views.help_index, name="help"),
+    path("help/<slug:role>/", help_views.help_role, name="help_role"),
+    path("privacy/", help_views.privacy_notice, name="privacy"),
+    path("accessibility/", help_views.accessibility_statement, name="accessibility"),
     path("audit/decisions/", audit.decision_log, name="audit_decisions"),
     path("audit/decisions/<int:pk>/", audit.decision_log_entry, name="audit_decision"),
     path("audit/decisions/export.csv", audit.decision_log_csv_export, name="audit_decisions_csv"),

@@ -26,6 +26,12 @@ class SharingConfig(AppConfig):
             order=25,
         )
 
+        # The home page's "What is waiting for me" (portal/waiting.py).
+        from portal.waiting import register_waiting_source
+        from sharing.waiting import requests_waiting
+
+        register_waiting_source(requests_waiting)
+
         # Consent: a withdrawn consent flags the open requests relying on it, and
         # officers may record consent for the subjects of the requests they can see.
         from consent.signals_registry import register_subject_source, register_withdrawal_listener

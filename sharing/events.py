@@ -16,6 +16,7 @@ DECISION_EVENTS = {
     "request.declined": "Declined",
     "request.disputed": "Decision disputed",
     "request.officer_left": "Officer's role ended: request flagged for reassignment",
+    "dispute.view_recorded": "Dispute: requesting organisation's designated officer's view",
     "dispute.upheld": "Dispute: decision upheld",
     "dispute.overturned": "Dispute: decision overturned",
     # The basis of a release (SSP 6) and onward disclosure (SSP App 2 q5; SDP 5.1).

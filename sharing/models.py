@@ -255,8 +255,9 @@ class DisputeStatus(models.TextChoices):
 
 
 class Dispute(models.Model):
-    """SSP 9.2: the requester disputes a decline or partial release; the holding organisation's
-    designated officer upholds or overturns it, with reasons."""
+    """SSP 9.2: the requester disputes a decline or partial release; the designated officers of
+    both organisations resolve it: the requesting organisation's records its view, the holding
+    organisation's upholds or overturns the decision, with reasons, and the log keeps both."""
 
     request = models.ForeignKey(DisclosureRequest, on_delete=models.CASCADE, related_name="disputes")
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="disputes")
@@ -269,6 +270,13 @@ class Dispute(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reasons = models.TextField(blank=True)
+    # SSP 9.2: the two designated officers resolve it together. The requesting organisation's
+    # designated officer records their view before the holding organisation's records the outcome.
+    requesting_view = models.TextField(blank=True)
+    requesting_view_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requesting_view_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-raised_at"]

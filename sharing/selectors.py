@@ -408,22 +408,19 @@ class QueueSection:
 
 
 
-def designated_queue(
-    *, organisation_id: int, cap: int = QUEUE_CAP, pages: dict[str, int] | None = None
-) -> list[QueueSection]:
-    """What waits for the designated officers of one organisation, oldest first, each section a
-    page of `cap` rows (`pages`: the page wanted per section code, default the first; past the
-    end gives the last) with its full count. Triage fields only: no subject, no content.
-    A fixed number of queries whatever the sizes."""
-    pages = pages or {}
+def designated_queue_querysets(*, organisation_id: int) -> list[tuple[str, str, QuerySet]]:
+    """(code, title, queryset) of each section of the designated officers' queue."""
     request_fields = ("request__requesting_organisation", "request__purpose")
     overrides = PublicInterestOverride.objects.filter(
         status=OverrideStatus.PROPOSED,
         request__holding_organisation_id=organisation_id,
         request__status__in=(Status.IN_REVIEW, Status.AWAITING_ADVICE),
     )
+    # SSP 9.2: a dispute waits for the designated officers of both organisations.
     disputes = Dispute.objects.filter(
-        status=DisputeStatus.OPEN, request__status=Status.DISPUTED, request__holding_organisation_id=organisation_id
+        Q(request__holding_organisation_id=organisation_id) | Q(request__requesting_organisation_id=organisation_id),
+        status=DisputeStatus.OPEN,
+        request__status=Status.DISPUTED,
     )
     sought = (
         RequestNote.objects.filter(request=OuterRef("pk"), kind=NoteKind.ADVICE_SOUGHT)
@@ -439,12 +436,36 @@ def designated_queue(
         ("overrides", "Public-interest overrides to approve",
          overrides.select_related(*request_fields, "request", "proposed_by").order_by("proposed_at", "pk")),
         ("disputes", "Disputed decisions",
-         disputes.select_related(*request_fields, "request", "raised_by").order_by("raised_at", "pk")),
+         disputes.select_related(*request_fields, "request", "request__holding_organisation", "raised_by").order_by("raised_at", "pk")),
         ("advice", "Requests for advice",
          advice.select_related("requesting_organisation", "purpose", "assignee").order_by("waiting_since", "pk")),
         ("onward", "Onward disclosure requests",
          onward.select_related(*request_fields, "request", "to_organisation", "requested_by").order_by("requested_at", "pk")),
     ]
+    return querysets
+
+
+def returned_to_requester_count(*, user: User, organisation_id: int) -> int:
+    """How many of the requests `user` raised for `organisation_id` wait for their answer (returned)."""
+    return DisclosureRequest.objects.filter(
+        requester=user, requesting_organisation_id=organisation_id, status=Status.RETURNED
+    ).count()
+
+
+def designated_queue_counts(*, organisation_id: int) -> dict[str, int]:
+    """How many wait in each section of the queue: one count query a section, no rows."""
+    return {code: rows.count() for code, _, rows in designated_queue_querysets(organisation_id=organisation_id)}
+
+
+def designated_queue(
+    *, organisation_id: int, cap: int = QUEUE_CAP, pages: dict[str, int] | None = None
+) -> list[QueueSection]:
+    """What waits for the designated officers of one organisation, oldest first, each section a
+    page of `cap` rows (`pages`: the page wanted per section code, default the first; past the
+    end gives the last) with its full count. Triage fields only: no subject, no content.
+    A fixed number of queries whatever the sizes."""
+    pages = pages or {}
+    querysets = designated_queue_querysets(organisation_id=organisation_id)
     sections = []
     for code, title, rows in querysets:
         total = rows.count()
@@ -454,3 +475,68 @@ def designated_queue(
         sections.append(QueueSection(code, title, list(rows[offset : offset + cap]), total, page, cap))
     return sections
 
+
+
+
+# =============================================================================================
+# Searching the request lists, and who each request is about (issue 18).
+# =============================================================================================
+
+
+def disclosures_search(
+    queryset: QuerySet[DisclosureRequest],
+    *,
+    user: User,
+    organisation_id: int,
+    reference: str = "",
+    status: str = "",
+    name: str = "",
+    date_of_birth=None,
+) -> QuerySet[DisclosureRequest]:
+    """Narrow a list of requests (the inbox, My requests) by reference (exact, any case), status,
+    and the person it is about (part of a name or other name, a date of birth).
+
+    The person criteria match only among the requests `user` has need-to-know on, and whose copy
+    `organisation_id` still holds: a name typed into the inbox must not tell which of the
+    requests the user cannot open is about that person."""
+    reference = " ".join((reference or "").split())[:40]
+    if reference:
+        queryset = queryset.filter(reference__iexact=reference)
+    if status:
+        queryset = queryset.filter(status=status)
+    name = " ".join((name or "").replace("\x00", "").split())[:200]
+    if not (name or date_of_birth):
+        return queryset
+    people = RequestSubject.objects.filter(request_id=OuterRef("pk")).exclude(subject__full_name="")
+    if name:
+        people = people.filter(Q(subject__full_name__icontains=name) | Q(subject__aliases__icontains=name))
+    if date_of_birth:
+        people = people.filter(subject__date_of_birth=date_of_birth)
+    return (
+        queryset.filter(Exists(people))
+        .filter(pk__in=visible_disclosures(user=user).values("pk"))
+        .exclude(destroyed_for(organisation_id=organisation_id))
+    )
+
+
+def request_subject_names(*, user: User, organisation_id: int, request_ids: list[int]) -> dict[int, list[str]]:
+    """For a list page's rows, in one query: the names of the people each request is about, for
+    the requests `user` may open and `organisation_id` still holds (none for the others). The
+    caller logs each request whose names it shows."""
+    if not request_ids:
+        return {}
+    shown = (
+        visible_disclosures(user=user)
+        .filter(pk__in=request_ids)
+        .exclude(destroyed_for(organisation_id=organisation_id))
+        .values("pk")
+    )
+    names: dict[int, list[str]] = {}
+    for request_id, full_name in (
+        RequestSubject.objects.filter(request_id__in=shown)
+        .exclude(subject__full_name="")
+        .order_by("request_id", "pk")
+        .values_list("request_id", "subject__full_name")
+    ):
+        names.setdefault(request_id, []).append(full_name)
+    return names

@@ -69,6 +69,12 @@ MATRIX: dict[str, Entry] = {
     "portal:enrol_qr": Entry(NOT_FOUND),  # only during enrolment
     "portal:sign_out": Entry(NOT_ALLOWED, {"anonymous": NOT_ALLOWED, "password_only": NOT_ALLOWED}),
     "portal:healthz": Entry(OK, PUBLIC),
+    # Help, the privacy notice and the accessibility statement are for anyone, signed in or not
+    # (someone locked out must find the contact); an unknown role's help page is not found.
+    "portal:help": Entry(OK, PUBLIC),
+    "portal:help_role": Entry(OK, PUBLIC, kwargs=lambda w: {"role": "designated-officer"}),
+    "portal:privacy": Entry(OK, PUBLIC),
+    "portal:accessibility": Entry(OK, PUBLIC),
     "portal:home": Entry(OK),
     # Everyone fully signed in, whatever their role (or none), changes their own password.
     "portal:account_password": Entry(OK),

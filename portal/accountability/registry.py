@@ -53,5 +53,6 @@ register_decision_events(
         "retention.destroyed": "Destroyed under retention",
         "retention.deferred": "Destruction deferred: still open",
         "retention.access_log_pruned": "Access-log entries deleted under retention",
+        "retention.run_abandoned": "Destruction run abandoned (its worker stopped)",
     }
 )

@@ -130,6 +130,22 @@ def access_record(
     )
 
 
+def access_records(
+    *, user: User, organisation: Organisation | None, kind: str, object_type: str, references: list[str], path: str = ""
+) -> int:
+    """One access-log entry per reference, in one INSERT: a list page that shows the personal
+    data of many records (who each request is about) logs each of them."""
+    if kind not in AccessKind.values:
+        raise ValueError(f"Unknown access kind {kind!r}")
+    entries = [
+        AccessLogEntry(
+            user=user, organisation=organisation, kind=kind, object_type=object_type, reference=ref, path=path[:500]
+        )
+        for ref in references
+    ]
+    return len(AccessLogEntry.objects.bulk_create(entries)) if entries else 0
+
+
 def access_log_entries_delete(entries: QuerySet[AccessLogEntry]) -> int:
     """Delete access-log entries: the retention prune's way, and the only one the database lets
     through (migration 0007's trigger refuses any other DELETE). Returns how many went."""

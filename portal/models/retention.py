@@ -51,17 +51,24 @@ class RetentionPolicy(models.Model):
 
 
 class DestructionRun(models.Model):
-    """One run of the destruction sweep. A run killed mid-way keeps `finished_at` empty; what it
-    destroyed before it died stays destroyed (each batch commits) and the next run does the rest."""
+    """One run of the destruction sweep. What a run killed mid-way destroyed before it died stays
+    destroyed (each batch commits); its `finished_at` stays empty, and the beat's recovery check
+    (`destruction_runs_recover`) closes it as abandoned (`abandoned_at`, decision-logged) once it
+    has been unfinished for PORTAL_RETENTION_RUN_ABANDONED_AFTER seconds with no live worker
+    holding it, then starts a sweep (trigger "recovery") that does the rest."""
 
     class Trigger(models.TextChoices):
         SCHEDULE = "schedule", "Daily schedule"
         COMMAND = "command", "Command line"
         MEETING_CLOSED = "meeting_closed", "Meeting closed"
+        RECOVERY = "recovery", "Resumed after an abandoned run"
 
     trigger = models.CharField(max_length=20, choices=Trigger.choices)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    abandoned_at = models.DateTimeField(
+        null=True, blank=True, help_text="Closed unfinished: its worker died (the recovery check found it)."
+    )
     worker = models.CharField(max_length=200, blank=True)
     destroyed_count = models.PositiveIntegerField(default=0)
     access_log_deleted = models.PositiveBigIntegerField(default=0)

@@ -651,17 +651,103 @@ def _worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+# A run's worker holds a session-level advisory lock on the run for as long as it runs. The lock
+# goes with the worker's database session: when the worker dies (SIGKILL, a lost machine, a lost
+# connection), PostgreSQL ends the session and frees the lock, and the recovery check can tell a
+# run nobody is working on from a long one that is still going.
+RUN_LOCK_NAMESPACE = 0x52554E  # "RUN"; a single bigint key (namespace << 32 | run id)
+
+
+def _run_lock_key(run_pk: int) -> int:
+    return (RUN_LOCK_NAMESPACE << 32) | run_pk
+
+
+def _run_start(trigger: str) -> DestructionRun:
+    run = DestructionRun.objects.create(trigger=trigger, worker=_worker_name())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [_run_lock_key(run.pk)])
+    return run
+
+
+def _run_release(run: DestructionRun) -> None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [_run_lock_key(run.pk)])
+    except Exception:  # the connection is gone, and the lock with it; the run's own error matters more
+        logger.warning("Could not release destruction run %s's lock (its session has ended)", run.pk)
+
+
+def destruction_runs_recover(*, now: datetime.datetime | None = None) -> list[DestructionRun]:
+    """The beat's recovery check: close as abandoned every run unfinished for longer than
+    PORTAL_RETENTION_RUN_ABANDONED_AFTER seconds that no live worker holds (its advisory lock is
+    free), each with a decision-log entry. Returns the runs it closed; the caller starts the sweep
+    again when one was a sweep (a meeting's papers are finished by the meetings' own sweep)."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(seconds=settings.PORTAL_RETENTION_RUN_ABANDONED_AFTER)
+    candidates = DestructionRun.objects.filter(
+        finished_at__isnull=True, abandoned_at__isnull=True, started_at__lt=cutoff
+    ).order_by("pk")
+    closed = []
+    for pk in candidates.values_list("pk", flat=True):
+        run = _run_abandon(pk, now=now)
+        if run is not None:
+            closed.append(run)
+    return closed
+
+
+@transaction.atomic
+def _run_abandon(pk: int, *, now: datetime.datetime) -> DestructionRun | None:
+    run = (
+        DestructionRun.objects.select_for_update(skip_locked=True)
+        .filter(pk=pk, finished_at__isnull=True, abandoned_at__isnull=True)
+        .first()
+    )
+    if run is None:  # finished meanwhile, or another check is closing it
+        return None
+    with connection.cursor() as cursor:  # free only if no session holds it; freed again at commit
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_run_lock_key(run.pk)])
+        if not cursor.fetchone()[0]:
+            return None  # a live worker is still running it
+    run.abandoned_at = now
+    run.save(update_fields=["abandoned_at"])
+    minutes = max(1, round((now - run.started_at).total_seconds() / 60))
+    decision_record(
+        actor=None,
+        organisation=None,
+        action="retention.run_abandoned",
+        reference=f"Destruction run {run.pk}",
+        reasons=(
+            f"Destruction run {run.pk} ({run.get_trigger_display().lower()}, started "
+            f"{timezone.localtime(run.started_at):%-d %B %Y %H:%M}) stopped before finishing: unfinished after "
+            f"{minutes} minute{'s' if minutes != 1 else ''} with no worker running it. What it destroyed "
+            f"({run.destroyed_count} records) stays destroyed; closed as abandoned, and the sweep starts again."
+        ),
+        details={
+            "run": run.pk,
+            "trigger": run.trigger,
+            "worker": run.worker,
+            "started_at": run.started_at.isoformat(),
+            "destroyed_count": run.destroyed_count,
+            "access_log_deleted": run.access_log_deleted,
+        },
+    )
+    return run
+
+
 def retention_sweep(
     *, trigger: str = DestructionRun.Trigger.SCHEDULE, today: datetime.date | None = None, batch_size: int = BATCH_SIZE
 ) -> DestructionRun:
     """The daily destruction job: every due copy not on hold, in batches; then access-log entries
     older than their organisation's policy. Safe to run twice, at once, and after a crash."""
-    run = DestructionRun.objects.create(trigger=trigger, worker=_worker_name())
-    while retention_destroy_batch(run=run, today=today, batch_size=batch_size):
-        pass
-    access_log_prune(run=run, today=today)
-    run.finished_at = timezone.now()
-    run.save(update_fields=["finished_at"])
+    run = _run_start(trigger)
+    try:
+        while retention_destroy_batch(run=run, today=today, batch_size=batch_size):
+            pass
+        access_log_prune(run=run, today=today)
+        run.finished_at = timezone.now()
+        run.save(update_fields=["finished_at"])
+    finally:
+        _run_release(run)
     run.refresh_from_db()
     return run
 
@@ -672,19 +758,22 @@ def retention_destroy_now(*, content_type: str, content_ids: Iterable[int], reas
     ids = list(content_ids)
     if not ids:
         return None
-    run = DestructionRun.objects.create(trigger=trigger, worker=_worker_name())
-    while True:
-        with transaction.atomic():
-            copies = list(
-                _not_held(HeldCopy.objects.filter(content_type=content_type, content_id__in=ids, destroyed_at__isnull=True))
-                .select_for_update(skip_locked=True, of=("self",))
-                .select_related("holder")
-                .order_by("id")[:BATCH_SIZE]
-            )
-            if not _destroy_locked(copies, run=run, reasons_for=lambda copy: reasons):
-                break
-    run.finished_at = timezone.now()
-    run.save(update_fields=["finished_at"])
+    run = _run_start(trigger)
+    try:
+        while True:
+            with transaction.atomic():
+                copies = list(
+                    _not_held(HeldCopy.objects.filter(content_type=content_type, content_id__in=ids, destroyed_at__isnull=True))
+                    .select_for_update(skip_locked=True, of=("self",))
+                    .select_related("holder")
+                    .order_by("id")[:BATCH_SIZE]
+                )
+                if not _destroy_locked(copies, run=run, reasons_for=lambda copy: reasons):
+                    break
+        run.finished_at = timezone.now()
+        run.save(update_fields=["finished_at"])
+    finally:
+        _run_release(run)
     run.refresh_from_db()  # destroyed_count was counted in the database, batch by batch
     return run
 

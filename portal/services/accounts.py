@@ -10,7 +10,8 @@ fault, so a view can show it against that field.
 - An admin cannot deactivate themselves or end their own last admin membership, so the
   partnership is never left without someone able to manage it from the inside.
 - Failed sign-ins lock an account by username (django-axes); `account_unlock` is the admin's way out.
-- Suspending and resuming sharing (SSP 13.3) are decisions: they write the decision log.
+- Adding an organisation, changing its details (what changed, before and after), and suspending
+  and resuming sharing (SSP 13.3) are decisions: they write the decision log.
 - Every account change is a decision too (who may sign in, with which role, where): each writes
   one decision-log entry with its reasons. Entries name the account by username and id in
   `details`, never by email, and never carry a password or a code.
@@ -70,6 +71,29 @@ def _account_record(*, user: User, action: str, reasons: str, acting_user: User 
 # ---------------------------------------------------------------------------------------------
 
 
+# An organisation's own details, and those of its place in a partnership, in the order the log lists them.
+ORGANISATION_FIELDS = ("name", "kind", "ico_registration", "safeguarding_route")
+MEMBER_FIELDS = ("standing", "signed_protocol_on")
+FIELD_ORDER = ("name", "kind", "standing", "ico_registration", "signed_protocol_on", "safeguarding_route")
+# The values the log keeps (before and after): the organisation's own particulars. The
+# safeguarding route is free text that may name a contact person: only its change is logged.
+LOGGED_VALUES = ("name", "kind", "standing", "ico_registration", "signed_protocol_on")
+
+
+def _organisation_values(record, fields) -> dict:
+    """The fields' values (of an organisation or its PartnershipMember) as the decision log keeps
+    them (JSON: dates as ISO strings)."""
+    values = {}
+    for field in fields:
+        value = getattr(record, field)
+        values[field] = value.isoformat() if isinstance(value, datetime.date) else value
+    return values
+
+
+def _logged_values(values: dict) -> dict:
+    return {field: value for field, value in values.items() if field in LOGGED_VALUES}
+
+
 def _organisation_check(*, organisation: Organisation, exclude_pk: int | None = None) -> None:
     errors: dict[str, str] = {}
     organisation.name = organisation.name.strip()
@@ -87,10 +111,6 @@ def _organisation_check(*, organisation: Organisation, exclude_pk: int | None = 
 def _standing_check(standing: str) -> None:
     if standing not in StatutoryStanding.values:
         raise ValidationError({"standing": "Select the organisation's statutory standing"})
-
-
-def _organisation_details(organisation: Organisation, **extra) -> dict:
-    return {"organisation_id": organisation.pk, **extra}
 
 
 @transaction.atomic
@@ -119,8 +139,16 @@ def organisation_create(
         organisation=None,
         action="organisation.created",
         recipient=organisation,
-        reasons=f"Added {organisation.name}",
-        details=_organisation_details(organisation),
+        reasons=f"Partner organisation added: {organisation.name}",
+        details={
+            "organisation_id": organisation.pk,
+            "values": _logged_values(
+                {
+                    **_organisation_values(organisation, ORGANISATION_FIELDS),
+                    **({"standing": standing, "signed_protocol_on": _iso(signed_protocol_on)} if partnership else {}),
+                }
+            ),
+        },
         partnership=partnership,
     )
     if partnership is not None:
@@ -157,19 +185,13 @@ def partnership_member_add(
         action="partnership.member_added",
         recipient=organisation,
         reasons=f"{organisation.name} joined {partnership.name}",
-        details=_organisation_details(
-            organisation, standing=standing, signed_protocol_on=signed_protocol_on.isoformat() if signed_protocol_on else None
-        ),
+        details={"organisation_id": organisation.pk, "standing": standing, "signed_protocol_on": _iso(signed_protocol_on)},
         partnership=partnership,
     )
     return member
 
 
-ORGANISATION_FIELDS = ("name", "kind", "ico_registration", "safeguarding_route")
-MEMBER_FIELDS = ("standing", "signed_protocol_on")
-
-
-def _logged(value):
+def _iso(value):
     return value.isoformat() if isinstance(value, datetime.date) else value
 
 
@@ -192,17 +214,19 @@ def organisation_update(
     member = None
     if partnership is not None:
         member = PartnershipMember.objects.select_for_update().get(partnership=partnership, organisation=organisation)
-    changed: dict[str, list] = {}
-    for field in ORGANISATION_FIELDS + MEMBER_FIELDS:
+    before, after = {}, {}
+    for field in FIELD_ORDER:
         if field not in changes:
             continue
         target = organisation if field in ORGANISATION_FIELDS else member
-        if getattr(target, field) != changes[field]:
-            changed[field] = [_logged(getattr(target, field)), _logged(changes[field])]
+        before[field] = _iso(getattr(target, field))
         setattr(target, field, changes[field])
     _organisation_check(organisation=organisation, exclude_pk=organisation.pk)
     if member is not None:
         _standing_check(member.standing)
+    for field in before:
+        after[field] = _iso(getattr(organisation if field in ORGANISATION_FIELDS else member, field))
+    changed = [field for field in before if before[field] != after[field]]
     if not changed:
         return organisation
     organisation_fields = [f for f in changed if f in ORGANISATION_FIELDS]
@@ -216,13 +240,12 @@ def organisation_update(
         organisation=None,
         action="organisation.updated",
         recipient=organisation,
-        reasons="Changed " + ", ".join(field.replace("_", " ") for field in changed),
-        # Organisation details are not personal data; safeguarding routes may be long, so only
-        # that they changed is kept.
-        details=_organisation_details(
-            organisation,
-            changes={f: (v if f != "safeguarding_route" else "changed") for f, v in changed.items()},
-        ),
+        reasons=f"Organisation details changed: {', '.join(field.replace('_', ' ') for field in changed)}",
+        details={
+            "organisation_id": organisation.pk,
+            "fields": changed,
+            "changes": {field: [before[field], after[field]] for field in changed if field in LOGGED_VALUES},
+        },
         partnership=partnership,
     )
     return organisation

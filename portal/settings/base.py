@@ -192,6 +192,12 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A task taken by a worker that then dies (SIGKILL, lost machine) stays in Redis's "unacked" set
+# and goes back on the queue after the visibility timeout (kombu's default is an hour). 30 minutes
+# is more than ten times the longest task measured (a 100,000-copy sweep: 60-145 s,
+# docs/performance.md), so a healthy long task is not handed to a second worker while it runs;
+# the killed retention sweep is resumed sooner by the recovery check below (docs/reliability.md).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=1800)}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -215,6 +221,12 @@ LOGGING = {
 # well would lock out every officer behind one council or force NAT address after five typos.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
+# Who people contact about the portal and the partnership's sharing (help, privacy notice,
+# accessibility statement). Every deployment sets its own.
+PORTAL_CONTACT_NAME = env("PORTAL_CONTACT_NAME", default="The partnership's information sharing lead")
+PORTAL_CONTACT_EMAIL = env("PORTAL_CONTACT_EMAIL", default="information.sharing@partnership.example")
+PORTAL_CONTACT_PHONE = env("PORTAL_CONTACT_PHONE", default="0161 000 0000")
+
 # Links in notification emails point here.
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
@@ -226,6 +238,11 @@ CELERY_BEAT_SCHEDULE = {
     # Retention (portal/retention/): warnings before review dates, then the destruction sweep.
     "retention-warnings": {"task": "portal.retention_warnings", "schedule": crontab(hour=7, minute=0)},
     "retention-daily-sweep": {"task": "portal.retention_sweep", "schedule": crontab(hour=2, minute=30)},
+    # A destruction run whose worker died is closed as abandoned and the sweep started again.
+    "retention-recover-abandoned-runs": {
+        "task": "portal.retention_recover",
+        "schedule": float(env.int("PORTAL_RETENTION_RECOVERY_EVERY", default=600)),
+    },
     # The decision log's head, anchored outside its table: a later cut of the tail is caught.
     "decision-log-anchor": {"task": "portal.decision_log_anchor", "schedule": crontab(hour=3, minute=15)},
 }
@@ -233,6 +250,11 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_IMPORTS = ["portal.accountability.tasks"]
 # How many days before a copy's review date its holder is told (14 by default).
 PORTAL_RETENTION_WARNING_DAYS = env.int("PORTAL_RETENTION_WARNING_DAYS", default=14)
+# A destruction run unfinished for this many seconds whose worker no longer holds it (its
+# database session, and with it the run's advisory lock, is gone) is abandoned: the recovery
+# check (every PORTAL_RETENTION_RECOVERY_EVERY seconds) closes it and starts the sweep again. So
+# a killed sweep resumes within the two added together: 20 minutes by default.
+PORTAL_RETENTION_RUN_ABANDONED_AFTER = env.int("PORTAL_RETENTION_RUN_ABANDONED_AFTER", default=600)
 
 # Uploads (release attachments, consent scans, meeting papers; portal/uploads.py): at most 20 MB a file, checked by content.
 # Files above FILE_UPLOAD_MAX_MEMORY_SIZE stream to a temporary file, never into memory; the

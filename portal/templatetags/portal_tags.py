@@ -272,3 +272,10 @@ def marking_banner(context, captured="", marking=None, label="Protective marking
     if marking:
         return render_to_string("components/marking_banner.html", {"marking": marking, "marking_label": label})
     return ""
+
+
+@register.filter
+def message_lines(message) -> list[str]:
+    """A flash message's lines: the first is the banner's heading, the others its paragraphs
+    (sharing/views/next_steps.py writes "what happens next" that way)."""
+    return [line for line in str(message).split("\n") if line.strip()] or [""]

@@ -6,10 +6,15 @@ from django.views.decorators.http import require_POST
 
 from portal.middleware import ACTING_MEMBERSHIP
 from portal.models import Membership
+from portal.waiting import waiting_for
 
 
 def home(request):
-    return render(request, "portal/home.html", {"membership": request.membership})
+    """Who the person acts as, what is waiting for them in that role (portal/waiting.py: counts
+    and links), and what they can do."""
+    membership = request.membership
+    waiting = waiting_for(user=request.user, membership=membership) if request.user.is_authenticated else []
+    return render(request, "portal/home.html", {"membership": membership, "waiting": waiting})
 
 
 @require_POST

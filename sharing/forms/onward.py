@@ -27,10 +27,11 @@ class OnwardRequestForm(forms.Form):
             (item.pk, f"{item.get_fact_or_opinion_display()}: {item.text[:300]}{'…' if len(item.text) > 300 else ''}")
             for item in items
         ]
+        # The widget first: a field copies its choices into the widget it has when they are set.
+        self.fields["to_organisation"].widget = forms.Select(attrs={"class": "govuk-select"})
         self.fields["to_organisation"].choices = [("", "Choose an organisation")] + [
             (org.pk, org.name) for org in organisations
         ]
-        self.fields["to_organisation"].widget = forms.Select(attrs={"class": "govuk-select"})
         self.fields["purpose"].choices = [(p.pk, p.name) for p in purposes]
 
 

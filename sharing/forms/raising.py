@@ -13,7 +13,7 @@ from __future__ import annotations
 from django import forms
 
 from portal.models import LawfulBasisCategory, Organisation, PartnershipMember, SubjectRole
-from sharing.models import DisclosureRequest, Status, Urgency, YesNo
+from sharing.models import DisclosureRequest, Urgency, YesNo
 from sharing.services import raising as services
 
 TEXTAREA = "govuk-textarea"
@@ -392,12 +392,4 @@ class AnswerForm(forms.Form):
         required=True,
         required_message="Enter the information you were asked for",
         rows=8,
-    )
-
-
-class MyRequestsFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        label="Status",
-        choices=[("", "All statuses"), *Status.choices],
-        required=False,
     )

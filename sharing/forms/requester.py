@@ -70,3 +70,11 @@ class DisputeDecisionForm(forms.Form):
     @property
     def upheld(self) -> bool:
         return self.cleaned_data["outcome"] == self.UPHOLD
+
+
+class DisputeViewForm(forms.Form):
+    view = _long_text(
+        label="Your view of the dispute",
+        short="Your view",
+        required="Enter your view of the dispute",
+    )

@@ -125,9 +125,16 @@ def release_basis_check(*, disclosure: DisclosureRequest, run: FlowchartRun | No
 
 
 
-def consent_candidates(*, disclosure: DisclosureRequest) -> QuerySet[ConsentRecord]:
-    """Consent records given by or for a subject of this request, newest first."""
-    return consent_selectors.consents_about_subjects(subject_ids=disclosure.subjects.values_list("subject_id", flat=True))
+def consent_candidates(*, disclosure: DisclosureRequest, viewer: User | None = None) -> QuerySet[ConsentRecord]:
+    """Consent records given by or for a subject of this request, newest first; and those about
+    the same person typed in again on the consent form (same name and date of birth) that the
+    viewer or the requester may see: the requesting officer records the consent they witnessed
+    through Consent → Record a consent, not always from the request."""
+    return consent_selectors.consents_about_subjects(
+        subject_ids=disclosure.subjects.values_list("subject_id", flat=True),
+        matching_seen_by=[viewer, disclosure.requester],
+    )
+
 
 
 
@@ -164,7 +171,7 @@ def consent_reliance_choose(
         raise ValidationError(
             "The key-questions flowchart did not end in sharing with consent: there is no consent to rely on."
         )
-    consent = consent_candidates(disclosure=disclosure).filter(pk=getattr(consent, "pk", None)).first()
+    consent = consent_candidates(disclosure=disclosure, viewer=acting_user).filter(pk=getattr(consent, "pk", None)).first()
     if consent is None:
         raise ValidationError({"consent": "Select a consent record given by or for a subject of this request"})
     chosen = list(dict.fromkeys(" ".join(str(item or "").split()) for item in information_items or ()))

@@ -3,9 +3,12 @@ share only in part, go to the designated officers.
 
 The requester (or the requesting organisation's designated officer) disputes a declined or
 partly released request with their grounds: the request becomes *disputed* and the designated
-officers of both organisations are told. The holding organisation's designated officer then
-upholds the decision (the request goes back to declined / partly released) or overturns it (it
-goes back to the responder, in review, to release). Each step is logged with its reasons.
+officers of both organisations are told; it waits in both their queues. The two designated
+officers resolve it together: the requesting organisation's records its view
+(`dispute_view_record`; a dispute one of them raised carries their view in its grounds), then the
+holding organisation's upholds the decision (the request goes back to declined / partly
+released) or overturns it (it goes back to the responder, in review, to release), and the log
+entry of the resolution records both views. Each step is logged with its reasons.
 
 A decision is disputed once: when the designated officers have decided, any further
 disagreement is for the heads of the two agencies (SSP 9.2), outside the portal.
@@ -20,6 +23,7 @@ from portal.models import Membership, User
 from portal.roles import Role
 from portal.text import clean_text
 from sharing import lifecycle
+from sharing.lifecycle import disclosure_decision_record
 from sharing.models import Decision, DisclosureRequest, Dispute, DisputeStatus, Outcome, Status
 from sharing.retention import disclosure_copies_record
 from sharing.selectors import access_disclosure
@@ -47,6 +51,31 @@ def dispute_may_decide(*, user: User, membership: Membership | None, disclosure:
         _acting_organisation_id(membership) == disclosure.holding_organisation_id
         and membership.role == Role.DESIGNATED_OFFICER
     )
+
+
+def dispute_may_record_view(*, user: User, membership: Membership | None, disclosure: DisclosureRequest) -> bool:
+    """The requesting organisation's designated officer, acting as such, gives its side's view."""
+    return (
+        _acting_organisation_id(membership) == disclosure.requesting_organisation_id
+        and membership.role == Role.DESIGNATED_OFFICER
+    )
+
+
+def dispute_view_awaited(*, dispute: Dispute, disclosure: DisclosureRequest) -> bool:
+    """The resolution waits for the requesting organisation's designated officer's view: not yet
+    recorded, the dispute not raised by one of them, and the organisation has one to give it."""
+    if dispute.requesting_view_at is not None or dispute.status != DisputeStatus.OPEN:
+        return False
+    officers = designated_officers(disclosure.requesting_organisation_id)
+    return bool(officers) and dispute.raised_by_id not in {officer.pk for officer in officers}
+
+
+def dispute_requesting_view(*, dispute: Dispute) -> tuple[str, User | None]:
+    """The requesting side's view and whose it is: the recorded view, else the grounds of a
+    dispute its designated officer raised."""
+    if dispute.requesting_view_at is not None:
+        return dispute.requesting_view, dispute.requesting_view_by
+    return dispute.grounds, dispute.raised_by
 
 
 def disputable_decision(*, disclosure: DisclosureRequest) -> Decision | None:
@@ -117,6 +146,49 @@ def dispute_raise(
 
 
 @transaction.atomic
+def dispute_view_record(
+    *, dispute: Dispute, view: str, acting_user: User, acting_membership: Membership | None
+) -> Dispute:
+    """SSP 9.2: the requesting organisation's designated officer records their view of the
+    dispute, for the holding organisation's designated officer to resolve it with."""
+    request = access_disclosure(user=acting_user, pk=dispute.request_id, for_update=True)
+    if not dispute_may_record_view(user=acting_user, membership=acting_membership, disclosure=request):
+        raise PermissionDenied("Only the requesting organisation's designated officer can record its view")
+    dispute = Dispute.objects.select_for_update().get(pk=dispute.pk, request=request)
+    view = clean_text(view, field="view", missing="Enter your view of the dispute", label="Your view")
+    if dispute.status != DisputeStatus.OPEN or request.status != Status.DISPUTED:
+        raise ValidationError("This dispute has already been decided")
+    if dispute.requesting_view_at is not None:
+        raise ValidationError("Your organisation's view of this dispute has already been recorded")
+    dispute.requesting_view = view
+    dispute.requesting_view_by = acting_user
+    dispute.requesting_view_at = timezone.now()
+    dispute.save(update_fields=["requesting_view", "requesting_view_by", "requesting_view_at"])
+    disclosure_decision_record(
+        request,
+        action="dispute.view_recorded",
+        actor=acting_user,
+        organisation=acting_membership.organisation,
+        reasons=view,
+        details={"dispute_id": dispute.pk, "decision_id": dispute.decision_id},
+    )
+    notify_about(
+        disclosure=request,
+        recipients=designated_officers(request.holding_organisation_id),
+        subject="The requesting organisation's designated officer has given their view of a dispute",
+    )
+    return dispute
+
+
+def _resolution_reasons(*, request: DisclosureRequest, dispute: Dispute, reasons: str) -> str:
+    view, _ = dispute_requesting_view(dispute=dispute)
+    return (
+        f"{request.holding_organisation.name} designated officer: {reasons}\n\n"
+        f"{request.requesting_organisation.name} designated officer: {view or 'no designated officer to give a view'}"
+    )
+
+
+@transaction.atomic
 def dispute_decide(
     *, dispute: Dispute, upheld: bool, reasons: str, acting_user: User, acting_membership: Membership | None
 ) -> Dispute:
@@ -131,6 +203,12 @@ def dispute_decide(
     )
     if dispute.status != DisputeStatus.OPEN or request.status != Status.DISPUTED:
         raise ValidationError("This dispute has already been decided")
+    if dispute_view_awaited(dispute=dispute, disclosure=request):
+        raise ValidationError(
+            f"Wait for the view of {request.requesting_organisation.name}'s designated officer: the two designated "
+            "officers resolve a dispute together (SSP 9.2)"
+        )
+    view, view_by = dispute_requesting_view(dispute=dispute)
     if upheld:
         to, dispute.status, action = dispute.decision.outcome, DisputeStatus.UPHELD, "dispute.upheld"
         subject = "A disputed decision on a disclosure request has been upheld"
@@ -143,8 +221,16 @@ def dispute_decide(
         acting_user=acting_user,
         organisation=acting_membership.organisation,
         event=action,
-        reasons=reasons,
-        details={"dispute_id": dispute.pk, "decision_id": dispute.decision_id, "disputed_outcome": dispute.decision.outcome},
+        reasons=_resolution_reasons(request=request, dispute=dispute, reasons=reasons),
+        details={
+            "dispute_id": dispute.pk,
+            "decision_id": dispute.decision_id,
+            "disputed_outcome": dispute.decision.outcome,
+            "holding_view": reasons,
+            "holding_officer_id": acting_user.pk,
+            "requesting_view": view,
+            "requesting_officer_id": view_by.pk if view_by else None,
+        },
     )
     dispute.decided_by = acting_user
     dispute.decided_at = timezone.now()
@@ -153,7 +239,9 @@ def dispute_decide(
     disclosure_copies_record(request=request, closed=True)  # the dispute is closed: the clocks start again
     notify_about(
         disclosure=request,
-        recipients=[request.requester, request.assignee, dispute.raised_by],
+        recipients=[
+            request.requester, request.assignee, dispute.raised_by, *([view_by] if view_by else []),
+        ],
         subject=subject,
     )
     return dispute

@@ -24,7 +24,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.forms.errors import form_add_service_errors
 from portal.models import FlowchartOutcome, Organisation
@@ -62,7 +62,14 @@ from sharing.selectors import (
 from sharing.services import decide as decide_services
 from sharing.services import review as review_services
 from sharing.views.actions import Action
-from sharing.views.common import back_to_request, log_access, posted
+from sharing.views.common import (
+    back_to_request,
+    list_search,
+    log_access,
+    posted,
+    search_requests,
+    subject_names_logged,
+)
 from sharing.views.override import decide_page_context
 
 INBOX_PER_PAGE = 25
@@ -118,13 +125,21 @@ def _assignee_in_review(request, pk: int, rule):
 
 
 @role_required(Role.OFFICER, Role.DESIGNATED_OFFICER)
-@require_GET
+@require_http_methods(["GET", "POST"])
 def inbox(request):
+    """The holding organisation's requests, by tab and due date; searchable by reference, status
+    and person (sharing.views.common.list_search), each row showing who it is about to those
+    who may open it."""
+    search, criteria, done = list_search(request, scope="inbox", keep=("show", "sort"))
+    if done is not None:
+        return done
     membership = request.membership
     filters = InboxFilterForm(request.GET)
     show, sort = filters.values()
-    queryset = inbox_disclosures(
-        organisation_id=membership.organisation_id, user=request.user, show=show, sort=sort
+    queryset = search_requests(
+        inbox_disclosures(organisation_id=membership.organisation_id, user=request.user, show=show, sort=sort),
+        request=request,
+        criteria=criteria,
     )
     page_obj = Paginator(queryset, INBOX_PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page_obj.object_list)
@@ -137,6 +152,7 @@ def inbox(request):
         if rows
         else {}
     )
+    about = subject_names_logged(request, rows) if rows else {}
     visible = {pk for pk, (can_open, _) in flags.items() if can_open}
     destroyed = {pk for pk, (_, gone) in flags.items() if gone}
     counts = inbox_counts(organisation_id=membership.organisation_id, user=request.user)
@@ -149,6 +165,7 @@ def inbox(request):
                 "request": row,
                 "can_open": row.pk in visible,
                 "destroyed": row.pk in destroyed,
+                "about": about.get(row.pk, ""),
                 "can_pick_up": row.status == Status.SUBMITTED and row.assignee_id is None,
                 "can_assign": is_designated and row.status in review_services.ASSIGNABLE_STATUSES,
                 "overdue": row.needed_by is not None
@@ -167,6 +184,8 @@ def inbox(request):
             # Requests come under each partnership the organisation belongs to: each row says which.
             "several_partnerships": organisation_partnerships(organisation=membership.organisation_id).count() > 1,
             "filters": filters,
+            "search": search,
+            "searching": bool(criteria),
             "show": show,
             "sort": sort,
             "show_label": INBOX_FILTERS[show],

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from consent import services as consent_services
 from portal.accountability.services import access_record
 from portal.forms.errors import form_add_service_errors
-from portal.models import FlowchartOutcome, LawfulBasis
+from portal.models import FlowchartOutcome, LawfulBasis, Membership
 from portal.models.protocol import LawfulBasisCategory
 from portal.roles import Role
 from portal.views.decorators import role_required
@@ -38,6 +38,7 @@ from sharing.selectors import access_disclosure
 from sharing.services import consent_reliance as reliance_services
 from sharing.services import override as override_services
 from sharing.services.review import flowchart_latest_completed
+from sharing.views import next_steps
 from sharing.views.actions import Action
 from sharing.views.common import back_to_request, log_access, posted
 
@@ -92,11 +93,13 @@ NO_CONSENT_ROUTE = (
 
 def _consent_rows(consents, *, disclosure) -> list[dict]:
     today = timezone.localdate()
+    linked = set(disclosure.subjects.values_list("subject_id", flat=True))
     rows = []
     for consent in consents:
         rows.append(
             {
                 "consent": consent,
+                "matched": consent.subject_id not in linked,
                 "recipients": ", ".join(org.name for org in consent.recipients.all()),
                 "disclosers": ", ".join(org.name for org in consent.disclosers.all()) or "Any partner",
                 "purposes": [p.name for p in consent.purposes.all()],
@@ -120,7 +123,7 @@ def consent_reliance(request, pk: int):
         return refused
     if not reliance_services.relies_on_consent(flowchart_latest_completed(disclosure=disclosure)):
         return back_to_request(request, disclosure, NO_CONSENT_ROUTE)
-    consents = list(reliance_services.consent_candidates(disclosure=disclosure))
+    consents = list(reliance_services.consent_candidates(disclosure=disclosure, viewer=request.user))
     current = reliance_services.consent_reliance_current(disclosure=disclosure)
     form = ConsentChoiceForm(
         posted(request), consents=consents, initial={"consent": current.consent_id} if current else {}
@@ -149,7 +152,7 @@ def consent_reliance_items(request, pk: int, consent_pk: int):
     if not reliance_services.relies_on_consent(flowchart_latest_completed(disclosure=disclosure)):
         return back_to_request(request, disclosure, NO_CONSENT_ROUTE)
     consent = next(
-        (c for c in reliance_services.consent_candidates(disclosure=disclosure) if c.pk == consent_pk), None
+        (c for c in reliance_services.consent_candidates(disclosure=disclosure, viewer=request.user) if c.pk == consent_pk), None
     )
     if consent is None:
         raise Http404("No such consent record for this request")
@@ -240,9 +243,7 @@ def override_propose(request, pk: int):
         except ValidationError as error:
             form_add_service_errors(form, error)
         else:
-            messages.success(
-                request, "Your override has been sent to your organisation's designated officers for approval"
-            )
+            messages.success(request, next_steps.after_override(disclosure, proposer_id=request.user.pk))
             return redirect("sharing:request_detail", pk=disclosure.pk)
     rejected = override_services.override_latest(disclosure=disclosure)
     log_access(request, disclosure)
@@ -346,6 +347,37 @@ def _queue_page_url(request, code: str, page: int) -> str:
     return f"?{query.urlencode()}#{code}"
 
 
+def _requesting_officers(sections) -> set[tuple[int, int]]:
+    """(user, organisation) of the designated officers of the requesting organisations of the
+    disputes shown: one query for the page."""
+    disputes = next((section.rows for section in sections if section.code == "disputes"), [])
+    organisation_ids = {row.request.requesting_organisation_id for row in disputes}
+    if not organisation_ids:
+        return set()
+    return set(
+        Membership.objects.active()
+        .filter(organisation_id__in=organisation_ids, role=Role.DESIGNATED_OFFICER)
+        .values_list("user_id", "organisation_id")
+    )
+
+
+def _dispute_next_step(dispute, *, organisation, officers) -> tuple[str, str, str]:
+    """(url, note, label) for a dispute in the queue of `organisation` (SSP 9.2: both sides)."""
+    disclosure = dispute.request
+    requesting_id = disclosure.requesting_organisation_id
+    has_officers = any(org == requesting_id for _, org in officers)
+    view_awaited = (
+        dispute.requesting_view_at is None and has_officers and (dispute.raised_by_id, requesting_id) not in officers
+    )
+    if organisation.pk == requesting_id:
+        if view_awaited:
+            return reverse("sharing:dispute_view", kwargs={"pk": disclosure.pk}), "", "Give your view"
+        return "", f"Waiting for {disclosure.holding_organisation.name}'s designated officer to resolve it", ""
+    if view_awaited:
+        return "", f"Waiting for the view of {disclosure.requesting_organisation.name}'s designated officer", ""
+    return reverse("sharing:dispute_decide", kwargs={"pk": disclosure.pk}), "", "Decide"
+
+
 @role_required(Role.DESIGNATED_OFFICER)
 @require_GET
 def designated_queue(request):
@@ -358,6 +390,7 @@ def designated_queue(request):
     sections = selectors.designated_queue(
         organisation_id=membership.organisation_id, cap=selectors.QUEUE_CAP, pages=wanted
     )
+    officers = _requesting_officers(sections)
     shown = []
     for section in sections:
         rows = []
@@ -374,7 +407,7 @@ def designated_queue(request):
                 who = row.proposed_by.display_name
             elif section.code == "disputes":
                 disclosure, since = row.request, row.raised_at
-                url, note, label = reverse("sharing:dispute_decide", kwargs={"pk": disclosure.pk}), "", "Decide"
+                url, note, label = _dispute_next_step(row, organisation=membership.organisation, officers=officers)
                 who = row.raised_by.display_name
             elif section.code == "advice":
                 disclosure, since = row, row.waiting_since

@@ -31,7 +31,6 @@ from sharing.forms.raising import (
     AnswerForm,
     ChecklistForm,
     InformationForm,
-    MyRequestsFilterForm,
     PurposeForm,
     RaiseStartForm,
     SubjectForm,
@@ -42,8 +41,9 @@ from sharing.forms.raising import (
 from sharing.models import NoteKind, RequestSubject, Status
 from sharing.selectors import access_disclosure, destroyed_for, visible_disclosures
 from sharing.services import raising as services
+from sharing.views import next_steps
 from sharing.views.actions import Action
-from sharing.views.common import log_access
+from sharing.views.common import list_search, log_access, search_requests, subject_names_logged
 
 REQUESTS_PER_PAGE = 25
 
@@ -404,7 +404,7 @@ def draft_submit(request, disclosure):
         return _check_answers_page(request, disclosure, errors=errors)
     except ValidationError as refused:
         return _check_answers_page(request, disclosure, errors=[{"href": "", "text": m} for m in refused.messages])
-    messages.success(request, f"Request {disclosure.reference} has been sent to {disclosure.holding_organisation.name}")
+    messages.success(request, next_steps.after_submit(disclosure))
     return redirect("sharing:request_detail", pk=disclosure.pk)
 
 
@@ -491,15 +491,20 @@ def my_requests_queryset(*, user, membership):
 
 
 @raisers_only
-@require_GET
+@require_http_methods(["GET", "POST"])
 def my_requests(request):
+    """The requests raised for the acting organisation (sharing.views.raising.my_requests_queryset),
+    searchable by reference, status and person (sharing.views.common.list_search), each row
+    showing who it is about."""
+    search, criteria, done = list_search(request, scope="my_requests")
+    if done is not None:
+        return done
     membership = request.membership
-    filters = MyRequestsFilterForm(request.GET or None)
-    queryset = my_requests_queryset(user=request.user, membership=membership)
-    status = filters.cleaned_data["status"] if filters.is_valid() else ""
-    if status:
-        queryset = queryset.filter(status=status)
+    queryset = search_requests(
+        my_requests_queryset(user=request.user, membership=membership), request=request, criteria=criteria
+    )
     page_obj = Paginator(queryset, REQUESTS_PER_PAGE).get_page(request.GET.get("page"))
+    about = subject_names_logged(request, list(page_obj.object_list)) if page_obj.object_list else {}
     rows = [
         {
             "reference": r.reference,
@@ -514,6 +519,7 @@ def my_requests(request):
             "status": "Destroyed" if r.destroyed else r.get_status_display(),
             "tag": "govuk-tag--grey" if r.destroyed else STATUS_TAGS.get(r.status, ""),
             "needed_by": r.needed_by,
+            "about": about.get(r.pk, ""),
         }
         for r in page_obj
     ]
@@ -521,8 +527,8 @@ def my_requests(request):
         request,
         "sharing/raising/my_requests.html",
         {
-            "filters": filters,
-            "status": status,
+            "search": search,
+            "searching": bool(criteria),
             "page_obj": page_obj,
             "rows": rows,
             "designated": membership.role == Role.DESIGNATED_OFFICER,

@@ -8,6 +8,8 @@ full or in part (a partial release that is disputed stays released: the recipien
 """
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
@@ -16,15 +18,16 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from consent import services as consent_services
 from portal.models import FlowchartNode, FlowchartOutcome
 from portal.pdf import download_footer, pdf_text, render_pdf
 from portal.uploads import stored_file_response
 from sharing import lifecycle
-from sharing.forms.requester import DisputeDecisionForm, DisputeForm
+from sharing.forms.requester import DisputeDecisionForm, DisputeForm, DisputeViewForm
 from sharing.models import Decision, DisclosureRequest, Outcome, ReleaseAttachment, ReleaseItem, Status
 from sharing.selectors import DisclosureDestroyed, access_disclosure, disclosure_role
 from sharing.services import disputes as dispute_services
-from sharing.views import holding, onward, override, raising
+from sharing.views import holding, next_steps, onward, override, raising
 from sharing.views.actions import Action
 from sharing.views.common import destroyed_message, log_access, released_data_gone
 
@@ -138,7 +141,7 @@ def request_detail(request, pk: int):
     current = next((d for d in decisions if d.is_current), None)
     earlier = [d for d in decisions if d is not current]
     released = current if current is not None and current.outcome in RELEASE_OUTCOMES else None
-    disputes = list(disclosure.disputes.select_related("raised_by", "decided_by", "decision"))
+    disputes = list(disclosure.disputes.select_related("raised_by", "decided_by", "decision", "requesting_view_by"))
     holding_side = bool(roles & HOLDING_SIDE)
     released_tombstone = released_data_gone(request, disclosure) if released is not None else None
 
@@ -289,7 +292,7 @@ def request_dispute(request, pk: int):
         except ValidationError as error:
             _put_errors(form, error)
         else:
-            messages.success(request, "Your dispute has been sent to the designated officers of both organisations")
+            messages.success(request, next_steps.after_dispute(disclosure))
             return redirect("sharing:request_detail", pk=disclosure.pk)
     log_access(request, disclosure, "view")
     return render(
@@ -335,6 +338,58 @@ def dispute_decide(request, pk: int):
     )
 
 
+@require_http_methods(["GET", "POST"])
+def dispute_view(request, pk: int):
+    """SSP 9.2: the requesting organisation's designated officer records their view of the
+    dispute, before the holding organisation's designated officer resolves it."""
+    disclosure = access_disclosure(user=request.user, pk=pk)
+    membership = request.membership or None
+    if not dispute_services.dispute_may_record_view(user=request.user, membership=membership, disclosure=disclosure):
+        raise PermissionDenied("Only the requesting organisation's designated officer can record its view")
+    dispute = dispute_services.open_dispute(disclosure=disclosure)
+    if dispute is None or not dispute_services.dispute_view_awaited(dispute=dispute, disclosure=disclosure):
+        messages.error(request, "There is no open dispute waiting for your view on this request")
+        return redirect("sharing:request_detail", pk=disclosure.pk)
+    form = DisputeViewForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            dispute_services.dispute_view_record(
+                dispute=dispute, view=form.cleaned_data["view"], acting_user=request.user, acting_membership=membership
+            )
+        except ValidationError as error:
+            _put_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"Your view is recorded: {disclosure.holding_organisation.name}'s designated officer resolves the dispute",
+            )
+            return redirect("sharing:request_detail", pk=disclosure.pk)
+    log_access(request, disclosure, "view")
+    return render(
+        request, "sharing/requester/dispute_view.html", {"form": form, "disclosure": disclosure, "dispute": dispute}
+    )
+
+
+def _dispute_actions(*, user, membership, request) -> list[Action]:
+    if request.status != Status.DISPUTED:
+        return []
+    if dispute_services.dispute_may_decide(user=user, membership=membership, disclosure=request):
+        return [
+            Action("Decide the dispute", reverse("sharing:dispute_decide", kwargs={"pk": request.pk}), style="primary")
+        ]
+    if dispute_services.dispute_may_record_view(user=user, membership=membership, disclosure=request):
+        dispute = dispute_services.open_dispute(disclosure=request)
+        if dispute is not None and dispute_services.dispute_view_awaited(dispute=dispute, disclosure=request):
+            return [
+                Action(
+                    "Give your view on the dispute",
+                    reverse("sharing:dispute_view", kwargs={"pk": request.pk}),
+                    style="primary",
+                )
+            ]
+    return []
+
+
 def request_actions(*, user, membership, request, roles) -> list[Action]:
     """The requester part's buttons on the request page (the PDF link is in the page body)."""
     actions: list[Action] = []
@@ -345,15 +400,33 @@ def request_actions(*, user, membership, request, roles) -> list[Action]:
             actions.append(
                 Action("Dispute this decision", reverse("sharing:request_dispute", kwargs={"pk": request.pk}))
             )
-    if request.status == Status.DISPUTED and dispute_services.dispute_may_decide(
-        user=user, membership=membership, disclosure=request
-    ):
-        actions.append(
-            Action(
-                "Decide the dispute", reverse("sharing:dispute_decide", kwargs={"pk": request.pk}), style="primary"
-            )
-        )
+    actions.extend(_dispute_actions(user=user, membership=membership, request=request))
+    actions.extend(_consent_actions(user=user, membership=membership, request=request))
     return actions
+
+
+CONSENT_STATUSES = {Status.SUBMITTED, Status.RETURNED, Status.IN_REVIEW, Status.AWAITING_ADVICE}
+
+
+def _consent_actions(*, user, membership, request) -> list[Action]:
+    """SSP Appendix 5: the requesting officer (or their designated officer) records the consent
+    they witnessed for a person the request is about, and comes back to the request."""
+    if (
+        request.status not in CONSENT_STATUSES
+        or membership is None
+        or membership.role not in consent_services.RECORDING_ROLES
+        or not dispute_services.dispute_may_raise(user=user, membership=membership, disclosure=request)
+    ):
+        return []
+    people = [link.subject for link in request.subjects.select_related("subject").order_by("pk") if link.subject.full_name]
+    back = quote(reverse("sharing:request_detail", kwargs={"pk": request.pk}))
+    return [
+        Action(
+            "Record consent for this person" if len(people) == 1 else f"Record consent for {person.full_name}",
+            f"{reverse('consent:record')}?subject={person.pk}&next={back}",
+        )
+        for person in people
+    ]
 
 
 urlpatterns = [
@@ -362,4 +435,5 @@ urlpatterns = [
     path("<int:pk>/attachments/<int:attachment_pk>/", attachment_download, name="attachment_download"),
     path("<int:pk>/dispute/", request_dispute, name="request_dispute"),
     path("<int:pk>/dispute/decision/", dispute_decide, name="dispute_decide"),
+    path("<int:pk>/dispute/view/", dispute_view, name="dispute_view"),
 ]

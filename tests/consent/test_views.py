@@ -17,6 +17,8 @@ from portal.models import AccessLogEntry, DataSubject, DecisionLogEntry
 
 pytestmark = pytest.mark.django_db
 
+PER_PAGE = 25
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 EVERYONE = ("requester", "officer_a", "do_a", "assignee", "officer_b", "do_b", "officer_c", "do_c", "chair", "auditor", "admin")
 
@@ -93,17 +95,47 @@ def test_the_list_shows_only_records_i_can_see_and_no_names(parties, make_consen
     assert "There are no consent records" in parties.client("officer_a").get(url("list")).content.decode()
 
 
+def _search(client, query):
+    """Search the way the page does: post the form, follow the redirect."""
+    response = client.post(url("list"), {"q": query})
+    assert response.status_code == 302
+    return response, client.get(response["Location"]).content.decode()
+
+
 def test_search_by_reference_or_name_stays_within_what_i_can_see(parties, make_consent):
     mine = make_consent()
     other = make_consent(new_subject=None, subject=mine.subject)
     theirs = make_consent(recorder="officer_c", recipients=[parties.c])
     client = parties.client("requester")
-    body = client.get(url("list"), {"q": mine.reference.lower()}).content.decode()
+    _, body = _search(client, mine.reference.lower())
     assert mine.reference in body and other.reference not in body
-    body = client.get(url("list"), {"q": "casey"}).content.decode()
+    _, body = _search(client, "casey")
     assert mine.reference in body and other.reference in body and theirs.reference not in body
-    body = client.get(url("list"), {"q": "nobody at all"}).content.decode()
+    _, body = _search(client, "nobody at all")
     assert "No consent record you can see matches" in body
+
+
+def test_a_search_by_name_puts_no_name_in_the_url_or_the_access_log(parties, make_consent):
+    """Issue 20: the search form posts, and the list is shown under an opaque id; the name is
+    neither in the address, nor the pagination links, nor the access log."""
+    for _ in range(PER_PAGE + 1):
+        make_consent()
+    client = parties.client("requester")
+    page = client.get(url("list")).content.decode()
+    assert 'method="post" action="/consent/"' in page
+    response, body = _search(client, "Casey Example")
+    location = response["Location"]
+    assert location.startswith("/consent/?search=")
+    assert "casey" not in location.lower() and "example" not in location.lower()
+    assert f"{PER_PAGE + 1} consent records found" in body
+    second = client.get(location + "&page=2").content.decode()
+    assert "1 consent record" not in second and "consent records found" in second
+    assert "Casey" not in second.split("<main")[1].split("</form>")[1]
+    logged = list(AccessLogEntry.objects.filter(user=parties.requester).values_list("reference", "path"))
+    assert logged and all("casey" not in f"{ref} {path}".lower() for ref, path in logged)
+    # The id is this session's own: another session (even the same person's) gets the full list.
+    other = parties.client("requester").get(location).content.decode()
+    assert "found" not in other
 
 
 def test_the_list_takes_a_constant_number_of_queries(parties, make_consent, django_assert_max_num_queries):

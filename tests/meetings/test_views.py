@@ -136,6 +136,27 @@ def test_the_list_shows_only_my_meetings_in_a_constant_number_of_queries(world, 
     assert len(mine) == 3
 
 
+def test_the_list_searches_by_title_and_date_and_a_bad_date_shows_no_rows(world):
+    chair = world.m.chair
+    day = timezone.localtime() + timezone.timedelta(days=20)
+    meeting_make(chair, title="MARAC, April", starts_at=day.replace(hour=10))
+    meeting_make(chair, title="MARAC, May", starts_at=day + timezone.timedelta(days=30))
+    meeting_make(chair, title="Channel panel", starts_at=day.replace(hour=14))
+    meeting_make(world.m.other_chair, title="MARAC, elsewhere", starts_at=day.replace(hour=11))
+    client = world.client_for("chair")
+    body = text(client.get("/meetings/", {"title": "marac"}))
+    assert "MARAC, April" in body and "MARAC, May" in body
+    assert "Channel panel" not in body and "MARAC, elsewhere" not in body
+    body = text(client.get("/meetings/", {"on": day.date().isoformat()}))
+    assert "MARAC, April" in body and "Channel panel" in body and "MARAC, May" not in body
+    body = text(client.get("/meetings/", {"title": "MARAC", "on": day.strftime("%d/%m/%Y")}))
+    assert "MARAC, April" in body and "Channel panel" not in body and "MARAC, May" not in body
+    response = client.get("/meetings/", {"on": "9999-99-99"})
+    body = text(response)
+    assert "There is a problem" in body and "Enter the date as a real date" in body
+    assert "MARAC, April" not in body and "Correct the search to see meetings" in body
+
+
 def test_an_officer_sees_the_meetings_they_are_invited_to(world):
     invite(world.meeting, world.m.chair, world.m.officer_a)
     body = text(world.client_for("officer_a").get("/meetings/"))
@@ -443,3 +464,26 @@ def test_the_meeting_page_keeps_a_constant_number_of_queries(world, django_asser
     add(12)
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(url(meeting))
+
+
+def test_the_forums_cases_are_offered_to_pick_from(world):
+    """Issue 18 item 4: the chair had to type a reference. The forum's own cases (requests raised
+    for it that the chair can see) are offered, with who each is about; typing stays possible."""
+    client = world.client_for("chair")
+    forum = world.meeting.forum
+    mine = world.request(forum=forum)
+    assign_perm("sharing.access_disclosure", world.chair, mine)
+    hidden = world.request(forum=forum)  # the chair cannot see it: not offered
+    elsewhere = world.request()  # no forum: not offered, but can be typed
+    assign_perm("sharing.access_disclosure", world.chair, elsewhere)
+    page = client.get(url(world.meeting, "agenda/add/")).content.decode()
+    assert f'value="{mine.reference}"' in page and "Jordan Example" in page
+    assert hidden.reference not in page and f'value="{elsewhere.reference}"' not in page
+    assert AccessLogEntry.objects.filter(user=world.chair, reference=mine.reference).exists()
+    empty = client.post(url(world.meeting, "agenda/add/"), {})
+    assert "Select a case, or enter the request&#x27;s reference" in empty.content.decode()
+    assert client.post(url(world.meeting, "agenda/add/"), {"case": mine.reference}).status_code == 302
+    assert world.meeting.agenda_items.get().request == mine
+    page = client.get(url(world.meeting, "agenda/add/")).content.decode()
+    assert f'value="{mine.reference}"' not in page  # on the agenda already
+    assert client.post(url(world.meeting, "agenda/add/"), {"reference": elsewhere.reference}).status_code == 302

@@ -159,3 +159,42 @@ def test_an_update_that_changes_nothing_is_not_logged(admin_client_2fa):
     user = UserFactory()
     services.user_update(user=user, acting_user=admin_client_2fa.membership.user)
     assert not DecisionLogEntry.objects.exists()
+
+
+# --- organisations ------------------------------------------------------------------------------
+
+
+def test_adding_an_organisation_is_logged_with_who_and_what(admin_client_2fa):
+    admin = admin_client_2fa.membership.user
+    response = admin_client_2fa.post(
+        reverse("portal:admin_organisation_create"),
+        {"name": "Greater Manchester Police", "kind": "police", "standing": "responsible_authority",
+         "ico_registration": "z4888193", "signed_protocol_on": "2020-04-01", "safeguarding_route": "Call the MASH"},
+    )
+    assert response.status_code == 302
+    entry = only("organisation.created")
+    assert entry.actor_id == admin.pk and entry.recipient_name == "Greater Manchester Police"
+    assert entry.details["values"]["ico_registration"] == "Z4888193"
+    assert entry.details["values"]["signed_protocol_on"] == "2020-04-01"
+    assert decision_event_label("organisation.created") == "Organisation added"
+    assert decision_log_verify().intact
+
+
+def test_editing_an_organisation_logs_what_changed_before_and_after_and_nothing_when_nothing_did(admin_client_2fa):
+    admin = admin_client_2fa.membership.user
+    organisation = OrganisationFactory(
+        name="Stockport Homes", ico_registration="Z1234567", signed_protocol_on=None, safeguarding_route="Ring Sam"
+    )
+    url = reverse("portal:admin_organisation_edit", args=[organisation.pk])
+    data = {"name": "Stockport Homes", "kind": organisation.kind, "standing": "responsible_authority",
+            "ico_registration": "Z1234567", "signed_protocol_on": "", "safeguarding_route": "Ring Sam"}
+    assert admin_client_2fa.post(url, data).status_code == 302
+    assert not entries("organisation.updated")
+    data.update(name="Stockport Homes Group", safeguarding_route="Ring the duty desk")
+    assert admin_client_2fa.post(url, data).status_code == 302
+    entry = only("organisation.updated")
+    assert entry.actor_id == admin.pk and entry.recipient_name == "Stockport Homes Group"
+    assert entry.reasons == "Organisation details changed: name, safeguarding route"
+    assert entry.details["fields"] == ["name", "safeguarding_route"]
+    assert entry.details["changes"] == {"name": ["Stockport Homes", "Stockport Homes Group"]}
+    assert "Sam" not in repr(entry.details)  # the free-text route may name a person: not its text

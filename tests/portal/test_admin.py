@@ -147,7 +147,11 @@ def test_admin_edits_an_organisation_and_suspends_then_resumes_sharing(admin_cli
     assert not place.sharing_suspended and place.sharing_suspended_reason == ""
     logged = list(DecisionLogEntry.objects.order_by("id").values_list("action", "recipient_name", "reasons"))
     assert logged == [
-        ("organisation.updated", organisation.name, "Changed name, kind, ico registration, standing, signed protocol on"),
+        (
+            "organisation.updated",
+            "Stockport Homes Group",
+            "Organisation details changed: name, kind, standing, ico registration, signed protocol on",
+        ),
         ("organisation.suspended", organisation.name, "Non-compliance report NC-4"),
         ("organisation.resumed", organisation.name, "Suspension lifted (it was: Non-compliance report NC-4)"),
     ]

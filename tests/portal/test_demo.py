@@ -32,3 +32,29 @@ def test_demo_refuses_to_load_without_debug(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="local use"):
         call_command("load_demo")
+
+
+def test_make_run_writes_demo_mail_to_files_not_the_console(tmp_path):
+    """Issue 18: `make run` printed ~500 lines of demo email before the sign-in table. With the
+    local settings (scripts/run.py's), mail goes to files in DJANGO_EMAIL_FILE_PATH instead."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    mail_dir = tmp_path / "mail"
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_EMAIL_BACKEND"}
+    env.update(DJANGO_SETTINGS_MODULE="portal.settings.local", DJANGO_EMAIL_FILE_PATH=str(mail_dir))
+    code = (
+        "import django; django.setup()\n"
+        "from django.core.mail import send_mail\n"
+        "send_mail('A new disclosure request needs assigning', 'Link only', 'portal@localhost', ['do@b.example'])\n"
+        "print('sign-in table')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2]
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "sign-in table"
+    written = "".join(path.read_text() for path in mail_dir.iterdir())
+    assert "A new disclosure request needs assigning" in written

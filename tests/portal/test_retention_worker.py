@@ -26,7 +26,7 @@ from consent.models import ConsentRecord, GivenBy
 from portal.accountability.services import decision_log_verify
 from portal.models import DataSubject, DecisionLogEntry, DestructionRun, HeldCopy, RetentionRecordKind
 from portal.retention.services import due_copies
-from portal.tasks import retention_sweep
+from portal.tasks import retention_recover, retention_sweep
 from tests.sharing.conftest import pack, parties  # noqa: F401  (fixtures)
 from tests.workers import celery_workers  # noqa: F401  (fixture)
 
@@ -35,6 +35,11 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 RECORDS = 3000
 SHARED = 1000  # records also held by the disclosing organisation: 4,000 copies in all
 BATCH = 10  # copies a transaction: small, so a run takes several seconds and dies mid-way
+# The recovery check's times, shortened from 10 minutes each (PORTAL_RETENTION_RUN_ABANDONED_AFTER
+# in the worker; the test itself plays beat, sending the check every CHECK_EVERY seconds).
+ABANDONED_AFTER = 5
+CHECK_EVERY = 1
+WORKER_START = 30  # the slack for starting the second worker on a loaded machine
 TIMEOUT = 180
 PDF = b"%PDF-1.4\n% a signed Appendix 5 form\n%%EOF\n"
 
@@ -226,3 +231,50 @@ def test_two_workers_sweeping_at_once_destroy_each_copy_once(parties, celery_wor
     assert_destroyed_exactly_once(record_ids, copy_ids, scans)
     runs = list(DestructionRun.objects.values_list("destroyed_count", flat=True))
     assert all(count > 0 for count in runs), f"one worker did all the work ({runs}): they did not run at once"
+
+
+def test_a_killed_sweep_is_closed_as_abandoned_and_resumed_by_the_recovery_check(
+    parties, celery_workers, monkeypatch  # noqa: F811
+):
+    """Issue 19 item 5: nothing but the beat's recovery check brings the killed run back (its
+    message waits in Redis's unacked set for the 30-minute visibility timeout): within
+    ABANDONED_AFTER + CHECK_EVERY of the kill the run is closed as abandoned, decision-logged, and
+    a recovery sweep destroys the rest, each copy once."""
+    monkeypatch.setenv("PORTAL_RETENTION_RUN_ABANDONED_AFTER", str(ABANDONED_AFTER))
+    record_ids, copy_ids = seed_due_consents(parties)
+    scans = dict(ConsentRecord.objects.filter(pk__in=record_ids).values_list("pk", "scan"))
+    total = len(copy_ids)
+
+    before_worker = other_connections()
+    first = celery_workers.start()
+    retention_sweep.apply_async(kwargs={"batch_size": BATCH})
+    wait_for(lambda: destroyed_count() >= total // 5, "the first worker destroyed a fifth", celery_workers)
+    first.kill()
+    killed_at_time = timezone.now()
+    wait_for(
+        lambda: not (other_connections() - before_worker), "the killed worker's database connection closed", celery_workers
+    )
+    killed_at = destroyed_count()
+    assert killed_at < total, "the sweep finished before it could be killed: seed more copies"
+    killed = DestructionRun.objects.get()
+
+    celery_workers.start()
+    resumed = DestructionRun.objects.filter(trigger=DestructionRun.Trigger.RECOVERY)
+    stated = ABANDONED_AFTER + CHECK_EVERY + WORKER_START
+    deadline = time.monotonic() + stated
+    while not resumed.exists() and time.monotonic() < deadline:
+        retention_recover.apply_async()  # the beat
+        time.sleep(CHECK_EVERY)
+    assert resumed.exists(), f"no recovery sweep started within {stated}s of the kill"
+    recovery = resumed.get()
+    assert (recovery.started_at - killed_at_time).total_seconds() < stated
+    wait_for(lambda: resumed.filter(finished_at__isnull=False).exists(), "the recovery sweep finished", celery_workers)
+
+    killed.refresh_from_db()
+    recovery.refresh_from_db()
+    assert killed.abandoned_at is not None and killed.finished_at is None
+    assert (killed.destroyed_count, recovery.destroyed_count) == (killed_at, total - killed_at)
+    entries = list(DecisionLogEntry.objects.filter(action="retention.run_abandoned"))
+    assert [e.details["run"] for e in entries] == [killed.pk]
+    assert entries[0].details["destroyed_count"] == killed_at
+    assert_destroyed_exactly_once(record_ids, copy_ids, scans)

@@ -163,7 +163,7 @@ MATRIX.update({
 })
 
 # The request page and what hangs off it: everyone with need-to-know reads; only the requesting
-# side disputes, and only B's designated officer decides a dispute (SSP 9.2).
+# side disputes, A's designated officer gives its view and only B's decides a dispute (SSP 9.2).
 NEED_TO_KNOW = outcomes(404, requester=200, assignee=200, do_a=200, do_b=200)
 MATRIX.update({
     "sharing:request_detail": Case(NEED_TO_KNOW),
@@ -175,6 +175,8 @@ MATRIX.update({
         outcomes(404, requester=200, do_a=200, assignee=403, do_b=403), state=lambda p: decided(p, Outcome.DECLINED)
     ),
     "sharing:dispute_decide": Case(outcomes(404, requester=403, assignee=403, do_a=403, do_b=200), state=disputed),
+    # SSP 9.2: the requesting organisation's designated officer gives its view before B's decides.
+    "sharing:dispute_view": Case(outcomes(404, requester=403, assignee=403, do_a=200, do_b=403), state=disputed),
 })
 
 

@@ -51,6 +51,15 @@ def consent_for(parties, req, **overrides):
     return consent_record(**values)
 
 
+def about_another_person(req):
+    """The factory names every request's subject alike, which the consent page would rightly
+    take for the same person (same name and date of birth): make this one someone else."""
+    subject = req.subjects.first().subject
+    subject.full_name = "Sam Otherperson"
+    subject.save(update_fields=["full_name"])
+    return req
+
+
 def choose(parties, req, consent, items=None):
     return basis.consent_reliance_choose(
         disclosure=req, consent=consent, information_items=items or ITEMS[:1], acting_user=req.assignee
@@ -195,7 +204,7 @@ def test_choosing_refuses_a_consent_that_does_not_cover_the_disclosure(parties, 
 
 def test_choosing_only_a_consent_about_the_request_subjects(parties, with_consent):
     req = with_consent
-    other = parties.request()
+    other = about_another_person(parties.request())
     elsewhere = consent_for(parties, other)
     with pytest.raises(ValidationError) as excinfo:
         choose(parties, req, elsewhere)
@@ -355,7 +364,7 @@ def test_who_may_open_the_consent_pages(parties, with_consent):
         for who, status in expected.items():
             assert parties.client(who).get(url).status_code == status, (url, who)
     # A consent record not about this request's subjects: 404 even for the assignee.
-    other = consent_for(parties, parties.request())
+    other = consent_for(parties, about_another_person(parties.request()))
     missing = reverse("sharing:consent_reliance_items", args=[req.pk, other.pk])
     assert parties.client("assignee").get(missing).status_code == 404
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 from portal.accountability.services import decision_log_verify
 from portal.models import AccessLogEntry, DecisionLogEntry, Notification
 from sharing.models import Dispute, DisputeStatus, Outcome, Status
-from sharing.services.disputes import dispute_decide, dispute_raise
+from sharing.services.disputes import dispute_decide, dispute_raise, dispute_view_awaited, dispute_view_record
 from tests.sharing.factories import decision_make
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +32,16 @@ def raise_as(parties, request, name="requester", grounds="The information is nee
     )
 
 
+def view_as(parties, dispute, name="do_a", view="We support the dispute: the MARAC needs it."):
+    return dispute_view_record(
+        dispute=dispute, view=view, acting_user=getattr(parties, name), acting_membership=parties.memberships[name]
+    )
+
+
 def decide_as(parties, dispute, upheld, name="do_b", reasons="Reviewed with the responder."):
+    dispute.refresh_from_db()
+    if dispute_view_awaited(dispute=dispute, disclosure=dispute.request):
+        view_as(parties, dispute)
     return dispute_decide(
         dispute=dispute,
         upheld=upheld,
@@ -105,7 +114,7 @@ def test_grounds_are_required(parties, declined):
 
 def test_uphold_returns_to_the_decision_and_notifies(parties, declined):
     request, _ = declined
-    dispute = raise_as(parties, request)
+    dispute = view_as(parties, raise_as(parties, request))
     Notification.objects.all().delete()
     decided = decide_as(parties, dispute, upheld=True)
     request.refresh_from_db()
@@ -118,7 +127,8 @@ def test_uphold_returns_to_the_decision_and_notifies(parties, declined):
     assert decided.decided_at is not None
     entry = DecisionLogEntry.objects.get(action="dispute.upheld")
     assert (entry.organisation_name, entry.recipient_name) == (parties.b.name, parties.a.name)
-    assert set(Notification.objects.values_list("recipient__username", flat=True)) == {"requester", "assignee"}
+    # Both designated officers resolved it: the requesting side's one is told the outcome too.
+    assert set(Notification.objects.values_list("recipient__username", flat=True)) == {"requester", "assignee", "do_a"}
 
 
 def test_uphold_of_a_partial_release_returns_to_partly_released(parties, partly):
@@ -135,7 +145,10 @@ def test_overturn_returns_the_request_to_review(parties, declined):
     request.refresh_from_db()
     assert request.status == Status.IN_REVIEW
     assert decided.status == DisputeStatus.OVERTURNED
-    assert DecisionLogEntry.objects.get(action="dispute.overturned").reasons == "The purpose is clear; release."
+    assert DecisionLogEntry.objects.get(action="dispute.overturned").reasons == (
+        "Stockport Council designated officer: The purpose is clear; release.\n\n"
+        "Greater Manchester Police designated officer: The information is needed for the MARAC."  # do_a raised it
+    )
     notified = set(Notification.objects.filter(subject__contains="overturned").values_list("recipient__username", flat=True))
     assert notified == {"requester", "assignee", "do_a"}
     assert decision_log_verify().intact
@@ -187,6 +200,10 @@ def test_dispute_page_journey(parties, declined):
     assert done.status_code == 302 and done.url == reverse("sharing:request_detail", kwargs={"pk": request.pk})
     request.refresh_from_db()
     assert request.status == Status.DISPUTED
+    banner = client.get(done.url).content.decode().split("govuk-notification-banner__content")[1].split("</div>")[0]
+    assert "What happens next" in banner and "resolve it together" in banner
+    assert parties.do_a.display_name in banner and parties.do_b.display_name in banner
+    assert "needed by" in banner or "no date set" in banner
     assert AccessLogEntry.objects.filter(reference=request.reference, kind="view").exists()
 
 
@@ -211,7 +228,7 @@ def test_dispute_page_redirects_when_nothing_can_be_disputed(parties):
 
 def test_decide_page_journey_overturn(parties, declined):
     request, _ = declined
-    raise_as(parties, request)
+    view_as(parties, raise_as(parties, request))
     client = parties.client("do_b")
     page = client.get(decide_url(request))
     assert page.status_code == 200 and "The information is needed for the MARAC." in page.content.decode()
@@ -251,3 +268,67 @@ def test_decide_button_for_the_holding_designated_officer(parties, declined):
     assert decide_url(request) in parties.client("do_b").get(detail).content.decode()
     assert decide_url(request) not in parties.client("do_a").get(detail).content.decode()
     assert "The information is needed for the MARAC." in parties.client("do_a").get(detail).content.decode()
+
+
+# Both designated officers (SSP 9.2; issue 18 item 3) -------------------------------------------
+
+
+def view_url(request):
+    return reverse("sharing:dispute_view", args=[request.pk])
+
+
+def test_the_two_designated_officers_resolve_it_and_the_log_keeps_both_views(parties, declined):
+    request, _ = declined
+    dispute = raise_as(parties, request)
+    with pytest.raises(ValidationError, match="Wait for the view of Greater Manchester Police"):
+        dispute_decide(
+            dispute=dispute, upheld=True, reasons="Early.", acting_user=parties.do_b,
+            acting_membership=parties.memberships["do_b"],
+        )
+    detail = reverse("sharing:request_detail", args=[request.pk])
+    do_a = parties.client("do_a")
+    assert "Give your view on the dispute" in do_a.get(detail).content.decode()
+    empty = do_a.post(view_url(request), {})
+    assert empty.status_code == 200 and "Enter your view of the dispute" in empty.content.decode()
+    assert do_a.post(view_url(request), {"view": "We support it: the risk is current."}).status_code == 302
+    entry = DecisionLogEntry.objects.get(action="dispute.view_recorded")
+    assert entry.reasons == "We support it: the risk is current." and entry.organisation_name == parties.a.name
+    assert "Give your view on the dispute" not in do_a.get(detail).content.decode()
+    assert do_a.get(view_url(request)).status_code == 302  # recorded once
+    do_b = parties.client("do_b")
+    page = do_b.get(decide_url(request)).content.decode()
+    assert "We support it: the risk is current." in page
+    assert do_b.post(decide_url(request), {"outcome": "uphold", "reasons": "Still not proportionate."}).status_code == 302
+    entry = DecisionLogEntry.objects.get(action="dispute.upheld")
+    assert "Stockport Council designated officer: Still not proportionate." in entry.reasons
+    assert "Greater Manchester Police designated officer: We support it: the risk is current." in entry.reasons
+    assert entry.details["requesting_officer_id"] == parties.do_a.pk
+    assert entry.details["holding_officer_id"] == parties.do_b.pk
+    assert decision_log_verify().intact
+    assert "We support it: the risk is current." in parties.client("requester").get(detail).content.decode()
+
+
+def test_a_dispute_raised_by_the_requesting_designated_officer_carries_their_view(parties, declined):
+    request, _ = declined
+    dispute = raise_as(parties, request, "do_a", grounds="Needed for the MARAC.")
+    assert not dispute_view_awaited(dispute=dispute, disclosure=request)
+    assert parties.client("do_a").get(view_url(request)).status_code == 302
+    dispute_decide(
+        dispute=dispute, upheld=False, reasons="Release it.", acting_user=parties.do_b,
+        acting_membership=parties.memberships["do_b"],
+    )
+    reasons = DecisionLogEntry.objects.get(action="dispute.overturned").reasons
+    assert "Greater Manchester Police designated officer: Needed for the MARAC." in reasons
+
+
+@pytest.mark.parametrize(
+    "name,expected",
+    [("do_b", 403), ("requester", 403), ("assignee", 403), ("officer_a", 404), ("do_c", 404), ("chair", 404),
+     ("auditor", 404)],
+)
+def test_view_page_refuses_others(parties, declined, name, expected):
+    request, _ = declined
+    raise_as(parties, request)
+    client = parties.client(name)
+    assert client.get(view_url(request)).status_code == expected
+    assert client.post(view_url(request), {"view": "x"}).status_code == expected

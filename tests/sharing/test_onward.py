@@ -288,3 +288,18 @@ def test_onward_request_form_never_fails(parties, released, items, to, purpose, 
         transaction.set_rollback(True)
     assert response.status_code in (200, 302)
     assert b"<script>alert(1)</script>" not in response.content
+
+
+def test_the_organisation_dropdown_offers_the_signatories_other_than_the_two(parties, released):
+    """Issue 18 item 1: the "Which organisation" dropdown had no options at all, so the form could
+    never be sent. It offers every signatory not suspended, other than the two on the request."""
+    from tests.portal.factories import OrganisationFactory
+
+    unsigned = OrganisationFactory(name="Unsigned Charity", signed_protocol_on=None)
+    suspended = OrganisationFactory(name="Suspended Trust", sharing_suspended=True)
+    body = parties.client("requester").get(reverse("sharing:onward_request", args=[released.pk])).content.decode()
+    select = body[body.index('name="to_organisation"') : body.index("</select>", body.index('name="to_organisation"'))]
+    assert '<option value="" selected>Choose an organisation</option>' in select
+    assert f'<option value="{parties.c.pk}">{parties.c.name}</option>' in select
+    for absent in (parties.a, parties.b, unsigned, suspended):
+        assert f'value="{absent.pk}"' not in select, absent.name

@@ -383,6 +383,8 @@ def test_propose_page_journey(parties, in_public_interest):
 
     done = client.post(propose_url(req), form_data(parties, req))
     assert done.status_code == 302 and done["Location"] == reverse("sharing:request_detail", args=[req.pk])
+    banner = client.get(done["Location"]).content.decode().split("govuk-notification-banner__content")[1].split("</div>")[0]
+    assert "What happens next" in banner and parties.do_b.display_name in banner and "nothing is released" in banner
     assert PublicInterestOverride.objects.filter(request=req, status="proposed").count() == 1
     # The page is not offered twice.
     assert client.get(propose_url(req)).status_code == 302

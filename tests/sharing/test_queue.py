@@ -74,6 +74,14 @@ def test_the_queue_lists_what_waits_with_ages_and_links(parties, waiting):
     assert "3 days" in body and "1 day" in body and "5 days" in body and "2 hours" in body
     override = PublicInterestOverride.objects.get()
     assert reverse("sharing:override_decide", args=[waiting["override"].pk, override.pk]) in body
+    # SSP 9.2: the dispute waits for the requesting organisation's designated officer's view first.
+    assert reverse("sharing:dispute_decide", args=[waiting["dispute"].pk]) not in body
+    assert "Waiting for the view of Greater Manchester Police&#x27;s designated officer" in body
+    disputes.dispute_view_record(
+        dispute=Dispute.objects.get(), view="We support it.", acting_user=parties.do_a,
+        acting_membership=parties.memberships["do_a"],
+    )
+    body = parties.client("do_b2").get(URL).content.decode()
     assert reverse("sharing:dispute_decide", args=[waiting["dispute"].pk]) in body
     assert reverse("sharing:request_advice", args=[waiting["advice"].pk]) in body
     onward = OnwardRequest.objects.get()
@@ -93,10 +101,19 @@ def test_the_proposer_is_told_another_designated_officer_must_decide(parties):
 
 
 def test_another_organisations_queue_is_separate(parties, waiting):
-    body = parties.client("do_a").get(URL).content.decode()
+    body = parties.client("do_c").get(URL).content.decode()
     for req in waiting.values():
         assert req.reference not in body
     assert body.count("Nothing is waiting.") == 4
+
+
+def test_a_dispute_waits_in_the_requesting_organisations_queue_too(parties, waiting):
+    """Issue 18 item 3: the requesting organisation's designated officer saw "Disputed decisions (0)"."""
+    body = parties.client("do_a").get(URL).content.decode()
+    assert "Disputed decisions (1)" in body and waiting["dispute"].reference in body
+    assert reverse("sharing:dispute_view", args=[waiting["dispute"].pk]) in body
+    for code in ("override", "advice", "onward"):
+        assert waiting[code].reference not in body
 
 
 def test_oldest_first(parties):

@@ -157,6 +157,11 @@ def test_requester_raises_fills_in_and_submits(parties, django_capture_on_commit
     assert response.status_code == 302 and response.url == reverse("sharing:request_detail", kwargs={"pk": draft.pk})
     draft.refresh_from_db()
     assert draft.status == Status.SUBMITTED and draft.submitted_at is not None
+    # What happens next: who acts (B's designated officers, by name) and by when.
+    banner = " ".join(page(client.get(response.url)).split("govuk-notification-banner__content")[1].split("</div>")[0].split())
+    assert f"has been sent to {parties.b.name}" in banner and "What happens next" in banner
+    assert parties.do_b.display_name in banner
+    assert f"needed by {draft.needed_by:%-d %B %Y}" in banner
 
     log = DecisionLogEntry.objects.get(reference=draft.reference, action="request.submitted")
     assert log.reasons.startswith("Submitted for Reducing crime and disorder")
@@ -545,7 +550,8 @@ def test_my_requests_query_count_is_constant(parties, django_assert_max_num_quer
         parties.request(with_subject=False, with_checklist=False)
     client = parties.client("requester")
     client.get(reverse("sharing:my_requests"))  # warm the session and the partnership-name cache
-    with django_assert_max_num_queries(12):
+    # 14: the page, plus who each row is about (one query) and their access-log entries (one INSERT)
+    with django_assert_max_num_queries(14):
         response = client.get(reverse("sharing:my_requests"))
     assert response.status_code == 200
     assert page(response).count('class="govuk-table__row"') == min(count, views.REQUESTS_PER_PAGE) + 1

@@ -47,7 +47,7 @@ def partnerships_create(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("portal", "0008_hash_backup_codes")]
+    dependencies = [("portal", "0009_destruction_run_abandoned_and_recovery")]
 
     operations = [
         migrations.CreateModel(

@@ -1,0 +1,139 @@
+"""A real gunicorn for tests and benchmarks that need the portal behind a listening socket
+(restarts, soak): `GunicornServer` starts `gunicorn portal.wsgi:application` on a free loopback
+port, on a database given by URL (a test passes `tests.workers.worker_database_url()`, the test
+database), and can reload it the zero-downtime way (SIGHUP: the master keeps the socket and
+replaces its workers gracefully; docs/deploy.md, "Restarting without dropping requests").
+
+    server = GunicornServer(database_url=..., folder=tmp_path, workers=2)
+    server.start()            # returns once /healthz/ answers
+    server.reload()           # SIGHUP; returns once every old worker has exited
+    server.stop()
+"""
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+READY_TIMEOUT = 60
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def children_of(pid: int) -> set[int]:
+    """Pids of the live processes whose parent is `pid` (gunicorn's workers), from /proc."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(entry.name))
+    return found
+
+
+class GunicornServer:
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        folder: Path,
+        workers: int = 2,
+        settings: str = "portal.settings.test",
+        extra_env: dict | None = None,
+        port: int | None = None,
+    ):
+        self.database_url = database_url
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.workers = workers
+        self.settings = settings
+        self.extra_env = extra_env or {}
+        self.port = port or free_port()
+        self.process: subprocess.Popen | None = None
+        self.log_path = self.folder / "gunicorn.log"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+    def start(self) -> None:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": self.settings,
+            "DATABASE_URL": self.database_url,
+            "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
+        }
+        command = [
+            sys.executable, "-m", "gunicorn", "portal.wsgi:application",
+            "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
+            "--graceful-timeout", "30", "--access-logfile", "-",
+        ]
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        self.wait_ready()
+
+    def answers(self) -> bool:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+            connection.request("GET", "/healthz/")
+            return connection.getresponse().status == 200
+        except OSError:
+            return False
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT) -> None:
+        deadline = time.monotonic() + timeout
+        while not (self.answers() and len(self.worker_pids()) >= self.workers):
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.log()}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not answer within {timeout}s:\n{self.log()}")
+            time.sleep(0.1)
+
+    def worker_pids(self) -> set[int]:
+        return children_of(self.process.pid) if self.process else set()
+
+    def reload(self, timeout: float = READY_TIMEOUT) -> set[int]:
+        """SIGHUP to the master: new workers (new code, new settings) take over the same socket
+        and the old ones finish what they are answering, then exit. Returns once every old worker
+        has gone and the new ones are all there; the new workers' pids."""
+        old = self.worker_pids()
+        os.kill(self.process.pid, signal.SIGHUP)
+        deadline = time.monotonic() + timeout
+        while True:
+            current = self.worker_pids()
+            if not (current & old) and len(current) >= self.workers:
+                return current
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn's old workers did not go within {timeout}s:\n{self.log()}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=35)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
