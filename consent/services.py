@@ -692,6 +692,12 @@ def consent_coverage_problems(
             problems.append(f"The consent does not allow {disclosing_organisation.name} to disclose")
     if purpose is None:
         problems.append("No purpose is given for the disclosure, so the consent cannot be checked against it")
+    elif consent.protocol_pack.partnership_id != purpose.pack.partnership_id:
+        # A consent covers sharing in the partnership whose protocol it was given under (ADR 0009).
+        problems.append(
+            f"The consent was given under the {consent.protocol_pack.partnership_name} protocol, not the "
+            f"{purpose.pack.partnership_name} protocol this disclosure is made under"
+        )
     elif not _purpose_covered(consent, purpose):
         problems.append(f"The consent does not cover the purpose “{purpose.name}”")
     if information_items is not None:

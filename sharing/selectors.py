@@ -408,8 +408,11 @@ class QueueSection:
 
 
 
-def designated_queue_querysets(*, organisation_id: int) -> list[tuple[str, str, QuerySet]]:
-    """(code, title, queryset) of each section of the designated officers' queue."""
+def designated_queue_querysets(
+    *, organisation_id: int, partnership_id: int | None = None
+) -> list[tuple[str, str, QuerySet]]:
+    """(code, title, queryset) of each section of the designated officers' queue; with
+    `partnership_id` (a designated officer for one partnership only), that partnership's requests."""
     request_fields = ("request__requesting_organisation", "request__purpose")
     overrides = PublicInterestOverride.objects.filter(
         status=OverrideStatus.PROPOSED,
@@ -442,6 +445,14 @@ def designated_queue_querysets(*, organisation_id: int) -> list[tuple[str, str, 
         ("onward", "Onward disclosure requests",
          onward.select_related(*request_fields, "request", "to_organisation", "requested_by").order_by("requested_at", "pk")),
     ]
+    if partnership_id is not None:
+        querysets = [
+            (code, title, rows.filter(**{
+                ("protocol_pack__partnership_id" if code == "advice" else "request__protocol_pack__partnership_id"):
+                partnership_id
+            }))
+            for code, title, rows in querysets
+        ]
     return querysets
 
 
@@ -452,20 +463,21 @@ def returned_to_requester_count(*, user: User, organisation_id: int) -> int:
     ).count()
 
 
-def designated_queue_counts(*, organisation_id: int) -> dict[str, int]:
+def designated_queue_counts(*, organisation_id: int, partnership_id: int | None = None) -> dict[str, int]:
     """How many wait in each section of the queue: one count query a section, no rows."""
-    return {code: rows.count() for code, _, rows in designated_queue_querysets(organisation_id=organisation_id)}
+    querysets = designated_queue_querysets(organisation_id=organisation_id, partnership_id=partnership_id)
+    return {code: rows.count() for code, _, rows in querysets}
 
 
 def designated_queue(
-    *, organisation_id: int, cap: int = QUEUE_CAP, pages: dict[str, int] | None = None
+    *, organisation_id: int, cap: int = QUEUE_CAP, pages: dict[str, int] | None = None, partnership_id: int | None = None
 ) -> list[QueueSection]:
     """What waits for the designated officers of one organisation, oldest first, each section a
     page of `cap` rows (`pages`: the page wanted per section code, default the first; past the
     end gives the last) with its full count. Triage fields only: no subject, no content.
     A fixed number of queries whatever the sizes."""
     pages = pages or {}
-    querysets = designated_queue_querysets(organisation_id=organisation_id)
+    querysets = designated_queue_querysets(organisation_id=organisation_id, partnership_id=partnership_id)
     sections = []
     for code, title, rows in querysets:
         total = rows.count()

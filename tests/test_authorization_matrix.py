@@ -100,6 +100,7 @@ MATRIX: dict[str, Entry] = {
     "portal:admin_home": Entry(**ADMIN_ONLY),
     "portal:admin_organisations": Entry(**ADMIN_ONLY),
     "portal:admin_organisation_create": Entry(**ADMIN_ONLY),
+    "portal:admin_partnership_join": Entry(**ADMIN_ONLY),
     "portal:admin_organisation_edit": Entry(**ADMIN_ONLY, kwargs=lambda w: {"pk": w.officer.organisation_id}),
     "portal:admin_organisation_suspend_sharing": Entry(**ADMIN_ONLY, kwargs=lambda w: {"pk": w.officer.organisation_id}),
     "portal:admin_organisation_resume_sharing": Entry(

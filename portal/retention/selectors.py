@@ -25,6 +25,7 @@ from portal.models import (
 from portal.protocols.selectors import organisation_protocol_pack
 from portal.retention.registry import FALLBACK_DAYS
 from portal.roles import Role
+from portal.selectors.partnerships import membership_partnership
 
 
 def held_copies_due(
@@ -205,12 +206,14 @@ def retention_policy_rows(*, organisation: Organisation) -> list[PolicyRow]:
 
 
 def access_policy_organisation(*, membership, pk: int) -> Organisation:
-    """The organisation whose policies the acting person may edit: a partnership admin any, a
-    designated officer only their own."""
+    """The organisation whose policies the acting person may edit: a partnership admin any of
+    their partnership's, a designated officer only their own."""
     organisations = Organisation.objects.filter(pk=pk)
     if membership.role == Role.DESIGNATED_OFFICER:
         organisations = organisations.filter(pk=membership.organisation_id)
-    elif membership.role != Role.ADMIN:
+    elif membership.role == Role.ADMIN:
+        organisations = organisations.filter(partnership_places__partnership=membership_partnership(membership=membership))
+    else:
         organisations = organisations.none()
     organisation = organisations.first()
     if organisation is None:
@@ -230,8 +233,9 @@ def access_retention_policy(*, membership, pk: int) -> RetentionPolicy:
     return policy
 
 
-def organisation_choices() -> QuerySet[Organisation]:
-    return Organisation.objects.order_by("name")
+def organisation_choices(*, partnership) -> QuerySet[Organisation]:
+    """The organisations an admin may choose: their partnership's members."""
+    return Organisation.objects.filter(partnership_places__partnership=partnership).order_by("name")
 
 
 # --- legal holds ------------------------------------------------------------------------------

@@ -59,14 +59,19 @@ def organisation_get(*, pk: int, partnership: Partnership | None) -> Organisatio
     return organisation
 
 
-def organisation_choices() -> QuerySet[Organisation]:
-    return Organisation.objects.order_by("name")
+def _partnership_users(partnership: Partnership | None) -> QuerySet[User]:
+    """The accounts a partnership's admin manages: anyone with a role (active or ended) in one of
+    its member organisations, and accounts with no role anywhere yet (just created)."""
+    if partnership is None:
+        return User.objects.none()
+    members = Membership.objects.filter(organisation__partnership_places__partnership=partnership).values("user")
+    return User.objects.filter(Q(pk__in=members) | ~Q(pk__in=Membership.objects.values("user")))
 
 
-def user_search(*, query: str = "") -> QuerySet[User]:
-    """Users whose username, name or email contains `query` (any case), with their
-    memberships (and each membership's organisation) prefetched."""
-    users = User.objects.all()
+def user_search(*, query: str = "", partnership: Partnership | None) -> QuerySet[User]:
+    """The partnership's users whose username, name or email contains `query` (any case), with
+    their memberships (and each membership's organisation) prefetched."""
+    users = _partnership_users(partnership)
     query = " ".join(query.split())
     if query:
         users = users.annotate(full_name_for_search=Concat("first_name", Value(" "), "last_name")).filter(
@@ -81,9 +86,11 @@ def user_search(*, query: str = "") -> QuerySet[User]:
     )
 
 
-def user_get(*, pk: int) -> User:
+def user_get(*, pk: int, partnership: Partnership | None) -> User:
+    """One of the partnership's users (404 for anyone else's)."""
     user = (
-        User.objects.prefetch_related(Prefetch("memberships", queryset=_memberships_for_display()))
+        _partnership_users(partnership)
+        .prefetch_related(Prefetch("memberships", queryset=_memberships_for_display()))
         .filter(pk=pk)
         .first()
     )
@@ -92,8 +99,13 @@ def user_get(*, pk: int) -> User:
     return user
 
 
-def membership_get(*, pk: int) -> Membership:
-    membership = Membership.objects.select_related("user", "organisation").filter(pk=pk).first()
+def membership_get(*, pk: int, partnership: Partnership | None) -> Membership:
+    """A role in one of the partnership's member organisations (404 for any other)."""
+    membership = (
+        Membership.objects.select_related("user", "organisation")
+        .filter(pk=pk, organisation__partnership_places__partnership=partnership)
+        .first()
+    )
     if membership is None:
         raise Http404("No such membership")
     return membership

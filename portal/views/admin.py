@@ -22,6 +22,7 @@ from portal.auth.services import user_has_second_factor
 from portal.forms.admin import (
     MembershipAddForm,
     OrganisationForm,
+    PartnershipJoinForm,
     PasswordForm,
     SuspendSharingForm,
     UnlockForm,
@@ -112,6 +113,29 @@ def admin_organisation_create(request):
 
 @admin_only
 @require_http_methods(["GET", "POST"])
+def admin_partnership_join(request):
+    """Add an organisation that takes part in another partnership to this one (issue 16)."""
+    partnership = _partnership(request)
+    form = PartnershipJoinForm(request.POST or None, partnership=partnership)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.partnership_member_add(
+                partnership=partnership,
+                organisation=form.cleaned_data["organisation"],
+                standing=form.cleaned_data["standing"],
+                signed_protocol_on=form.cleaned_data["signed_protocol_on"],
+                acting_user=request.user,
+            )
+        except ValidationError as error:
+            form_add_service_errors(form, error)
+        else:
+            messages.success(request, f"{form.cleaned_data['organisation'].name} has joined {partnership.name}")
+            return redirect("portal:admin_organisations")
+    return render(request, "portal/admin/partnership_join.html", {"form": form, "partnership": partnership})
+
+
+@admin_only
+@require_http_methods(["GET", "POST"])
 def admin_organisation_edit(request, pk: int):
     organisation = selectors.organisation_get(pk=pk, partnership=_partnership(request))
     if request.method == "POST":
@@ -184,7 +208,7 @@ def admin_organisation_resume_sharing(request, pk: int):
 def admin_users(request):
     search = UserSearchForm(request.GET)
     query = search.cleaned_data["q"] if search.is_valid() else ""
-    page_obj = Paginator(selectors.user_search(query=query), USERS_PER_PAGE).get_page(request.GET.get("page"))
+    page_obj = Paginator(selectors.user_search(query=query, partnership=_partnership(request)), USERS_PER_PAGE).get_page(request.GET.get("page"))
     locked = {name.lower() for name in selectors.locked_usernames()}
     rows = [(user, user.username.lower() in locked) for user in page_obj]
     return render(
@@ -216,7 +240,7 @@ def _user_detail(request, user, *, membership_form=None, action_form=None):
         {
             "subject": user,
             "memberships": list(user.memberships.all()),
-            "membership_form": membership_form or MembershipAddForm(),
+            "membership_form": membership_form or MembershipAddForm(partnership=_partnership(request)),
             "action_form": action_form,
             "has_second_factor": user_has_second_factor(user=user),
             "is_locked": selectors.username_is_locked(username=user.username),
@@ -228,13 +252,13 @@ def _user_detail(request, user, *, membership_form=None, action_form=None):
 @admin_only
 @require_GET
 def admin_user_detail(request, pk: int):
-    return _user_detail(request, selectors.user_get(pk=pk))
+    return _user_detail(request, selectors.user_get(pk=pk, partnership=_partnership(request)))
 
 
 @admin_only
 @require_http_methods(["GET", "POST"])
 def admin_user_edit(request, pk: int):
-    user = selectors.user_get(pk=pk)
+    user = selectors.user_get(pk=pk, partnership=_partnership(request))
     if request.method == "POST":
         form = UserDetailsForm(request.POST)
         if form.is_valid():
@@ -253,7 +277,7 @@ def admin_user_edit(request, pk: int):
 @admin_only
 @require_POST
 def admin_user_deactivate(request, pk: int):
-    user = selectors.user_get(pk=pk)
+    user = selectors.user_get(pk=pk, partnership=_partnership(request))
     try:
         services.user_deactivate(user=user, acting_user=request.user)
     except ValidationError as error:
@@ -265,7 +289,7 @@ def admin_user_deactivate(request, pk: int):
 @admin_only
 @require_POST
 def admin_user_reactivate(request, pk: int):
-    user = selectors.user_get(pk=pk)
+    user = selectors.user_get(pk=pk, partnership=_partnership(request))
     try:
         services.user_reactivate(user=user, acting_user=request.user)
     except ValidationError as error:
@@ -277,7 +301,7 @@ def admin_user_reactivate(request, pk: int):
 @admin_only
 @require_http_methods(["GET", "POST"])
 def admin_user_password(request, pk: int):
-    user = selectors.user_get(pk=pk)
+    user = selectors.user_get(pk=pk, partnership=_partnership(request))
     form = PasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -297,7 +321,7 @@ def admin_user_password(request, pk: int):
 @admin_only
 @require_http_methods(["GET", "POST"])
 def admin_user_reset_second_factor(request, pk: int):
-    user = selectors.user_get(pk=pk)
+    user = selectors.user_get(pk=pk, partnership=_partnership(request))
     if request.method == "POST":
         services.user_reset_second_factor(user=user, acting_user=request.user)
         if user.pk == request.user.pk:
@@ -323,8 +347,8 @@ def admin_user_reset_second_factor(request, pk: int):
 @admin_only
 @require_POST
 def admin_membership_add(request, pk: int):
-    user = selectors.user_get(pk=pk)
-    form = MembershipAddForm(request.POST)
+    user = selectors.user_get(pk=pk, partnership=_partnership(request))
+    form = MembershipAddForm(request.POST, partnership=_partnership(request))
     if form.is_valid():
         try:
             membership = services.membership_add(
@@ -350,11 +374,11 @@ def admin_membership_add(request, pk: int):
 @admin_only
 @require_POST
 def admin_membership_end(request, pk: int):
-    membership = selectors.membership_get(pk=pk)
+    membership = selectors.membership_get(pk=pk, partnership=_partnership(request))
     try:
         services.membership_end(membership=membership, acting_user=request.user)
     except ValidationError as error:
-        return _user_detail(request, selectors.user_get(pk=membership.user_id), action_form=_action_form(error))
+        return _user_detail(request, selectors.user_get(pk=membership.user_id, partnership=_partnership(request)), action_form=_action_form(error))
     messages.success(
         request,
         f"{membership.user.display_name} is no longer a {membership.get_role_display().lower()} "

@@ -43,6 +43,7 @@ from portal.pdf import download_footer, pdf_text, render_pdf
 from portal.retention import selectors, services
 from portal.retention.registry import retention_content
 from portal.roles import Role
+from portal.selectors.partnerships import membership_partnership
 from portal.views.decorators import role_required
 
 REVIEWERS = (Role.OFFICER, Role.DESIGNATED_OFFICER)
@@ -258,7 +259,8 @@ def retention_policies(request):
     membership = request.membership
     chooser = None
     if membership.role == Role.ADMIN:
-        chooser = OrganisationChooserForm(request.GET or None, organisations=selectors.organisation_choices())
+        choices = selectors.organisation_choices(partnership=membership_partnership(membership=membership))
+        chooser = OrganisationChooserForm(request.GET or None, organisations=choices)
         organisation = chooser.cleaned_data["organisation"] if chooser.is_bound and chooser.is_valid() else None
     else:
         organisation = membership.organisation

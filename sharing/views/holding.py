@@ -586,7 +586,12 @@ def sub_judice_record(request, pk: int):
 
 
 def _organisation_choices(disclosure) -> tuple[list[tuple[int, str]], dict[int, Organisation]]:
-    organisations = list(Organisation.objects.order_by("name"))
+    """Who may have originated released information: the members of the request's partnership."""
+    organisations = list(
+        Organisation.objects.filter(partnership_places__partnership_id=disclosure.protocol_pack.partnership_id).order_by(
+            "name"
+        )
+    )
     return [(org.pk, org.name) for org in organisations], {org.pk: org for org in organisations}
 
 

@@ -1,5 +1,6 @@
 """Several partnerships in one portal (issue 16): Stockport and Durham in force at once, the
 probation service a member of both, each request governed by its own partnership's protocol."""
+import html
 from types import SimpleNamespace
 
 import pytest
@@ -291,3 +292,116 @@ def test_an_admin_manages_only_their_partnerships_organisations(two):
     assert raising.sharing_refusals(
         partnership=two.durham.partnership, requesting=two.durham_police, holding=two.probation
     ) == ["Sharing with Probation is suspended, so it cannot be sent requests (SSP 13.3)"]
+
+
+def test_a_designated_officer_for_one_partnership_queues_only_its_requests(two):
+    waiting = {
+        pack.slug: DisclosureRequestFactory(
+            protocol_pack=pack, requesting_organisation=requesting, requester=requester,
+            holding_organisation=two.probation, status=Status.AWAITING_ADVICE, assignee=two.probation_officer,
+        )
+        for pack, requesting, requester in (
+            (two.stockport, two.gmp, two.gmp_officer), (two.durham, two.durham_police, two.durham_officer)
+        )
+    }
+    page = two.client("probation_do_durham").get(reverse("sharing:designated_queue")).content.decode()
+    assert waiting["safe-durham"].reference in page
+    assert waiting["safer-stockport"].reference not in page
+
+
+def test_an_admin_adds_an_organisation_of_another_partnership(two):
+    client = two.client("admin_durham")
+    url = reverse("portal:admin_partnership_join")
+    page = client.get(url).content.decode()
+    assert "GMP" in page and "Durham Constabulary</option>" not in page  # members are not offered again
+    blank = client.post(url, {"organisation": "", "standing": ""}).content.decode()
+    assert "Select the organisation that joins the partnership" in blank
+    response = client.post(url, {"organisation": two.gmp.pk, "standing": "invited", "signed_protocol_on": "2026-01-05"})
+    assert response.status_code == 302
+    place = PartnershipMember.objects.get(partnership=two.durham.partnership, organisation=two.gmp)
+    assert place.standing == "invited" and str(place.signed_protocol_on) == "2026-01-05"
+    entry = DecisionLogEntry.objects.filter(action="partnership.member_added").latest("id")
+    assert entry.partnership == two.durham.partnership and entry.actor == two.admin_durham
+    # GMP's officers can now raise requests under Durham's protocol too.
+    page = two.client("gmp_officer").get(reverse("sharing:raise_start")).content.decode()
+    assert "Durham County Council (Safe Durham Partnership)" in page
+
+
+def test_an_admin_manages_only_the_accounts_of_their_partnership(two):
+    client = two.client("admin_durham")
+    page = client.get(reverse("portal:admin_users")).content.decode()
+    assert "durham_officer" in page and "probation_officer" in page
+    assert "gmp_officer" not in page
+    assert client.get(reverse("portal:admin_user_detail", args=[two.gmp_officer.pk])).status_code == 404
+    assert client.get(reverse("portal:admin_user_detail", args=[two.durham_officer.pk])).status_code == 200
+    # Roles are offered in the partnership's organisations only.
+    page = client.get(reverse("portal:admin_user_detail", args=[two.durham_officer.pk])).content.decode()
+    assert "Durham County Council</option>" in page and "GMP</option>" not in page
+    gmp_role = two.memberships["gmp_officer"]
+    assert client.post(reverse("portal:admin_membership_end", args=[gmp_role.pk])).status_code == 404
+
+
+def test_a_consent_covers_only_the_partnership_it_was_given_under(two):
+    import datetime
+
+    from consent.models import GivenBy
+    from consent.services import SubjectDetails, consent_coverage_problems, consent_record
+
+    membership = two.memberships["probation_officer"]
+    given_on = datetime.date.today() - datetime.timedelta(days=3)
+    values = dict(
+        acting_user=two.probation_officer,
+        acting_membership=membership,
+        new_subject=SubjectDetails(full_name="Casey Example", date_of_birth=datetime.date(1990, 4, 1), address=""),
+        given_by=GivenBy.SUBJECT,
+        reasons_explained=True,
+        recipients=[two.probation],
+        information_items=["Tenancy history"],
+        given_on=given_on,
+        witness_name="Pat Officer",
+        witness_position="Probation officer",
+        witnessed_on=given_on,
+    )
+    # The probation service is in both partnerships: the officer must say which protocol.
+    with pytest.raises(ValidationError) as error:
+        consent_record(purposes=[two.stockport.purposes.first()], **values)
+    assert "partnership" in error.value.message_dict
+    consent = consent_record(
+        purposes=[two.stockport.purposes.order_by("order").first()], partnership=two.stockport.partnership, **values
+    )
+    assert consent.protocol_pack == two.stockport
+    problems = consent_coverage_problems(
+        consent=consent, recipient_organisation=two.probation, purpose=two.durham.purposes.order_by("order").first()
+    )
+    assert "given under the Safer Stockport Partnership protocol, not the Safe Durham Partnership protocol" in " ".join(
+        problems
+    )
+    page = two.client("probation_officer").get(reverse("consent:record")).content.decode()
+    assert "Which partnership's protocol is the consent given under?" in html.unescape(page)
+
+
+def test_a_chair_in_both_partnerships_meets_under_either_protocol(two):
+    import datetime
+
+    chair = MembershipFactory(organisation=two.probation, role=Role.CHAIR, user__username="probation_chair")
+    two.memberships["probation_chair"] = chair
+    client = two.client("probation_chair")
+    page = client.get(reverse("meetings:create")).content.decode()
+    assert "(Safe Durham Partnership)" in page and "(Safer Stockport Partnership)" in page
+    forum = two.durham.forums.filter(shares_individual_data=True).order_by("order").first()
+    wrong_level = two.stockport.marking_levels.order_by("order").first()
+    data = {
+        "forum": forum.pk, "title": "Case review", "date": (datetime.date.today() + datetime.timedelta(days=3)).isoformat(),
+        "time": "10:00", "location": "Durham County Hall", "is_online": "no", "marking": wrong_level.pk,
+    }
+    page = html.unescape(client.post(reverse("meetings:create"), data).content.decode())
+    assert "Select a confidentiality level of the forum's protocol" in page
+    data["marking"] = two.durham.marking_levels.order_by("order").first().pk
+    response = client.post(reverse("meetings:create"), data)
+    assert response.status_code == 302
+    meeting = chair.user.__class__.objects.get(pk=chair.user_id)  # the chair
+    from meetings.models import Meeting
+
+    created = Meeting.objects.get(chair=meeting)
+    assert created.protocol_pack == two.durham
+    assert DecisionLogEntry.objects.filter(reference=created.reference).latest("id").partnership == two.durham.partnership
