@@ -76,6 +76,9 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres:///portal")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+# A kept connection is checked before a request's first query and replaced if the server went
+# away (a PostgreSQL restart), instead of failing that request (docs/reliability.md).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [

@@ -484,6 +484,11 @@ def test_error_pages():
     assert 'href="/static/govuk/govuk-frontend.min.css"' in html
     assert "<script" not in html
     assert render_to_string("500.html").count("<h1") == 1
+    # 503 (the database is down: portal/views/errors.py) stands alone the same way.
+    html = Template(Path(settings.BASE_DIR / "templates" / "503.html").read_text()).render(Context())
+    assert "Sorry, the service is unavailable" in html and "Try again shortly" in html
+    assert 'href="/static/govuk/govuk-frontend.min.css"' in html
+    assert "<script" not in html and html.count("<h1") == 1
 
 
 def test_404_for_a_signed_in_user(signed_in, make_member):
