@@ -45,6 +45,7 @@ from portal.notifications.services import notify
 from portal.protocols.selectors import current_protocol_pack
 from portal.retention.services import active_holds, retention_destroy_now
 from portal.roles import Role
+from portal.text import signature_matches
 from portal.uploads import clean_filename, validate_upload
 from sharing.selectors import visible_disclosures
 
@@ -449,6 +450,10 @@ def attendance_sign_in_guest(
     signature = " ".join((signature or "").split())
     if not signature:
         errors["signature"] = "Type your full name as your signature"
+    elif attendee is not None and not signature_matches(signature, attendee.name):
+        errors["signature"] = (
+            f"The signature must be the name of the person signing in: {attendee.name} types their own name"
+        )
     if not agreed:
         errors["agreed"] = "Confirm that you agree to the handling rules and the protocol"
     if errors:

@@ -218,6 +218,29 @@ def test_the_chair_sees_who_has_signed_signs_in_a_guest_and_starts_the_meeting(w
     assert DecisionLogEntry.objects.filter(reference=meeting.reference, action="meeting.in_session").count() == 1
 
 
+def test_a_typed_signature_must_be_the_name_of_the_attendee_chosen(world):
+    meeting, chair = world.meeting, world.m.chair
+    guest = invite_guest(meeting, chair, name="Siobhán O’Brien", representing="Stockport Women's Aid")
+    client = world.client_for("chair")
+    response = client.post(
+        url(meeting, "signing-in/guest/"), {"attendee": guest.pk, "signature": "Alex Morgan", "agreed": "on"}
+    )
+    assert response.status_code == 200
+    page = text(response)
+    assert "There is a problem" in page
+    assert "The signature must be the name of the person signing in: Siobhán O’Brien types their own name" in page
+    assert 'value="Alex Morgan"' in response.content.decode()  # what was typed stays
+    guest.refresh_from_db()
+    assert not guest.signed_for(meeting) and guest.signature == ""
+    # The same name typed without its accent, apostrophe or capitals is the person's signature.
+    response = client.post(
+        url(meeting, "signing-in/guest/"), {"attendee": guest.pk, "signature": "siobhan obrien", "agreed": "on"}
+    )
+    assert response.status_code == 302
+    guest.refresh_from_db()
+    assert guest.signed_for(meeting) and guest.signature == "siobhan obrien"
+
+
 def test_changing_the_level(world):
     client = world.client_for("chair")
     confidential = world.pack.marking_levels.get(code="confidential")
