@@ -12,6 +12,8 @@ env = environ.Env()
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# The demo commands (load_demo, demo_code) run only where this is on: portal.settings.local.
+PORTAL_DEMO = False
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 
 INSTALLED_APPS = [
