@@ -10,6 +10,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 
+from portal.forms.dates import PAST, date_bounds
 from portal.models import FlowchartAnswer
 from portal.uploads import ACCEPT_ATTRIBUTE
 from sharing.models import FactOrOpinion, Outcome, SubJudiceConsultation
@@ -169,6 +170,7 @@ class SubJudiceForm(forms.Form):
             "required": "Enter the date of the consultation",
             "invalid": "Enter the date of the consultation as a real date, for example 27/3/2024",
         },
+        validators=[date_bounds(PAST, "The date of the consultation")],
         widget=forms.DateInput(format="%Y-%m-%d"),
     )
     consulted_time = forms.TimeField(

@@ -218,6 +218,21 @@ def test_the_chair_sees_who_has_signed_signs_in_a_guest_and_starts_the_meeting(w
     assert DecisionLogEntry.objects.filter(reference=meeting.reference, action="meeting.in_session").count() == 1
 
 
+def test_a_new_meeting_long_in_the_past_is_refused(world):
+    client = world.client_for("chair")
+    marac = world.pack.forums.get(code="marac")
+    restricted = world.pack.marking_levels.get(code="restricted")
+    before = Meeting.objects.count()
+    response = client.post(
+        "/meetings/new/",
+        {"forum": marac.pk, "title": "MARAC", "date": "01/01/1990", "time": "10:00", "location": "Town Hall", "marking": restricted.pk},
+    )
+    assert response.status_code == 200
+    earliest = timezone.localdate().replace(year=timezone.localdate().year - 1)
+    assert f"The date of the meeting must be the same as or after {earliest.day} {earliest:%B %Y}" in text(response)
+    assert Meeting.objects.count() == before
+
+
 def test_a_typed_signature_must_be_the_name_of_the_attendee_chosen(world):
     meeting, chair = world.meeting, world.m.chair
     guest = invite_guest(meeting, chair, name="Siobhán O’Brien", representing="Stockport Women's Aid")
