@@ -116,8 +116,10 @@ def test_default_blank_rows_fill_the_page_and_one_more(signed):
     assert (total - FIRST_PAGE_ROWS) % ROWS_PER_PAGE == 0
 
 
-def test_the_sheet_carries_the_meetings_current_level(world):
+def test_the_sheet_carries_the_meetings_current_level(world, settings):
     from meetings import services
+
+    settings.PORTAL_SECURE_NETWORK = True
 
     chair = world.m.chair
     services.meeting_marking_set(

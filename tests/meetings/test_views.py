@@ -233,6 +233,30 @@ def test_a_new_meeting_long_in_the_past_is_refused(world):
     assert Meeting.objects.count() == before
 
 
+def test_confidential_meetings_and_their_minutes_pdf_follow_the_secure_network_rule(world, settings):
+    client = world.client_for("chair")
+    marac = world.pack.forums.get(code="marac")
+    confidential = world.pack.marking_levels.get(code="confidential")
+    response = client.post(
+        "/meetings/new/",
+        {"forum": marac.pk, "title": "MARAC", "date": timezone.localdate().isoformat(), "time": "10:00",
+         "location": "Town Hall", "marking": confidential.pk},
+    )
+    assert response.status_code == 200
+    assert "Confidential material can only go through the portal on a secure network" in text(response)
+    # One marked Confidential when the portal was declared to run on a secure network: its
+    # minutes can no longer be downloaded or written once the declaration is withdrawn.
+    settings.PORTAL_SECURE_NETWORK = True
+    meeting = meeting_make(world.m.chair, marking_code="confidential")
+    assert client.get(f"/meetings/{meeting.pk}/minutes.pdf")["Content-Type"] == "application/pdf"
+    settings.PORTAL_SECURE_NETWORK = False
+    response = client.get(f"/meetings/{meeting.pk}/minutes.pdf")
+    assert response.status_code == 302 and response["Location"] == url(meeting, "minutes/")
+    page = text(client.get(response["Location"]))
+    assert "Confidential material can only go through the portal on a secure network" in page
+    assert "Download the minutes" not in page and "Save the minutes" not in page
+
+
 def test_a_typed_signature_must_be_the_name_of_the_attendee_chosen(world):
     meeting, chair = world.meeting, world.m.chair
     guest = invite_guest(meeting, chair, name="Siobhán O’Brien", representing="Stockport Women's Aid")
@@ -256,7 +280,8 @@ def test_a_typed_signature_must_be_the_name_of_the_attendee_chosen(world):
     assert guest.signed_for(meeting) and guest.signature == "siobhan obrien"
 
 
-def test_changing_the_level(world):
+def test_changing_the_level(world, settings):
+    settings.PORTAL_SECURE_NETWORK = True  # Confidential goes through the portal only on a secure network
     client = world.client_for("chair")
     confidential = world.pack.marking_levels.get(code="confidential")
     response = client.post(url(world.meeting, "level/"), {"marking": confidential.pk})
