@@ -15,6 +15,7 @@ from portal.models import FlowchartAnswer
 from portal.uploads import ACCEPT_ATTRIBUTE
 from sharing.models import FactOrOpinion, Outcome, SubJudiceConsultation
 from sharing.selectors import INBOX_FILTERS
+from sharing.services.review import confirmations_missing
 
 TEXTAREA = "govuk-textarea"
 SHORT_TEXT = 5000
@@ -117,7 +118,12 @@ class FlowchartOutcomeForm(forms.Form):
     def __init__(self, *args, confirmations=(), share: bool = True, needs_justification: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if share:
-            self.fields["confirmations"].choices = [(item["code"], item["text"]) for item in confirmations]
+            # Every point is required (SSP Appendix 4): the label has no "(optional)", and the one
+            # error names what is still to confirm.
+            field = self.fields["confirmations"]
+            field.choices = [(item["code"], item["text"]) for item in confirmations]
+            field.required = True
+            field.error_messages["required"] = confirmations_missing([text for _, text in field.choices])
         else:
             del self.fields["confirmations"]
         if needs_justification:
@@ -126,10 +132,11 @@ class FlowchartOutcomeForm(forms.Form):
             del self.fields["justification"]
 
     def clean_confirmations(self):
-        chosen = self.cleaned_data.get("confirmations") or []
-        if len(set(chosen)) != len(self.fields["confirmations"].choices):
-            raise forms.ValidationError("Confirm each point before sharing")
-        return chosen
+        chosen = set(self.cleaned_data.get("confirmations") or [])
+        missing = [text for code, text in self.fields["confirmations"].choices if code not in chosen]
+        if missing:
+            raise forms.ValidationError(confirmations_missing(missing))
+        return [code for code, _ in self.fields["confirmations"].choices]
 
 
 class SeekAdviceForm(forms.Form):
