@@ -485,6 +485,22 @@ def test_designated_officer_of_a_withdraws_a_draft_too(parties):
 # --- Answer a return ---------------------------------------------------------------------------
 
 
+def test_times_read_as_24_hour_clock_everywhere(parties):
+    from django.template import Context, Template
+
+    request = parties.request(status=Status.RETURNED, assignee=parties.assignee)
+    note = RequestNote.objects.create(
+        request=request, author=parties.assignee, organisation=parties.b, kind=NoteKind.RETURNED, text="Which address?"
+    )
+    morning = timezone.make_aware(datetime.datetime(2026, 3, 27, 7, 9))
+    RequestNote.objects.filter(pk=note.pk).update(created_at=morning)
+    body = page(parties.client("requester").get(reverse("sharing:request_answer", kwargs={"pk": request.pk})))
+    assert "27 March 2026, 07:09" in body and "a.m." not in body
+    # A date or time shown without a format of its own reads the same way.
+    shown = Template("{{ at }}|{{ at|time }}|{{ at|date }}").render(Context({"at": morning}))
+    assert shown == "27 March 2026, 07:09|07:09|27 March 2026"
+
+
 def test_answer_a_returned_request(parties, django_capture_on_commit_callbacks):
     request = parties.request(status=Status.RETURNED, assignee=parties.assignee)
     RequestNote.objects.create(
