@@ -483,12 +483,12 @@ def safeguarding_concern_record(
     )
 
 
-@transaction.atomic
 def confirmations_missing(texts: list[str]) -> str:
     """The one message for share confirmations not ticked, naming each still to confirm."""
     return "Confirm every point before sharing. Still to confirm: " + " ".join(texts)
 
 
+@transaction.atomic
 def flowchart_complete(
     *,
     run: FlowchartRun,
