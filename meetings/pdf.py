@@ -97,8 +97,10 @@ def signing_sheet_pdf(
         "footer_text": printed_footer(user=printed_by, organisation_name=organisation_name),
     }
     first_page = FIRST_PAGE_ROWS
-    if blank_rows is None:  # measure how many rows page 1 holds, with rows enough to run over it
-        probe = signing_sheet_context(meeting=meeting, rows=rows, blank_rows=ROWS_PER_PAGE * 2)
+    if blank_rows is None:
+        # Measure how many rows page 1 holds: the intro and blank rows enough to run over it (rows
+        # have a fixed height, so the signed ones take the same room; two short pages to lay out).
+        probe = signing_sheet_context(meeting=meeting, rows=[], blank_rows=ROWS_PER_PAGE + FIRST_PAGE_ROWS * 2)
         first_page = max(first_page_rows(render_document(context=probe, **page)), 1)
     context = signing_sheet_context(meeting=meeting, rows=rows, blank_rows=blank_rows, first_page_rows=first_page)
     return render_pdf(context=context, **page)
