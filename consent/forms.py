@@ -7,6 +7,7 @@ from django import forms
 
 from consent import services
 from consent.models import GivenBy
+from portal.forms.dates import BIRTH, FUTURE, PAST, DateBounds, date_bounds
 from portal.models import Organisation, Purpose
 from portal.uploads import ACCEPT_ATTRIBUTE, ACCEPTED, max_upload_bytes, size_label
 
@@ -20,7 +21,16 @@ def _too_long(label: str, max_length: int) -> dict:
     return {"max_length": f"{label} must be {max_length:,} characters or fewer"}
 
 
-def _date(label: str, *, required: bool, invalid: str, required_message: str = "", help_text: str = ""):
+def _date(
+    label: str,
+    *,
+    bounds: DateBounds,
+    noun: str,
+    required: bool,
+    invalid: str,
+    required_message: str = "",
+    help_text: str = "",
+):
     messages = {"invalid": invalid}
     if required_message:
         messages["required"] = required_message
@@ -30,6 +40,7 @@ def _date(label: str, *, required: bool, invalid: str, required_message: str = "
         input_formats=DATE_FORMATS,
         error_messages=messages,
         help_text=help_text,
+        validators=[date_bounds(bounds, noun)],
         widget=forms.DateInput(format="%Y-%m-%d"),
     )
 
@@ -89,7 +100,7 @@ class ConsentRecordForm(forms.Form):
         required_message="Enter the full name of the person the information is about",
     )
     date_of_birth = _date(
-        "Date of birth", required=False, invalid="Enter the date of birth as a real date, for example 27/3/1990"
+        "Date of birth", bounds=BIRTH, noun="Date of birth", required=False, invalid="Enter the date of birth as a real date, for example 27/3/1990"
     )
     address = _text("Address", max_length=services.MAX_ADDRESS, required=False, textarea=True)
 
@@ -116,7 +127,7 @@ class ConsentRecordForm(forms.Form):
         help_text="If a parent, guardian, carer or someone else gave it.",
     )
     signatory_date_of_birth = _date(
-        "Their date of birth", required=False, invalid="Enter their date of birth as a real date, for example 27/3/1970",
+        "Their date of birth", bounds=BIRTH, noun="Their date of birth", required=False, invalid="Enter their date of birth as a real date, for example 27/3/1970",
         help_text="If a parent, guardian, carer or someone else gave it.",
     )
     reasons_explained = forms.ChoiceField(
@@ -165,7 +176,7 @@ class ConsentRecordForm(forms.Form):
         help_text="One item a line, as written on the form, for example “Anti-social behaviour complaints about my address”.",
     )
     given_on = _date(
-        "Date consent was given", required=True, invalid="Enter the date consent was given as a real date",
+        "Date consent was given", bounds=PAST, noun="The date consent was given", required=True, invalid="Enter the date consent was given as a real date",
         required_message="Enter the date consent was given",
     )
     witness_name = _text(
@@ -177,11 +188,11 @@ class ConsentRecordForm(forms.Form):
         required_message="Enter the position of the officer who witnessed the consent",
     )
     witnessed_on = _date(
-        "Date witnessed", required=True, invalid="Enter the date it was witnessed as a real date",
+        "Date witnessed", bounds=PAST, noun="The date it was witnessed", required=True, invalid="Enter the date it was witnessed as a real date",
         required_message="Enter the date the consent was witnessed",
     )
     expires_on = _date(
-        "Expiry date", required=False, invalid="Enter the expiry date as a real date",
+        "Expiry date", bounds=FUTURE, noun="The expiry date", required=False, invalid="Enter the expiry date as a real date",
         help_text="Leave empty if the consent does not expire.",
     )
     scan = forms.FileField(
@@ -214,6 +225,8 @@ class WithdrawForm(forms.Form):
 
     withdrawn_on = _date(
         "When did they withdraw their consent?",
+        bounds=PAST,
+        noun="The date they withdrew consent",
         required=True,
         invalid="Enter the date they withdrew consent as a real date, for example 27/3/2026",
         required_message="Enter the date the consent was withdrawn",

@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from meetings.agreement import level_sentence
+from portal.forms.dates import MEETING, date_bounds
 from portal.uploads import ACCEPT_ATTRIBUTE
 
 TITLE_MAX = 200
@@ -56,6 +57,7 @@ class MeetingDetailsForm(forms.Form):
     date = forms.DateField(
         label="Date",
         error_messages={"required": "Enter the date of the meeting", "invalid": "Enter a real date, like 27/03/2026"},
+        validators=[date_bounds(MEETING, "The date of the meeting")],
     )
     time = forms.TimeField(
         label="Start time",
@@ -276,6 +278,7 @@ class ActionForm(forms.Form):
             "required": "Enter the date the action is due",
             "invalid": "Enter a real date, like 27/03/2026",
         },
+        validators=[date_bounds(MEETING, "The due date")],
     )
 
     def __init__(self, *args, organisations=(), **kwargs):

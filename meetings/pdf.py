@@ -19,25 +19,27 @@ from meetings.agreement import agreement_paragraphs, level_sentence
 from meetings.models import AgendaItem, Meeting, MeetingAction
 from meetings.selectors import meeting_attendees
 from portal.models import User
-from portal.pdf import download_footer, pdf_text, render_pdf
+from portal.pdf import download_footer, pdf_text, render_document, render_pdf
 
 TEMPLATE = "pdf/meetings/signing_sheet.html"
 
-# Rows of the fixed row height that fit on the first page (below the heading, the agreement and
-# the level) and on every later page, measured with templates/pdf/meetings/signing_sheet.html
-# (tests/meetings/test_pdf.py checks them: measure again if the layout changes).
+# Rows of the fixed row height on every page after the first, measured with
+# templates/pdf/meetings/signing_sheet.html (tests/meetings/test_pdf.py checks it: measure again if
+# the layout changes). The first page holds what is left below the heading, the agreement and the
+# level, whose length varies: the table starts right below them and the sheet measures how many
+# rows fit there (`first_page_rows`) before it is made. FIRST_PAGE_ROWS is the fewest it holds.
 FIRST_PAGE_ROWS = 8
 ROWS_PER_PAGE = 20
 MAX_BLANK_ROWS = 300
 
 
-def default_blank_rows(signed: int) -> int:
+def default_blank_rows(signed: int, first_page_rows: int = FIRST_PAGE_ROWS) -> int:
     """Blank rows to fill the page the signed rows end on, then one more whole page."""
-    if signed <= FIRST_PAGE_ROWS:
+    if signed <= first_page_rows:
         pages_after_first = 0
     else:
-        pages_after_first = -(-(signed - FIRST_PAGE_ROWS) // ROWS_PER_PAGE)  # ceiling
-    total = FIRST_PAGE_ROWS + ROWS_PER_PAGE * (pages_after_first + 1)
+        pages_after_first = -(-(signed - first_page_rows) // ROWS_PER_PAGE)  # ceiling
+    total = first_page_rows + ROWS_PER_PAGE * (pages_after_first + 1)
     return total - signed
 
 
@@ -65,9 +67,14 @@ def signing_sheet_rows(*, meeting: Meeting) -> list[dict]:
     return rows
 
 
-def signing_sheet_context(*, meeting: Meeting, rows: list[dict], blank_rows: int | None) -> dict:
+def signing_sheet_context(
+    *, meeting: Meeting, rows: list[dict], blank_rows: int | None, first_page_rows: int = FIRST_PAGE_ROWS
+) -> dict:
     level = meeting.marking
-    blank = default_blank_rows(len(rows)) if blank_rows is None else max(0, min(int(blank_rows), MAX_BLANK_ROWS))
+    if blank_rows is None:
+        blank = default_blank_rows(len(rows), first_page_rows)
+    else:
+        blank = max(0, min(int(blank_rows), MAX_BLANK_ROWS))
     return {
         "meeting": meeting,
         "forum": meeting.forum,
@@ -84,11 +91,29 @@ def signing_sheet_pdf(
     *, meeting: Meeting, printed_by: User, organisation_name: str, blank_rows: int | None = None
 ) -> bytes:
     rows = signing_sheet_rows(meeting=meeting)
-    return render_pdf(
-        template_name=TEMPLATE,
-        context=signing_sheet_context(meeting=meeting, rows=rows, blank_rows=blank_rows),
-        marking_text=meeting.marking.name,
-        footer_text=printed_footer(user=printed_by, organisation_name=organisation_name),
+    page = {
+        "template_name": TEMPLATE,
+        "marking_text": meeting.marking.name,
+        "footer_text": printed_footer(user=printed_by, organisation_name=organisation_name),
+    }
+    first_page = FIRST_PAGE_ROWS
+    if blank_rows is None:
+        # Measure how many rows page 1 holds: the intro and blank rows enough to run over it (rows
+        # have a fixed height, so the signed ones take the same room; two short pages to lay out).
+        probe = signing_sheet_context(meeting=meeting, rows=[], blank_rows=ROWS_PER_PAGE + FIRST_PAGE_ROWS * 2)
+        first_page = max(first_page_rows(render_document(context=probe, **page)), 1)
+    context = signing_sheet_context(meeting=meeting, rows=rows, blank_rows=blank_rows, first_page_rows=first_page)
+    return render_pdf(context=context, **page)
+
+
+def first_page_rows(document) -> int:
+    """How many of the sheet's rows (signed or blank) the laid-out document has on its first page."""
+    from weasyprint.formatting_structure import boxes
+
+    return sum(
+        1
+        for box in document.pages[0]._page_box.descendants()
+        if isinstance(box, boxes.TableRowBox) and box.element is not None and box.element.get("class") == "sheet-row"
     )
 
 

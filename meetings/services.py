@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime
 import uuid
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
@@ -42,9 +41,11 @@ from meetings.selectors import ATTENDING_ROLES, access_meeting, is_meeting_chair
 from portal.jobs import enqueue
 from portal.models import DataSubject, DestructionRun, Forum, HeldCopy, MarkingLevel, Membership, Organisation, User
 from portal.notifications.services import notify
+from portal.protocols.markings import marking_allowed_here, marking_refusal
 from portal.retention.services import active_holds, retention_destroy_now
 from portal.roles import Role
 from portal.selectors.partnerships import membership_partnerships
+from portal.text import signature_matches
 from portal.uploads import clean_filename, validate_upload
 from sharing.selectors import visible_disclosures
 
@@ -78,16 +79,13 @@ def _meeting_path(meeting: Meeting) -> str:
 
 
 def internet_forbidden(meeting: Meeting) -> bool:
-    """DOMAIN.md §5: material at a level the pack forbids on the internet (SSP App 7:
-    Confidential) goes through the portal only on a declared secure network."""
-    return not meeting.marking.internet_allowed and not settings.PORTAL_SECURE_NETWORK
+    """The meeting's level may not go through this portal (portal.protocols.markings: a meeting
+    marked so before the deployment's declaration changed keeps its record, nothing more)."""
+    return not marking_allowed_here(meeting.marking)
 
 
 def _internet_refusal(meeting: Meeting, what: str) -> str:
-    return (
-        f"This meeting is marked {meeting.marking.name}, which may not be sent over the internet, and this "
-        f"portal is not declared to run on a secure network: {what} another way"
-    )
+    return marking_refusal(meeting.marking, what)
 
 
 def _check_marking(*, marking: MarkingLevel | None, pack_id: int) -> None:
@@ -95,6 +93,8 @@ def _check_marking(*, marking: MarkingLevel | None, pack_id: int) -> None:
         raise ValidationError({"marking": "Select the meeting's confidentiality level"})
     if marking.pack_id != pack_id:
         raise ValidationError({"marking": "Select a confidentiality level from the meeting's protocol"})
+    if not marking_allowed_here(marking):
+        raise ValidationError({"marking": marking_refusal(marking, "hold the meeting")})
 
 
 # --- creating and preparing a meeting --------------------------------------------------------
@@ -149,6 +149,8 @@ def meeting_create(
         errors["marking"] = "Select the meeting's confidentiality level"
     elif pack is not None and marking.pack_id != pack.pk:
         errors["marking"] = "Select a confidentiality level of the forum's protocol"
+    elif not marking_allowed_here(marking):
+        errors["marking"] = marking_refusal(marking, "hold the meeting")
     if errors:
         raise ValidationError(errors)
 
@@ -449,6 +451,10 @@ def attendance_sign_in_guest(
     signature = " ".join((signature or "").split())
     if not signature:
         errors["signature"] = "Type your full name as your signature"
+    elif attendee is not None and not signature_matches(signature, attendee.name):
+        errors["signature"] = (
+            f"The signature must be the name of the person signing in: {attendee.name} types their own name"
+        )
     if not agreed:
         errors["agreed"] = "Confirm that you agree to the handling rules and the protocol"
     if errors:
@@ -629,6 +635,8 @@ def meeting_minutes_record(
     """The chair writes the minutes; they carry the meeting's marking wherever they are shown."""
     meeting = _lock(meeting, acting_user)
     _require_chair(meeting, acting_user, acting_membership)
+    if internet_forbidden(meeting):
+        raise ValidationError({"minutes": _internet_refusal(meeting, "keep the minutes")})
     minutes = (minutes or "").strip()
     if len(minutes) > 100_000:
         raise ValidationError({"minutes": "The minutes must be 100,000 characters or fewer"})

@@ -55,6 +55,7 @@ from portal.accountability.services import access_record
 from portal.actions import Action
 from portal.forms.errors import form_add_service_errors
 from portal.models import Membership, Organisation
+from portal.protocols.markings import marking_refusal
 from portal.protocols.selectors import current_protocol_packs
 from portal.roles import Role
 from portal.selectors.partnerships import membership_partnerships
@@ -720,6 +721,7 @@ def meeting_minutes(request, pk: int):
         raise Http404("No minutes for you here")
     if request.method == "POST" and not role.is_chair:
         raise PermissionDenied("Only the meeting's chair can write the minutes")
+    forbidden = services.internet_forbidden(meeting)
     form = MinutesForm(_posted(request), initial={"minutes": meeting.minutes}) if role.is_chair else None
     if request.method == "POST" and form.is_valid():
         try:
@@ -736,7 +738,11 @@ def meeting_minutes(request, pk: int):
             return redirect("meetings:minutes", pk=meeting.pk)
     actions = _minutes_actions(meeting)
     _log_meeting_access(request, meeting)
-    return render(request, "meetings/minutes.html", _meeting_context(meeting, role, form=form, meeting_actions=actions))
+    return render(
+        request,
+        "meetings/minutes.html",
+        _meeting_context(meeting, role, form=form, meeting_actions=actions, internet_forbidden=forbidden),
+    )
 
 
 def _minutes_actions(meeting: Meeting) -> list[MeetingAction]:
@@ -756,6 +762,9 @@ def meeting_minutes_pdf(request, pk: int):
     meeting, role = _load(request, pk)
     if not role.can_read_minutes:
         raise Http404("No minutes for you here")
+    if services.internet_forbidden(meeting):  # the same rule as releases and papers: not here
+        messages.error(request, marking_refusal(meeting.marking, "share the minutes"))
+        return redirect("meetings:minutes", pk=meeting.pk)
     organisation = _organisation(request)
     pdf = minutes_pdf(
         meeting=meeting,

@@ -36,3 +36,17 @@ def enqueue(task_name: str, *args, **kwargs) -> bool:
         logger.warning("Could not queue %s now; its periodic sweep will pick the work up", task_name, exc_info=True)
         return False
     return True
+
+
+def requeue(task, **kwargs) -> bool:
+    """From inside a running task: queue its next run with `kwargs` (a sweep's next batch) on
+    the queue this run came from (its routing key: Celery's queues route by their own name);
+    False (logged) when it could not be queued now, and the periodic run picks the work up."""
+    delivery = task.request.delivery_info or {}
+    queue = None if delivery.get("is_eager") else delivery.get("routing_key")
+    try:
+        task.apply_async(kwargs=kwargs, queue=queue)
+    except Exception:  # the broker is down: the next periodic run starts over
+        logger.warning("Could not queue the next run of %s now; its periodic run will", task.name, exc_info=True)
+        return False
+    return True

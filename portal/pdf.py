@@ -66,6 +66,14 @@ def download_footer(*, user, organisation_name: str, at=None) -> str:
 def render_pdf(*, template_name: str, context: dict, marking_text: str, footer_text: str) -> bytes:
     """Render `template_name` (which extends pdf/base.html) to PDF bytes, with `marking_text` at
     the top and bottom of every page and `footer_text` plus "Page N of M" on every page."""
+    return render_document(
+        template_name=template_name, context=context, marking_text=marking_text, footer_text=footer_text
+    ).write_pdf()
+
+
+def render_document(*, template_name: str, context: dict, marking_text: str, footer_text: str):
+    """The laid-out WeasyPrint document render_pdf writes: its pages can be measured first (how
+    many table rows fit on a page) before the PDF is made."""
     from weasyprint import CSS, HTML  # imported here: it is heavy and only PDF views need it
 
     page_context = {
@@ -77,4 +85,4 @@ def render_pdf(*, template_name: str, context: dict, marking_text: str, footer_t
     fetcher = _refusing_fetcher()
     stylesheet = CSS(string=get_template(PAGE_STYLESHEET).render({}), url_fetcher=fetcher)
     document = HTML(string=html, base_url=None, url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[stylesheet])
+    return document.render(stylesheets=[stylesheet])

@@ -1,6 +1,7 @@
 """Celery tasks of the core. Tasks only call services."""
 from celery import shared_task
 
+from portal.jobs import requeue
 from portal.models import DestructionRun
 from portal.notifications.services import notifications_send, notifications_send_pending
 from portal.retention.services import BATCH_SIZE, destruction_runs_recover, retention_warnings_send, sweep_yield_cpu
@@ -12,9 +13,15 @@ def send_notifications(ids: list[int]) -> int:
     return notifications_send(ids=ids)
 
 
-@shared_task(name="portal.send_pending_notifications")
-def send_pending_notifications() -> int:
-    return notifications_send_pending()
+@shared_task(name="portal.send_pending_notifications", bind=True)
+def send_pending_notifications(self, after: int = 0) -> int:
+    """Every five minutes: a batch of the unsent outbox, then the next batch queued behind it
+    (on the same queue) until the outbox is empty. If it cannot be queued (the broker went
+    away), the next periodic run starts again from the oldest."""
+    sent, next_after = notifications_send_pending(after=after)
+    if next_after is not None:
+        requeue(self, after=next_after)
+    return sent
 
 
 @shared_task(name="portal.retention_sweep", acks_late=True)

@@ -47,3 +47,20 @@ def collect_text(
     if problem:
         errors.setdefault(field, problem)
     return text
+
+
+def _name_words(name: str) -> list[str]:
+    """A name's words, compared as people read them: accents, case and punctuation aside."""
+    decomposed = unicodedata.normalize("NFKD", name or "")
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return "".join(ch if ch.isalnum() else " " for ch in plain.replace("'", "").replace("’", "")).split()
+
+
+def signature_matches(signature: str, name: str) -> bool:
+    """Whether a typed signature is the person's name: the same words, ignoring case, accents and
+    punctuation ("siobhan obrien" signs for "Siobhán O’Brien"), where a first or middle name may be its
+    initial ("A. Morgan" signs for "Alex Morgan"); the last name is always written in full."""
+    typed, expected = _name_words(signature), _name_words(name)
+    if not typed or len(typed) != len(expected) or typed[-1] != expected[-1]:
+        return False
+    return all(word == full or (len(word) == 1 and full.startswith(word)) for word, full in zip(typed, expected))

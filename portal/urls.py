@@ -57,3 +57,6 @@ urlpatterns = [
     path("consent/", include("consent.urls")),
     path("meetings/", include("meetings.urls")),
 ]
+
+# A database outage or restart answers 503 "try again shortly"; other errors the 500 page.
+handler500 = "portal.views.errors.server_error"

@@ -2,16 +2,18 @@
 
 Used by the Makefile when DATABASE_URL is not set: the server's data lives in .pgdata/ and the
 server keeps running after this script exits, so a second `make run` reuses it in seconds.
-`python scripts/devdb.py stop` stops it.
+`python scripts/devdb.py stop` stops it. PORTAL_PGDATA names another data folder (the tests use
+one of their own).
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
-PGDATA = ROOT / ".pgdata"
+PGDATA = Path(os.environ.get("PORTAL_PGDATA") or ROOT / ".pgdata")
 DBNAME = sys.argv[2] if len(sys.argv) > 2 else "portal"
 
 

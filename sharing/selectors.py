@@ -22,7 +22,13 @@ from django.utils import timezone
 
 from portal.models import HeldCopy, Membership, RetentionRecordKind, User
 from portal.roles import Role
-from sharing.models import DisclosureRequest, DisclosureRequestUserObjectPermission, Status
+from sharing.models import (
+    DisclosureRequest,
+    DisclosureRequestUserObjectPermission,
+    OverrideStatus,
+    PublicInterestOverride,
+    Status,
+)
 
 ACCESS_PERMISSION = "access_disclosure"
 # The roles that work on cases: only these give need-to-know, and only in their organisation.
@@ -191,6 +197,31 @@ def _inbox_rules(*, user: User) -> dict[str, Q]:
     }
 
 
+# What a request waits for, where its status alone does not say: "In review" while a
+# public-interest override waits for the holding organisation's designated officer.
+OVERRIDE_WAITING = "Waiting for a designated officer to approve the override"
+
+
+def with_override_waiting(queryset: QuerySet) -> QuerySet:
+    """`queryset` with `override_waiting`: a proposed override waits for approval (one subquery)."""
+    return queryset.annotate(
+        override_waiting=Exists(
+            PublicInterestOverride.objects.filter(request=OuterRef("pk"), status=OverrideStatus.PROPOSED)
+        )
+    )
+
+
+def status_text(disclosure: DisclosureRequest) -> str:
+    """The status as people read it in lists and on the request page: what it waits for, and who."""
+    if disclosure.status == Status.IN_REVIEW:
+        waiting = getattr(disclosure, "override_waiting", None)
+        if waiting is None:
+            waiting = disclosure.overrides.filter(status=OverrideStatus.PROPOSED).exists()
+        if waiting:
+            return OVERRIDE_WAITING
+    return disclosure.get_status_display()
+
+
 def inbox_disclosures(*, organisation_id: int, user: User, show: str = "open", sort: str = "due") -> QuerySet:
     """The holding organisation's requests for its inbox, with only what triage needs loaded."""
     rules = _inbox_rules(user=user)
@@ -199,7 +230,7 @@ def inbox_disclosures(*, organisation_id: int, user: User, show: str = "open", s
         ordering = (F("needed_by").desc(nulls_last=True), "-pk")
     else:
         ordering = (F("needed_by").asc(nulls_last=True), "pk")
-    return (
+    return with_override_waiting(
         DisclosureRequest.objects.filter(holding_organisation_id=organisation_id)
         .filter(rule)
         .select_related("requesting_organisation", "purpose", "assignee", "protocol_pack")
@@ -366,8 +397,6 @@ from sharing.models import (  # noqa: E402
     NoteKind,
     OnwardRequest,
     OnwardStatus,
-    OverrideStatus,
-    PublicInterestOverride,
     RequestNote,
     RequestSubject,
 )

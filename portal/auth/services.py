@@ -88,15 +88,22 @@ def second_factor_enrol(*, user: User, key_hex: str, code: str) -> tuple[TOTPDev
     return device, backup_codes_replace(user=user)
 
 
+@transaction.atomic
 def second_factor_verify(*, user: User, code: str):
     """The device that accepts this code, or None. TOTP codes cannot be replayed (django-otp
-    keeps the last time step used); a backup code is deleted when it is used."""
+    keeps the last time step used); a backup code is deleted when it is used.
+
+    Single use holds under concurrency too: the user's device rows are locked (TOTP devices
+    first, then backup devices, always in that order) for the read, the check and the write of
+    `last_t` or the deletion of the code, so a second session posting the same code at the same
+    moment waits, then reads the used state and is refused (issue 19)."""
     code = "".join(code.split())
-    for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+    for device in TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("pk"):
         if device.verify_is_allowed()[0] and device.verify_token(code):
             return device
-    for device in StaticDevice.objects.filter(user=user, confirmed=True):
-        if device.verify_token(backup_code_digest(user_id=user.pk, code=code)):
+    digest = backup_code_digest(user_id=user.pk, code=code)
+    for device in StaticDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("pk"):
+        if device.verify_token(digest):
             return device
     return None
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django import forms
 
+from portal.forms.dates import PAST, date_bounds
 from portal.models import Organisation, OrganisationKind, StatutoryStanding
 from portal.roles import Role
 
@@ -59,6 +60,7 @@ class OrganisationForm(forms.Form):
         # typing into a browser without one.
         input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y", "%d-%m-%Y", "%d %B %Y", "%d %b %Y"],
         error_messages={"invalid": "Enter the date it signed as a real date, for example 27/3/2024"},
+        validators=[date_bounds(PAST, "The date it signed")],
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"class": f"{INPUT} govuk-input--width-10"}),
     )
     safeguarding_route = forms.CharField(

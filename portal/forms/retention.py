@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django import forms
 
+from portal.forms.dates import REVIEW, date_bounds
 from portal.models import LegalHoldReason, MarkingLevel, RetentionRecordKind
 from portal.protocols.selectors import current_protocol_packs, organisation_protocol_pack
 
@@ -23,6 +24,7 @@ def _date(label: str, *, required_message: str, invalid: str) -> forms.DateField
         label=label,
         input_formats=DATE_FORMATS,
         error_messages={"required": required_message, "invalid": invalid},
+        validators=[date_bounds(REVIEW, label)],
         widget=forms.DateInput(format="%d/%m/%Y"),
     )
 

@@ -12,6 +12,9 @@ from portal.jobs import enqueue
 from portal.models import User
 from portal.models.notifications import Notification
 
+# Notifications a run of the sweep sends before it queues the next batch.
+SWEEP_BATCH_SIZE = 500
+
 BODY = """{subject}
 
 Reference: {reference}
@@ -43,7 +46,10 @@ def notifications_send(*, ids: Iterable[int]) -> int:
     for notification_id in ids:
         with transaction.atomic():
             notification = (
-                Notification.objects.select_for_update(skip_locked=True)
+                # `of=("self",)`: lock the notification row only. Without it PostgreSQL locks
+                # the joined portal_user row too, and a row whose recipient is locked elsewhere
+                # (another send to them, their sign-in writing last_login) would be skipped.
+                Notification.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("recipient")
                 .filter(pk=notification_id, sent_at__isnull=True)
                 .first()
@@ -64,6 +70,14 @@ def notifications_send(*, ids: Iterable[int]) -> int:
     return sent
 
 
-def notifications_send_pending(*, limit: int = 500) -> int:
-    ids = list(Notification.objects.filter(sent_at__isnull=True).order_by("pk").values_list("pk", flat=True)[:limit])
-    return notifications_send(ids=ids)
+def notifications_send_pending(*, after: int = 0, batch_size: int = SWEEP_BATCH_SIZE) -> tuple[int, int | None]:
+    """One batch of the periodic sweep: send what is still unsent, oldest first, after the
+    notification `after`. Returns how many were sent and, when the batch was full, the `after`
+    of the next batch (the task queues it, so one run drains the outbox however long an outage
+    made it), else None. A row another sender holds is left to that sender."""
+    ids = list(
+        Notification.objects.filter(sent_at__isnull=True, pk__gt=after)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:batch_size]
+    )
+    return notifications_send(ids=ids), (ids[-1] if len(ids) == batch_size else None)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from portal.models import LawfulBasis, LawfulBasisCategory, OrganisationKind, ProtocolPack, StatutoryStanding
 from portal.selectors.partnerships import user_partnerships
@@ -105,7 +106,12 @@ def _url(pack: ProtocolPack, *, versioned: bool, section: str | None = None) -> 
 
 def _render(request, pack: ProtocolPack, *, versioned: bool, section: str | None):
     if section is None:
-        title, template, context = "Overview", "portal/protocol/overview.html", {"partners": _partners(pack)}
+        context = {
+            "partners": _partners(pack),
+            # The partnership was to review the protocol by then: say so when that date has passed.
+            "review_overdue": pack.review_date is not None and pack.review_date < timezone.localdate(),
+        }
+        title, template = "Overview", "portal/protocol/overview.html"
     else:
         spec = SECTIONS.get(section)
         if spec is None:

@@ -22,6 +22,7 @@ fault, so a view can show it against that field.
 from __future__ import annotations
 
 import datetime
+import re
 
 from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
@@ -92,6 +93,8 @@ def _organisation_values(record, fields) -> dict:
 
 def _logged_values(values: dict) -> dict:
     return {field: value for field, value in values.items() if field in LOGGED_VALUES}
+# The ICO's data protection register: Z and 7 digits, or ZA and 6 digits.
+ICO_REGISTRATION = re.compile(r"Z\d{7}|ZA\d{6}")
 
 
 def _organisation_check(*, organisation: Organisation, exclude_pk: int | None = None) -> None:
@@ -104,6 +107,10 @@ def _organisation_check(*, organisation: Organisation, exclude_pk: int | None = 
     if organisation.kind not in OrganisationKind.values:
         errors["kind"] = "Select the kind of organisation"
     organisation.ico_registration = organisation.ico_registration.strip().upper()
+    if organisation.ico_registration and not ICO_REGISTRATION.fullmatch(organisation.ico_registration):
+        errors["ico_registration"] = (
+            "Enter the ICO registration number as Z and 7 digits, like Z1234567, or ZA and 6 digits, like ZA123456"
+        )
     if errors:
         raise ValidationError(errors)
 
@@ -317,8 +324,9 @@ def organisation_resume_sharing(
 # ---------------------------------------------------------------------------------------------
 
 
-def _user_check(*, user: User, exclude_pk: int | None = None) -> None:
-    errors: dict[str, str] = {}
+def _user_check(*, user: User, exclude_pk: int | None = None, password: str | None = None) -> None:
+    """Every problem with the account's details (and, given, its password) at once."""
+    errors: dict[str, str | list[str]] = {}
     user.username = user.username.strip()
     user.email = User.objects.normalize_email(user.email.strip())
     if not user.username:
@@ -331,6 +339,11 @@ def _user_check(*, user: User, exclude_pk: int | None = None) -> None:
         errors["last_name"] = "Enter the last name"
     if not user.email:
         errors["email"] = "Enter an email address"
+    if password is not None:
+        try:
+            validate_password(password, user=user)
+        except ValidationError as error:
+            errors["password"] = error.messages
     if errors:
         raise ValidationError(errors)
 
@@ -340,6 +353,12 @@ def _password_check(*, password: str, user: User) -> None:
         validate_password(password, user=user)
     except ValidationError as error:
         raise ValidationError({"password": error.messages}) from error
+
+
+def user_create_check(*, username: str, first_name: str, last_name: str, email: str, job_title: str = "", password: str) -> None:
+    """What user_create would refuse, without creating anything (the page shows every problem at once)."""
+    user = User(username=username, first_name=first_name.strip(), last_name=last_name.strip(), email=email)
+    _user_check(user=user, password=password)
 
 
 @transaction.atomic
@@ -363,8 +382,7 @@ def user_create(
         job_title=job_title.strip(),
         is_active=True,
     )
-    _user_check(user=user)
-    _password_check(password=password, user=user)
+    _user_check(user=user, password=password)
     user.set_password(password)
     user.save()
     _account_record(

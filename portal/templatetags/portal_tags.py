@@ -115,7 +115,13 @@ def govuk_field_context(
     hint = hint or bound_field.help_text or ""
     hint_id = f"{base_id}-hint" if hint else ""
     error_id = f"{base_id}-error" if errors else ""
-    described_by = " ".join(x for x in (widget.attrs.get("aria-describedby", ""), hint_id, error_id) if x)
+    # A textarea with a limit is a GOV.UK character count: the count shows as people type, and
+    # text over the limit is sent and refused with a message, never cut off by the browser.
+    count_limit = getattr(bound_field.field, "max_length", None) if kind == "textarea" else None
+    count_id = f"{base_id}-info" if count_limit else ""
+    described_by = " ".join(
+        x for x in (widget.attrs.get("aria-describedby", ""), hint_id, error_id, count_id) if x
+    )
     label_text = label_text or bound_field.label
     required = bound_field.field.required
     if not required and kind not in ("checkbox", "hidden"):
@@ -152,7 +158,8 @@ def govuk_field_context(
     elif kind == "textarea":
         error_class = "govuk-textarea--error"
         attrs["class"] = _merge_classes("govuk-textarea", widget.attrs.get("class", ""), input_class,
-                                        error_class if errors else "")
+                                        error_class if errors else "",
+                                        "govuk-js-character-count" if count_limit else "")
     elif kind == "select":
         error_class = "govuk-select--error"
         attrs["class"] = _merge_classes("govuk-select", widget.attrs.get("class", ""), input_class,
@@ -197,7 +204,7 @@ def govuk_field_context(
     elif kind == "hidden":
         control = bound_field.as_widget()
     else:
-        control = bound_field.as_widget(widget=render_widget, attrs=attrs)
+        control = bound_field.as_widget(widget=_without_maxlength(render_widget or widget), attrs=attrs)
 
     return {
         "kind": kind,
@@ -216,7 +223,20 @@ def govuk_field_context(
         "control": control,
         "options": options,
         "required": required,
+        "count_limit": count_limit,
+        "count_id": count_id,
+        "count_message": f"You can enter up to {count_limit:,} characters" if count_limit else "",
     }
+
+
+def _without_maxlength(widget):
+    """`widget` without the maxlength attribute Django adds for a field's max_length: a browser
+    silently drops what is typed or pasted past it; the server's message says what is too long."""
+    if "maxlength" not in widget.attrs:
+        return widget
+    widget = copy.copy(widget)
+    widget.attrs = {key: value for key, value in widget.attrs.items() if key != "maxlength"}
+    return widget
 
 
 @register.simple_tag

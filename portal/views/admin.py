@@ -230,7 +230,22 @@ def admin_user_create(request):
         else:
             messages.success(request, f"The account for {user.display_name} has been created. Now add a membership.")
             return redirect("portal:admin_user_detail", pk=user.pk)
+    elif request.method == "POST":
+        _add_account_problems(form)
     return render(request, "portal/admin/user_form.html", {"form": form, "subject": None})
+
+
+def _add_account_problems(form: UserCreateForm) -> None:
+    """Every problem at once: what the service would also refuse (username taken, a weak
+    password) joins the form's own errors, on the fields the form accepted."""
+    fields = {name: form.cleaned_data.get(name) or "" for name in UserCreateForm.base_fields}
+    try:
+        services.user_create_check(**fields)
+    except ValidationError as error:
+        for name, messages_ in error.message_dict.items():
+            if name in form.fields and name not in form.errors and name in form.cleaned_data:
+                for message in messages_:
+                    form.add_error(name, message)
 
 
 def _user_detail(request, user, *, membership_form=None, action_form=None):

@@ -65,12 +65,14 @@ def _decision_filters(request) -> tuple[DecisionLogFilterForm, DecisionLogFilter
 
 
 def _render_decision_log(request, form, filters):
-    page = decision_log_page(
-        filters=filters or DecisionLogFilter(partnership_id=_partnership_id(request)),
-        before=_int(request.GET.get("before")),
-        after=_int(request.GET.get("after")),
-    )
-    rows = [(entry, decision_event_label(entry.action)) for entry in page.entries]
+    """The page. With invalid filters it shows the errors and no rows: rows that match none of
+    what was asked for would read as the answer."""
+    page, rows = None, []
+    if filters is not None:
+        page = decision_log_page(
+            filters=filters, before=_int(request.GET.get("before")), after=_int(request.GET.get("after"))
+        )
+        rows = [(entry, decision_event_label(entry.action)) for entry in page.entries]
     return render(request, "portal/audit/decision_log.html", {"form": form, "page": page, "rows": rows, "pdf_limit": PDF_LIMIT})
 
 
@@ -168,27 +170,31 @@ def decision_log_verification(request):
     return render(request, "portal/audit/verify.html", {"result": result})
 
 
-def _access_filters(request) -> tuple[AccessLogFilterForm, AccessLogFilter]:
+def _access_filters(request) -> tuple[AccessLogFilterForm, AccessLogFilter | None]:
+    """The form, and the filters it asks for (None when the input is invalid)."""
     form = AccessLogFilterForm(request.GET or None)
-    filters = AccessLogFilter(partnership_id=_partnership_id(request))
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        filters = AccessLogFilter(
-            partnership_id=_partnership_id(request),
-            organisation_id=_pk(data["organisation"]),
-            user_id=_pk(data["user"]),
-            kind=data["kind"],
-            reference=data["reference"],
-            date_from=data["date_from"],
-            date_to=data["date_to"],
-        )
-    return form, filters
+    if not form.is_bound:
+        return form, AccessLogFilter(partnership_id=_partnership_id(request))
+    if not form.is_valid():
+        return form, None
+    data = form.cleaned_data
+    return form, AccessLogFilter(
+        partnership_id=_partnership_id(request),
+        organisation_id=_pk(data["organisation"]),
+        user_id=_pk(data["user"]),
+        kind=data["kind"],
+        reference=data["reference"],
+        date_from=data["date_from"],
+        date_to=data["date_to"],
+    )
 
 
 @role_required(Role.AUDITOR)
 def access_log(request):
     form, filters = _access_filters(request)
-    page = access_log_page(
-        filters=filters, before=_int(request.GET.get("before")), after=_int(request.GET.get("after"))
-    )
+    page = None  # invalid filters: the errors and no rows
+    if filters is not None:
+        page = access_log_page(
+            filters=filters, before=_int(request.GET.get("before")), after=_int(request.GET.get("after"))
+        )
     return render(request, "portal/audit/access_log.html", {"form": form, "page": page})

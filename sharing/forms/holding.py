@@ -10,10 +10,12 @@ import datetime
 from django import forms
 from django.utils import timezone
 
+from portal.forms.dates import PAST, date_bounds
 from portal.models import FlowchartAnswer
 from portal.uploads import ACCEPT_ATTRIBUTE
 from sharing.models import FactOrOpinion, Outcome, SubJudiceConsultation
 from sharing.selectors import INBOX_FILTERS
+from sharing.services.review import confirmations_missing
 
 TEXTAREA = "govuk-textarea"
 SHORT_TEXT = 5000
@@ -116,7 +118,12 @@ class FlowchartOutcomeForm(forms.Form):
     def __init__(self, *args, confirmations=(), share: bool = True, needs_justification: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if share:
-            self.fields["confirmations"].choices = [(item["code"], item["text"]) for item in confirmations]
+            # Every point is required (SSP Appendix 4): the label has no "(optional)", and the one
+            # error names what is still to confirm.
+            field = self.fields["confirmations"]
+            field.choices = [(item["code"], item["text"]) for item in confirmations]
+            field.required = True
+            field.error_messages["required"] = confirmations_missing([text for _, text in field.choices])
         else:
             del self.fields["confirmations"]
         if needs_justification:
@@ -125,10 +132,11 @@ class FlowchartOutcomeForm(forms.Form):
             del self.fields["justification"]
 
     def clean_confirmations(self):
-        chosen = self.cleaned_data.get("confirmations") or []
-        if len(set(chosen)) != len(self.fields["confirmations"].choices):
-            raise forms.ValidationError("Confirm each point before sharing")
-        return chosen
+        chosen = set(self.cleaned_data.get("confirmations") or [])
+        missing = [text for code, text in self.fields["confirmations"].choices if code not in chosen]
+        if missing:
+            raise forms.ValidationError(confirmations_missing(missing))
+        return [code for code, _ in self.fields["confirmations"].choices]
 
 
 class SeekAdviceForm(forms.Form):
@@ -169,6 +177,7 @@ class SubJudiceForm(forms.Form):
             "required": "Enter the date of the consultation",
             "invalid": "Enter the date of the consultation as a real date, for example 27/3/2024",
         },
+        validators=[date_bounds(PAST, "The date of the consultation")],
         widget=forms.DateInput(format="%Y-%m-%d"),
     )
     consulted_time = forms.TimeField(

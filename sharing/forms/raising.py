@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django import forms
 
+from portal.forms.dates import BIRTH, NEEDED_BY, DateBounds, date_bounds
 from portal.models import LawfulBasisCategory, Organisation, PartnershipMember, SubjectRole
 from sharing.models import DisclosureRequest, Urgency, YesNo
 from sharing.services import raising as services
@@ -39,7 +40,9 @@ def _textarea(label: str, *, max_length: int, required: bool, required_message: 
     )
 
 
-def _date(label: str, *, required: bool, invalid: str, required_message: str = "") -> forms.DateField:
+def _date(
+    label: str, *, bounds: DateBounds, noun: str, required: bool, invalid: str, required_message: str = ""
+) -> forms.DateField:
     messages = {"invalid": invalid}
     if required_message:
         messages["required"] = required_message
@@ -48,6 +51,7 @@ def _date(label: str, *, required: bool, invalid: str, required_message: str = "
         required=required,
         input_formats=DATE_FORMATS,
         error_messages=messages,
+        validators=[date_bounds(bounds, noun)],
         widget=forms.DateInput(format="%Y-%m-%d"),
     )
 
@@ -129,7 +133,7 @@ class SubjectForm(forms.Form):
         error_messages=_too_long("Other names", services.MAX_ALIASES),
     )
     date_of_birth = _date(
-        "Date of birth", required=False, invalid="Enter the date of birth as a real date, for example 27/3/1990"
+        "Date of birth", bounds=BIRTH, noun="Date of birth", required=False, invalid="Enter the date of birth as a real date, for example 27/3/1990"
     )
     address = _textarea("Address", max_length=services.MAX_ADDRESS, required=False, rows=3)
     nhs_number = forms.CharField(
@@ -307,6 +311,8 @@ class UrgencyForm(forms.Form):
     )
     needed_by = _date(
         "When do you need the information by?",
+        bounds=NEEDED_BY,
+        noun="The date you need it by",
         required=True,
         invalid="Enter the date you need it by as a real date, for example 27/3/2030",
         required_message="Enter the date you need the information by",

@@ -25,13 +25,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
 from portal.models import MarkingLevel, Membership, Organisation, User
+from portal.protocols.markings import marking_allowed_here, marking_refusal
 from portal.protocols.selectors import current_version_of
 from portal.uploads import clean_filename, validate_upload
 from sharing import lifecycle
@@ -198,13 +198,8 @@ def _marking_problems(*, disclosure: DisclosureRequest, marking: MarkingLevel | 
         _refuse(errors, "marking", "Select the protective marking")
     elif marking.pack_id != disclosure.protocol_pack_id:
         _refuse(errors, "marking", "Select a protective marking from this request's protocol")
-    elif not marking.internet_allowed and not settings.PORTAL_SECURE_NETWORK:
-        _refuse(
-            errors,
-            "marking",
-            f"{marking.name} material can only be released on a secure network, and this portal is not "
-            "declared to run on one: choose another marking or release it another way",
-        )
+    elif not marking_allowed_here(marking):
+        _refuse(errors, "marking", marking_refusal(marking, "release it"))
 
 
 def _item_problems(*, items: list[ItemInput], attachments: list, errors: dict[str, list[str]]) -> None:

@@ -483,6 +483,11 @@ def safeguarding_concern_record(
     )
 
 
+def confirmations_missing(texts: list[str]) -> str:
+    """The one message for share confirmations not ticked, naming each still to confirm."""
+    return "Confirm every point before sharing. Still to confirm: " + " ".join(texts)
+
+
 @transaction.atomic
 def flowchart_complete(
     *,
@@ -510,10 +515,10 @@ def flowchart_complete(
     justification = (justification or "").strip()
     if not reasons:
         errors["reasons"] = "Enter the reasons for your decision"
-    required_confirmations = [item["code"] for item in request.protocol_pack.data["flowchart"]["share_confirmations"]]
-    chosen = [code for code in required_confirmations if code in set(confirmations or ())]
-    if outcome in SHARE_OUTCOMES and len(chosen) != len(required_confirmations):
-        errors["confirmations"] = "Confirm each point before sharing"
+    points = request.protocol_pack.data["flowchart"]["share_confirmations"]
+    chosen = [item["code"] for item in points if item["code"] in set(confirmations or ())]
+    if outcome in SHARE_OUTCOMES and len(chosen) != len(points):
+        errors["confirmations"] = confirmations_missing([item["text"] for item in points if item["code"] not in chosen])
     needs_justification = justification_required(run)
     if needs_justification and not justification:
         errors["justification"] = "Enter your justification for relying on consent or on the public interest"

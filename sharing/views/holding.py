@@ -57,6 +57,7 @@ from sharing.selectors import (
     inbox_counts,
     inbox_disclosures,
     inbox_row_flags,
+    status_text,
     visible_disclosures,
 )
 from sharing.services import decide as decide_services
@@ -166,6 +167,7 @@ def inbox(request):
                 "can_open": row.pk in visible,
                 "destroyed": row.pk in destroyed,
                 "about": about.get(row.pk, ""),
+                "status": status_text(row),
                 "can_pick_up": row.status == Status.SUBMITTED and row.assignee_id is None,
                 "can_assign": is_designated and row.status in review_services.ASSIGNABLE_STATUSES,
                 "overdue": row.needed_by is not None

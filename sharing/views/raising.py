@@ -39,7 +39,7 @@ from sharing.forms.raising import (
     WithdrawForm,
 )
 from sharing.models import NoteKind, RequestSubject, Status
-from sharing.selectors import access_disclosure, destroyed_for, visible_disclosures
+from sharing.selectors import access_disclosure, destroyed_for, status_text, visible_disclosures, with_override_waiting
 from sharing.services import raising as services
 from sharing.views import next_steps
 from sharing.views.actions import Action
@@ -480,7 +480,7 @@ def my_requests_queryset(*, user, membership):
     own = Q(requester=user, requesting_organisation=membership.organisation)
     if membership.role == Role.DESIGNATED_OFFICER:
         own |= Q(requesting_organisation=membership.organisation) & ~Q(status=Status.DRAFT)
-    return (
+    return with_override_waiting(
         visible_disclosures(user=user)
         .filter(own)
         .select_related("holding_organisation")
@@ -516,7 +516,7 @@ def my_requests(request):
             ),
             "holding": r.holding_organisation.name if r.holding_organisation_id else "",
             # Destroyed under retention: the row stays (reference, organisation), the content is gone.
-            "status": "Destroyed" if r.destroyed else r.get_status_display(),
+            "status": "Destroyed" if r.destroyed else status_text(r),
             "tag": "govuk-tag--grey" if r.destroyed else STATUS_TAGS.get(r.status, ""),
             "needed_by": r.needed_by,
             "about": about.get(r.pk, ""),

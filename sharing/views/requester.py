@@ -25,7 +25,7 @@ from portal.uploads import stored_file_response
 from sharing import lifecycle
 from sharing.forms.requester import DisputeDecisionForm, DisputeForm, DisputeViewForm
 from sharing.models import Decision, DisclosureRequest, Outcome, ReleaseAttachment, ReleaseItem, Status
-from sharing.selectors import DisclosureDestroyed, access_disclosure, disclosure_role
+from sharing.selectors import DisclosureDestroyed, access_disclosure, disclosure_role, status_text
 from sharing.services import disputes as dispute_services
 from sharing.views import holding, next_steps, onward, override, raising
 from sharing.views.actions import Action
@@ -148,6 +148,7 @@ def request_detail(request, pk: int):
     context = {
         "disclosure": disclosure,
         "status_tag_class": STATUS_TAG_CLASSES.get(disclosure.status, ""),
+        "status_text": status_text(disclosure),
         "subjects": subjects,
         "lawful_bases": lawful_bases,
         "checklist": checklist,

@@ -334,7 +334,7 @@ def test_withdrawing_through_the_page(parties, consent, monkeypatch):
     assert "Say how the person told you they withdrew their consent" in body
     future = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
     body = client.post(url("withdraw", consent), {"withdrawn_on": future, "how_communicated": "Phone"}).content.decode()
-    assert "cannot be in the future" in body and "\nPhone</textarea>" in body
+    assert "The date they withdrew consent must be today or in the past" in body and "\nPhone</textarea>" in body
     response = client.post(
         url("withdraw", consent), {"withdrawn_on": timezone.localdate().isoformat(), "how_communicated": "By phone"}
     )

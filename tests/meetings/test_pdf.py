@@ -65,6 +65,22 @@ def test_a_blank_sheet_before_the_meeting_is_in_the_form_of_appendix_6(world):
     assert f"Printed by {world.chair.display_name}, {world.b.name}" in first
 
 
+def test_the_table_starts_right_below_the_intro_on_page_one(world):
+    """No large gap above the table: the header row follows the level's box within 12 mm."""
+    pdf = signing_sheet_pdf(meeting=world.meeting, printed_by=world.chair, organisation_name=world.b.name)
+    bbox = subprocess.run(
+        ["pdftotext", "-bbox", "-f", "1", "-l", "1", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    words = [
+        (float(y_min), float(y_max), word)
+        for y_min, y_max, word in re.findall(r'<word xMin="[^"]+" yMin="([^"]+)" xMax="[^"]+" yMax="([^"]+)">([^<]*)</word>', bbox)
+    ]
+    header = next(i for i, (_, _, word) in enumerate(words) if word == "Name" and words[i + 1][2] == "Signature")
+    above = max(y_max for _, y_max, _ in words[:header])
+    gap_mm = (words[header][0] - above) / 72 * 25.4
+    assert gap_mm < 12, f"{gap_mm:.0f} mm of empty page above the table"
+
+
 def test_the_filled_sheet_names_everyone_who_signed(world):
     meeting, chair = world.meeting, world.m.chair
     invite(meeting, chair, world.m.officer_a)
@@ -116,8 +132,10 @@ def test_default_blank_rows_fill_the_page_and_one_more(signed):
     assert (total - FIRST_PAGE_ROWS) % ROWS_PER_PAGE == 0
 
 
-def test_the_sheet_carries_the_meetings_current_level(world):
+def test_the_sheet_carries_the_meetings_current_level(world, settings):
     from meetings import services
+
+    settings.PORTAL_SECURE_NETWORK = True
 
     chair = world.m.chair
     services.meeting_marking_set(

@@ -61,7 +61,8 @@ def test_only_a_chair_creates_meetings(world):
         meeting_make(world.m.officer_a)
 
 
-def test_forum_and_level_must_come_from_the_protocol_in_force_and_location_unless_online(world):
+def test_forum_and_level_must_come_from_the_protocol_in_force_and_location_unless_online(world, settings):
+    settings.PORTAL_SECURE_NETWORK = True  # the online meeting below is Confidential
     pack = world.pack
     with pytest.raises(ValidationError) as caught:
         services.meeting_create(
@@ -88,7 +89,8 @@ def test_forum_and_level_must_come_from_the_protocol_in_force_and_location_unles
     assert online.where == "Online"
 
 
-def test_the_level_changes_only_before_the_session_with_reasons_and_a_log_entry(world):
+def test_the_level_changes_only_before_the_session_with_reasons_and_a_log_entry(world, settings):
+    settings.PORTAL_SECURE_NETWORK = True
     meeting, chair = world.meeting, world.m.chair
     invite(meeting, chair, world.m.officer_a)
     attendee = sign_in(meeting, world.m.officer_a)
@@ -351,9 +353,12 @@ def test_sharing_a_summary_is_decision_logged(world):
 
 @pytest.mark.parametrize("secure, refused", [(False, True), (True, False)])
 def test_confidential_material_goes_through_the_portal_only_on_a_secure_network(world, settings, secure, refused):
-    settings.PORTAL_SECURE_NETWORK = secure
+    # A meeting marked Confidential while the deployment declared a secure network, then the
+    # declaration as `secure` says: its papers, summaries and minutes follow the same rule.
+    settings.PORTAL_SECURE_NETWORK = True
     chair = world.m.chair
     meeting = meeting_make(chair, marking_code="confidential")
+    settings.PORTAL_SECURE_NETWORK = secure
     request = world.request()
     assign_perm("sharing.access_disclosure", world.chair, request)
     item = services.agenda_item_add(
@@ -366,6 +371,17 @@ def test_confidential_material_goes_through_the_portal_only_on_a_secure_network(
             services.agenda_summary_share(
                 meeting=meeting, item_id=item.pk, summary="x", acting_user=chair.user, acting_membership=chair
             )
+        with pytest.raises(ValidationError, match="secure network"):
+            services.meeting_minutes_record(meeting=meeting, minutes="x", acting_user=chair.user, acting_membership=chair)
+        with pytest.raises(ValidationError, match="Confidential material can only go through the portal on a secure"):
+            meeting_make(chair, marking_code="confidential")
+        restricted = world.pack.marking_levels.get(code="restricted")
+        with pytest.raises(ValidationError, match="secure network"):
+            services.meeting_marking_set(
+                meeting=meeting_make(chair), marking=meeting.marking, reasons="Health data",
+                acting_user=chair.user, acting_membership=chair,
+            )
+        assert restricted.internet_allowed
     else:
         upload(meeting, chair)
         services.agenda_summary_share(

@@ -239,7 +239,70 @@ def test_the_chair_sees_who_has_signed_signs_in_a_guest_and_starts_the_meeting(w
     assert DecisionLogEntry.objects.filter(reference=meeting.reference, action="meeting.in_session").count() == 1
 
 
-def test_changing_the_level(world):
+def test_a_new_meeting_long_in_the_past_is_refused(world):
+    client = world.client_for("chair")
+    marac = world.pack.forums.get(code="marac")
+    restricted = world.pack.marking_levels.get(code="restricted")
+    before = Meeting.objects.count()
+    response = client.post(
+        "/meetings/new/",
+        {"forum": marac.pk, "title": "MARAC", "date": "01/01/1990", "time": "10:00", "location": "Town Hall", "marking": restricted.pk},
+    )
+    assert response.status_code == 200
+    earliest = timezone.localdate().replace(year=timezone.localdate().year - 1)
+    assert f"The date of the meeting must be the same as or after {earliest.day} {earliest:%B %Y}" in text(response)
+    assert Meeting.objects.count() == before
+
+
+def test_confidential_meetings_and_their_minutes_pdf_follow_the_secure_network_rule(world, settings):
+    client = world.client_for("chair")
+    marac = world.pack.forums.get(code="marac")
+    confidential = world.pack.marking_levels.get(code="confidential")
+    response = client.post(
+        "/meetings/new/",
+        {"forum": marac.pk, "title": "MARAC", "date": timezone.localdate().isoformat(), "time": "10:00",
+         "location": "Town Hall", "marking": confidential.pk},
+    )
+    assert response.status_code == 200
+    assert "Confidential material can only go through the portal on a secure network" in text(response)
+    # One marked Confidential when the portal was declared to run on a secure network: its
+    # minutes can no longer be downloaded or written once the declaration is withdrawn.
+    settings.PORTAL_SECURE_NETWORK = True
+    meeting = meeting_make(world.m.chair, marking_code="confidential")
+    assert client.get(f"/meetings/{meeting.pk}/minutes.pdf")["Content-Type"] == "application/pdf"
+    settings.PORTAL_SECURE_NETWORK = False
+    response = client.get(f"/meetings/{meeting.pk}/minutes.pdf")
+    assert response.status_code == 302 and response["Location"] == url(meeting, "minutes/")
+    page = text(client.get(response["Location"]))
+    assert "Confidential material can only go through the portal on a secure network" in page
+    assert "Download the minutes" not in page and "Save the minutes" not in page
+
+
+def test_a_typed_signature_must_be_the_name_of_the_attendee_chosen(world):
+    meeting, chair = world.meeting, world.m.chair
+    guest = invite_guest(meeting, chair, name="Siobhán O’Brien", representing="Stockport Women's Aid")
+    client = world.client_for("chair")
+    response = client.post(
+        url(meeting, "signing-in/guest/"), {"attendee": guest.pk, "signature": "Alex Morgan", "agreed": "on"}
+    )
+    assert response.status_code == 200
+    page = text(response)
+    assert "There is a problem" in page
+    assert "The signature must be the name of the person signing in: Siobhán O’Brien types their own name" in page
+    assert 'value="Alex Morgan"' in response.content.decode()  # what was typed stays
+    guest.refresh_from_db()
+    assert not guest.signed_for(meeting) and guest.signature == ""
+    # The same name typed without its accent, apostrophe or capitals is the person's signature.
+    response = client.post(
+        url(meeting, "signing-in/guest/"), {"attendee": guest.pk, "signature": "siobhan obrien", "agreed": "on"}
+    )
+    assert response.status_code == 302
+    guest.refresh_from_db()
+    assert guest.signed_for(meeting) and guest.signature == "siobhan obrien"
+
+
+def test_changing_the_level(world, settings):
+    settings.PORTAL_SECURE_NETWORK = True  # Confidential goes through the portal only on a secure network
     client = world.client_for("chair")
     confidential = world.pack.marking_levels.get(code="confidential")
     response = client.post(url(world.meeting, "level/"), {"marking": confidential.pk})

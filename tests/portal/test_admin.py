@@ -52,6 +52,33 @@ def track_session(client: Client, user) -> str:
 # --- the happy path ------------------------------------------------------------------------------
 
 
+def test_creating_a_user_reports_every_problem_at_once(admin_client_2fa):
+    UserFactory(username="taken.name")
+    response = admin_client_2fa.post(
+        reverse("portal:admin_user_create"),
+        {"username": "taken.name", "first_name": "", "last_name": "Shah", "email": "not-an-email", "password": "123"},
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors["username"] == ["This username is already taken"]
+    assert errors["first_name"] == ["Enter the first name"]
+    assert errors["email"] == ["Enter an email address in the correct format, like name@example.org"]
+    assert any("too short" in message for message in errors["password"])
+
+
+@pytest.mark.parametrize("number, saved", [("z4888193", True), ("ZA123456", True), ("NOT-AN-ICO-<b>", False),
+                                           ("Z123456", False), ("ZA1234567", False)])
+def test_the_ico_registration_number_has_the_registers_format(admin_client_2fa, number, saved):
+    response = admin_client_2fa.post(
+        reverse("portal:admin_organisation_create"),
+        {"name": "Stockport Homes", "kind": OrganisationKind.SOCIAL_LANDLORD, "standing": StatutoryStanding.RELEVANT_AUTHORITY,
+         "ico_registration": number},
+    )
+    assert Organisation.objects.filter(name="Stockport Homes").exists() is saved
+    if not saved:
+        assert "Enter the ICO registration number as Z and 7 digits, like Z1234567" in response.content.decode()
+
+
 def test_admin_creates_an_organisation_a_user_and_a_membership(admin_client_2fa):
     client = admin_client_2fa
     assert client.get(reverse("portal:admin_home")).status_code == 200

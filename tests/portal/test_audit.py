@@ -116,6 +116,27 @@ def test_bad_date_range_is_explained_not_a_500(auditor):
     assert "must be the same as or after" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"date_from": "2026-05-02", "date_to": "2026-05-01"},
+        {"user": "nobody-at-all"},
+        {"date_from": "9999-99-99"},
+    ],
+)
+def test_filters_with_errors_show_the_errors_and_no_rows(auditor, params):
+    organisation = OrganisationFactory(name="Police")
+    record(3, organisation)
+    accesses(3, MembershipFactory(organisation=organisation))
+    for url, noun in ((LOG, "DR-X-0001"), (ACCESS, "DR-2026-000001")):
+        response = auditor.get(url, params)
+        body = unescape(response.content.decode())
+        assert response.status_code == 200
+        assert "There is a problem" in body
+        assert noun not in body and "<table" not in body
+        assert "Correct the filters above to see the log." in body
+
+
 def test_pages_older_and_newer_without_overlap(auditor):
     record(120, OrganisationFactory())
     first = auditor.get(LOG)

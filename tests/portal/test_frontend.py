@@ -190,6 +190,27 @@ def _field(form, name, **options) -> str:
     return _render('{% include "components/field.html" with field=field' + extra + " %}", field=form[name])
 
 
+class LimitedForm(forms.Form):
+    title = forms.CharField(label="Title", max_length=20)
+    reasons = forms.CharField(label="Reasons", max_length=1500, widget=forms.Textarea)
+
+
+def test_long_text_is_never_cut_by_the_browser_and_a_textarea_counts_its_characters():
+    form = LimitedForm()
+    title, reasons = _field(form, "title"), _field(form, "reasons")
+    assert " maxlength=" not in title and " maxlength=" not in reasons  # the browser would cut silently
+    assert 'class="govuk-form-group govuk-character-count" data-module="govuk-character-count" data-maxlength="1500"' in reasons
+    assert '<div id="id_reasons-info" class="govuk-hint govuk-character-count__message">You can enter up to 1,500 characters</div>' in reasons
+    assert 'aria-describedby="id_reasons-info"' in reasons and "govuk-js-character-count" in reasons
+    # Too long: refused by the server with a message, and what was typed comes back whole.
+    typed = "x" * 1501
+    form = LimitedForm({"title": "t" * 21, "reasons": typed})
+    assert not form.is_valid()
+    reasons = _field(form, "reasons")
+    assert "Ensure this value has at most 1500 characters (it has 1501)." in reasons and typed in reasons
+    assert "t" * 21 in _field(form, "title")
+
+
 def test_field_renders_error_and_keeps_the_typed_value():
     form = ExampleForm({"name": "Ann Smith", "email": "not-an-email", "colour": "blue", "kinds": ["b"]})
     assert not form.is_valid()
@@ -484,6 +505,11 @@ def test_error_pages():
     assert 'href="/static/govuk/govuk-frontend.min.css"' in html
     assert "<script" not in html
     assert render_to_string("500.html").count("<h1") == 1
+    # 503 (the database is down: portal/views/errors.py) stands alone the same way.
+    html = Template(Path(settings.BASE_DIR / "templates" / "503.html").read_text()).render(Context())
+    assert "Sorry, the service is unavailable" in html and "Try again shortly" in html
+    assert 'href="/static/govuk/govuk-frontend.min.css"' in html
+    assert "<script" not in html and html.count("<h1") == 1
 
 
 def test_404_for_a_signed_in_user(signed_in, make_member):

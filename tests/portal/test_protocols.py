@@ -20,6 +20,7 @@ import yaml
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from portal.models import (
@@ -493,6 +494,19 @@ def test_the_overview_shows_the_pack_and_its_partners(reader):
     assert "1 May 2021" in page
     for name in ["Stockport Council", "Greater Manchester Police – Stockport Division", "Stockport Homes"]:
         assert escape(name) in page
+
+
+def test_the_overview_warns_when_the_protocols_review_is_overdue(reader):
+    protocol_pack_load(path_or_text=STOCKPORT)
+    pack = ProtocolPack.objects.get(is_current=True)
+    assert pack.review_date < timezone.localdate()  # the Stockport pack was due for review in 2022
+    page = " ".join(reader.get(reverse("portal:protocol")).content.decode().split())
+    due = f"{pack.review_date.day} {pack.review_date:%B %Y}"
+    assert f"This protocol's review is overdue: it was due by {due}." in page
+    assert "govuk-tag--red\">Overdue" in page
+    ProtocolPack.objects.filter(pk=pack.pk).update(review_date=timezone.localdate() + datetime.timedelta(days=30))
+    page = reader.get(reverse("portal:protocol")).content.decode()
+    assert "review is overdue" not in page and "Overdue" not in page
 
 
 @pytest.mark.parametrize("section", SECTIONS)

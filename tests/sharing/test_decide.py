@@ -257,7 +257,7 @@ def test_confidential_is_refused_unless_on_a_secure_network(parties, settings):
     settings.PORTAL_SECURE_NETWORK = False
     response = client.post(url(req), form_data(parties, marking=str(confidential.pk)))
     assert response.status_code == 200
-    assert "Confidential material can only be released on a secure network" in response.content.decode()
+    assert "Confidential material can only go through the portal on a secure network" in response.content.decode()
     settings.PORTAL_SECURE_NETWORK = True
     response = client.post(url(req), form_data(parties, marking=str(confidential.pk)))
     assert response.status_code == 302

@@ -1,5 +1,7 @@
 """The key-questions flowchart (SSP Appendix 3, DOMAIN.md §6) through the responder's pages."""
 
+import html
+
 import pytest
 from django.urls import reverse
 
@@ -67,13 +69,24 @@ def test_share_path_end_to_end(parties, req, client):
     page = client.get(outcome_url(req))
     assert page.status_code == 200
     assert "Share the right information with the right person." in page.content.decode()
+    # One rule, said once: every point is required, so nothing is labelled optional.
+    assert "Before you share, confirm that you will (optional)" not in page.content.decode()
+    assert "All of these are required: select every point." in page.content.decode()
 
-    # The confirmations are all required, and the reasons.
+    # The confirmations are all required, and the reasons: the error names what is missing.
     response = client.post(outcome_url(req), {"confirmations": CONFIRMATIONS[:2], "reasons": ""})
     body = response.content.decode()
     assert response.status_code == 200
-    assert "Confirm each point before sharing" in body
+    assert (
+        "Confirm every point before sharing. Still to confirm: Share the right information with the right person. "
+        "Share the information securely. Inform the person that the information has been shared, where it is safe "
+        "to do so." in html.unescape(body)
+    )
     assert "Enter the reasons for your decision" in body
+    response = client.post(outcome_url(req), {"reasons": "Needed."})
+    assert "Confirm every point before sharing. Still to confirm: Share only the minimum" in html.unescape(
+        response.content.decode()
+    )
 
     response = client.post(outcome_url(req), {"confirmations": CONFIRMATIONS, "reasons": "Not confidential; needed."})
     assert response.status_code == 302

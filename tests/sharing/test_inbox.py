@@ -178,3 +178,23 @@ def test_constant_number_of_queries(parties, django_assert_max_num_queries, name
         response = client.get(INBOX)
     assert len(response.context["entries"]) == 25
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_on_a_375_pixel_screen_the_inbox_table_scrolls_in_its_box_not_the_page(parties, mix, browser, live_server,
+                                                                               assert_accessible):
+    client = parties.client("do_b")
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 375, "height": 800})
+    host = live_server.url.split("//", 1)[1].split(":")[0]
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "domain": host, "path": "/"}])
+    page = context.new_page()
+    try:
+        page.goto(reverse("sharing:inbox"))
+        assert page.locator("main table tbody tr").count() >= 3
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        box = page.get_by_role("region", name="Requests in the inbox")
+        assert box.evaluate("element => element.scrollWidth > element.clientWidth")  # the table scrolls inside
+        assert_accessible(page)
+    finally:
+        context.close()

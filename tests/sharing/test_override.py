@@ -150,6 +150,26 @@ def test_proposal_is_recorded_logged_and_sent_to_the_designated_officers(parties
     assert req.status == Status.IN_REVIEW
 
 
+def test_a_request_waiting_for_an_override_approval_says_so_on_its_page_and_in_lists(parties, in_public_interest):
+    req = in_public_interest
+    waiting = "Waiting for a designated officer to approve the override"
+    page = parties.client("assignee").get(reverse("sharing:request_detail", args=[req.pk])).content.decode()
+    assert waiting not in page and "In review" in page
+    override = propose(parties, req)
+    for who, path in (
+        ("assignee", reverse("sharing:request_detail", args=[req.pk])),
+        ("assignee", reverse("sharing:inbox")),
+        ("do_b", reverse("sharing:inbox")),
+        ("requester", reverse("sharing:request_detail", args=[req.pk])),
+        ("requester", reverse("sharing:my_requests")),
+    ):
+        body = parties.client(who).get(path).content.decode()
+        assert waiting in body, (who, path)
+    approve(parties, override)
+    page = parties.client("assignee").get(reverse("sharing:request_detail", args=[req.pk])).content.decode()
+    assert waiting not in page
+
+
 def test_an_override_needs_a_public_interest_outcome(parties):
     req = assigned(parties)
     run_flowchart(parties, req, route="share")

@@ -333,6 +333,35 @@ def test_needed_by_in_the_past_is_refused_and_typed_values_kept(parties):
     assert draft.needed_by is None
 
 
+@pytest.mark.parametrize(
+    "born, message",
+    [
+        ("1850-01-01", "Date of birth must be the same as or after 1 January 1900"),
+        ("01/01/9999", "Date of birth must be in the past"),
+    ],
+)
+def test_an_absurd_date_of_birth_is_refused_on_its_field(parties, born, message):
+    draft = start_draft(parties)
+    response = parties.client("requester").post(
+        url("draft_subject_add", draft), {"full_name": "Sam Person", "date_of_birth": born, "role": "victim"}
+    )
+    assert response.status_code == 200
+    assert message in page(response) and 'value="Sam Person"' in page(response)
+    assert not RequestSubject.objects.filter(request=draft).exists()
+
+
+def test_needed_by_far_in_the_future_is_refused(parties):
+    draft = start_draft(parties)
+    response = parties.client("requester").post(
+        url("draft_urgency", draft), {"urgency": "routine", "needed_by": "01/01/9999"}
+    )
+    assert response.status_code == 200
+    latest = timezone.localdate().replace(year=timezone.localdate().year + 1)
+    assert f"The date you need it by must be the same as or before {latest.day} {latest:%B %Y}" in page(response)
+    draft.refresh_from_db()
+    assert draft.needed_by is None
+
+
 @pytest.mark.parametrize("change", ["a_suspended", "b_suspended", "b_unsigned"])
 def test_submit_refused_when_either_organisation_may_not_share(parties, change):
     draft = fill_draft(parties, start_draft(parties))
@@ -458,6 +487,22 @@ def test_designated_officer_of_a_withdraws_a_draft_too(parties):
 
 
 # --- Answer a return ---------------------------------------------------------------------------
+
+
+def test_times_read_as_24_hour_clock_everywhere(parties):
+    from django.template import Context, Template
+
+    request = parties.request(status=Status.RETURNED, assignee=parties.assignee)
+    note = RequestNote.objects.create(
+        request=request, author=parties.assignee, organisation=parties.b, kind=NoteKind.RETURNED, text="Which address?"
+    )
+    morning = timezone.make_aware(datetime.datetime(2026, 3, 27, 7, 9))
+    RequestNote.objects.filter(pk=note.pk).update(created_at=morning)
+    body = page(parties.client("requester").get(reverse("sharing:request_answer", kwargs={"pk": request.pk})))
+    assert "27 March 2026, 07:09" in body and "a.m." not in body
+    # A date or time shown without a format of its own reads the same way.
+    shown = Template("{{ at }}|{{ at|time }}|{{ at|date }}").render(Context({"at": morning}))
+    assert shown == "27 March 2026, 07:09|07:09|27 March 2026"
 
 
 def test_answer_a_returned_request(parties, django_capture_on_commit_callbacks):

@@ -256,7 +256,7 @@ def test_sub_judice_consultation_is_recorded(parties):
         },
     )
     assert response.status_code == 200
-    assert "must be in the past" in response.content.decode()
+    assert "The date of the consultation must be today or in the past" in response.content.decode()
     assert "DC Morgan" in response.content.decode()  # what was typed is kept
 
     response = client.post(

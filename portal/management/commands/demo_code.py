@@ -8,14 +8,14 @@ from portal.models import User
 
 
 class Command(BaseCommand):
-    help = "Print the current 6-digit code for a demo user (DEBUG only)."
+    help = "Print the current 6-digit code for a demo user (the local demo only)."
 
     def add_arguments(self, parser):
         parser.add_argument("username", choices=[spec.username for spec in DEMO_USERS])
 
     def handle(self, *args, username, **options):
-        if not settings.DEBUG:
-            raise CommandError("demo_code is for the local demo only: it runs with DJANGO_DEBUG on.")
+        if not (settings.DEBUG or settings.PORTAL_DEMO):
+            raise CommandError("demo_code is for the local demo only: it runs with portal.settings.local.")
         user = User.objects.filter(username=username).first()
         device = totp_device_for(user=user) if user else None
         if device is None:

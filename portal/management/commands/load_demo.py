@@ -7,11 +7,11 @@ from portal.demo.services import DEMO_PASSWORD, demo_partnership_load
 
 
 class Command(BaseCommand):
-    help = "Load the demo partnerships (Stockport and Durham packs, partners, users for every role). DEBUG only."
+    help = "Load the demo partnerships (Stockport and Durham packs, partners, users for every role). The local demo only."
 
     def handle(self, *args, **options):
-        if not settings.DEBUG:
-            raise CommandError("The demo partnership is for local use: it only loads with DJANGO_DEBUG on.")
+        if not (settings.DEBUG or settings.PORTAL_DEMO):
+            raise CommandError("The demo partnership is for local use: it only loads with portal.settings.local.")
         users = demo_partnership_load()
         out = self.stdout
         for name, loader in demo_loaders():
