@@ -31,6 +31,7 @@ from portal.models import (
     MarkingLevel,
     Membership,
     Organisation,
+    ProtocolPack,
     RetentionDefault,
     RetentionExtension,
     RetentionPolicy,
@@ -61,7 +62,9 @@ class PolicyChoice:
     description: str
 
 
-def retention_policy_for(*, organisation_id: int | None, kind: str, marking_code: str = "") -> PolicyChoice:
+def retention_policy_for(
+    *, organisation_id: int | None, kind: str, marking_code: str = "", pack: ProtocolPack | None = None
+) -> PolicyChoice:
     """The holder's own policy for this kind at this marking, else its policy for the kind at any
     marking, else the protocol pack's default, else six years."""
     label = RetentionRecordKind(kind).label
@@ -76,7 +79,9 @@ def retention_policy_for(*, organisation_id: int | None, kind: str, marking_code
         if policy is not None:
             at = f" at {policy.marking_code}" if policy.marking_code else ""
             return PolicyChoice(policy.days, policy, f"Organisation policy for {label.lower()}{at}: {policy.days} days")
-    pack = organisation_protocol_pack(organisation_id)
+    # The protocol the record was made under sets the default (a request's, a meeting's); failing
+    # that, the organisation's own partnership's (ADR 0009).
+    pack = pack or organisation_protocol_pack(organisation_id)
     default = RetentionDefault.objects.filter(pack=pack, code=kind).first() if pack else None
     if default is not None:
         return PolicyChoice(default.days, None, f"Protocol default ({pack.version}) for {label.lower()}: {default.days} days")
@@ -169,8 +174,10 @@ def retention_policy_remove(
 # ---------------------------------------------------------------------------------------------
 
 
-def _review_date(copy: HeldCopy) -> datetime.date:
-    choice = retention_policy_for(organisation_id=copy.holder_id, kind=copy.kind, marking_code=copy.marking_code)
+def _review_date(copy: HeldCopy, pack: ProtocolPack | None) -> datetime.date:
+    choice = retention_policy_for(
+        organisation_id=copy.holder_id, kind=copy.kind, marking_code=copy.marking_code, pack=pack
+    )
     copy.policy = choice.policy
     copy.policy_description = choice.description
     try:
@@ -196,12 +203,15 @@ def held_copy_record(
     officer: User | None = None,
     marking: MarkingLevel | None = None,
     start: datetime.date | None = None,
+    pack: ProtocolPack | None = None,
 ) -> HeldCopy:
     """Record that `holder` holds a copy of this content (called by the app's service that creates
     or changes it, in its transaction) and set its review date from the holder's policy, counted
     from `start` (default today). Recording again updates what is known of the copy and restarts
     its clock from `start` if given (a request's clock restarts when it is closed); the review
-    date never moves earlier than an extension. A destroyed copy is not brought back."""
+    date never moves earlier than an extension. A destroyed copy is not brought back. `pack` is the
+    protocol the content was made under (its retention defaults apply; by default the marking's
+    pack, else the holder's partnership's)."""
     retention_content(content_type)  # fails loudly for an unregistered type
     holder_id = holder if isinstance(holder, int) else holder.pk
     copy = (
@@ -231,7 +241,7 @@ def held_copy_record(
         copy.marking_code, copy.marking_name = marking.code, marking.name
         recompute = True
     if recompute:  # otherwise the review date set at creation stands, whatever the policy says now
-        copy.review_date = _review_date(copy)
+        copy.review_date = _review_date(copy, pack or (marking.pack if marking is not None else None))
     copy.save()
     return copy
 

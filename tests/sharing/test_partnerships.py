@@ -405,3 +405,22 @@ def test_a_chair_in_both_partnerships_meets_under_either_protocol(two):
     created = Meeting.objects.get(chair=meeting)
     assert created.protocol_pack == two.durham
     assert DecisionLogEntry.objects.filter(reference=created.reference).latest("id").partnership == two.durham.partnership
+
+
+def test_a_requests_copies_take_the_retention_defaults_of_its_own_partnerships_protocol(two):
+    from portal.models import HeldCopy, RetentionDefault
+
+    # Make the two packs' defaults differ, so which one applies shows.
+    RetentionDefault.objects.filter(pack=two.stockport, code="requests").update(days=100)
+    RetentionDefault.objects.filter(pack=two.durham, code="requests").update(days=200)
+    for pack, holding, days in ((two.stockport, two.council, 100), (two.durham, two.durham_council, 200)):
+        draft = raising.disclosure_draft_create(
+            requester=two.probation_officer,
+            requesting_organisation=two.probation,
+            holding_organisation=holding,
+            partnership=pack.partnership,
+            acting_user=two.probation_officer,
+        )
+        copy = HeldCopy.objects.get(content_id=draft.pk, content_type="sharing.request", holder=two.probation)
+        assert (copy.review_date - copy.started_on).days == days, pack.slug
+        assert pack.version in copy.policy_description
