@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from consent.models import ConsentRecord, GivenBy
 from consent.services import SubjectDetails, consent_record
-from portal.models import Membership, Organisation, OrganisationKind
+from portal.demo.services import DEMO_PARTNERSHIP_SLUG
+from portal.models import Membership, Organisation, OrganisationKind, Partnership
 from portal.protocols.selectors import current_protocol_pack
 from portal.roles import Role
 
@@ -51,7 +52,7 @@ def consent_demo_load() -> str | None:
         .first()
     )
     council = Organisation.objects.filter(kind=OrganisationKind.LOCAL_AUTHORITY).order_by("pk").first()
-    pack = current_protocol_pack()
+    pack = current_protocol_pack(Partnership.objects.filter(slug=DEMO_PARTNERSHIP_SLUG).first())
     if recorder is None or council is None or pack is None:
         return None
     given_on = timezone.localdate() - datetime.timedelta(days=7)

@@ -43,10 +43,11 @@ from consent.selectors import (
 )
 from consent.signals_registry import withdrawal_listeners
 from portal.accountability.services import decision_record
-from portal.models import DataSubject, Membership, Organisation, ProtocolPack, Purpose, User
+from portal.models import DataSubject, Membership, Organisation, Partnership, ProtocolPack, Purpose, User
 from portal.notifications.services import notify
 from portal.protocols.selectors import current_protocol_pack
 from portal.roles import Role
+from portal.selectors.partnerships import membership_partnerships
 from portal.text import collect_text
 from portal.uploads import clean_filename, validate_upload
 
@@ -124,6 +125,20 @@ def _names(organisations: Iterable[Organisation], *, limit: int) -> str:
 
 def _protocol_version(pack: ProtocolPack) -> str:
     return f"{pack.slug}@{pack.version}"
+
+
+def consent_pack(*, membership: Membership, partnership: Partnership | None) -> ProtocolPack | None:
+    """The pack a consent is recorded under: that of `partnership`, which must be one the acting
+    membership takes part in, or of its only partnership."""
+    partnerships = membership_partnerships(membership=membership)
+    if partnership is None:
+        only = list(partnerships[:2])
+        if len(only) > 1:
+            raise ValidationError({"partnership": "Select which partnership's protocol the consent is given under"})
+        partnership = only[0] if only else None
+    elif not partnerships.filter(pk=partnership.pk).exists():
+        raise PermissionDenied("Your organisation is not a member of that partnership")
+    return current_protocol_pack(partnership)
 
 
 def _check_membership(*, acting_user: User, acting_membership: Membership | None) -> Membership:
@@ -313,15 +328,18 @@ def consent_record(
     disclosers: Sequence[Organisation] = (),
     expires_on: datetime.date | None = None,
     scan=None,
+    partnership: Partnership | None = None,
 ) -> ConsentRecord:
-    """Record a consent given on the SSP Appendix 5 form, held by the acting organisation.
+    """Record a consent given on the SSP Appendix 5 form, held by the acting organisation, under
+    the protocol in force for `partnership` (by default the acting membership's only partnership):
+    the consent covers sharing in that partnership.
 
     `subject` is someone the acting user may already record consent for
     (`selectors.consent_subject_choices`); otherwise `new_subject` describes a person new to the
     portal, whose record is held by the acting organisation. Raises ValidationError keyed by
     field (the form's field names) for anything that cannot be recorded."""
     membership = _check_membership(acting_user=acting_user, acting_membership=acting_membership)
-    pack = current_protocol_pack()
+    pack = consent_pack(membership=membership, partnership=partnership)
     if pack is None:
         raise ValidationError(
             "No information sharing protocol is in force, so consent cannot be recorded. Ask your partnership admin."
@@ -397,6 +415,7 @@ def consent_record(
             recipient=_names(recipients, limit=200),
             purpose="; ".join(p.name for p in purposes)[:300],
             protocol_version=_protocol_version(pack),
+            partnership=pack.partnership,
             details={
                 "given_by": given_by,
                 "reasons_explained": True,
@@ -505,6 +524,7 @@ def consent_scan_attach(*, consent: ConsentRecord, scan, acting_user: User) -> C
             reasons="The scan of the signed consent form (SSP Appendix 5) was attached to the record.",
             reference=consent.reference,
             protocol_version=_protocol_version(consent.protocol_pack),
+            partnership=consent.protocol_pack.partnership,
             details={"content_type": consent.scan_content_type, "size": consent.scan_size, "sha256": consent.scan_sha256},
         )
     except Exception:
@@ -591,6 +611,7 @@ def consent_withdraw(
         recipient=_names(consent.recipients.all(), limit=200),
         purpose="; ".join(consent.purposes.values_list("name", flat=True))[:300],
         protocol_version=_protocol_version(consent.protocol_pack),
+        partnership=consent.protocol_pack.partnership,
         details={"withdrawn_at": consent.withdrawn_at.isoformat(), "listeners": len(withdrawal_listeners())},
     )
     _notify_keepers(
@@ -671,6 +692,12 @@ def consent_coverage_problems(
             problems.append(f"The consent does not allow {disclosing_organisation.name} to disclose")
     if purpose is None:
         problems.append("No purpose is given for the disclosure, so the consent cannot be checked against it")
+    elif consent.protocol_pack.partnership_id != purpose.pack.partnership_id:
+        # A consent covers sharing in the partnership whose protocol it was given under (ADR 0009).
+        problems.append(
+            f"The consent was given under the {consent.protocol_pack.partnership_name} protocol, not the "
+            f"{purpose.pack.partnership_name} protocol this disclosure is made under"
+        )
     elif not _purpose_covered(consent, purpose):
         problems.append(f"The consent does not cover the purpose “{purpose.name}”")
     if information_items is not None:

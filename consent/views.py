@@ -38,6 +38,7 @@ from consent.selectors import (
 from portal.accountability.services import access_record
 from portal.protocols.selectors import current_protocol_pack
 from portal.searches import PARAMETER, search_criteria, search_id_of, search_store
+from portal.selectors.partnerships import membership_partnerships
 from portal.uploads import stored_file_response, upload_limited
 from portal.views.decorators import role_required
 
@@ -185,7 +186,19 @@ def _return_to(request) -> str:
 def consent_record_page(request):
     subject = _chosen_subject(request)
     return_to = _return_to(request)
-    pack = current_protocol_pack()
+    partnerships = list(membership_partnerships(membership=request.membership))
+    chosen = request.POST.get("partnership") or request.GET.get("partnership")
+    partnership = next((p for p in partnerships if str(p.pk) == chosen), None)
+    if partnership is None and len(partnerships) == 1:
+        partnership = partnerships[0]
+    if partnership is None and partnerships:
+        # Which protocol the consent is given under decides what it can cover: asked first.
+        return render(
+            request,
+            "consent/choose_partnership.html",
+            {"partnerships": partnerships, "query": request.GET.copy(), "subject": subject},
+        )
+    pack = current_protocol_pack(partnership)
     if request.method == "POST":
         form = ConsentRecordForm(request.POST, request.FILES, pack=pack, has_subject=subject is not None)
         if form.is_valid():
@@ -216,6 +229,7 @@ def consent_record_page(request):
                     witnessed_on=data["witnessed_on"],
                     expires_on=data["expires_on"],
                     scan=data["scan"] or None,
+                    partnership=partnership,
                 )
             except ValidationError as error:
                 _put_errors(form, error)
@@ -242,7 +256,14 @@ def consent_record_page(request):
     return render(
         request,
         "consent/record.html",
-        {"form": form, "subject": subject, "pack": pack, "return_to": return_to},
+        {
+            "form": form,
+            "subject": subject,
+            "pack": pack,
+            "partnership": partnership,
+            "several": len(partnerships) > 1,
+            "return_to": return_to,
+        },
     )
 
 

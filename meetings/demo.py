@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from meetings import services
 from meetings.models import Meeting
-from portal.models import Membership
+from portal.demo.services import DEMO_PARTNERSHIP_SLUG
+from portal.models import Membership, Partnership
 from portal.protocols.selectors import current_protocol_pack
 from portal.roles import Role
 
@@ -83,7 +84,7 @@ def meetings_demo_load() -> Meeting | None:
     """The demo MARAC meeting (created on the first run). None if the demo chair or the
     protocol pack is missing (run the partnership demo first)."""
     chair = _membership("chair", Role.CHAIR)
-    pack = current_protocol_pack()
+    pack = current_protocol_pack(Partnership.objects.filter(slug=DEMO_PARTNERSHIP_SLUG).first())
     if chair is None or pack is None:
         return None
     existing = Meeting.objects.filter(chair=chair.user, title=DEMO_TITLE).first()

@@ -119,12 +119,18 @@ class MeetingForm(MeetingDetailsForm):
     # The error summary lists errors in this order, as the page shows the fields.
     field_order = ["forum", "title", "date", "time", "location", "is_online", "marking"]
 
-    def __init__(self, *args, forums=(), markings=(), **kwargs):
+    def __init__(self, *args, forums=(), markings=(), several=False, **kwargs):
+        """`several`: the chair's forums come from more than one partnership's protocol, so each
+        forum and level is named with its partnership (a level must be the forum's protocol's)."""
         super().__init__(*args, **kwargs)
         self.fields["forum"].choices = [("", "Select a forum")] + [
-            (forum.pk, f"{forum.name} ({forum.theme})") for forum in forums
+            (forum.pk, f"{forum.name} ({forum.pack.partnership_name})" if several else f"{forum.name} ({forum.theme})")
+            for forum in forums
         ]
-        self.fields["marking"].choices = marking_choices(markings)
+        self.fields["marking"].choices = [
+            (pk, f"{label} ({level.pack.partnership_name})" if several else label)
+            for (pk, label), level in zip(marking_choices(markings), markings, strict=True)
+        ]
 
 
 class MarkingForm(forms.Form):

@@ -40,6 +40,7 @@ def meeting_decision_record(
         purpose=meeting.forum.name,
         protocol_version=f"{pack.slug}@{pack.version}",
         details={"meeting_id": meeting.pk, **(details or {})},
+        partnership=pack.partnership,
     )
 
 

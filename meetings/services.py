@@ -42,9 +42,9 @@ from portal.jobs import enqueue
 from portal.models import DataSubject, DestructionRun, Forum, HeldCopy, MarkingLevel, Membership, Organisation, User
 from portal.notifications.services import notify
 from portal.protocols.markings import marking_allowed_here, marking_refusal
-from portal.protocols.selectors import current_protocol_pack
 from portal.retention.services import active_holds, retention_destroy_now
 from portal.roles import Role
+from portal.selectors.partnerships import membership_partnerships
 from portal.text import signature_matches
 from portal.uploads import clean_filename, validate_upload
 from sharing.selectors import visible_disclosures
@@ -136,19 +136,19 @@ def meeting_create(
     at the outset (SSP 7.1). The chair is its first attendee: they sign in like everyone else."""
     if acting_membership is None or acting_membership.role != Role.CHAIR or acting_membership.user_id != acting_user.pk:
         raise ValidationError("Only a meeting chair can create meetings.")
-    pack = current_protocol_pack()
-    if pack is None:
-        raise ValidationError("No protocol is in force: a partnership admin must load the protocol pack first.")
     errors: dict[str, str] = {}
-    if forum is None or forum.pack_id != pack.pk:
-        errors["forum"] = "Select a forum of the protocol in force"
+    pack = forum.pack if forum is not None else None
+    if pack is None or not pack.is_current:
+        errors["forum"] = "Select a forum of a protocol in force"
+    elif not membership_partnerships(membership=acting_membership).filter(pk=pack.partnership_id).exists():
+        errors["forum"] = f"Your organisation is not a member of {pack.partnership.name}"
     title, location = _check_details(
         title=title, starts_at=starts_at, location=location, is_online=is_online, errors=errors
     )
     if marking is None:
         errors["marking"] = "Select the meeting's confidentiality level"
-    elif marking.pack_id != pack.pk:
-        errors["marking"] = "Select a confidentiality level from the protocol in force"
+    elif pack is not None and marking.pack_id != pack.pk:
+        errors["marking"] = "Select a confidentiality level of the forum's protocol"
     elif not marking_allowed_here(marking):
         errors["marking"] = marking_refusal(marking, "hold the meeting")
     if errors:

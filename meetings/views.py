@@ -56,8 +56,9 @@ from portal.actions import Action
 from portal.forms.errors import form_add_service_errors
 from portal.models import Membership, Organisation
 from portal.protocols.markings import marking_refusal
-from portal.protocols.selectors import current_protocol_pack
+from portal.protocols.selectors import current_protocol_packs
 from portal.roles import Role
+from portal.selectors.partnerships import membership_partnerships
 from portal.uploads import ACCEPTED, max_upload_bytes, size_label, stored_file_response, upload_limited
 from portal.views.decorators import role_required
 from sharing.selectors import disclosure_tombstone, visible_disclosures
@@ -185,12 +186,14 @@ def meeting_list(request):
 @role_required(Role.CHAIR)
 @require_http_methods(["GET", "POST"])
 def meeting_create(request):
-    pack = current_protocol_pack()
-    if pack is None:
+    packs = list(
+        current_protocol_packs().filter(partnership__in=membership_partnerships(membership=request.membership))
+    )
+    if not packs:
         return render(request, "meetings/no_protocol.html", status=200)
-    forums = list(pack.forums.order_by("order"))
-    markings = list(pack.marking_levels.order_by("order"))
-    form = MeetingForm(_posted(request), forums=forums, markings=markings)
+    forums = [forum for pack in packs for forum in pack.forums.select_related("pack").order_by("order")]
+    markings = [marking for pack in packs for marking in pack.marking_levels.select_related("pack").order_by("order")]
+    form = MeetingForm(_posted(request), forums=forums, markings=markings, several=len(packs) > 1)
     if request.method == "POST" and form.is_valid():
         try:
             meeting = services.meeting_create(
@@ -211,7 +214,7 @@ def meeting_create(request):
     return render(
         request,
         "meetings/create.html",
-        {"form": form, "markings": markings, "pack": pack},
+        {"form": form, "markings": markings, "packs": packs},
     )
 
 

@@ -9,6 +9,7 @@ admin_patterns = [
     path("admin/", admin.admin_home, name="admin_home"),
     path("admin/organisations/", admin.admin_organisations, name="admin_organisations"),
     path("admin/organisations/new/", admin.admin_organisation_create, name="admin_organisation_create"),
+    path("admin/organisations/join/", admin.admin_partnership_join, name="admin_partnership_join"),
     path("admin/organisations/<int:pk>/", admin.admin_organisation_edit, name="admin_organisation_edit"),
     path(
         "admin/organisations/<int:pk>/suspend-sharing/",

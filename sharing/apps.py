@@ -42,7 +42,12 @@ class SharingConfig(AppConfig):
         register_subject_source(request_subjects_visible_to)
 
         from portal.demo.registry import register_demo_loader
-        from sharing.demo import sharing_basis_demo_load, sharing_demo_load, sharing_retention_demo_load
+        from sharing.demo import (
+            sharing_basis_demo_load,
+            sharing_demo_load,
+            sharing_partnerships_demo_load,
+            sharing_retention_demo_load,
+        )
 
         register_demo_loader("Disclosure requests", sharing_demo_load)
 
@@ -53,6 +58,7 @@ class SharingConfig(AppConfig):
         register_membership_end_listener(open_work_flag_on_membership_end)
         register_demo_loader("Consent relied on, public-interest overrides", sharing_basis_demo_load)
         register_demo_loader("Retention review dates", sharing_retention_demo_load)
+        register_demo_loader("Two partnerships", sharing_partnerships_demo_load)
 
         # Retention: each organisation's copies of a request follow its own policy.
         from portal.retention.registry import register_retention_content

@@ -46,9 +46,11 @@ def _membership(username: str) -> Membership:
     )
 
 
-def _raise(index: int, *, submit: bool = True) -> DisclosureRequest:
-    requester = _membership("officer.police")
-    holding = _membership("officer.council").organisation
+def _raise(
+    index: int, *, submit: bool = True, requester: str = "officer.police", holder: str = "officer.council"
+) -> DisclosureRequest:
+    requester = _membership(requester)
+    holding = _membership(holder).organisation
     user = requester.user
     request = raising.disclosure_draft_create(
         requester=user, requesting_organisation=requester.organisation, holding_organisation=holding, acting_user=user
@@ -160,6 +162,20 @@ def sharing_demo_load() -> str | None:
     raising.disclosure_withdraw(disclosure=_raise(9), reason="The case was closed before the reply.", acting_user=police_officer)
     counts = {s.label: DisclosureRequest.objects.filter(status=s).count() for s in Status}
     return "requests in every state: " + ", ".join(f"{label.lower()} {n}" for label, n in counts.items() if n)
+
+
+def sharing_partnerships_demo_load() -> str | None:
+    """Issue 16: the probation service takes part in both partnerships, so its inbox holds a request
+    under each protocol: one from Greater Manchester Police (Stockport), one from Durham Constabulary."""
+    if DisclosureRequest.objects.filter(requester__username="officer.durham").exists():
+        return None
+    stockport = _raise(0, requester="officer.police", holder="officer.probation")
+    durham = _raise(1, requester="officer.durham", holder="officer.probation")
+    return (
+        f"{stockport.reference} under the {stockport.protocol_pack.partnership_name} protocol and "
+        f"{durham.reference} under the {durham.protocol_pack.partnership_name} protocol, both to "
+        f"{durham.holding_organisation.name} (sign in as officer.probation)"
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ def disclosure_decision_record(
         purpose=disclosure.purpose.name if disclosure.purpose_id else "",
         protocol_version=f"{disclosure.protocol_pack.slug}@{disclosure.protocol_pack.version}",
         details=details,
+        partnership=disclosure.protocol_pack.partnership,
     )
 
 

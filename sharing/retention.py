@@ -79,6 +79,7 @@ def disclosure_copies_record(
             subject_ids=subject_ids,
             officer=officer,
             start=start,
+            pack=request.protocol_pack,
         )
     ]
     if request.holding_organisation_id and request.submitted_at is not None:
@@ -93,6 +94,7 @@ def disclosure_copies_record(
                 subject_ids=subject_ids,
                 officer=request.assignee if request.assignee_id else None,
                 start=start,
+                pack=request.protocol_pack,
             )
         )
     return copies
@@ -114,6 +116,7 @@ def released_copy_record(
         officer=request.requester if officer is _REQUESTER else officer,
         marking=decision.marking if decision.marking_id else None,
         start=timezone.localdate(),
+        pack=request.protocol_pack,
     )
 
 
@@ -186,6 +189,7 @@ def disclosure_requests_backfill(*, chunk: int = 500) -> int:
                             content_type=CONTENT_TYPE, content_id=request.pk, kind=RetentionRecordKind.REQUESTS,
                             holder=holder, reference=request.reference, request_reference=request.reference,
                             subject_ids=_subject_ids(request), officer=officer, start=start,
+                            pack=request.protocol_pack,
                         )
                         recorded += 1
                 release = (
@@ -199,7 +203,7 @@ def disclosure_requests_backfill(*, chunk: int = 500) -> int:
                         holder=request.requesting_organisation_id, reference=request.reference,
                         request_reference=request.reference, subject_ids=_subject_ids(request),
                         officer=request.requester, marking=release.marking,
-                        start=timezone.localdate(release.decided_at),
+                        start=timezone.localdate(release.decided_at), pack=request.protocol_pack,
                     )
                     recorded += 1
 

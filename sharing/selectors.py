@@ -46,12 +46,13 @@ class DisclosureDestroyed(Http404):
         self.tombstone = tombstone
 
 
-def designated_organisation_ids(user: User) -> list[int]:
-    return list(
-        Membership.objects.active()
-        .filter(user=user, role=Role.DESIGNATED_OFFICER)
-        .values_list("organisation_id", flat=True)
-    )
+def designated_organisation_ids(user: User, *, partnership_id: int | None = None) -> list[int]:
+    """The organisations `user` is a designated officer of; with `partnership_id`, only where that
+    role covers that partnership (a designated officer's membership may be limited to one)."""
+    memberships = Membership.objects.active().filter(user=user, role=Role.DESIGNATED_OFFICER)
+    if partnership_id is not None:
+        memberships = memberships.filter(Q(partnership__isnull=True) | Q(partnership_id=partnership_id))
+    return list(memberships.values_list("organisation_id", flat=True))
 
 
 def visible_disclosures(*, user: User) -> QuerySet[DisclosureRequest]:
@@ -65,11 +66,12 @@ def visible_disclosures(*, user: User) -> QuerySet[DisclosureRequest]:
     # requester or assignee whose membership there ended loses the request with it (and the
     # grants an assignment gave go when the membership ends: sharing.services.membership).
     case_orgs = set()
-    designated = []
-    for organisation_id, role in Membership.objects.active().filter(user=user).values_list("organisation_id", "role"):
+    designated = []  # (organisation, the one partnership the role is limited to, or None)
+    memberships = Membership.objects.active().filter(user=user)
+    for organisation_id, role, partnership_id in memberships.values_list("organisation_id", "role", "partnership_id"):
         case_orgs.add(organisation_id)
         if role == Role.DESIGNATED_OFFICER:
-            designated.append(organisation_id)
+            designated.append((organisation_id, partnership_id))
     if not case_orgs:
         return DisclosureRequest.objects.none()
     rule = (
@@ -77,11 +79,14 @@ def visible_disclosures(*, user: User) -> QuerySet[DisclosureRequest]:
         | Q(assignee=user, holding_organisation_id__in=case_orgs)
         | Q(Exists(granted))
     )
-    if designated:
+    for organisation_id, partnership_id in designated:
         # A draft is the requesting side's own work: the holding side sees it once submitted.
-        rule |= Q(requesting_organisation_id__in=designated) | (
-            Q(holding_organisation_id__in=designated) & ~Q(status=Status.DRAFT)
+        designated_rule = Q(requesting_organisation_id=organisation_id) | (
+            Q(holding_organisation_id=organisation_id) & ~Q(status=Status.DRAFT)
         )
+        if partnership_id is not None:
+            designated_rule &= Q(protocol_pack__partnership_id=partnership_id)
+        rule |= designated_rule
     return DisclosureRequest.objects.filter(rule)
 
 
@@ -130,7 +135,8 @@ def access_for_assignment(
     request = queryset.filter(pk=pk, holding_organisation_id=membership.organisation_id).exclude(
         status=Status.DRAFT
     ).first()
-    if request is None:
+    # A role limited to one partnership gives nothing of another partnership's requests.
+    if request is None or membership.partnership_id not in (None, request.protocol_pack.partnership_id):
         raise Http404("No such request")
     return request
 
@@ -227,7 +233,7 @@ def inbox_disclosures(*, organisation_id: int, user: User, show: str = "open", s
     return with_override_waiting(
         DisclosureRequest.objects.filter(holding_organisation_id=organisation_id)
         .filter(rule)
-        .select_related("requesting_organisation", "purpose", "assignee")
+        .select_related("requesting_organisation", "purpose", "assignee", "protocol_pack")
         .only(
             "pk",
             "reference",
@@ -237,6 +243,7 @@ def inbox_disclosures(*, organisation_id: int, user: User, show: str = "open", s
             "submitted_at",
             "assignee_id",
             "holding_organisation_id",
+            "protocol_pack__partnership_name",
             "requesting_organisation__name",
             "purpose__name",
             "assignee__username",
@@ -365,7 +372,7 @@ def disclosure_role(*, user: User, request: DisclosureRequest) -> set[str]:
         roles.add("requester")
     if request.assignee_id == user.pk:
         roles.add("assignee")
-    designated = designated_organisation_ids(user)
+    designated = designated_organisation_ids(user, partnership_id=request.protocol_pack.partnership_id)
     if request.requesting_organisation_id in designated:
         roles.add("designated_requesting")
     if request.holding_organisation_id in designated:
@@ -430,8 +437,11 @@ class QueueSection:
 
 
 
-def designated_queue_querysets(*, organisation_id: int) -> list[tuple[str, str, QuerySet]]:
-    """(code, title, queryset) of each section of the designated officers' queue."""
+def designated_queue_querysets(
+    *, organisation_id: int, partnership_id: int | None = None
+) -> list[tuple[str, str, QuerySet]]:
+    """(code, title, queryset) of each section of the designated officers' queue; with
+    `partnership_id` (a designated officer for one partnership only), that partnership's requests."""
     request_fields = ("request__requesting_organisation", "request__purpose")
     overrides = PublicInterestOverride.objects.filter(
         status=OverrideStatus.PROPOSED,
@@ -464,6 +474,14 @@ def designated_queue_querysets(*, organisation_id: int) -> list[tuple[str, str, 
         ("onward", "Onward disclosure requests",
          onward.select_related(*request_fields, "request", "to_organisation", "requested_by").order_by("requested_at", "pk")),
     ]
+    if partnership_id is not None:
+        querysets = [
+            (code, title, rows.filter(**{
+                ("protocol_pack__partnership_id" if code == "advice" else "request__protocol_pack__partnership_id"):
+                partnership_id
+            }))
+            for code, title, rows in querysets
+        ]
     return querysets
 
 
@@ -474,20 +492,21 @@ def returned_to_requester_count(*, user: User, organisation_id: int) -> int:
     ).count()
 
 
-def designated_queue_counts(*, organisation_id: int) -> dict[str, int]:
+def designated_queue_counts(*, organisation_id: int, partnership_id: int | None = None) -> dict[str, int]:
     """How many wait in each section of the queue: one count query a section, no rows."""
-    return {code: rows.count() for code, _, rows in designated_queue_querysets(organisation_id=organisation_id)}
+    querysets = designated_queue_querysets(organisation_id=organisation_id, partnership_id=partnership_id)
+    return {code: rows.count() for code, _, rows in querysets}
 
 
 def designated_queue(
-    *, organisation_id: int, cap: int = QUEUE_CAP, pages: dict[str, int] | None = None
+    *, organisation_id: int, cap: int = QUEUE_CAP, pages: dict[str, int] | None = None, partnership_id: int | None = None
 ) -> list[QueueSection]:
     """What waits for the designated officers of one organisation, oldest first, each section a
     page of `cap` rows (`pages`: the page wanted per section code, default the first; past the
     end gives the last) with its full count. Triage fields only: no subject, no content.
     A fixed number of queries whatever the sizes."""
     pages = pages or {}
-    querysets = designated_queue_querysets(organisation_id=organisation_id)
+    querysets = designated_queue_querysets(organisation_id=organisation_id, partnership_id=partnership_id)
     sections = []
     for code, title, rows in querysets:
         total = rows.count()

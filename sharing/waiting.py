@@ -36,6 +36,9 @@ def requests_waiting(*, user, membership) -> list[Waiting]:
     ]
     if membership.role == Role.DESIGNATED_OFFICER:
         queue = reverse("sharing:designated_queue")
-        for order, (code, count) in enumerate(designated_queue_counts(organisation_id=membership.organisation_id).items()):
+        counts = designated_queue_counts(
+            organisation_id=membership.organisation_id, partnership_id=membership.partnership_id
+        )
+        for order, (code, count) in enumerate(counts.items()):
             items.append(Waiting(QUEUE_LABELS.get(code, code), count, f"{queue}#{code}", 40 + order))
     return items

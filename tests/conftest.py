@@ -2,6 +2,7 @@
 import pytest
 from django.test import Client
 
+from portal.models import Partnership
 from portal.roles import Role
 from tests.portal.factories import MembershipFactory, OrganisationFactory, TOTPDeviceFactory
 
@@ -47,7 +48,10 @@ def signed_in(db):
 
 @pytest.fixture
 def admin_client_2fa(db, make_member, signed_in):
-    """A client signed in (both factors) as a partnership admin."""
+    """A client signed in (both factors) as a partnership admin (of the partnership loaded, or of a
+    test partnership when no pack is: an admin always serves one)."""
+    if not Partnership.objects.exists():
+        Partnership.objects.create(slug="test-partnership", name="Test Partnership")
     membership = make_member(role=Role.ADMIN)
     client = signed_in(membership.user)
     client.membership = membership

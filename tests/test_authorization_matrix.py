@@ -85,7 +85,9 @@ MATRIX: dict[str, Entry] = {
     # Every fully signed-in user may read the protocol in force and its earlier versions.
     "portal:protocol": Entry(OK),
     "portal:protocol_versions": Entry(OK),
-    "portal:protocol_section": Entry(OK, kwargs=lambda w: {"section": "checklist"}),
+    # Two partnerships are loaded (the partnership axis below): someone in neither is sent to
+    # choose which protocol to read.
+    "portal:protocol_section": Entry(OK, {"no_membership": REDIRECT}, kwargs=lambda w: {"section": "checklist"}),
     "portal:protocol_version": Entry(OK, kwargs=lambda w: {"pack_slug": w.pack.slug, "version": w.pack.version}),
     "portal:protocol_version_section": Entry(
         OK, kwargs=lambda w: {"pack_slug": w.pack.slug, "version": w.pack.version, "section": "flowchart"}
@@ -100,6 +102,7 @@ MATRIX: dict[str, Entry] = {
     "portal:admin_home": Entry(**ADMIN_ONLY),
     "portal:admin_organisations": Entry(**ADMIN_ONLY),
     "portal:admin_organisation_create": Entry(**ADMIN_ONLY),
+    "portal:admin_partnership_join": Entry(**ADMIN_ONLY),
     "portal:admin_organisation_edit": Entry(**ADMIN_ONLY, kwargs=lambda w: {"pk": w.officer.organisation_id}),
     "portal:admin_organisation_suspend_sharing": Entry(**ADMIN_ONLY, kwargs=lambda w: {"pk": w.officer.organisation_id}),
     "portal:admin_organisation_resume_sharing": Entry(
@@ -173,7 +176,46 @@ def world(db):
     response = password_only.post(reverse("portal:sign_in"), {"username": enrolled.user.username, "password": TEST_PASSWORD})
     assert response.status_code == 302, "the password-only visitor could not pass the password step"
     w.clients["password_only"] = password_only
+    # The partnership axis (issue 16): an admin and an auditor of a second partnership, whose
+    # organisation is a member of that one only.
+    other = protocol_pack_load(path_or_text=settings.PORTAL_PROTOCOLS_DIR / "durham-2021.yaml")[0].partnership
+    elsewhere = OrganisationFactory(partnerships=[other])
+    for role in (Role.ADMIN, Role.AUDITOR):
+        membership = MembershipFactory(role=role, organisation=elsewhere, partnership=other)
+        w.clients[f"{role.value}_other"] = sign_in_fully(Client(), membership.user)
     return w
+
+
+# What the other partnership's admin and auditor find of the first partnership's objects: nothing
+# (404). Everywhere else they fare as the first partnership's admin and auditor do, on their own
+# partnership's data.
+OTHER_PARTNERSHIP_NOT_FOUND = {
+    "portal:audit_decision",
+    "portal:admin_organisation_edit",
+    "portal:admin_organisation_suspend_sharing",
+    "portal:admin_organisation_resume_sharing",
+    "portal:admin_user_detail",
+    "portal:admin_user_edit",
+    "portal:admin_user_deactivate",
+    "portal:admin_user_reactivate",
+    "portal:admin_user_password",
+    "portal:admin_user_reset_second_factor",
+    "portal:admin_membership_add",
+    "portal:admin_membership_end",
+    "portal:retention_policy_edit",
+    "portal:retention_policy_remove",
+    "portal:retention_hold_new_scope",
+    "portal:retention_hold_lift",
+    "portal:retention_run",
+    "portal:retention_certificate",
+}
+
+
+def other_partnership_outcome(url_name: str, entry: Entry, role: str):
+    same = entry.outcome_for(role)
+    if url_name in OTHER_PARTNERSHIP_NOT_FOUND and same not in (FORBIDDEN, NOT_ALLOWED):
+        return NOT_FOUND
+    return same
 
 
 # Disclosure requests and meetings have their own matrices, with the visitors each issue names
@@ -212,4 +254,11 @@ def test_authorization_matrix(world, url_name):
         got, expected = classify(response), entry.outcome_for(visitor)
         if got != expected:
             failures.append(f"{visitor}: expected {expected}, got {got}")
+    for role in ("admin", "auditor"):
+        client = world.clients[f"{role}_other"]
+        send = getattr(client, entry.method)
+        response = send(url, entry.data(world)) if entry.method == "post" else send(url)
+        got, expected = classify(response), other_partnership_outcome(url_name, entry, role)
+        if got != expected:
+            failures.append(f"{role} of another partnership: expected {expected}, got {got}")
     assert not failures, f"{url_name} ({url}):\n  " + "\n  ".join(failures)

@@ -39,6 +39,8 @@ COVERED = {
 EXEMPT = {
     "portal.User": "accounts of the professionals using the portal, removed by account services, not case data",
     "portal.Organisation": "the partner organisations themselves, not people",
+    "portal.Partnership": "the partnerships themselves and a contact route, not people",
+    "portal.PartnershipMember": "an organisation's standing and suspension in a partnership, not people",
     "portal.UserSession": "a session key per signed-in user, deleted when the session ends",
     "portal.DecisionLogEntry": "the accountability record, append-only by design (database trigger refuses changes)",
     "portal.DecisionLogAnchor": "the decision log's anchored head: a count, an entry id and hashes, no personal data",

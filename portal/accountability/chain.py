@@ -24,6 +24,8 @@ CHAINED_FIELDS = (
     "protocol_version",
     "details",
 )
+# Chained only when set, so entries written before partnerships existed verify as they were.
+OPTIONAL_CHAINED_FIELDS = ("partnership_id",)
 
 
 def _key() -> bytes:
@@ -41,5 +43,8 @@ def _canonical(value):
 
 def entry_digest(*, previous_hash: str, fields: dict) -> str:
     payload = {name: _canonical(fields[name]) for name in CHAINED_FIELDS}
+    for name in OPTIONAL_CHAINED_FIELDS:
+        if fields.get(name) is not None:
+            payload[name] = fields[name]
     message = previous_hash.encode() + json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
     return hmac.new(_key(), message, hashlib.sha256).hexdigest()

@@ -14,7 +14,7 @@ from portal.accountability.registry import decision_event_label
 from portal.accountability.selectors import DecisionLogFilter, decision_log_export_rows, decision_log_newest
 from portal.models import User
 from portal.pdf import download_footer, pdf_text, render_pdf
-from portal.protocols.selectors import current_protocol_pack
+from portal.protocols.selectors import current_protocol_packs
 
 CSV_HEADER = (
     "When",
@@ -90,14 +90,15 @@ def audit_marking_name() -> str:
     "Restricted" where the pack has it (Stockport: "personal data about an offender, victim or
     witness"); otherwise the pack's first level (e.g. Durham's OFFICIAL), as packs list levels from
     least to most restrictive and one without "restricted" marks such material at its base level."""
-    pack = current_protocol_pack()
-    if pack is None:
+    packs = list(current_protocol_packs())
+    if not packs:
         return ""
-    levels = list(pack.marking_levels.order_by("order"))
-    for level in levels:
-        if level.code == "restricted":
-            return level.name
-    return levels[0].name if levels else ""
+    for pack in packs:  # several partnerships: the most protective of their choices
+        restricted = pack.marking_levels.filter(code="restricted").first()
+        if restricted is not None:
+            return restricted.name
+    first = packs[0].marking_levels.order_by("order").first()
+    return first.name if first else ""
 
 
 def decision_log_pdf(

@@ -29,6 +29,7 @@ register_decision_events(
         "protocol.loaded": "Protocol pack loaded",
         "organisation.created": "Organisation added",
         "organisation.updated": "Organisation details changed",
+        "partnership.member_added": "Organisation joined a partnership",
         "organisation.suspended": "Sharing with organisation suspended",
         "organisation.resumed": "Sharing with organisation resumed",
         # Accounts and memberships (portal/services/accounts.py; own password: portal/auth/).

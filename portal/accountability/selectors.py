@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import F, Max, Min, QuerySet
+from django.db.models import F, Max, Min, Q, QuerySet
 from django.utils import timezone
 
-from portal.models import AccessLogEntry, DecisionLogEntry
+from portal.models import AccessLogEntry, DecisionLogEntry, PartnershipMember
 
 # A bigint id: anything outside it is no id at all (and would make PostgreSQL refuse the query).
 MAX_ID = 2**63 - 1
@@ -24,6 +24,9 @@ MAX_ID = 2**63 - 1
 
 @dataclass
 class DecisionLogFilter:
+    # The auditor's partnership (issue 16): its entries, and the deployment-wide entries about its
+    # member organisations (those written before partnerships, and accounts). None: every entry.
+    partnership_id: int | None = None
     organisation_id: int | None = None
     actor_id: int | None = None
     action: str = ""
@@ -34,6 +37,7 @@ class DecisionLogFilter:
 
 @dataclass
 class AccessLogFilter:
+    partnership_id: int | None = None  # reads by staff of the partnership's member organisations
     organisation_id: int | None = None
     user_id: int | None = None
     kind: str = ""
@@ -121,6 +125,11 @@ def decision_log_entries(*, filters: DecisionLogFilter, order=None) -> QuerySet[
     if order is None:
         order = _decision_log_order_for(filters)(wanted=50)
     entries = DecisionLogEntry.objects.all()
+    if filters.partnership_id:
+        members = PartnershipMember.objects.filter(partnership_id=filters.partnership_id).values("organisation")
+        entries = entries.filter(
+            Q(partnership_id=filters.partnership_id) | Q(partnership__isnull=True, organisation_id__in=members)
+        )
     if filters.organisation_id:
         entries = entries.filter(organisation_id=filters.organisation_id)
     if filters.actor_id:
@@ -136,6 +145,9 @@ def decision_log_entries(*, filters: DecisionLogFilter, order=None) -> QuerySet[
 def access_log_entries(*, filters: AccessLogFilter) -> QuerySet[AccessLogEntry]:
     # who and where come from the user and organisation rows (the access log keeps no names).
     entries = AccessLogEntry.objects.select_related("user", "organisation")
+    if filters.partnership_id:
+        members = PartnershipMember.objects.filter(partnership_id=filters.partnership_id).values("organisation")
+        entries = entries.filter(organisation_id__in=members)
     if filters.organisation_id:
         entries = entries.filter(organisation_id=filters.organisation_id)
     if filters.user_id:

@@ -18,11 +18,46 @@ from django.utils import timezone
 
 from portal.accountability import chain
 from portal.accountability.registry import is_registered
-from portal.models import Organisation, User
+from portal.models import Organisation, Partnership, User
 from portal.models.accountability import AccessKind, AccessLogEntry, DecisionLogAnchor, DecisionLogEntry
 
 # Serialises writers of the chain: each entry needs the hash of the one before it.
 CHAIN_LOCK_ID = 0x4C4F47  # "LOG"
+
+
+@dataclass
+class DecisionEntry:
+    """One decision-log entry to write. `partnership` is the partnership whose protocol governs
+    the decision (a request's, a meeting's); None for a deployment-wide event."""
+
+    actor: User | None
+    organisation: Organisation | None
+    action: str
+    reasons: str
+    reference: str = ""
+    recipient: Organisation | str | None = None
+    purpose: str = ""
+    protocol_version: str = ""
+    details: dict | None = None
+    partnership: Partnership | None = None
+
+    def fields(self, *, occurred_at) -> dict:
+        recipient = self.recipient
+        return {
+            "occurred_at": occurred_at,
+            "actor_id": self.actor.pk if self.actor else None,
+            "actor_name": self.actor.display_name if self.actor else "system",
+            "organisation_id": self.organisation.pk if self.organisation else None,
+            "organisation_name": self.organisation.name if self.organisation else "",
+            "partnership_id": self.partnership.pk if self.partnership else None,
+            "action": self.action,
+            "reference": self.reference,
+            "recipient_name": recipient.name if isinstance(recipient, Organisation) else (recipient or ""),
+            "purpose": self.purpose,
+            "reasons": self.reasons,
+            "protocol_version": self.protocol_version,
+            "details": self.details or {},
+        }
 
 
 def decision_record(
@@ -36,45 +71,21 @@ def decision_record(
     purpose: str = "",
     protocol_version: str = "",
     details: dict | None = None,
+    partnership: Partnership | None = None,
 ) -> DecisionLogEntry:
-    if not connection.in_atomic_block:
-        raise RuntimeError("decision_record must run inside the transaction of the decision it records")
-    if not is_registered(action):
-        raise ValueError(f"Unknown decision event {action!r}: register it in the app's AppConfig.ready()")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_ID])
-    previous = DecisionLogEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first() or chain.GENESIS
-    fields = {
-        "occurred_at": timezone.now(),
-        "actor_id": actor.pk if actor else None,
-        "actor_name": actor.display_name if actor else "system",
-        "organisation_id": organisation.pk if organisation else None,
-        "organisation_name": organisation.name if organisation else "",
-        "action": action,
-        "reference": reference,
-        "recipient_name": recipient.name if isinstance(recipient, Organisation) else (recipient or ""),
-        "purpose": purpose,
-        "reasons": reasons,
-        "protocol_version": protocol_version,
-        "details": details or {},
-    }
-    entry_hash = chain.entry_digest(previous_hash=previous, fields=fields)
-    return DecisionLogEntry.objects.create(**fields, previous_hash=previous, entry_hash=entry_hash)
-
-
-@dataclass
-class DecisionEntry:
-    """One entry for `decision_records`: the same fields as `decision_record` takes."""
-
-    actor: User | None
-    organisation: Organisation | None
-    action: str
-    reasons: str
-    reference: str = ""
-    recipient: Organisation | str | None = None
-    purpose: str = ""
-    protocol_version: str = ""
-    details: dict | None = None
+    entry = DecisionEntry(
+        actor=actor,
+        organisation=organisation,
+        action=action,
+        reasons=reasons,
+        reference=reference,
+        recipient=recipient,
+        purpose=purpose,
+        protocol_version=protocol_version,
+        details=details,
+        partnership=partnership,
+    )
+    return _decisions_write([entry], who="decision_record")[0]
 
 
 def decision_records(entries: list[DecisionEntry]) -> int:
@@ -83,8 +94,12 @@ def decision_records(entries: list[DecisionEntry]) -> int:
     that transaction, since the chain lock is held until commit and other decisions wait for it."""
     if not entries:
         return 0
+    return len(_decisions_write(entries, who="decision_records"))
+
+
+def _decisions_write(entries: list[DecisionEntry], *, who: str) -> list[DecisionLogEntry]:
     if not connection.in_atomic_block:
-        raise RuntimeError("decision_records must run inside the transaction of the decisions it records")
+        raise RuntimeError(f"{who} must run inside the transaction of the decision it records")
     for entry in entries:
         if not is_registered(entry.action):
             raise ValueError(f"Unknown decision event {entry.action!r}: register it in the app's AppConfig.ready()")
@@ -94,26 +109,15 @@ def decision_records(entries: list[DecisionEntry]) -> int:
     now = timezone.now()
     rows = []
     for entry in entries:
-        fields = {
-            "occurred_at": now,
-            "actor_id": entry.actor.pk if entry.actor else None,
-            "actor_name": entry.actor.display_name if entry.actor else "system",
-            "organisation_id": entry.organisation.pk if entry.organisation else None,
-            "organisation_name": entry.organisation.name if entry.organisation else "",
-            "action": entry.action,
-            "reference": entry.reference,
-            "recipient_name": entry.recipient.name if isinstance(entry.recipient, Organisation) else (entry.recipient or ""),
-            "purpose": entry.purpose,
-            "reasons": entry.reasons,
-            "protocol_version": entry.protocol_version,
-            "details": entry.details or {},
-        }
+        fields = entry.fields(occurred_at=now)
         entry_hash = chain.entry_digest(previous_hash=previous, fields=fields)
         rows.append(DecisionLogEntry(**fields, previous_hash=previous, entry_hash=entry_hash))
         previous = entry_hash
     # bulk_create keeps the list's order in one INSERT, so ids follow the chain.
-    DecisionLogEntry.objects.bulk_create(rows)
-    return len(rows)
+    if len(rows) == 1:
+        rows[0].save(force_insert=True)
+        return rows
+    return DecisionLogEntry.objects.bulk_create(rows)
 
 
 def access_record(
@@ -236,7 +240,7 @@ def decision_log_verify(*, chunk_size: int = 5000) -> ChainReport:
     head_id = None
     anchored_hash = None
     count = 0
-    values = ["id", "previous_hash", "entry_hash", *chain.CHAINED_FIELDS]
+    values = ["id", "previous_hash", "entry_hash", *chain.CHAINED_FIELDS, *chain.OPTIONAL_CHAINED_FIELDS]
     with transaction.atomic():
         rows = DecisionLogEntry.objects.order_by("id").values(*values).iterator(chunk_size=chunk_size)
         for row in rows:

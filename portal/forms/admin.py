@@ -74,6 +74,29 @@ class OrganisationForm(forms.Form):
         return {name: getattr(organisation, name) for name in cls.base_fields}
 
 
+class PartnershipJoinForm(forms.Form):
+    """An organisation already in the portal (a partner of another partnership) joins the admin's."""
+
+    organisation = forms.ModelChoiceField(
+        label="Organisation",
+        queryset=Organisation.objects.none(),
+        empty_label="Select an organisation",
+        error_messages={
+            "required": "Select the organisation that joins the partnership",
+            "invalid_choice": "Select an organisation from the list",
+        },
+        widget=forms.Select(attrs={"class": SELECT}),
+    )
+    standing = OrganisationForm.base_fields["standing"]
+    signed_protocol_on = OrganisationForm.base_fields["signed_protocol_on"]
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = Organisation.objects.exclude(
+            partnership_places__partnership=partnership
+        ).order_by("name")
+
+
 class SuspendSharingForm(forms.Form):
     reason = forms.CharField(
         label="Why is sharing with this organisation suspended?",
@@ -143,6 +166,13 @@ class MembershipAddForm(forms.Form):
         widget=forms.Select(attrs={"class": SELECT}),
     )
     role = _select("Role", Role.choices, error="Select a role", empty="Select a role")
+
+    def __init__(self, *args, partnership, **kwargs):
+        """Roles are given in the admin's partnership's organisations only."""
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = Organisation.objects.filter(
+            partnership_places__partnership=partnership
+        ).order_by("name")
 
 
 class UnlockForm(forms.Form):

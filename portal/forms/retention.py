@@ -9,7 +9,7 @@ from django import forms
 
 from portal.forms.dates import REVIEW, date_bounds
 from portal.models import LegalHoldReason, MarkingLevel, RetentionRecordKind
-from portal.protocols.selectors import current_protocol_pack
+from portal.protocols.selectors import current_protocol_packs, organisation_protocol_pack
 
 # Dates are typed day/month/year like everywhere else in the portal (components/field.html renders
 # a DateInput as a text box); the other formats are for people who type them another way.
@@ -39,8 +39,8 @@ def _reason(label: str, *, message: str, rows: int = 4) -> forms.CharField:
     )
 
 
-def _marking_choices() -> list[tuple[str, str]]:
-    pack = current_protocol_pack()
+def _marking_choices(organisation=None) -> list[tuple[str, str]]:
+    pack = organisation_protocol_pack(organisation) if organisation is not None else current_protocol_packs().first()
     levels = MarkingLevel.objects.filter(pack=pack).order_by("order") if pack else []
     return [(level.code, level.name) for level in levels]
 
@@ -105,9 +105,10 @@ class PolicyForm(forms.Form):
     )
     reason = _reason("Why is the policy changing?", message="Enter why the policy is changing")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, organisation=None, **kwargs):
+        """The marking levels offered are those of the organisation's protocol in force."""
         super().__init__(*args, **kwargs)
-        self.fields["marking_code"].choices = [("", "Any marking"), *_marking_choices()]
+        self.fields["marking_code"].choices = [("", "Any marking"), *_marking_choices(organisation)]
 
 
 class ReasonForm(forms.Form):

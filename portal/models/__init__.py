@@ -1,6 +1,7 @@
 """The core's models. Each concern has its own module; import from here."""
 from .accountability import AccessKind, AccessLogEntry, DecisionLogAnchor, DecisionLogEntry
 from .notifications import Notification
+from .partnerships import Partnership, PartnershipMember
 from .people import Membership, Organisation, OrganisationKind, StatutoryStanding, User, UserSession
 from .protocol import (
     ChecklistQuestion,
@@ -36,6 +37,8 @@ __all__ = [
     "DecisionLogAnchor",
     "DecisionLogEntry",
     "Membership",
+    "Partnership",
+    "PartnershipMember",
     "Organisation",
     "OrganisationKind",
     "StatutoryStanding",

@@ -24,6 +24,9 @@ class DecisionLogEntry(models.Model):
     actor_name = models.CharField(max_length=300)
     organisation = models.ForeignKey("portal.Organisation", null=True, on_delete=models.PROTECT, related_name="+")
     organisation_name = models.CharField(max_length=200, blank=True)
+    # The partnership whose protocol governs the decision; empty for a deployment-wide event
+    # (accounts, organisations) and for every entry written before partnerships existed.
+    partnership = models.ForeignKey("portal.Partnership", null=True, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=64, db_index=True)
     reference = models.CharField(max_length=64, blank=True, db_index=True)
     recipient_name = models.CharField("with whom", max_length=200, blank=True)
@@ -40,6 +43,7 @@ class DecisionLogEntry(models.Model):
             models.Index(fields=["organisation", "-id"]),
             models.Index(fields=["actor", "-id"]),
             models.Index(fields=["action", "-id"]),
+            models.Index(fields=["partnership", "-id"], name="portal_deci_partner_idx"),
         ]
         verbose_name_plural = "decision log entries"
 

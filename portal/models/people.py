@@ -46,20 +46,15 @@ class User(AbstractUser):
 
 
 class Organisation(models.Model):
-    """A partner of the Community Safety Partnership."""
+    """A partner organisation. Its standing, signing and suspension are per partnership
+    (`PartnershipMember`, portal/models/partnerships.py): it can take part in several."""
 
     name = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=32, choices=OrganisationKind.choices)
-    standing = models.CharField("statutory standing", max_length=32, choices=StatutoryStanding.choices)
     ico_registration = models.CharField("ICO registration number", max_length=20, blank=True)
-    signed_protocol_on = models.DateField(
-        null=True, blank=True, help_text="When it signed the information sharing protocol; empty if it has not."
-    )
     safeguarding_route = models.TextField(
         blank=True, help_text="How this organisation's staff raise a safeguarding concern (shown by the flowchart)."
     )
-    sharing_suspended = models.BooleanField(default=False, help_text="SSP 13.3: no new requests to or from it.")
-    sharing_suspended_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -67,10 +62,6 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def has_signed(self) -> bool:
-        return self.signed_protocol_on is not None
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -84,6 +75,15 @@ class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(max_length=32, choices=Role.choices)
+    partnership = models.ForeignKey(
+        "portal.Partnership",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="For a partnership admin or auditor, the partnership they serve (required); for a designated "
+        "officer, the one partnership they act for (empty: every partnership of the organisation).",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -92,7 +92,11 @@ class Membership(models.Model):
     class Meta:
         ordering = ["organisation__name", "role"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "organisation", "role"], name="portal_membership_unique")
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role", "partnership"],
+                name="portal_membership_unique",
+                nulls_distinct=False,
+            )
         ]
         indexes = [models.Index(fields=["organisation", "role"])]
 

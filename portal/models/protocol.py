@@ -56,6 +56,7 @@ class ProtocolPack(models.Model):
     """One loaded version of a partnership's protocol. Never edited after loading: a changed
     protocol is a new version."""
 
+    partnership = models.ForeignKey("portal.Partnership", on_delete=models.PROTECT, related_name="packs")
     slug = models.SlugField(max_length=80, help_text="Which partnership's protocol this is, e.g. safer-stockport.")
     version = models.SlugField(max_length=40)
     title = models.CharField(max_length=300)
@@ -67,7 +68,7 @@ class ProtocolPack(models.Model):
     )
     data = models.JSONField(help_text="The whole validated pack, as loaded.")
     source_name = models.CharField(max_length=300, blank=True, help_text="The file it was loaded from.")
-    is_current = models.BooleanField(default=False)
+    is_current = models.BooleanField(default=False, help_text="The version in force for its partnership.")
     loaded_at = models.DateTimeField(auto_now_add=True)
     loaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -78,7 +79,7 @@ class ProtocolPack(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["slug", "version"], name="portal_protocolpack_version_unique"),
             models.UniqueConstraint(
-                fields=["is_current"], condition=Q(is_current=True), name="portal_protocolpack_one_current"
+                fields=["partnership"], condition=Q(is_current=True), name="portal_protocolpack_one_current_per_partnership"
             ),
         ]
 

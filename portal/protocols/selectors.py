@@ -1,8 +1,11 @@
-"""Reads of the protocol in force and of older versions (DOMAIN.md §2, §6).
+"""Reads of the protocols in force and of older versions (DOMAIN.md §2, §6; issue 16).
+
+Each partnership has its own pack in force: `current_protocol_pack(partnership)`.
 
 `current_partnership_name()` is called on every page (portal/context_processors.py), so it keeps
-the answer for a few seconds per process instead of asking the database every time. A pack load
-clears it at once in the loading process; other processes see the new name within
+the answer for a few seconds per process instead of asking the database every time: the name of
+the one partnership a deployment hosts, or a name for the portal when it hosts several. A pack
+load clears it at once in the loading process; other processes see the new name within
 PORTAL_PROTOCOL_CACHE_SECONDS.
 """
 
@@ -15,9 +18,19 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
 
-from portal.models import FlowchartAnswer, FlowchartNode, FlowchartOutcome, Forum, ProtocolPack, Purpose
+from portal.models import (
+    FlowchartAnswer,
+    FlowchartNode,
+    FlowchartOutcome,
+    Forum,
+    Organisation,
+    Partnership,
+    ProtocolPack,
+    Purpose,
+)
 
 DEFAULT_PARTNERSHIP_NAME = "Community Safety Partnership"
+SEVERAL_PARTNERSHIPS_NAME = "Community Safety Partnerships"
 
 _name_cache: tuple[float, str] | None = None  # (expires at, name)
 
@@ -33,10 +46,11 @@ def current_partnership_name() -> str:
     cached = _name_cache
     if cached is not None and cached[0] > now:
         return cached[1]
-    name = (
-        ProtocolPack.objects.filter(is_current=True).values_list("partnership_name", flat=True).first()
-        or DEFAULT_PARTNERSHIP_NAME
-    )
+    names = list(ProtocolPack.objects.filter(is_current=True).values_list("partnership_name", flat=True)[:2])
+    if len(names) > 1:
+        name = SEVERAL_PARTNERSHIPS_NAME
+    else:
+        name = names[0] if names else DEFAULT_PARTNERSHIP_NAME
     # A value read inside a transaction may yet be rolled back (a failed load, or a test), so only
     # what is committed is shared with the process's other requests.
     if not connection.in_atomic_block:
@@ -44,8 +58,33 @@ def current_partnership_name() -> str:
     return name
 
 
-def current_protocol_pack() -> ProtocolPack | None:
-    return ProtocolPack.objects.filter(is_current=True).first()
+def current_protocol_pack(partnership: Partnership | int | None) -> ProtocolPack | None:
+    """The pack in force for `partnership` (None when none is, or no partnership is given)."""
+    if partnership is None:
+        return None
+    return ProtocolPack.objects.filter(partnership=partnership, is_current=True).first()
+
+
+def current_version_of(pack: ProtocolPack) -> ProtocolPack:
+    """The version in force of the partnership `pack` belongs to (a decision is made under it),
+    or `pack` itself when that partnership has none in force."""
+    return current_protocol_pack(pack.partnership_id) or pack
+
+
+def organisation_protocol_pack(organisation: Organisation | int) -> ProtocolPack | None:
+    """The protocol in force that sets an organisation's defaults where no one request decides
+    (its retention defaults, its policy page): that of its partnership, or of the first by name
+    when it belongs to several (docs/adr/0009)."""
+    return (
+        ProtocolPack.objects.filter(is_current=True, partnership__members__organisation=organisation)
+        .order_by("partnership__name")
+        .first()
+    )
+
+
+def current_protocol_packs() -> QuerySet[ProtocolPack]:
+    """Every partnership's pack in force, by partnership name."""
+    return ProtocolPack.objects.filter(is_current=True).select_related("partnership").order_by("partnership__name")
 
 
 def protocol_pack_versions() -> QuerySet[ProtocolPack]:

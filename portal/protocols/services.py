@@ -24,13 +24,15 @@ from portal.models import (
     LegalGateway,
     MarkingLevel,
     Organisation,
+    Partnership,
+    PartnershipMember,
     ProtocolPack,
     PublicInterestGround,
     Purpose,
     RetentionDefault,
     User,
 )
-from portal.services.accounts import organisation_create
+from portal.services.accounts import organisation_create, partnership_member_add
 
 from .selectors import current_pack_cache_clear
 from .validation import PackIssue, ProtocolPackError, pack_content_sha256, pack_parse, pack_validate
@@ -78,8 +80,10 @@ def protocol_pack_load(*, path_or_text: str | Path, acting_user: User | None = N
                 ]
             )
 
-        ProtocolPack.objects.filter(is_current=True).update(is_current=False)
+        partnership = _partnership_for(data)
+        ProtocolPack.objects.filter(partnership=partnership, is_current=True).update(is_current=False)
         pack = ProtocolPack.objects.create(
+            partnership=partnership,
             slug=data["slug"],
             version=data["version"],
             title=data["title"],
@@ -97,16 +101,34 @@ def protocol_pack_load(*, path_or_text: str | Path, acting_user: User | None = N
             actor=acting_user,
             organisation=None,
             action="protocol.loaded",
-            reasons=f"Loaded {source_name or 'a protocol pack'}; it is now the protocol in force.",
+            reasons=f"Loaded {source_name or 'a protocol pack'}; it is now the protocol in force for {partnership.name}.",
             reference=f"{pack.slug}/{pack.version}",
             protocol_version=pack.version,
             details={"slug": pack.slug, "version": pack.version, "sha256": digest},
+            partnership=partnership,
         )
         transaction.on_commit(current_pack_cache_clear)
     # Also now, for this process: its own next read must not wait for the commit of an outer
     # transaction it is part of.
     current_pack_cache_clear()
     return pack, True
+
+
+def _partnership_for(data: dict) -> Partnership:
+    """The partnership a pack belongs to, by its slug: created with the pack's partnership name the
+    first time; a later version keeps the partnership (and takes its newer name)."""
+    partnership = Partnership.objects.filter(slug=data["slug"]).first()  # loads are serialised by PACK_LOAD_LOCK_ID
+    name = data["partnership_name"]
+    if partnership is None:
+        if Partnership.objects.filter(name=name).exists():
+            raise ProtocolPackError(
+                [PackIssue("partnership_name", f"another partnership is already called {name!r}: use its slug")]
+            )
+        return Partnership.objects.create(slug=data["slug"], name=name)
+    if partnership.name != name and not Partnership.objects.filter(name=name).exists():
+        partnership.name = name
+        partnership.save(update_fields=["name"])
+    return partnership
 
 
 def _items_create(*, pack: ProtocolPack, data: dict) -> None:
@@ -235,25 +257,34 @@ def _items_create(*, pack: ProtocolPack, data: dict) -> None:
 
 
 def organisations_sync_from_pack(*, pack: ProtocolPack, acting_user: User | None = None) -> list[Organisation]:
-    """Create the pack's partners that have no organisation of the same name (ignoring case) yet,
-    with the signing date where the pack gives one. Existing organisations are left as they are:
-    the admin pages own them once they exist. Returns the organisations created."""
+    """Make the pack's partners members of its partnership: an organisation of the same name
+    (ignoring case) joins as it is, one that does not exist yet is created; each with the standing
+    and signing date the pack gives. Existing members are left as they are: the admin pages own
+    them once they exist. Returns the organisations created."""
     created = []
     with transaction.atomic():
-        existing = {name.casefold() for name in Organisation.objects.values_list("name", flat=True)}
+        existing = {organisation.name.casefold(): organisation for organisation in Organisation.objects.all()}
+        members = set(PartnershipMember.objects.filter(partnership=pack.partnership).values_list("organisation_id", flat=True))
         for partner in pack.data["partners"]:
-            if partner["name"].casefold() in existing:
-                continue
             signed_on = partner.get("signatory", {}).get("signed_on")
-            created.append(
-                organisation_create(
+            signed_on = datetime.date.fromisoformat(signed_on) if signed_on else None
+            organisation = existing.get(partner["name"].casefold())
+            if organisation is None:
+                organisation = organisation_create(
                     name=partner["name"],
                     kind=partner["kind"],
-                    standing=partner["standing"],
                     ico_registration=partner.get("ico_registration", ""),
-                    signed_protocol_on=datetime.date.fromisoformat(signed_on) if signed_on else None,
                     acting_user=acting_user,
                 )
-            )
-            existing.add(partner["name"].casefold())
+                existing[organisation.name.casefold()] = organisation
+                created.append(organisation)
+            if organisation.pk not in members:
+                partnership_member_add(
+                    partnership=pack.partnership,
+                    organisation=organisation,
+                    standing=partner["standing"],
+                    signed_protocol_on=signed_on,
+                    acting_user=acting_user,
+                )
+                members.add(organisation.pk)
     return created

@@ -12,11 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from portal.models import LawfulBasis, LawfulBasisCategory, OrganisationKind, ProtocolPack, StatutoryStanding
+from portal.selectors.partnerships import user_partnerships
 
 from . import selectors
 
@@ -135,18 +136,30 @@ def _render(request, pack: ProtocolPack, *, versioned: bool, section: str | None
     )
 
 
+def _packs_in_force(request) -> list[ProtocolPack]:
+    """The protocols in force of the partnerships the reader takes part in (every partnership's
+    for someone who takes part in none: the protocol is not personal data)."""
+    packs = selectors.current_protocol_packs()
+    mine = packs.filter(partnership__in=user_partnerships(user=request.user).values("pk"))
+    return list(mine) or list(packs)
+
+
 def protocol_overview(request):
-    pack = selectors.current_protocol_pack()
-    if pack is None:
+    packs = _packs_in_force(request)
+    if not packs:
         return render(request, "portal/protocol/no_pack.html")
-    return _render(request, pack, versioned=False, section=None)
+    if len(packs) > 1:
+        return render(request, "portal/protocol/choose.html", {"packs": packs})
+    return _render(request, packs[0], versioned=False, section=None)
 
 
 def protocol_section(request, section: str):
-    pack = selectors.current_protocol_pack()
-    if pack is None:
+    packs = _packs_in_force(request)
+    if not packs:
         raise Http404("No protocol pack is loaded")
-    return _render(request, pack, versioned=False, section=section)
+    if len(packs) > 1:
+        return redirect("portal:protocol")
+    return _render(request, packs[0], versioned=False, section=section)
 
 
 def protocol_versions(request):

@@ -22,9 +22,10 @@ from portal.models import (
     RetentionPolicy,
     RetentionRecordKind,
 )
-from portal.protocols.selectors import current_protocol_pack
+from portal.protocols.selectors import organisation_protocol_pack
 from portal.retention.registry import FALLBACK_DAYS
 from portal.roles import Role
+from portal.selectors.partnerships import membership_partnership
 
 
 def held_copies_due(
@@ -158,7 +159,7 @@ def retention_policy_rows(*, organisation: Organisation) -> list[PolicyRow]:
     """Each kind of record at any marking, then each of the organisation's marking-specific
     policies for it: the days in force and where they come from (the organisation's own policy,
     the protocol's default or the portal's). Three queries whatever the number of kinds."""
-    pack = current_protocol_pack()
+    pack = organisation_protocol_pack(organisation)
     defaults = {d.code: d.days for d in RetentionDefault.objects.filter(pack=pack)} if pack else {}
     names = dict(MarkingLevel.objects.filter(pack=pack).values_list("code", "name")) if pack else {}
     own: dict[str, list[RetentionPolicy]] = {}
@@ -205,12 +206,14 @@ def retention_policy_rows(*, organisation: Organisation) -> list[PolicyRow]:
 
 
 def access_policy_organisation(*, membership, pk: int) -> Organisation:
-    """The organisation whose policies the acting person may edit: a partnership admin any, a
-    designated officer only their own."""
+    """The organisation whose policies the acting person may edit: a partnership admin any of
+    their partnership's, a designated officer only their own."""
     organisations = Organisation.objects.filter(pk=pk)
     if membership.role == Role.DESIGNATED_OFFICER:
         organisations = organisations.filter(pk=membership.organisation_id)
-    elif membership.role != Role.ADMIN:
+    elif membership.role == Role.ADMIN:
+        organisations = organisations.filter(partnership_places__partnership=membership_partnership(membership=membership))
+    else:
         organisations = organisations.none()
     organisation = organisations.first()
     if organisation is None:
@@ -218,11 +221,18 @@ def access_policy_organisation(*, membership, pk: int) -> Organisation:
     return organisation
 
 
+def _admin_organisations(membership) -> QuerySet[Organisation]:
+    """The organisations a partnership admin keeps records for: their partnership's members."""
+    return Organisation.objects.filter(partnership_places__partnership=membership_partnership(membership=membership))
+
+
 def access_retention_policy(*, membership, pk: int) -> RetentionPolicy:
     policies = RetentionPolicy.objects.filter(pk=pk).select_related("organisation", "updated_by")
     if membership.role == Role.DESIGNATED_OFFICER:
         policies = policies.filter(organisation_id=membership.organisation_id)
-    elif membership.role != Role.ADMIN:
+    elif membership.role == Role.ADMIN:
+        policies = policies.filter(organisation__in=_admin_organisations(membership))
+    else:
         policies = policies.none()
     policy = policies.first()
     if policy is None:
@@ -230,17 +240,19 @@ def access_retention_policy(*, membership, pk: int) -> RetentionPolicy:
     return policy
 
 
-def organisation_choices() -> QuerySet[Organisation]:
-    return Organisation.objects.order_by("name")
+def organisation_choices(*, partnership) -> QuerySet[Organisation]:
+    """The organisations an admin may choose: their partnership's members."""
+    return Organisation.objects.filter(partnership_places__partnership=partnership).order_by("name")
 
 
 # --- legal holds ------------------------------------------------------------------------------
 
 
 def legal_holds_for(*, membership, active: bool) -> QuerySet[LegalHold]:
-    """A designated officer's organisation's holds; a partnership admin's: every organisation's."""
+    """A designated officer's organisation's holds; a partnership admin's: those of every
+    organisation of their partnership."""
     if membership.role == Role.ADMIN:
-        return legal_holds(organisation=None, active=active)
+        return legal_holds(organisation=None, active=active).filter(organisation__in=_admin_organisations(membership))
     if membership.role == Role.DESIGNATED_OFFICER:
         return legal_holds(organisation=membership.organisation, active=active)
     return LegalHold.objects.none()
@@ -256,11 +268,11 @@ def access_legal_hold(*, membership, pk: int) -> LegalHold:
 
 def hold_copies_under(*, membership, request_reference: str) -> QuerySet[HeldCopy]:
     """The copies a legal hold on this request reference may be placed on by the acting person:
-    their organisation's (a partnership admin: every organisation's). Tombstones count: a hold
-    still protects the other organisations' live copies."""
+    their organisation's (a partnership admin: those of their partnership's organisations).
+    Tombstones count: a hold still protects the other organisations' live copies."""
     copies = HeldCopy.objects.filter(request_reference=(request_reference or "").strip().upper())
     if membership.role == Role.ADMIN:
-        return copies
+        return copies.filter(holder__in=_admin_organisations(membership))
     if membership.role == Role.DESIGNATED_OFFICER:
         return copies.filter(holder_id=membership.organisation_id)
     return copies.none()
@@ -282,9 +294,10 @@ def hold_subject_choices(*, membership, request_reference: str):
 
 def destruction_runs_for(*, membership) -> QuerySet[DestructionRun]:
     """A designated officer: the runs that destroyed their organisation's copies, each with
-    `organisation_count`; a partnership admin: every run."""
+    `organisation_count`; a partnership admin: every run that destroyed their partnership's
+    organisations' copies, or nothing at all."""
     if membership.role == Role.ADMIN:
-        return DestructionRun.objects.order_by("-started_at", "-pk")
+        return DestructionRun.objects.filter(_admin_run_rule(membership)).order_by("-started_at", "-pk")
     if membership.role == Role.DESIGNATED_OFFICER:
         return (
             DestructionRun.objects.filter(destroyed__holder_id=membership.organisation_id)
@@ -294,13 +307,20 @@ def destruction_runs_for(*, membership) -> QuerySet[DestructionRun]:
     return DestructionRun.objects.none()
 
 
+def _admin_run_rule(membership) -> Q:
+    destroyed = HeldCopy.objects.filter(destroyed_by_run=OuterRef("pk"))
+    return ~Exists(destroyed) | Exists(destroyed.filter(holder__in=_admin_organisations(membership)))
+
+
 def access_destruction_run(*, membership, pk: int) -> DestructionRun:
     runs = DestructionRun.objects.filter(pk=pk)
     if membership.role == Role.DESIGNATED_OFFICER:
         runs = runs.filter(
             Exists(HeldCopy.objects.filter(destroyed_by_run=OuterRef("pk"), holder_id=membership.organisation_id))
         )
-    elif membership.role != Role.ADMIN:
+    elif membership.role == Role.ADMIN:
+        runs = runs.filter(_admin_run_rule(membership))
+    else:
         runs = runs.none()
     run = runs.first()
     if run is None:
@@ -326,7 +346,7 @@ def run_tombstone_summary(*, run: DestructionRun, organisation: Organisation) ->
     tombstones = HeldCopy.objects.filter(destroyed_by_run=run, holder=organisation)
     per_kind = dict(tombstones.values("kind").annotate(n=Count("id")).values_list("kind", "n"))
     markings = dict(tombstones.exclude(marking_code="").values_list("marking_code", "marking_name").distinct())
-    pack = current_protocol_pack()
+    pack = organisation_protocol_pack(organisation)
     levels = list(MarkingLevel.objects.filter(pack=pack).order_by("order")) if pack else []
     known = [level for level in levels if level.code in markings]
     if known:

@@ -31,6 +31,7 @@ from portal.models import (
     MarkingLevel,
     Membership,
     Organisation,
+    ProtocolPack,
     RetentionDefault,
     RetentionExtension,
     RetentionPolicy,
@@ -38,7 +39,7 @@ from portal.models import (
     User,
 )
 from portal.notifications.services import notify
-from portal.protocols.selectors import current_protocol_pack
+from portal.protocols.selectors import organisation_protocol_pack
 from portal.retention.registry import FALLBACK_DAYS, retention_content, retention_contents
 from portal.roles import Role
 
@@ -61,7 +62,9 @@ class PolicyChoice:
     description: str
 
 
-def retention_policy_for(*, organisation_id: int | None, kind: str, marking_code: str = "") -> PolicyChoice:
+def retention_policy_for(
+    *, organisation_id: int | None, kind: str, marking_code: str = "", pack: ProtocolPack | None = None
+) -> PolicyChoice:
     """The holder's own policy for this kind at this marking, else its policy for the kind at any
     marking, else the protocol pack's default, else six years."""
     label = RetentionRecordKind(kind).label
@@ -76,7 +79,9 @@ def retention_policy_for(*, organisation_id: int | None, kind: str, marking_code
         if policy is not None:
             at = f" at {policy.marking_code}" if policy.marking_code else ""
             return PolicyChoice(policy.days, policy, f"Organisation policy for {label.lower()}{at}: {policy.days} days")
-    pack = current_protocol_pack()
+    # The protocol the record was made under sets the default (a request's, a meeting's); failing
+    # that, the organisation's own partnership's (ADR 0009).
+    pack = pack or organisation_protocol_pack(organisation_id)
     default = RetentionDefault.objects.filter(pack=pack, code=kind).first() if pack else None
     if default is not None:
         return PolicyChoice(default.days, None, f"Protocol default ({pack.version}) for {label.lower()}: {default.days} days")
@@ -114,7 +119,7 @@ def retention_policy_set(
         errors["days"] = "Enter a number of days between 0 and 36500"
     if not (reason or "").strip():
         errors["reason"] = "Enter why the policy is changing"
-    pack = current_protocol_pack()
+    pack = organisation_protocol_pack(organisation)
     if marking_code and (pack is None or not MarkingLevel.objects.filter(pack=pack, code=marking_code).exists()):
         errors["marking_code"] = "Choose a marking level of the protocol in force"
     if errors:
@@ -169,11 +174,16 @@ def retention_policy_remove(
 # ---------------------------------------------------------------------------------------------
 
 
-def _review_date(copy: HeldCopy) -> datetime.date:
-    choice = retention_policy_for(organisation_id=copy.holder_id, kind=copy.kind, marking_code=copy.marking_code)
+def _review_date(copy: HeldCopy, pack: ProtocolPack | None) -> datetime.date:
+    choice = retention_policy_for(
+        organisation_id=copy.holder_id, kind=copy.kind, marking_code=copy.marking_code, pack=pack
+    )
     copy.policy = choice.policy
     copy.policy_description = choice.description
-    review = copy.started_on + datetime.timedelta(days=choice.days)
+    try:
+        review = copy.started_on + datetime.timedelta(days=choice.days)
+    except OverflowError:  # a period starting at the end of the calendar (a consent expiring in 9995)
+        review = datetime.date.max
     if copy.pk:
         extended = copy.extensions.order_by("-new_review_date").values_list("new_review_date", flat=True).first()
         if extended and extended > review:
@@ -193,12 +203,15 @@ def held_copy_record(
     officer: User | None = None,
     marking: MarkingLevel | None = None,
     start: datetime.date | None = None,
+    pack: ProtocolPack | None = None,
 ) -> HeldCopy:
     """Record that `holder` holds a copy of this content (called by the app's service that creates
     or changes it, in its transaction) and set its review date from the holder's policy, counted
     from `start` (default today). Recording again updates what is known of the copy and restarts
     its clock from `start` if given (a request's clock restarts when it is closed); the review
-    date never moves earlier than an extension. A destroyed copy is not brought back."""
+    date never moves earlier than an extension. A destroyed copy is not brought back. `pack` is the
+    protocol the content was made under (its retention defaults apply; by default the marking's
+    pack, else the holder's partnership's)."""
     retention_content(content_type)  # fails loudly for an unregistered type
     holder_id = holder if isinstance(holder, int) else holder.pk
     copy = (
@@ -228,7 +241,7 @@ def held_copy_record(
         copy.marking_code, copy.marking_name = marking.code, marking.name
         recompute = True
     if recompute:  # otherwise the review date set at creation stands, whatever the policy says now
-        copy.review_date = _review_date(copy)
+        copy.review_date = _review_date(copy, pack or (marking.pack if marking is not None else None))
     copy.save()
     return copy
 

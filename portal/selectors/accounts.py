@@ -14,12 +14,12 @@ from datetime import datetime
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.db.models import Max, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import F, Max, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Concat, Lower
 from django.http import Http404
 from django.utils import timezone
 
-from portal.models import Membership, Organisation, User
+from portal.models import Membership, Organisation, Partnership, User
 from portal.roles import Role
 
 
@@ -27,34 +27,51 @@ def _memberships_for_display() -> QuerySet[Membership]:
     return Membership.objects.select_related("organisation").order_by("-is_active", "organisation__name", "role")
 
 
-def organisation_list() -> QuerySet[Organisation]:
-    """Every organisation, with its active designated officers as `designated_officers`."""
+def organisation_list(*, partnership: Partnership | None) -> QuerySet[Organisation]:
+    """The partnership's member organisations, each with its standing, signing date and suspension
+    there (annotated under those names) and its active designated officers as
+    `designated_officers`. None: no partnership, no organisations."""
     designated = (
         Membership.objects.active()
         .filter(role=Role.DESIGNATED_OFFICER)
+        .filter(Q(partnership__isnull=True) | Q(partnership=partnership))
         .select_related("user")
         .order_by("user__last_name", "user__first_name")
     )
-    return Organisation.objects.order_by("name").prefetch_related(
-        Prefetch("memberships", queryset=designated, to_attr="designated_officers")
+    return (
+        Organisation.objects.filter(partnership_places__partnership=partnership)
+        .annotate(
+            standing=F("partnership_places__standing"),
+            signed_protocol_on=F("partnership_places__signed_protocol_on"),
+            sharing_suspended=F("partnership_places__sharing_suspended"),
+            sharing_suspended_reason=F("partnership_places__sharing_suspended_reason"),
+        )
+        .order_by("name")
+        .prefetch_related(Prefetch("memberships", queryset=designated, to_attr="designated_officers"))
     )
 
 
-def organisation_get(*, pk: int) -> Organisation:
-    organisation = organisation_list().filter(pk=pk).first()
+def organisation_get(*, pk: int, partnership: Partnership | None) -> Organisation:
+    """A member of the admin's partnership (404 for any other organisation)."""
+    organisation = organisation_list(partnership=partnership).filter(pk=pk).first()
     if organisation is None:
         raise Http404("No such organisation")
     return organisation
 
 
-def organisation_choices() -> QuerySet[Organisation]:
-    return Organisation.objects.order_by("name")
+def _partnership_users(partnership: Partnership | None) -> QuerySet[User]:
+    """The accounts a partnership's admin manages: anyone with a role (active or ended) in one of
+    its member organisations, and accounts with no role anywhere yet (just created)."""
+    if partnership is None:
+        return User.objects.none()
+    members = Membership.objects.filter(organisation__partnership_places__partnership=partnership).values("user")
+    return User.objects.filter(Q(pk__in=members) | ~Q(pk__in=Membership.objects.values("user")))
 
 
-def user_search(*, query: str = "") -> QuerySet[User]:
-    """Users whose username, name or email contains `query` (any case), with their
-    memberships (and each membership's organisation) prefetched."""
-    users = User.objects.all()
+def user_search(*, query: str = "", partnership: Partnership | None) -> QuerySet[User]:
+    """The partnership's users whose username, name or email contains `query` (any case), with
+    their memberships (and each membership's organisation) prefetched."""
+    users = _partnership_users(partnership)
     query = " ".join(query.split())
     if query:
         users = users.annotate(full_name_for_search=Concat("first_name", Value(" "), "last_name")).filter(
@@ -69,9 +86,11 @@ def user_search(*, query: str = "") -> QuerySet[User]:
     )
 
 
-def user_get(*, pk: int) -> User:
+def user_get(*, pk: int, partnership: Partnership | None) -> User:
+    """One of the partnership's users (404 for anyone else's)."""
     user = (
-        User.objects.prefetch_related(Prefetch("memberships", queryset=_memberships_for_display()))
+        _partnership_users(partnership)
+        .prefetch_related(Prefetch("memberships", queryset=_memberships_for_display()))
         .filter(pk=pk)
         .first()
     )
@@ -80,8 +99,13 @@ def user_get(*, pk: int) -> User:
     return user
 
 
-def membership_get(*, pk: int) -> Membership:
-    membership = Membership.objects.select_related("user", "organisation").filter(pk=pk).first()
+def membership_get(*, pk: int, partnership: Partnership | None) -> Membership:
+    """A role in one of the partnership's member organisations (404 for any other)."""
+    membership = (
+        Membership.objects.select_related("user", "organisation")
+        .filter(pk=pk, organisation__partnership_places__partnership=partnership)
+        .first()
+    )
     if membership is None:
         raise Http404("No such membership")
     return membership

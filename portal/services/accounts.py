@@ -34,7 +34,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accountability.services import decision_record
 from portal.auth.services import sessions_end_for_user
-from portal.models import Membership, Organisation, OrganisationKind, StatutoryStanding, User
+from portal.models import (
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Partnership,
+    PartnershipMember,
+    StatutoryStanding,
+    User,
+)
 from portal.roles import Role
 
 
@@ -64,17 +72,21 @@ def _account_record(*, user: User, action: str, reasons: str, acting_user: User 
 # ---------------------------------------------------------------------------------------------
 
 
-ORGANISATION_FIELDS = ("name", "kind", "standing", "ico_registration", "signed_protocol_on", "safeguarding_route")
+# An organisation's own details, and those of its place in a partnership, in the order the log lists them.
+ORGANISATION_FIELDS = ("name", "kind", "ico_registration", "safeguarding_route")
+MEMBER_FIELDS = ("standing", "signed_protocol_on")
+FIELD_ORDER = ("name", "kind", "standing", "ico_registration", "signed_protocol_on", "safeguarding_route")
 # The values the log keeps (before and after): the organisation's own particulars. The
 # safeguarding route is free text that may name a contact person: only its change is logged.
 LOGGED_VALUES = ("name", "kind", "standing", "ico_registration", "signed_protocol_on")
 
 
-def _organisation_values(organisation: Organisation, fields) -> dict:
-    """The fields' values as the decision log keeps them (JSON: dates as ISO strings)."""
+def _organisation_values(record, fields) -> dict:
+    """The fields' values (of an organisation or its PartnershipMember) as the decision log keeps
+    them (JSON: dates as ISO strings)."""
     values = {}
     for field in fields:
-        value = getattr(organisation, field)
+        value = getattr(record, field)
         values[field] = value.isoformat() if isinstance(value, datetime.date) else value
     return values
 
@@ -94,8 +106,6 @@ def _organisation_check(*, organisation: Organisation, exclude_pk: int | None = 
         errors["name"] = "An organisation with this name already exists"
     if organisation.kind not in OrganisationKind.values:
         errors["kind"] = "Select the kind of organisation"
-    if organisation.standing not in StatutoryStanding.values:
-        errors["standing"] = "Select the organisation's statutory standing"
     organisation.ico_registration = organisation.ico_registration.strip().upper()
     if organisation.ico_registration and not ICO_REGISTRATION.fullmatch(organisation.ico_registration):
         errors["ico_registration"] = (
@@ -105,27 +115,31 @@ def _organisation_check(*, organisation: Organisation, exclude_pk: int | None = 
         raise ValidationError(errors)
 
 
+def _standing_check(standing: str) -> None:
+    if standing not in StatutoryStanding.values:
+        raise ValidationError({"standing": "Select the organisation's statutory standing"})
+
+
 @transaction.atomic
 def organisation_create(
     *,
     name: str,
     kind: str,
-    standing: str,
     ico_registration: str = "",
-    signed_protocol_on: datetime.date | None = None,
     safeguarding_route: str = "",
+    partnership: Partnership | None = None,
+    standing: str = "",
+    signed_protocol_on: datetime.date | None = None,
     acting_user: User | None,
 ) -> Organisation:
-    """Add a partner organisation. Sharing starts unsuspended."""
+    """Add a partner organisation, and with `partnership` make it a member of that partnership
+    with its standing and signing date there. Sharing starts unsuspended."""
     organisation = Organisation(
-        name=name,
-        kind=kind,
-        standing=standing,
-        ico_registration=ico_registration,
-        signed_protocol_on=signed_protocol_on,
-        safeguarding_route=safeguarding_route,
+        name=name, kind=kind, ico_registration=ico_registration, safeguarding_route=safeguarding_route
     )
     _organisation_check(organisation=organisation)
+    if partnership is not None:
+        _standing_check(standing)
     organisation.save()
     decision_record(
         actor=acting_user,
@@ -133,9 +147,59 @@ def organisation_create(
         action="organisation.created",
         recipient=organisation,
         reasons=f"Partner organisation added: {organisation.name}",
-        details={"organisation_id": organisation.pk, "values": _logged_values(_organisation_values(organisation, ORGANISATION_FIELDS))},
+        details={
+            "organisation_id": organisation.pk,
+            "values": _logged_values(
+                {
+                    **_organisation_values(organisation, ORGANISATION_FIELDS),
+                    **({"standing": standing, "signed_protocol_on": _iso(signed_protocol_on)} if partnership else {}),
+                }
+            ),
+        },
+        partnership=partnership,
     )
+    if partnership is not None:
+        partnership_member_add(
+            partnership=partnership,
+            organisation=organisation,
+            standing=standing,
+            signed_protocol_on=signed_protocol_on,
+            acting_user=acting_user,
+        )
     return organisation
+
+
+@transaction.atomic
+def partnership_member_add(
+    *,
+    partnership: Partnership,
+    organisation: Organisation,
+    standing: str,
+    signed_protocol_on: datetime.date | None = None,
+    acting_user: User | None,
+) -> PartnershipMember:
+    """Make an existing organisation a member of another partnership (a police force or the
+    probation service signs the protocol of every partnership of its area)."""
+    _standing_check(standing)
+    if PartnershipMember.objects.filter(partnership=partnership, organisation=organisation).exists():
+        raise ValidationError({"organisation": f"{organisation.name} is already a member of {partnership.name}"})
+    member = PartnershipMember.objects.create(
+        partnership=partnership, organisation=organisation, standing=standing, signed_protocol_on=signed_protocol_on
+    )
+    decision_record(
+        actor=acting_user,
+        organisation=None,
+        action="partnership.member_added",
+        recipient=organisation,
+        reasons=f"{organisation.name} joined {partnership.name}",
+        details={"organisation_id": organisation.pk, "standing": standing, "signed_protocol_on": _iso(signed_protocol_on)},
+        partnership=partnership,
+    )
+    return member
+
+
+def _iso(value):
+    return value.isoformat() if isinstance(value, datetime.date) else value
 
 
 @transaction.atomic
@@ -143,84 +207,116 @@ def organisation_update(
     *,
     organisation: Organisation,
     acting_user: User | None,
-    name: str | _Unset = UNSET,
-    kind: str | _Unset = UNSET,
-    standing: str | _Unset = UNSET,
-    ico_registration: str | _Unset = UNSET,
-    signed_protocol_on: datetime.date | None | _Unset = UNSET,
-    safeguarding_route: str | _Unset = UNSET,
+    partnership: Partnership | None = None,
+    **changes,
 ) -> Organisation:
-    """Change an organisation's details. Suspending sharing has its own services below."""
+    """Change an organisation's details (`ORGANISATION_FIELDS`), and with `partnership` its
+    standing and signing date in that partnership (`MEMBER_FIELDS`). Only the fields passed
+    change; the decision log records which, with their old and new values. Suspending sharing
+    has its own services below."""
+    unknown = set(changes) - set(ORGANISATION_FIELDS) - set(MEMBER_FIELDS)
+    if unknown or (partnership is None and set(changes) & set(MEMBER_FIELDS)):
+        raise TypeError(f"organisation_update cannot change {sorted(unknown or set(changes) & set(MEMBER_FIELDS))}")
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
-    changes = {
-        "name": name,
-        "kind": kind,
-        "standing": standing,
-        "ico_registration": ico_registration,
-        "signed_protocol_on": signed_protocol_on,
-        "safeguarding_route": safeguarding_route,
-    }
-    given = [field for field, value in changes.items() if value is not UNSET]
-    before = _organisation_values(organisation, given)
-    for field in given:
-        setattr(organisation, field, changes[field])
+    member = None
+    if partnership is not None:
+        member = PartnershipMember.objects.select_for_update().get(partnership=partnership, organisation=organisation)
+    before, after = {}, {}
+    for field in FIELD_ORDER:
+        if field not in changes:
+            continue
+        target = organisation if field in ORGANISATION_FIELDS else member
+        before[field] = _iso(getattr(target, field))
+        setattr(target, field, changes[field])
     _organisation_check(organisation=organisation, exclude_pk=organisation.pk)
-    after = _organisation_values(organisation, given)
-    changed = [field for field in given if before[field] != after[field]]
-    if changed:
-        organisation.save(update_fields=changed)
-        decision_record(
-            actor=acting_user,
-            organisation=None,
-            action="organisation.updated",
-            recipient=organisation,
-            reasons=f"Organisation details changed: {', '.join(field.replace('_', ' ') for field in changed)}",
-            details={
-                "organisation_id": organisation.pk,
-                "fields": changed,
-                "changes": {field: [before[field], after[field]] for field in changed if field in LOGGED_VALUES},
-            },
-        )
-    return organisation
-
-
-@transaction.atomic
-def organisation_suspend_sharing(*, organisation: Organisation, reason: str, acting_user: User | None) -> Organisation:
-    """SSP 13.3: suspend sharing with a non-compliant partner; the portal then refuses new
-    requests to or from it until sharing is resumed."""
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError({"reason": "Enter why sharing with this organisation is suspended"})
-    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
-    if organisation.sharing_suspended:
-        raise ValidationError("Sharing with this organisation is already suspended")
-    organisation.sharing_suspended = True
-    organisation.sharing_suspended_reason = reason
-    organisation.save(update_fields=["sharing_suspended", "sharing_suspended_reason"])
+    if member is not None:
+        _standing_check(member.standing)
+    for field in before:
+        after[field] = _iso(getattr(organisation if field in ORGANISATION_FIELDS else member, field))
+    changed = [field for field in before if before[field] != after[field]]
+    if not changed:
+        return organisation
+    organisation_fields = [f for f in changed if f in ORGANISATION_FIELDS]
+    member_fields = [f for f in changed if f in MEMBER_FIELDS]
+    if organisation_fields:
+        organisation.save(update_fields=organisation_fields)
+    if member_fields:
+        member.save(update_fields=member_fields)
     decision_record(
-        actor=acting_user, organisation=None, action="organisation.suspended", recipient=organisation, reasons=reason
+        actor=acting_user,
+        organisation=None,
+        action="organisation.updated",
+        recipient=organisation,
+        reasons=f"Organisation details changed: {', '.join(field.replace('_', ' ') for field in changed)}",
+        details={
+            "organisation_id": organisation.pk,
+            "fields": changed,
+            "changes": {field: [before[field], after[field]] for field in changed if field in LOGGED_VALUES},
+        },
+        partnership=partnership,
     )
     return organisation
 
 
+def _member_for_update(*, partnership: Partnership, organisation: Organisation) -> PartnershipMember:
+    member = (
+        PartnershipMember.objects.select_for_update()
+        .select_related("organisation")
+        .filter(partnership=partnership, organisation=organisation)
+        .first()
+    )
+    if member is None:
+        raise ValidationError(f"{organisation.name} is not a member of {partnership.name}")
+    return member
+
+
 @transaction.atomic
-def organisation_resume_sharing(*, organisation: Organisation, acting_user: User | None) -> Organisation:
+def organisation_suspend_sharing(
+    *, organisation: Organisation, partnership: Partnership, reason: str, acting_user: User | None
+) -> PartnershipMember:
+    """SSP 13.3: suspend sharing with a non-compliant partner in one partnership; the portal then
+    refuses new requests to or from it under that partnership's protocol until sharing is resumed."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Enter why sharing with this organisation is suspended"})
+    member = _member_for_update(partnership=partnership, organisation=organisation)
+    if member.sharing_suspended:
+        raise ValidationError("Sharing with this organisation is already suspended")
+    member.sharing_suspended = True
+    member.sharing_suspended_reason = reason
+    member.save(update_fields=["sharing_suspended", "sharing_suspended_reason"])
+    decision_record(
+        actor=acting_user,
+        organisation=None,
+        action="organisation.suspended",
+        recipient=member.organisation,
+        reasons=reason,
+        partnership=partnership,
+    )
+    return member
+
+
+@transaction.atomic
+def organisation_resume_sharing(
+    *, organisation: Organisation, partnership: Partnership, acting_user: User | None
+) -> PartnershipMember:
     """End a suspension under SSP 13.3."""
-    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
-    if not organisation.sharing_suspended:
+    member = _member_for_update(partnership=partnership, organisation=organisation)
+    if not member.sharing_suspended:
         raise ValidationError("Sharing with this organisation is not suspended")
-    organisation.sharing_suspended = False
-    previous_reason = organisation.sharing_suspended_reason
-    organisation.sharing_suspended_reason = ""
-    organisation.save(update_fields=["sharing_suspended", "sharing_suspended_reason"])
+    member.sharing_suspended = False
+    previous_reason = member.sharing_suspended_reason
+    member.sharing_suspended_reason = ""
+    member.save(update_fields=["sharing_suspended", "sharing_suspended_reason"])
     decision_record(
         actor=acting_user,
         organisation=None,
         action="organisation.resumed",
-        recipient=organisation,
+        recipient=member.organisation,
         reasons=f"Suspension lifted (it was: {previous_reason})",
+        partnership=partnership,
     )
-    return organisation
+    return member
 
 
 # ---------------------------------------------------------------------------------------------
@@ -448,16 +544,27 @@ def _membership_record(*, membership: Membership, action: str, reasons: str, act
 
 
 @transaction.atomic
-def membership_add(*, user: User, organisation: Organisation, role: str, acting_user: User | None) -> Membership:
+def membership_add(
+    *, user: User, organisation: Organisation, role: str, acting_user: User | None, partnership: Partnership | None = None
+) -> Membership:
     """Give a user a role in an organisation. An ended membership with the same user,
-    organisation and role is brought back rather than duplicated."""
+    organisation, role and partnership is brought back rather than duplicated.
+
+    A partnership admin or auditor serves one partnership (`partnership`, which the organisation
+    must be a member of; by default the organisation's only one); a designated officer may be
+    limited to one; other roles act in every partnership of their organisation."""
     if not membership_may_grant(acting_user=acting_user, user=user):
         raise ValidationError(
             "You cannot give yourself a role. Ask another partnership admin to add this membership."
         )
     if role not in Role.values:
         raise ValidationError({"role": "Select a role"})
-    membership = Membership.objects.select_for_update().filter(user=user, organisation=organisation, role=role).first()
+    partnership = _membership_partnership(organisation=organisation, role=role, partnership=partnership)
+    membership = (
+        Membership.objects.select_for_update()
+        .filter(user=user, organisation=organisation, role=role, partnership=partnership)
+        .first()
+    )
     if membership is not None:
         if membership.is_active:
             raise ValidationError(f"{user.display_name} is already a {Role(role).label.lower()} at {organisation.name}")
@@ -465,7 +572,7 @@ def membership_add(*, user: User, organisation: Organisation, role: str, acting_
         membership.save(update_fields=["is_active"])
         restored = " (an ended membership brought back)"
     else:
-        membership = Membership.objects.create(user=user, organisation=organisation, role=role)
+        membership = Membership.objects.create(user=user, organisation=organisation, role=role, partnership=partnership)
         restored = ""
     _membership_record(
         membership=membership,
@@ -474,6 +581,24 @@ def membership_add(*, user: User, organisation: Organisation, role: str, acting_
         acting_user=acting_user,
     )
     return membership
+
+
+def _membership_partnership(*, organisation: Organisation, role: str, partnership: Partnership | None):
+    members = PartnershipMember.objects.filter(organisation=organisation)
+    if partnership is not None:
+        if not members.filter(partnership=partnership).exists():
+            raise ValidationError({"organisation": f"{organisation.name} is not a member of {partnership.name}"})
+        return partnership
+    if role not in (Role.ADMIN, Role.AUDITOR):
+        return None
+    places = list(members.select_related("partnership")[:2])
+    if len(places) != 1:
+        raise ValidationError(
+            {"organisation": f"Choose which partnership this {Role(role).label.lower()} serves"}
+            if places
+            else {"organisation": f"{organisation.name} is not a member of any partnership"}
+        )
+    return places[0].partnership
 
 
 @transaction.atomic

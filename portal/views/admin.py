@@ -22,6 +22,7 @@ from portal.auth.services import user_has_second_factor
 from portal.forms.admin import (
     MembershipAddForm,
     OrganisationForm,
+    PartnershipJoinForm,
     PasswordForm,
     SuspendSharingForm,
     UnlockForm,
@@ -32,6 +33,7 @@ from portal.forms.admin import (
 from portal.forms.errors import form_add_service_errors
 from portal.roles import Role
 from portal.selectors import accounts as selectors
+from portal.selectors.partnerships import PARTNERSHIP_ROLES, membership_partnership
 from portal.services import accounts as services
 from portal.views.decorators import role_required
 
@@ -79,7 +81,17 @@ def admin_home(request):
 @admin_only
 @require_GET
 def admin_organisations(request):
-    return render(request, "portal/admin/organisations.html", {"organisations": selectors.organisation_list()})
+    partnership = _partnership(request)
+    return render(
+        request,
+        "portal/admin/organisations.html",
+        {"organisations": selectors.organisation_list(partnership=partnership), "partnership": partnership},
+    )
+
+
+def _partnership(request):
+    """The partnership the acting admin serves (DOMAIN.md §3; issue 16)."""
+    return membership_partnership(membership=request.membership)
 
 
 @admin_only
@@ -88,7 +100,9 @@ def admin_organisation_create(request):
     form = OrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            organisation = services.organisation_create(acting_user=request.user, **form.cleaned_data)
+            organisation = services.organisation_create(
+                acting_user=request.user, partnership=_partnership(request), **form.cleaned_data
+            )
         except ValidationError as error:
             form_add_service_errors(form, error)
         else:
@@ -99,14 +113,40 @@ def admin_organisation_create(request):
 
 @admin_only
 @require_http_methods(["GET", "POST"])
+def admin_partnership_join(request):
+    """Add an organisation that takes part in another partnership to this one (issue 16)."""
+    partnership = _partnership(request)
+    form = PartnershipJoinForm(request.POST or None, partnership=partnership)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.partnership_member_add(
+                partnership=partnership,
+                organisation=form.cleaned_data["organisation"],
+                standing=form.cleaned_data["standing"],
+                signed_protocol_on=form.cleaned_data["signed_protocol_on"],
+                acting_user=request.user,
+            )
+        except ValidationError as error:
+            form_add_service_errors(form, error)
+        else:
+            messages.success(request, f"{form.cleaned_data['organisation'].name} has joined {partnership.name}")
+            return redirect("portal:admin_organisations")
+    return render(request, "portal/admin/partnership_join.html", {"form": form, "partnership": partnership})
+
+
+@admin_only
+@require_http_methods(["GET", "POST"])
 def admin_organisation_edit(request, pk: int):
-    organisation = selectors.organisation_get(pk=pk)
+    organisation = selectors.organisation_get(pk=pk, partnership=_partnership(request))
     if request.method == "POST":
         form = OrganisationForm(request.POST)
         if form.is_valid():
             try:
                 organisation = services.organisation_update(
-                    organisation=organisation, acting_user=request.user, **form.cleaned_data
+                    organisation=organisation,
+                    acting_user=request.user,
+                    partnership=_partnership(request),
+                    **form.cleaned_data,
                 )
             except ValidationError as error:
                 form_add_service_errors(form, error)
@@ -125,12 +165,15 @@ def admin_organisation_edit(request, pk: int):
 @admin_only
 @require_http_methods(["GET", "POST"])
 def admin_organisation_suspend_sharing(request, pk: int):
-    organisation = selectors.organisation_get(pk=pk)
+    organisation = selectors.organisation_get(pk=pk, partnership=_partnership(request))
     form = SuspendSharingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.organisation_suspend_sharing(
-                organisation=organisation, reason=form.cleaned_data["reason"], acting_user=request.user
+                organisation=organisation,
+                partnership=_partnership(request),
+                reason=form.cleaned_data["reason"],
+                acting_user=request.user,
             )
         except ValidationError as error:
             form_add_service_errors(form, error)
@@ -143,9 +186,11 @@ def admin_organisation_suspend_sharing(request, pk: int):
 @admin_only
 @require_POST
 def admin_organisation_resume_sharing(request, pk: int):
-    organisation = selectors.organisation_get(pk=pk)
+    organisation = selectors.organisation_get(pk=pk, partnership=_partnership(request))
     try:
-        services.organisation_resume_sharing(organisation=organisation, acting_user=request.user)
+        services.organisation_resume_sharing(
+            organisation=organisation, partnership=_partnership(request), acting_user=request.user
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -163,7 +208,7 @@ def admin_organisation_resume_sharing(request, pk: int):
 def admin_users(request):
     search = UserSearchForm(request.GET)
     query = search.cleaned_data["q"] if search.is_valid() else ""
-    page_obj = Paginator(selectors.user_search(query=query), USERS_PER_PAGE).get_page(request.GET.get("page"))
+    page_obj = Paginator(selectors.user_search(query=query, partnership=_partnership(request)), USERS_PER_PAGE).get_page(request.GET.get("page"))
     locked = {name.lower() for name in selectors.locked_usernames()}
     rows = [(user, user.username.lower() in locked) for user in page_obj]
     return render(
@@ -210,7 +255,7 @@ def _user_detail(request, user, *, membership_form=None, action_form=None):
         {
             "subject": user,
             "memberships": list(user.memberships.all()),
-            "membership_form": membership_form or MembershipAddForm(),
+            "membership_form": membership_form or MembershipAddForm(partnership=_partnership(request)),
             "action_form": action_form,
             "has_second_factor": user_has_second_factor(user=user),
             "is_locked": selectors.username_is_locked(username=user.username),
@@ -222,13 +267,13 @@ def _user_detail(request, user, *, membership_form=None, action_form=None):
 @admin_only
 @require_GET
 def admin_user_detail(request, pk: int):
-    return _user_detail(request, selectors.user_get(pk=pk))
+    return _user_detail(request, selectors.user_get(pk=pk, partnership=_partnership(request)))
 
 
 @admin_only
 @require_http_methods(["GET", "POST"])
 def admin_user_edit(request, pk: int):
-    user = selectors.user_get(pk=pk)
+    user = selectors.user_get(pk=pk, partnership=_partnership(request))
     if request.method == "POST":
         form = UserDetailsForm(request.POST)
         if form.is_valid():
@@ -247,7 +292,7 @@ def admin_user_edit(request, pk: int):
 @admin_only
 @require_POST
 def admin_user_deactivate(request, pk: int):
-    user = selectors.user_get(pk=pk)
+    user = selectors.user_get(pk=pk, partnership=_partnership(request))
     try:
         services.user_deactivate(user=user, acting_user=request.user)
     except ValidationError as error:
@@ -259,7 +304,7 @@ def admin_user_deactivate(request, pk: int):
 @admin_only
 @require_POST
 def admin_user_reactivate(request, pk: int):
-    user = selectors.user_get(pk=pk)
+    user = selectors.user_get(pk=pk, partnership=_partnership(request))
     try:
         services.user_reactivate(user=user, acting_user=request.user)
     except ValidationError as error:
@@ -271,7 +316,7 @@ def admin_user_reactivate(request, pk: int):
 @admin_only
 @require_http_methods(["GET", "POST"])
 def admin_user_password(request, pk: int):
-    user = selectors.user_get(pk=pk)
+    user = selectors.user_get(pk=pk, partnership=_partnership(request))
     form = PasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -291,7 +336,7 @@ def admin_user_password(request, pk: int):
 @admin_only
 @require_http_methods(["GET", "POST"])
 def admin_user_reset_second_factor(request, pk: int):
-    user = selectors.user_get(pk=pk)
+    user = selectors.user_get(pk=pk, partnership=_partnership(request))
     if request.method == "POST":
         services.user_reset_second_factor(user=user, acting_user=request.user)
         if user.pk == request.user.pk:
@@ -317,8 +362,8 @@ def admin_user_reset_second_factor(request, pk: int):
 @admin_only
 @require_POST
 def admin_membership_add(request, pk: int):
-    user = selectors.user_get(pk=pk)
-    form = MembershipAddForm(request.POST)
+    user = selectors.user_get(pk=pk, partnership=_partnership(request))
+    form = MembershipAddForm(request.POST, partnership=_partnership(request))
     if form.is_valid():
         try:
             membership = services.membership_add(
@@ -326,6 +371,8 @@ def admin_membership_add(request, pk: int):
                 organisation=form.cleaned_data["organisation"],
                 role=form.cleaned_data["role"],
                 acting_user=request.user,
+                # An admin grants partnership roles in the partnership they serve.
+                partnership=_partnership(request) if form.cleaned_data["role"] in PARTNERSHIP_ROLES else None,
             )
         except ValidationError as error:
             form_add_service_errors(form, error)
@@ -342,11 +389,11 @@ def admin_membership_add(request, pk: int):
 @admin_only
 @require_POST
 def admin_membership_end(request, pk: int):
-    membership = selectors.membership_get(pk=pk)
+    membership = selectors.membership_get(pk=pk, partnership=_partnership(request))
     try:
         services.membership_end(membership=membership, acting_user=request.user)
     except ValidationError as error:
-        return _user_detail(request, selectors.user_get(pk=membership.user_id), action_form=_action_form(error))
+        return _user_detail(request, selectors.user_get(pk=membership.user_id, partnership=_partnership(request)), action_form=_action_form(error))
     messages.success(
         request,
         f"{membership.user.display_name} is no longer a {membership.get_role_display().lower()} "

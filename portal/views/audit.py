@@ -16,12 +16,13 @@ from portal.accountability.selectors import (
     AccessLogFilter,
     DecisionLogFilter,
     access_log_page,
+    decision_log_entries,
     decision_log_page,
 )
 from portal.accountability.services import access_record, decision_log_verify
 from portal.forms.audit import AccessLogFilterForm, DecisionLogFilterForm
-from portal.models import DecisionLogEntry
 from portal.roles import Role
+from portal.selectors.partnerships import membership_partnership
 from portal.views.decorators import role_required
 
 VERIFICATION_SESSION_KEY = "audit_last_verification"
@@ -34,6 +35,12 @@ def _int(value):
         return None
 
 
+def _partnership_id(request) -> int | None:
+    """An auditor audits the partnership they serve (issue 16)."""
+    partnership = membership_partnership(membership=request.membership)
+    return partnership.pk if partnership else None
+
+
 def _pk(obj):
     return obj.pk if obj else None
 
@@ -42,11 +49,12 @@ def _decision_filters(request) -> tuple[DecisionLogFilterForm, DecisionLogFilter
     """The form, and the filters it asks for (None when the input is invalid)."""
     form = DecisionLogFilterForm(request.GET or None)
     if not form.is_bound:
-        return form, DecisionLogFilter()
+        return form, DecisionLogFilter(partnership_id=_partnership_id(request))
     if not form.is_valid():
         return form, None
     data = form.cleaned_data
     return form, DecisionLogFilter(
+        partnership_id=_partnership_id(request),
         organisation_id=_pk(data["organisation"]),
         actor_id=_pk(data["user"]),
         action=data["action"],
@@ -76,7 +84,8 @@ def decision_log(request):
 
 @role_required(Role.AUDITOR)
 def decision_log_entry(request, pk):
-    entry = get_object_or_404(DecisionLogEntry, pk=pk)
+    entries = decision_log_entries(filters=DecisionLogFilter(partnership_id=_partnership_id(request)))
+    entry = get_object_or_404(entries, pk=pk)
     return render(
         request,
         "portal/audit/decision_log_entry.html",
@@ -165,11 +174,12 @@ def _access_filters(request) -> tuple[AccessLogFilterForm, AccessLogFilter | Non
     """The form, and the filters it asks for (None when the input is invalid)."""
     form = AccessLogFilterForm(request.GET or None)
     if not form.is_bound:
-        return form, AccessLogFilter()
+        return form, AccessLogFilter(partnership_id=_partnership_id(request))
     if not form.is_valid():
         return form, None
     data = form.cleaned_data
     return form, AccessLogFilter(
+        partnership_id=_partnership_id(request),
         organisation_id=_pk(data["organisation"]),
         user_id=_pk(data["user"]),
         kind=data["kind"],

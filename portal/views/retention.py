@@ -43,6 +43,7 @@ from portal.pdf import download_footer, pdf_text, render_pdf
 from portal.retention import selectors, services
 from portal.retention.registry import retention_content
 from portal.roles import Role
+from portal.selectors.partnerships import membership_partnership
 from portal.views.decorators import role_required
 
 REVIEWERS = (Role.OFFICER, Role.DESIGNATED_OFFICER)
@@ -258,7 +259,8 @@ def retention_policies(request):
     membership = request.membership
     chooser = None
     if membership.role == Role.ADMIN:
-        chooser = OrganisationChooserForm(request.GET or None, organisations=selectors.organisation_choices())
+        choices = selectors.organisation_choices(partnership=membership_partnership(membership=membership))
+        chooser = OrganisationChooserForm(request.GET or None, organisations=choices)
         organisation = chooser.cleaned_data["organisation"] if chooser.is_bound and chooser.is_valid() else None
     else:
         organisation = membership.organisation
@@ -276,7 +278,7 @@ def retention_policies(request):
 def retention_policy_edit(request, org_pk: int):
     organisation = selectors.access_policy_organisation(membership=request.membership, pk=org_pk)
     if request.method == "POST":
-        form = PolicyForm(request.POST)
+        form = PolicyForm(request.POST, organisation=organisation)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -307,7 +309,7 @@ def retention_policy_edit(request, org_pk: int):
         match = next((row for row in current if row.kind == kind and row.marking_code == marking), None)
         if match is not None:
             initial["days"] = match.days
-        form = PolicyForm(initial=initial)
+        form = PolicyForm(initial=initial, organisation=organisation)
     return _render(request, "policy_edit.html", {"form": form, "organisation": organisation}, section="policies")
 
 
@@ -349,7 +351,7 @@ def retention_policy_remove(request, policy_pk: int):
                 "the protocol's default applies to copies created from now on",
             )
             return _back_to_policies(organisation, request)
-    marking_name = _marking_name(PolicyForm(), policy.marking_code) if policy.marking_code else "Any marking"
+    marking_name = _marking_name(PolicyForm(organisation=organisation), policy.marking_code) if policy.marking_code else "Any marking"
     return _render(
         request,
         "policy_remove.html",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from django import forms
 
 from portal.forms.dates import BIRTH, NEEDED_BY, DateBounds, date_bounds
-from portal.models import LawfulBasisCategory, Organisation, SubjectRole
+from portal.models import LawfulBasisCategory, Organisation, PartnershipMember, SubjectRole
 from sharing.models import DisclosureRequest, Urgency, YesNo
 from sharing.services import raising as services
 
@@ -71,20 +71,30 @@ def _yes_no_initial(value: bool | None) -> str | None:
     return None if value is None else (YesNo.YES if value else YesNo.NO)
 
 
-class OrganisationChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Organisation) -> str:
+class HoldingChoiceField(forms.ModelChoiceField):
+    """A holding organisation in one partnership: a `PartnershipMember`. Named with its
+    partnership when the requester takes part in more than one, so the protocol is chosen with it."""
+
+    def __init__(self, *args, **kwargs):
+        self.several_partnerships = False
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj: PartnershipMember) -> str:
+        name = obj.organisation.name
+        if self.several_partnerships:
+            name = f"{name} ({obj.partnership.name})"
         # Said up front, so nobody fills in a request that will be refused (SSP 13.3).
         if obj.sharing_suspended:
-            return f"{obj.name} (sharing suspended)"
+            return f"{name} (sharing suspended)"
         if not obj.has_signed:
-            return f"{obj.name} (has not signed the protocol)"
-        return obj.name
+            return f"{name} (has not signed the protocol)"
+        return name
 
 
 class RaiseStartForm(forms.Form):
-    holding_organisation = OrganisationChoiceField(
+    holding_organisation = HoldingChoiceField(
         label="Which organisation holds the information?",
-        queryset=Organisation.objects.none(),
+        queryset=PartnershipMember.objects.none(),
         empty_label=None,
         error_messages={
             "required": "Select the organisation that holds the information",
@@ -96,7 +106,14 @@ class RaiseStartForm(forms.Form):
     def __init__(self, *args, requesting_organisation: Organisation, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["holding_organisation"]
-        field.queryset = Organisation.objects.exclude(pk=requesting_organisation.pk).order_by("name")
+        partnerships = PartnershipMember.objects.filter(organisation=requesting_organisation).values("partnership")
+        field.queryset = (
+            PartnershipMember.objects.filter(partnership__in=partnerships)
+            .exclude(organisation=requesting_organisation)
+            .select_related("organisation", "partnership")
+            .order_by("organisation__name", "partnership__name")
+        )
+        field.several_partnerships = len({member.partnership_id for member in field.queryset}) > 1
         if field.queryset.count() > MAX_RADIOS:
             field.empty_label = "Select an organisation"
             field.widget = forms.Select()

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from portal.models import MarkingLevel, Membership, Organisation, User
 from portal.protocols.markings import marking_allowed_here, marking_refusal
-from portal.protocols.selectors import current_protocol_pack
+from portal.protocols.selectors import current_version_of
 from portal.uploads import clean_filename, validate_upload
 from sharing import lifecycle
 from sharing.models import (
@@ -326,7 +326,7 @@ def _decision_write(
     reasons, withheld, items, basis = checked.reasons, checked.withheld, checked.items, checked.basis
     releasing = outcome in RELEASES
     now = timezone.now()
-    pack = current_protocol_pack() or disclosure.protocol_pack
+    pack = current_version_of(disclosure.protocol_pack)
     originators: list[Organisation] = []
     for item in items:
         if item.originating_organisation.pk not in {org.pk for org in originators}:

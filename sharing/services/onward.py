@@ -29,9 +29,10 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from portal.models import Membership, Organisation, Purpose, User
-from portal.protocols.selectors import current_protocol_pack
+from portal.models import Membership, Organisation, PartnershipMember, Purpose, User
+from portal.protocols.selectors import current_version_of
 from portal.roles import Role
+from portal.selectors.partnerships import partnership_member
 from portal.text import clean_text, collect_text
 from sharing import lifecycle
 from sharing.lifecycle import disclosure_decision_record
@@ -129,8 +130,9 @@ def onward_items(*, disclosure: DisclosureRequest, decision: Decision | None = N
 def onward_destinations(*, disclosure: DisclosureRequest):
     """Organisations the items may be passed to: signatories not suspended, other than the two
     organisations of the request (the originator holds them already; the recipient is passing them)."""
+    members = PartnershipMember.objects.sharing().filter(partnership_id=disclosure.protocol_pack.partnership_id)
     return (
-        Organisation.objects.filter(signed_protocol_on__isnull=False, sharing_suspended=False)
+        Organisation.objects.filter(pk__in=members.values("organisation"))
         .exclude(pk__in=[disclosure.requesting_organisation_id, disclosure.holding_organisation_id])
         .order_by("name")
     )
@@ -139,9 +141,13 @@ def onward_destinations(*, disclosure: DisclosureRequest):
 def _destination_problem(*, organisation: Organisation, disclosure: DisclosureRequest) -> str:
     if organisation.pk in (disclosure.requesting_organisation_id, disclosure.holding_organisation_id):
         return "Choose an organisation other than the two on this request"
-    if organisation.sharing_suspended:
+    partnership = disclosure.protocol_pack.partnership
+    member = partnership_member(partnership=partnership, organisation=organisation)
+    if member is None:
+        return f"{organisation.name} is not a member of {partnership.name}: information cannot leave the partnership"
+    if member.sharing_suspended:
         return f"Sharing with {organisation.name} is suspended (SSP 13.3)"
-    if not organisation.has_signed:
+    if not member.has_signed:
         return f"{organisation.name} has not signed the information sharing protocol"
     return ""
 
@@ -431,7 +437,7 @@ def _onward_release_create(
         handling_conditions=onward_handling_conditions(onward=onward, original=onward.decision, originator=originator),
         decided_by=acting_user,
         organisation=original.requesting_organisation,
-        protocol_pack=current_protocol_pack() or original.protocol_pack,
+        protocol_pack=current_version_of(original.protocol_pack),
         is_current=True,
     )
     ReleaseItem.objects.bulk_create(

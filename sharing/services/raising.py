@@ -34,12 +34,15 @@ from portal.models import (
     LegalGateway,
     Membership,
     Organisation,
+    Partnership,
+    PartnershipMember,
     Purpose,
     SubjectRole,
     User,
 )
 from portal.protocols.selectors import current_protocol_pack
 from portal.roles import Role
+from portal.selectors.partnerships import partnerships_shared
 from portal.text import collect_text
 from sharing import lifecycle
 from sharing.models import (
@@ -134,19 +137,52 @@ def _locked_draft(*, disclosure: DisclosureRequest, acting_user: User) -> Disclo
     return locked
 
 
-def sharing_refusals(*, requesting: Organisation, holding: Organisation | None) -> list[str]:
-    """Why no new request may go from `requesting` to `holding` now (SSP 13.3; signatories only)."""
+def sharing_refusals(
+    *, partnership: Partnership, requesting: Organisation, holding: Organisation | None
+) -> list[str]:
+    """Why no new request may go from `requesting` to `holding` under `partnership`'s protocol now:
+    both must be its members (a request never leaves its partnership), the holder a signatory,
+    neither suspended there (SSP 13.3)."""
+    members = {
+        member.organisation_id: member
+        for member in PartnershipMember.objects.filter(
+            partnership=partnership, organisation__in=[requesting.pk] + ([holding.pk] if holding else [])
+        )
+    }
     problems = []
-    if requesting.sharing_suspended:
+    mine = members.get(requesting.pk)
+    if mine is None:
+        problems.append(f"{requesting.name} is not a member of {partnership.name}, so it cannot raise requests under its protocol")
+    elif mine.sharing_suspended:
         problems.append(f"Sharing with {requesting.name} is suspended, so it cannot raise new requests (SSP 13.3)")
     if holding is not None:
-        if holding.sharing_suspended:
+        theirs = members.get(holding.pk)
+        if theirs is None:
+            problems.append(f"{holding.name} is not a member of {partnership.name}, so it cannot be sent requests under its protocol")
+        elif theirs.sharing_suspended:
             problems.append(f"Sharing with {holding.name} is suspended, so it cannot be sent requests (SSP 13.3)")
-        if not holding.has_signed:
+        elif not theirs.has_signed:
             problems.append(
                 f"{holding.name} has not signed the information sharing protocol, so it cannot be sent requests"
             )
     return problems
+
+
+def request_partnership(
+    *, requesting: Organisation, holding: Organisation, partnership: Partnership | None
+) -> Partnership:
+    """The partnership a new request between the two organisations is under: the one chosen, or
+    the only one they share."""
+    if partnership is not None:
+        return partnership
+    shared = list(partnerships_shared(first=requesting, second=holding)[:2])
+    if not shared:
+        raise ValidationError(
+            {"holding_organisation": f"{holding.name} is not a member of any partnership {requesting.name} belongs to"}
+        )
+    if len(shared) > 1:
+        raise ValidationError({"partnership": "Select which partnership's protocol the request is made under"})
+    return shared[0]
 
 
 def gateway_allowed(*, gateway: LegalGateway, holding: Organisation) -> bool:
@@ -170,9 +206,11 @@ def disclosure_draft_create(
     requesting_organisation: Organisation,
     holding_organisation: Organisation,
     acting_user: User,
+    partnership: Partnership | None = None,
 ) -> DisclosureRequest:
     """Start a draft request from `requesting_organisation` to `holding_organisation`, under the
-    protocol pack in force. Grants nothing: the requester sees it through the selectors."""
+    protocol pack in force for `partnership` (by default the one partnership the two share).
+    Grants nothing: the requester sees it through the selectors."""
     if acting_user.pk != requester.pk:
         raise ValidationError("A request can only be raised by the officer who will own it")
     membership = Membership.objects.active().filter(
@@ -182,12 +220,16 @@ def disclosure_draft_create(
         raise ValidationError(f"You cannot raise requests for {requesting_organisation.name}")
     if holding_organisation.pk == requesting_organisation.pk:
         raise ValidationError({"holding_organisation": "Choose an organisation other than your own"})
-    pack = current_protocol_pack()
+    partnership = request_partnership(
+        requesting=requesting_organisation, holding=holding_organisation, partnership=partnership
+    )
+    pack = current_protocol_pack(partnership)
     if pack is None:
         raise ValidationError(
-            "No information sharing protocol is in force, so requests cannot be raised. Ask your partnership admin."
+            f"No information sharing protocol is in force for {partnership.name}, so requests cannot be raised "
+            "under it. Ask your partnership admin."
         )
-    refusals = sharing_refusals(requesting=requesting_organisation, holding=holding_organisation)
+    refusals = sharing_refusals(partnership=partnership, requesting=requesting_organisation, holding=holding_organisation)
     if refusals:
         raise ValidationError({"holding_organisation": refusals})
     request = DisclosureRequest.objects.create(
@@ -503,7 +545,11 @@ def disclosure_submit_problems(*, disclosure: DisclosureRequest) -> list[Problem
     """Everything that stops `request` being submitted now, in the order of the task list."""
     problems = [
         Problem("", message)
-        for message in sharing_refusals(requesting=disclosure.requesting_organisation, holding=disclosure.holding_organisation)
+        for message in sharing_refusals(
+            partnership=disclosure.protocol_pack.partnership,
+            requesting=disclosure.requesting_organisation,
+            holding=disclosure.holding_organisation,
+        )
     ]
     for section in (_subject_problems, _purpose_problems, _information_problems, _urgency_problems, _checklist_problems):
         problems.extend(section(disclosure=disclosure))

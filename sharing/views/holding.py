@@ -29,6 +29,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from portal.forms.errors import form_add_service_errors
 from portal.models import FlowchartOutcome, Organisation
 from portal.roles import Role
+from portal.selectors.partnerships import organisation_partnerships
 from portal.templatetags.portal_tags import form_error_list
 from portal.uploads import max_upload_bytes, size_label, upload_limited
 from portal.views.decorators import role_required
@@ -182,6 +183,8 @@ def inbox(request):
         request,
         "sharing/holding/inbox.html",
         {
+            # Requests come under each partnership the organisation belongs to: each row says which.
+            "several_partnerships": organisation_partnerships(organisation=membership.organisation_id).count() > 1,
             "filters": filters,
             "search": search,
             "searching": bool(criteria),
@@ -585,7 +588,12 @@ def sub_judice_record(request, pk: int):
 
 
 def _organisation_choices(disclosure) -> tuple[list[tuple[int, str]], dict[int, Organisation]]:
-    organisations = list(Organisation.objects.order_by("name"))
+    """Who may have originated released information: the members of the request's partnership."""
+    organisations = list(
+        Organisation.objects.filter(partnership_places__partnership_id=disclosure.protocol_pack.partnership_id).order_by(
+            "name"
+        )
+    )
     return [(org.pk, org.name) for org in organisations], {org.pk: org for org in organisations}
 
 

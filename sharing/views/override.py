@@ -388,7 +388,10 @@ def designated_queue(request):
         value = request.GET.get(code, "")
         wanted[code] = int(value) if value.isdigit() and len(value) < 7 else 1
     sections = selectors.designated_queue(
-        organisation_id=membership.organisation_id, cap=selectors.QUEUE_CAP, pages=wanted
+        organisation_id=membership.organisation_id,
+        cap=selectors.QUEUE_CAP,
+        pages=wanted,
+        partnership_id=membership.partnership_id,
     )
     officers = _requesting_officers(sections)
     shown = []

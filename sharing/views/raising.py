@@ -138,7 +138,8 @@ def raise_start(request):
             disclosure = services.disclosure_draft_create(
                 requester=request.user,
                 requesting_organisation=membership.organisation,
-                holding_organisation=form.cleaned_data["holding_organisation"],
+                holding_organisation=form.cleaned_data["holding_organisation"].organisation,
+                partnership=form.cleaned_data["holding_organisation"].partnership,
                 acting_user=request.user,
             )
         except ValidationError as error:

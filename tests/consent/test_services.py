@@ -4,7 +4,6 @@ import datetime
 import io
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
@@ -21,7 +20,7 @@ from consent.services import (
 )
 from consent.signals_registry import register_subject_source, unregister_subject_source
 from portal.models import DataSubject, DecisionLogEntry
-from portal.protocols.services import protocol_pack_load
+from tests.sharing.factories import stockport_new_version
 
 pytestmark = pytest.mark.django_db
 
@@ -102,13 +101,13 @@ def test_impossible_consents_are_refused_on_their_field(make_consent, overrides,
 
 
 def test_purposes_of_a_pack_no_longer_in_force_are_refused(parties, make_consent):
-    durham, _ = protocol_pack_load(path_or_text=settings.PORTAL_PROTOCOLS_DIR / "durham-2021.yaml")
-    assert durham.is_current
+    newer = stockport_new_version()
+    assert newer.is_current
     with pytest.raises(ValidationError) as excinfo:
-        make_consent()  # purposes of the Stockport pack
+        make_consent()  # purposes of the Stockport 2020 pack
     assert "purposes" in errors_of(excinfo)
-    consent = make_consent(purposes=[durham.purposes.order_by("order").first()])
-    assert consent.protocol_pack == durham
+    consent = make_consent(purposes=[newer.purposes.order_by("order").first()])
+    assert consent.protocol_pack == newer
 
 
 def test_given_by_a_parent_keeps_the_signatory(make_consent):

@@ -22,9 +22,10 @@ def meeting_make(
     location: str = "Fred Perry House, Stockport",
     is_online: bool = False,
 ) -> Meeting:
-    from portal.protocols.selectors import current_protocol_pack
+    from portal.protocols.selectors import current_protocol_packs
+    from portal.selectors.partnerships import membership_partnerships
 
-    pack = current_protocol_pack()
+    pack = current_protocol_packs().filter(partnership__in=membership_partnerships(membership=chair)).first()
     return services.meeting_create(
         forum=pack.forums.get(code=forum_code),
         title=title,

@@ -186,7 +186,7 @@ def test_editing_an_organisation_logs_what_changed_before_and_after_and_nothing_
         name="Stockport Homes", ico_registration="Z1234567", signed_protocol_on=None, safeguarding_route="Ring Sam"
     )
     url = reverse("portal:admin_organisation_edit", args=[organisation.pk])
-    data = {"name": "Stockport Homes", "kind": organisation.kind, "standing": organisation.standing,
+    data = {"name": "Stockport Homes", "kind": organisation.kind, "standing": "responsible_authority",
             "ico_registration": "Z1234567", "signed_protocol_on": "", "safeguarding_route": "Ring Sam"}
     assert admin_client_2fa.post(url, data).status_code == 302
     assert not entries("organisation.updated")

@@ -22,6 +22,7 @@ from portal.models import (
     Membership,
     Organisation,
     OrganisationKind,
+    PartnershipMember,
     StatutoryStanding,
     User,
     UserSession,
@@ -98,8 +99,9 @@ def test_admin_creates_an_organisation_a_user_and_a_membership(admin_client_2fa)
     assert success_messages(response) == ["Greater Manchester Police has been added"]
     police = Organisation.objects.get(name="Greater Manchester Police")
     assert police.ico_registration == "Z4888193"
-    assert str(police.signed_protocol_on) == "2020-04-01"
-    assert not police.sharing_suspended
+    place = PartnershipMember.objects.get(organisation=police, partnership=client.membership.partnership)
+    assert str(place.signed_protocol_on) == "2020-04-01" and place.standing == StatutoryStanding.RESPONSIBLE_AUTHORITY
+    assert not place.sharing_suspended
 
     listing = client.get(reverse("portal:admin_organisations"))
     assert "Greater Manchester Police" in listing.content.decode()
@@ -152,7 +154,8 @@ def test_admin_edits_an_organisation_and_suspends_then_resumes_sharing(admin_cli
     )
     assert response.status_code == 302
     organisation.refresh_from_db()
-    assert organisation.name == "Stockport Homes Group" and organisation.signed_protocol_on is None
+    place = PartnershipMember.objects.get(organisation=organisation)
+    assert organisation.name == "Stockport Homes Group" and place.signed_protocol_on is None
 
     suspend = reverse("portal:admin_organisation_suspend_sharing", args=[organisation.pk])
     blank = admin_client_2fa.post(suspend, {"reason": "  "})
@@ -160,15 +163,15 @@ def test_admin_edits_an_organisation_and_suspends_then_resumes_sharing(admin_cli
         blank.status_code == 200 and "Enter why sharing with this organisation is suspended" in blank.content.decode()
     )
     assert admin_client_2fa.post(suspend, {"reason": "Non-compliance report NC-4"}).status_code == 302
-    organisation.refresh_from_db()
-    assert organisation.sharing_suspended and organisation.sharing_suspended_reason == "Non-compliance report NC-4"
+    place.refresh_from_db()
+    assert place.sharing_suspended and place.sharing_suspended_reason == "Non-compliance report NC-4"
 
     assert (
         admin_client_2fa.post(reverse("portal:admin_organisation_resume_sharing", args=[organisation.pk])).status_code
         == 302
     )
-    organisation.refresh_from_db()
-    assert not organisation.sharing_suspended and organisation.sharing_suspended_reason == ""
+    place.refresh_from_db()
+    assert not place.sharing_suspended and place.sharing_suspended_reason == ""
     logged = list(DecisionLogEntry.objects.order_by("id").values_list("action", "recipient_name", "reasons"))
     assert logged == [
         (

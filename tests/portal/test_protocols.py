@@ -33,6 +33,7 @@ from portal.models import (
     MarkingLevel,
     Organisation,
     OrganisationKind,
+    PartnershipMember,
     ProtocolPack,
     PublicInterestGround,
     Purpose,
@@ -42,9 +43,11 @@ from portal.models import (
 from portal.protocols import services
 from portal.protocols.selectors import (
     DEFAULT_PARTNERSHIP_NAME,
+    SEVERAL_PARTNERSHIPS_NAME,
     current_pack_cache_clear,
     current_partnership_name,
     current_protocol_pack,
+    current_protocol_packs,
     protocol_flowchart,
 )
 from portal.protocols.services import ProtocolPackError, organisations_sync_from_pack, protocol_pack_load
@@ -350,7 +353,8 @@ def test_a_new_version_becomes_current_and_the_old_one_stays_readable(make_membe
     old.refresh_from_db()
 
     assert created and new.is_current and not old.is_current
-    assert current_protocol_pack() == new
+    assert new.partnership == old.partnership
+    assert current_protocol_pack(new.partnership) == new
     assert ProtocolPack.objects.filter(is_current=True).count() == 1
     assert old.checklist_questions.get(code="secure").text == "Am I sharing this information in a secure way?"
 
@@ -363,13 +367,14 @@ def test_a_new_version_becomes_current_and_the_old_one_stays_readable(make_membe
     assert "through the portal?" in current and "not the protocol in force" not in current
 
 
-def test_the_partnership_name_follows_the_current_pack():
+def test_the_partnership_name_follows_the_packs_in_force():
     assert current_partnership_name() == DEFAULT_PARTNERSHIP_NAME
-    assert current_protocol_pack() is None
+    assert not current_protocol_packs().exists()
     protocol_pack_load(path_or_text=STOCKPORT)
     assert current_partnership_name() == "Safer Stockport Partnership"
     protocol_pack_load(path_or_text=DURHAM)
-    assert current_partnership_name() == "Safe Durham Partnership"
+    # Both in force, each for its own partnership: the portal is named for all of them.
+    assert current_partnership_name() == SEVERAL_PARTNERSHIPS_NAME
 
 
 def test_the_load_is_recorded_in_the_decision_log(make_member):
@@ -440,9 +445,13 @@ def test_organisations_are_created_from_the_pack_once():
     assert len(created) == 9
     assert Organisation.objects.count() == 10
     police = Organisation.objects.get(name="Durham Constabulary")
-    assert (police.kind, police.standing, police.ico_registration) == ("police", "responsible_authority", "Z4895895")
-    assert police.signed_protocol_on == datetime.date(2021, 11, 3)  # SDP Appendix 2 "03/11/21"
-    assert Organisation.objects.get(name="Office of the Durham Police & Crime Commissioner").signed_protocol_on is None
+    place = PartnershipMember.objects.get(organisation=police, partnership=pack.partnership)
+    assert (police.kind, place.standing, police.ico_registration) == ("police", "responsible_authority", "Z4895895")
+    assert place.signed_protocol_on == datetime.date(2021, 11, 3)  # SDP Appendix 2 "03/11/21"
+    pcc = PartnershipMember.objects.get(organisation__name="Office of the Durham Police & Crime Commissioner")
+    assert pcc.signed_protocol_on is None
+    # The organisation that existed joins the partnership as it is.
+    assert PartnershipMember.objects.filter(partnership=pack.partnership).count() == 10
     assert organisations_sync_from_pack(pack=pack) == []
     assert Organisation.objects.count() == 10
 
@@ -452,7 +461,9 @@ def test_stockport_partners_have_no_signing_date():
     created = organisations_sync_from_pack(pack=pack)
     assert len(created) == 7
     assert {org.kind for org in created} >= {"police", "local_authority", "fire_and_rescue", "probation", "icb"}
-    assert all(org.signed_protocol_on is None for org in created)  # the SSP Signatories table has no dates
+    places = PartnershipMember.objects.filter(organisation__in=created, partnership=pack.partnership)
+    assert places.count() == 7
+    assert all(place.signed_protocol_on is None for place in places)  # the SSP Signatories table has no dates
 
 
 # --- Pages ------------------------------------------------------------------------------------
@@ -555,7 +566,16 @@ def test_the_versions_page_lists_every_loaded_pack(reader):
     page = reader.get(reverse("portal:protocol_versions")).content.decode()
     assert reverse("portal:protocol_version", args=["safer-stockport", "2020"]) in page
     assert reverse("portal:protocol_version", args=["safe-durham", "2021"]) in page
-    assert page.count("In force") == 1
+    assert page.count("In force") == 2  # each partnership's
+
+
+def test_with_two_partnerships_the_protocol_page_asks_which(reader):
+    protocol_pack_load(path_or_text=STOCKPORT)
+    protocol_pack_load(path_or_text=DURHAM)
+    page = reader.get(reverse("portal:protocol")).content.decode()
+    assert "Protocols in force" in page
+    assert reverse("portal:protocol_version", args=["safer-stockport", "2020"]) in page
+    assert reverse("portal:protocol_version", args=["safe-durham", "2021"]) in page
 
 
 def test_with_no_pack_loaded_the_overview_says_so(reader):

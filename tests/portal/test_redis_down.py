@@ -16,6 +16,7 @@ from django.urls import reverse
 from portal.models import Notification
 from portal.tasks import send_pending_notifications
 from sharing.models import DisclosureRequest, Status
+from tests.portal.factories import place
 from tests.sharing.conftest import pack, parties  # noqa: F401  (fixtures)
 from tests.sharing.test_raising_services import SUBJECT_NAME, fill_draft
 from tests.workers import RedisServer, celery_workers_on, redis_url_or_skip
@@ -61,7 +62,7 @@ def test_with_redis_down_pages_answer_requests_are_saved_and_the_email_goes_when
             assert seconds < PATIENCE, f"{path} took {seconds:.1f}s with Redis down"
 
         # The requester raises a request and sends it; the holder's designated officer is told.
-        response = requester.post(reverse("sharing:raise_start"), {"holding_organisation": parties.b.pk})
+        response = requester.post(reverse("sharing:raise_start"), {"holding_organisation": place(parties.b).pk})
         draft = DisclosureRequest.objects.get(requester=parties.requester, status=Status.DRAFT)
         assert response.status_code == 302
         fill_draft(parties, draft)

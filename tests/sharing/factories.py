@@ -14,6 +14,15 @@ def stockport_pack():
     return pack
 
 
+def stockport_new_version(version: str = "2026"):
+    """A later version of the Stockport protocol, the same text under a new version: it replaces
+    the 2020 version in force for the same partnership."""
+    text = (settings.PORTAL_PROTOCOLS_DIR / "stockport-2020.yaml").read_text(encoding="utf-8")
+    assert 'version: "2020"' in text
+    pack, _ = protocol_pack_load(path_or_text=text.replace('version: "2020"', f'version: "{version}"', 1))
+    return pack
+
+
 def gateway_for(pack, organisation):
     return pack.legal_gateways.filter(organisation_kinds__contains=[organisation.kind]).order_by("order").first()
 

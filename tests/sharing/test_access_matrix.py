@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from portal.models import Partnership, PartnershipMember
 from portal.roles import Role
 from portal.services.accounts import membership_add, membership_end
 from sharing.models import Decision, Dispute, Outcome, ReleaseAttachment, ReleaseItem, RequestNote, Status
@@ -314,8 +315,28 @@ def test_access_matrix(parties, url_name):
         got = classify(response)
         if got != expected:
             failures.append(f"{visitor}: expected {expected}, got {got}")
+    failures += _other_partnership(parties, url_name, case)
     failures += _leavers_and_self_granters(parties, url_name, case)
     assert not failures, f"{url_name}:\n  " + "\n  ".join(failures)
+
+
+def _other_partnership(parties, url_name, case) -> list[str]:
+    """The partnership axis (issue 16): B is also a member of a second partnership, and this visitor
+    is B's designated officer for that partnership only. Of a request under the first partnership's
+    protocol they fare exactly as the designated officer of an organisation with no part in it
+    (C's): nothing visible or possible."""
+    other = Partnership.objects.create(slug="other-partnership", name="Other Partnership")
+    PartnershipMember.objects.create(partnership=other, organisation=parties.b, standing="responsible_authority")
+    parties.memberships["do_b_other"] = MembershipFactory(
+        organisation=parties.b, role=Role.DESIGNATED_OFFICER, partnership=other, user__username="do_b_other"
+    )
+    request = case.state(parties)
+    url = reverse(url_name, kwargs=case.kwargs(parties, request))
+    client = parties.client("do_b_other")
+    response = client.post(url, case.data) if case.method == "post" else client.get(url)
+    if (got := classify(response)) != case.expect["do_c"]:
+        return [f"designated officer of B for another partnership: expected {case.expect['do_c']}, got {got}"]
+    return []
 
 
 def _leavers_and_self_granters(parties, url_name, case) -> list[str]:

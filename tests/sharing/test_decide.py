@@ -14,6 +14,7 @@ from portal.protocols.services import protocol_pack_load
 from sharing import lifecycle
 from sharing.models import Decision, ReleaseAttachment, ReleaseItem, Status, SubJudiceConsultation
 from sharing.services import decide, review
+from tests.sharing.factories import stockport_new_version
 from tests.sharing.test_uploads import MINIMAL_PDF, image_bytes
 
 pytestmark = pytest.mark.django_db
@@ -265,18 +266,29 @@ def test_confidential_is_refused_unless_on_a_secure_network(parties, settings):
 
 def test_decided_under_is_the_pack_in_force_at_decision_time(parties):
     req = ready(parties)
-    durham, _ = protocol_pack_load(path_or_text=settings.PORTAL_PROTOCOLS_DIR / "durham-2021.yaml")
-    assert durham.is_current
+    newer = stockport_new_version()
+    assert newer.is_current and newer.partnership == parties.pack.partnership
     response = parties.client("assignee").post(url(req), form_data(parties))
     assert response.status_code == 302
     req.refresh_from_db()
     assert req.protocol_pack == parties.pack
-    assert req.decided_under == durham
+    assert req.decided_under == newer
     decision = Decision.objects.get(request=req)
-    assert decision.protocol_pack == durham
+    assert decision.protocol_pack == newer
     assert decision.marking.pack == parties.pack  # the marking comes from the request's own pack
     entry = DecisionLogEntry.objects.get(reference=req.reference, action="request.released")
-    assert entry.details["decided_under"] == "safe-durham@2021"
+    assert entry.details["decided_under"] == "safer-stockport@2026"
+    assert entry.partnership == parties.pack.partnership
+
+
+def test_another_partnerships_pack_does_not_govern_the_decision(parties):
+    req = ready(parties)
+    durham, _ = protocol_pack_load(path_or_text=settings.PORTAL_PROTOCOLS_DIR / "durham-2021.yaml")
+    assert durham.is_current and parties.pack.is_current  # both in force, each for its own partnership
+    response = parties.client("assignee").post(url(req), form_data(parties))
+    assert response.status_code == 302
+    req.refresh_from_db()
+    assert req.decided_under == parties.pack
 
 
 def test_a_marking_from_another_pack_is_refused(parties):

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from portal.models import Notification
 from sharing.models import Outcome, Status
-from sharing.services.disputes import dispute_decide, dispute_raise
+from sharing.services.disputes import dispute_decide, dispute_raise, dispute_view_record
 from tests.sharing.factories import decision_make
 from tests.workers import celery_worker_process  # noqa: F401  (fixture)
 
@@ -39,6 +39,10 @@ def test_dispute_emails_carry_a_link_and_reference_only(parties):
     request = declined_request(parties)
     dispute = dispute_raise(
         disclosure=request, grounds=GROUNDS, acting_user=parties.requester, acting_membership=parties.memberships["requester"]
+    )
+    # SSP 9.2: the requesting organisation's designated officer gives their view first.
+    dispute = dispute_view_record(
+        dispute=dispute, view=REASONS, acting_user=parties.do_a, acting_membership=parties.memberships["do_a"]
     )
     dispute_decide(
         dispute=dispute, upheld=False, reasons=REASONS, acting_user=parties.do_b, acting_membership=parties.memberships["do_b"]

@@ -15,6 +15,7 @@ from sharing.models import DisclosureRequest, OnwardRequest, OnwardStatus, Relea
 from sharing.selectors import visible_disclosures
 from sharing.services import decide
 from sharing.services import onward as onward_services
+from tests.portal.factories import member_set
 from tests.sharing.test_override import HYPOTHESIS, assigned, nasty, release, run_flowchart
 
 pytestmark = pytest.mark.django_db
@@ -154,13 +155,11 @@ def test_destination_and_purpose_are_checked(parties, released):
     with pytest.raises(ValidationError) as excinfo:
         ask(parties, released, to=parties.b)
     assert "to_organisation" in excinfo.value.message_dict
-    parties.c.sharing_suspended = True
-    parties.c.save(update_fields=["sharing_suspended"])
+    member_set(parties.c, sharing_suspended=True)
     with pytest.raises(ValidationError) as excinfo:
         ask(parties, released)
     assert "suspended" in excinfo.value.message_dict["to_organisation"][0]
-    parties.c.sharing_suspended = False
-    parties.c.save(update_fields=["sharing_suspended"])
+    member_set(parties.c, sharing_suspended=False)
     with pytest.raises(ValidationError) as excinfo:
         ask(parties, released, purpose=None)
     assert "purpose" in excinfo.value.message_dict

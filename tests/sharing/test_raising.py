@@ -16,6 +16,7 @@ from portal.models import AccessLogEntry, DecisionLogEntry
 from sharing.models import DisclosureRequest, NoteKind, RequestNote, RequestSubject, Status
 from sharing.selectors import disclosure_role, visible_disclosures
 from sharing.views import raising as views
+from tests.portal.factories import member_set, place
 from tests.sharing.factories import gateway_for
 from tests.sharing.test_raising_services import SUBJECT_NAME, VALID_NHS, fill_draft, start_draft
 
@@ -71,7 +72,7 @@ def test_requester_raises_fills_in_and_submits(parties, django_capture_on_commit
     start = client.get(reverse("sharing:raise_start"))
     assert start.status_code == 200
     assert parties.b.name in page(start) and parties.a.name not in page(start).split("<main")[1]
-    response = client.post(reverse("sharing:raise_start"), {"holding_organisation": parties.b.pk})
+    response = client.post(reverse("sharing:raise_start"), {"holding_organisation": place(parties.b).pk})
     draft = DisclosureRequest.objects.get(requester=parties.requester)
     assert response.status_code == 302 and response.url == url("draft_tasks", draft)
 
@@ -366,10 +367,9 @@ def test_submit_refused_when_either_organisation_may_not_share(parties, change):
     draft = fill_draft(parties, start_draft(parties))
     organisation = parties.a if change == "a_suspended" else parties.b
     if change == "b_unsigned":
-        organisation.signed_protocol_on = None
+        member_set(organisation, signed_protocol_on=None)
     else:
-        organisation.sharing_suspended = True
-    organisation.save()
+        member_set(organisation, sharing_suspended=True)
     client = parties.client("requester")
     body = html.unescape(page(client.post(url("draft_submit", draft))))
     assert "govuk-error-summary" in body
@@ -381,16 +381,15 @@ def test_submit_refused_when_either_organisation_may_not_share(parties, change):
 
 
 def test_start_refused_for_suspended_or_unsigned_holder(parties):
-    parties.c.sharing_suspended = True
-    parties.c.save()
+    member_set(parties.c, sharing_suspended=True)
     client = parties.client("requester")
     form = page(client.get(reverse("sharing:raise_start")))
     assert f"{parties.c.name} (sharing suspended)" in html.unescape(form)
-    response = client.post(reverse("sharing:raise_start"), {"holding_organisation": parties.c.pk})
+    response = client.post(reverse("sharing:raise_start"), {"holding_organisation": place(parties.c).pk})
     assert response.status_code == 200
     assert f"Sharing with {parties.c.name} is suspended" in html.unescape(page(response))
     assert not DisclosureRequest.objects.filter(requester=parties.requester).exists()
-    response = client.post(reverse("sharing:raise_start"), {"holding_organisation": parties.a.pk})
+    response = client.post(reverse("sharing:raise_start"), {"holding_organisation": place(parties.a).pk})
     assert response.status_code == 200 and "Select the organisation that holds the information" in page(response)
 
 

@@ -22,6 +22,7 @@ from sharing.models import (
     Urgency,
 )
 from sharing.services import raising as services
+from tests.portal.factories import member_set
 from tests.sharing.factories import gateway_for
 
 pytestmark = pytest.mark.django_db
@@ -126,16 +127,14 @@ def test_draft_create_refused_without_a_protocol_in_force(parties):
 @pytest.mark.parametrize("who", ["a", "b"])
 def test_draft_create_refused_when_sharing_is_suspended(parties, who):
     organisation = getattr(parties, who)
-    organisation.sharing_suspended = True
-    organisation.save()
+    member_set(organisation, sharing_suspended=True)
     with pytest.raises(ValidationError) as error:
         start_draft(parties)
     assert f"Sharing with {organisation.name} is suspended" in " ".join(messages_of(error.value))
 
 
 def test_draft_create_refused_when_b_has_not_signed(parties):
-    parties.b.signed_protocol_on = None
-    parties.b.save()
+    member_set(parties.b, signed_protocol_on=None)
     with pytest.raises(ValidationError, match="has not signed the information sharing protocol"):
         start_draft(parties)
 
@@ -390,16 +389,13 @@ def test_criminal_offence_data_needs_a_schedule_1_condition(parties):
 def test_submit_refused_when_sharing_is_not_allowed(parties, change):
     draft = fill_draft(parties, start_draft(parties))
     if change == "a_suspended":
-        parties.a.sharing_suspended = True
-        parties.a.save()
+        member_set(parties.a, sharing_suspended=True)
         expected = f"Sharing with {parties.a.name} is suspended, so it cannot raise new requests (SSP 13.3)"
     elif change == "b_suspended":
-        parties.b.sharing_suspended = True
-        parties.b.save()
+        member_set(parties.b, sharing_suspended=True)
         expected = f"Sharing with {parties.b.name} is suspended, so it cannot be sent requests (SSP 13.3)"
     else:
-        parties.b.signed_protocol_on = None
-        parties.b.save()
+        member_set(parties.b, signed_protocol_on=None)
         expected = f"{parties.b.name} has not signed the information sharing protocol, so it cannot be sent requests"
     with pytest.raises(services.SubmitRefused) as refused:
         submit(parties, draft)

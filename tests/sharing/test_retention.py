@@ -25,7 +25,7 @@ from sharing.models import (
 )
 from sharing.retention import disclosure_requests_purge
 from sharing.services import decide, raising, review
-from sharing.services.disputes import dispute_decide, dispute_raise
+from sharing.services.disputes import dispute_decide, dispute_raise, dispute_view_record
 from sharing.services.onward import onward_refused_destroyed
 from tests.sharing.test_decide import complete_flowchart, ready
 from tests.sharing.test_raising_services import fill_draft, start_draft, submit
@@ -143,6 +143,11 @@ def test_closing_restarts_the_clock_and_so_does_deciding_a_dispute(parties):
         acting_membership=parties.memberships["requester"],
     )
     HeldCopy.objects.filter(content_id=req.pk, content_type="sharing.request").update(started_on=long_ago)
+    # SSP 9.2: the requesting organisation's designated officer gives their view first.
+    dispute = dispute_view_record(
+        dispute=dispute, view="The panel meets next week.", acting_user=parties.do_a,
+        acting_membership=parties.memberships["do_a"],
+    )
     dispute_decide(
         dispute=dispute, upheld=True, reasons="The decline stands.", acting_user=parties.do_b,
         acting_membership=parties.memberships["do_b"],

@@ -7,7 +7,7 @@ from portal.demo.services import DEMO_PASSWORD, demo_partnership_load
 
 
 class Command(BaseCommand):
-    help = "Load the demo partnership (Stockport pack, partners, one user per role). The local demo only."
+    help = "Load the demo partnerships (Stockport and Durham packs, partners, users for every role). The local demo only."
 
     def handle(self, *args, **options):
         if not (settings.DEBUG or settings.PORTAL_DEMO):
@@ -25,7 +25,10 @@ class Command(BaseCommand):
         out.write("for the current 6-digit code, or use one of the single-use backup codes below")
         out.write("(a new set is issued every time `make run` starts).\n")
         for spec in users:
-            roles = "; ".join(f"{m.get_role_display()}, {m.organisation.name}" for m in spec.membership_objects)
+            roles = "; ".join(
+                f"{m.get_role_display()}, {m.organisation.name}" + (f" ({m.partnership.name})" if m.partnership_id else "")
+                for m in spec.membership_objects
+            )
             out.write(f"  {spec.username:<16} {roles}")
             out.write(f"  {'':<16} backup codes: {' '.join(spec.backup_codes[:5])}")
         out.write("")

@@ -1,0 +1,62 @@
+"""Reads of partnerships and their members (issue 16, portal/models/partnerships.py)."""
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from portal.models import Membership, Organisation, Partnership, PartnershipMember, User
+from portal.roles import Role
+
+# Roles that serve one partnership rather than their organisation (DOMAIN.md §3).
+PARTNERSHIP_ROLES = frozenset({Role.ADMIN, Role.AUDITOR})
+
+
+def partnership_member(*, partnership: Partnership | int, organisation: Organisation | int) -> PartnershipMember | None:
+    return PartnershipMember.objects.filter(partnership=partnership, organisation=organisation).first()
+
+
+def organisation_partnerships(*, organisation: Organisation | int) -> QuerySet[Partnership]:
+    return Partnership.objects.filter(members__organisation=organisation).order_by("name")
+
+
+def partnerships_shared(*, first: Organisation | int, second: Organisation | int) -> QuerySet[Partnership]:
+    """The partnerships both organisations are members of: the protocols a request between them can be under."""
+    return organisation_partnerships(organisation=first).filter(
+        pk__in=PartnershipMember.objects.filter(organisation=second).values("partnership")
+    )
+
+
+def partnership_organisations(*, partnership: Partnership | int) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(partnership_places__partnership=partnership).order_by("name")
+
+
+def user_partnerships(*, user: User) -> QuerySet[Partnership]:
+    """Every partnership the user takes part in through an active membership: an admin's or auditor's
+    own partnership, and every partnership of the organisations they work for in other roles."""
+    memberships = Membership.objects.active().filter(user=user)
+    scoped = memberships.filter(partnership__isnull=False).values("partnership")
+    organisation_wide = memberships.filter(partnership__isnull=True).values("organisation")
+    return Partnership.objects.filter(
+        pk__in=PartnershipMember.objects.filter(organisation__in=organisation_wide).values("partnership")
+    ).union(Partnership.objects.filter(pk__in=scoped)).order_by("name")
+
+
+def membership_partnerships(*, membership: Membership) -> QuerySet[Partnership]:
+    """The partnerships a membership acts in: its own partnership when it names one, else every
+    partnership its organisation is a member of."""
+    if membership.partnership_id is not None:
+        return Partnership.objects.filter(pk=membership.partnership_id)
+    return organisation_partnerships(organisation=membership.organisation_id)
+
+
+def membership_partnership(*, membership: Membership | None) -> Partnership | None:
+    """The one partnership a membership acts for: its own, or its organisation's first by name
+    (an admin or auditor membership always names one; see the membership services)."""
+    if membership is None:
+        return None
+    if membership.partnership_id is not None:
+        return membership.partnership
+    return organisation_partnerships(organisation=membership.organisation_id).first()
+
+
+def partnership_count() -> int:
+    return Partnership.objects.count()
