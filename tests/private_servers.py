@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 
 from tests.servers import free_port
-from tests.workers import PROJECT_ROOT
+from tests.workers import PROJECT_ROOT, process_stop
 
 START_TIMEOUT = 60
 
@@ -157,11 +157,4 @@ class PortalWeb:
             time.sleep(0.2)
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=5)
+        process_stop(self.process)

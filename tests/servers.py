@@ -129,11 +129,6 @@ class GunicornServer:
             time.sleep(0.05)
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=35)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=5)
+        from tests.workers import process_stop  # imported here: tests.workers needs pytest and Django
+
+        process_stop(self.process, grace=35)

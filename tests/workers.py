@@ -116,14 +116,19 @@ class WorkerProcess:
 
     def stop(self) -> None:
         """Warm shutdown (SIGTERM), then SIGKILL if it has not exited within 15 seconds."""
-        if self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=5)
+        process_stop(self.process)
+
+
+def process_stop(process: subprocess.Popen | None, *, grace: float = 15) -> None:
+    """SIGTERM a test's own server or worker, then SIGKILL it if it has not exited within `grace` seconds."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
 
 
 def _switch_app(app, values: dict) -> dict:

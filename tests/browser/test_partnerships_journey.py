@@ -9,21 +9,14 @@ from playwright.sync_api import expect
 
 from sharing.services import raising
 from tests.browser.test_override_journey import no_errors, open_browser, signed_in_as  # noqa: F401
-from tests.sharing.factories import DisclosureRequestFactory
-from tests.sharing.test_partnerships import two  # noqa: F401
+from tests.sharing.test_partnerships import raised, two  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_one_officer_works_in_both_partnerships(two, open_browser, live_server, assert_accessible):  # noqa: F811
-    from_stockport = DisclosureRequestFactory(
-        protocol_pack=two.stockport, requesting_organisation=two.gmp, requester=two.gmp_officer,
-        holding_organisation=two.probation,
-    )
-    from_durham = DisclosureRequestFactory(
-        protocol_pack=two.durham, requesting_organisation=two.durham_police, requester=two.durham_officer,
-        holding_organisation=two.probation,
-    )
+    from_stockport = raised(two, two.stockport, "gmp_officer", two.probation)
+    from_durham = raised(two, two.durham, "durham_officer", two.probation)
     page = signed_in_as(open_browser, two, live_server, "probation_officer")
 
     page.goto("/requests/inbox/")

@@ -67,6 +67,15 @@ def two(db):
     return t
 
 
+def raised(two, pack, requester: str, holding, **kwargs):
+    """A submitted request under `pack` from the named officer's organisation to `holding`."""
+    membership = two.memberships[requester]
+    return DisclosureRequestFactory(
+        protocol_pack=pack, requesting_organisation=membership.organisation, requester=membership.user,
+        holding_organisation=holding, **kwargs,
+    )
+
+
 def marking_names(pack):
     return list(pack.marking_levels.order_by("order").values_list("name", flat=True))
 
@@ -185,36 +194,21 @@ def test_a_durham_request_offers_only_durham_gateways_and_markings(two):
 
 
 def test_an_organisation_in_both_sees_both_in_its_inbox_labelled(two):
-    from_stockport = DisclosureRequestFactory(
-        protocol_pack=two.stockport, requesting_organisation=two.gmp, requester=two.gmp_officer,
-        holding_organisation=two.probation,
-    )
-    from_durham = DisclosureRequestFactory(
-        protocol_pack=two.durham, requesting_organisation=two.durham_police, requester=two.durham_officer,
-        holding_organisation=two.probation,
-    )
+    from_stockport = raised(two, two.stockport, "gmp_officer", two.probation)
+    from_durham = raised(two, two.durham, "durham_officer", two.probation)
     page = two.client("probation_officer").get(reverse("sharing:inbox")).content.decode()
     assert from_stockport.reference in page and from_durham.reference in page
     assert "Safer Stockport Partnership" in page and "Safe Durham Partnership" in page
     # An organisation in one partnership sees no partnership label.
-    DisclosureRequestFactory(
-        protocol_pack=two.stockport, requesting_organisation=two.gmp, requester=two.gmp_officer,
-        holding_organisation=two.council,
-    )
+    raised(two, two.stockport, "gmp_officer", two.council)
     page = two.client("council_officer").get(reverse("sharing:inbox")).content.decode()
     assert "Safer Stockport Partnership</span>" not in page
 
 
 def test_a_designated_officer_for_one_partnership_sees_nothing_of_the_other(two):
     """Same organisation, other partnership: nothing visible or possible."""
-    stockport_request = DisclosureRequestFactory(
-        protocol_pack=two.stockport, requesting_organisation=two.gmp, requester=two.gmp_officer,
-        holding_organisation=two.probation,
-    )
-    durham_request = DisclosureRequestFactory(
-        protocol_pack=two.durham, requesting_organisation=two.durham_police, requester=two.durham_officer,
-        holding_organisation=two.probation,
-    )
+    stockport_request = raised(two, two.stockport, "gmp_officer", two.probation)
+    durham_request = raised(two, two.durham, "durham_officer", two.probation)
     client = two.client("probation_do_durham")
     assert client.get(reverse("sharing:request_detail", args=[durham_request.pk])).status_code == 200
     assert client.get(reverse("sharing:request_detail", args=[stockport_request.pk])).status_code == 404
@@ -235,10 +229,7 @@ def test_decision_log_entries_carry_the_partnership_and_the_chain_verifies(two):
         partnership=two.durham.partnership,
         acting_user=two.probation_officer,
     )
-    request = DisclosureRequestFactory(
-        protocol_pack=two.stockport, requesting_organisation=two.gmp, requester=two.gmp_officer,
-        holding_organisation=two.probation,
-    )
+    request = raised(two, two.stockport, "gmp_officer", two.probation)
     review.disclosure_pick_up(
         disclosure=request, acting_user=two.probation_officer, acting_membership=two.memberships["probation_officer"]
     )
@@ -252,14 +243,8 @@ def test_decision_log_entries_carry_the_partnership_and_the_chain_verifies(two):
 
 
 def test_an_auditor_sees_only_their_partnerships_log(two):
-    stockport_request = DisclosureRequestFactory(
-        protocol_pack=two.stockport, requesting_organisation=two.gmp, requester=two.gmp_officer,
-        holding_organisation=two.council,
-    )
-    durham_request = DisclosureRequestFactory(
-        protocol_pack=two.durham, requesting_organisation=two.durham_police, requester=two.durham_officer,
-        holding_organisation=two.durham_council,
-    )
+    stockport_request = raised(two, two.stockport, "gmp_officer", two.council)
+    durham_request = raised(two, two.durham, "durham_officer", two.durham_council)
     for request, user, name in (
         (stockport_request, two.council_officer, "council_officer"),
         (durham_request, two.durham_council_officer, "durham_council_officer"),
