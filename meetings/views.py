@@ -54,12 +54,14 @@ from meetings.selectors import (
 from portal.accountability.services import access_record
 from portal.actions import Action
 from portal.forms.errors import form_add_service_errors
+from portal.marked import Stamp, marked_file, marked_response, read_stored
 from portal.models import Membership, Organisation
+from portal.pdf import marked_download_footer
 from portal.protocols.markings import marking_refusal
 from portal.protocols.selectors import current_protocol_packs
 from portal.roles import Role
 from portal.selectors.partnerships import membership_partnerships
-from portal.uploads import ACCEPTED, max_upload_bytes, size_label, stored_file_response, upload_limited
+from portal.uploads import ACCEPTED, max_upload_bytes, size_label, upload_limited
 from portal.views.decorators import role_required
 from sharing.selectors import disclosure_tombstone, visible_disclosures
 
@@ -824,20 +826,47 @@ def meeting_papers_page(request, pk: int):
 
 @require_GET
 def paper_download(request, pk: int, paper_pk: int):
-    """A paper, to signed-in attendees while the meeting is in session and to the chair."""
+    """A paper, to signed-in attendees while the meeting is in session and to the chair, marked at
+    the meeting's level: a PDF or image as a PDF stamped with the marking and who downloaded it,
+    when; a Word document in a ZIP with the handling conditions (portal/marked.py; DOMAIN.md §5)."""
     meeting, role = _load(request, pk)
     if not role.can_read_papers:
         raise Http404("No such paper")
     paper = meeting.papers.filter(pk=paper_pk, destroyed_at__isnull=True).first()
     if paper is None or not paper.file:
         raise Http404("No such paper")
-    return stored_file_response(
-        paper.file,
+    if services.internet_forbidden(meeting):  # the same rule as the minutes: not here
+        messages.error(request, marking_refusal(meeting.marking, "share the papers"))
+        return redirect("meetings:papers", pk=meeting.pk)
+    data = read_stored(paper.file)
+    if data is None:
+        raise Http404("The file is not available")
+    organisation = _organisation(request)
+    stamp = Stamp(
+        marking=meeting.marking.name,
+        footer=marked_download_footer(
+            user=request.user, organisation_name=organisation.name if organisation else "", reference=meeting.reference
+        ),
+        reference=meeting.reference,
+        handling_conditions=_paper_conditions(meeting),
+    )
+    marked = marked_file(
+        data,
+        content_type=paper.content_type if paper.content_type in PAPER_CONTENT_TYPES else "",
         original_name=paper.original_name,
-        content_type=paper.content_type,
-        allowed_types=PAPER_CONTENT_TYPES,
-        fallback_name="paper",
-        on_open=lambda: _log_meeting_access(request, meeting, kind="download"),
+        stamp=stamp,
+    )
+    _log_meeting_access(request, meeting, kind="download")
+    return marked_response(marked)
+
+
+def _paper_conditions(meeting: Meeting) -> tuple[str, ...]:
+    """What every attendee agreed to when signing in (SSP Appendix 6) and the level's rules."""
+    rules = handling_rules(meeting.marking)
+    return (
+        agreement_paragraphs(meeting.protocol_pack)[1],
+        f"Level: {level_sentence(meeting.marking)}",
+        *(f"{rule['action']}: {rule['rule']}".strip(": ") for rule in rules),
     )
 
 

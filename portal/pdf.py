@@ -63,17 +63,33 @@ def download_footer(*, user, organisation_name: str, at=None) -> str:
     return f"Downloaded by {name}, {organisation} at {dateformat.format(moment, 'j F Y H:i T')}"
 
 
-def render_pdf(*, template_name: str, context: dict, marking_text: str, footer_text: str) -> bytes:
+def marked_download_footer(*, user, organisation_name: str, reference: str, at=None) -> str:
+    """ "Downloaded by NAME, ORGANISATION, 12 March 2025 14:03 GMT – DR-2025-000012": the stamp
+    on a downloaded attachment or paper (portal/marked.py). The reference, never the subject."""
+    moment = timezone.localtime(at or timezone.now())
+    name = getattr(user, "display_name", None) or str(user)
+    organisation = organisation_name or "no organisation"
+    return f"Downloaded by {name}, {organisation}, {dateformat.format(moment, 'j F Y H:i T')} \u2013 {reference}"
+
+
+def render_pdf(
+    *, template_name: str, context: dict, marking_text: str, footer_text: str, extra_css: str = ""
+) -> bytes:
     """Render `template_name` (which extends pdf/base.html) to PDF bytes, with `marking_text` at
     the top and bottom of every page and `footer_text` plus "Page N of M" on every page."""
     return render_document(
-        template_name=template_name, context=context, marking_text=marking_text, footer_text=footer_text
+        template_name=template_name,
+        context=context,
+        marking_text=marking_text,
+        footer_text=footer_text,
+        extra_css=extra_css,
     ).write_pdf()
 
 
-def render_document(*, template_name: str, context: dict, marking_text: str, footer_text: str):
+def render_document(*, template_name: str, context: dict, marking_text: str, footer_text: str, extra_css: str = ""):
     """The laid-out WeasyPrint document render_pdf writes: its pages can be measured first (how
-    many table rows fit on a page) before the PDF is made."""
+    many table rows fit on a page) before the PDF is made. `extra_css` is the caller's own page
+    geometry (portal/marked.py: page sizes and margins), never text a user typed."""
     from weasyprint import CSS, HTML  # imported here: it is heavy and only PDF views need it
 
     page_context = {
@@ -83,6 +99,8 @@ def render_document(*, template_name: str, context: dict, marking_text: str, foo
     }
     html = render_to_string(template_name, page_context)
     fetcher = _refusing_fetcher()
-    stylesheet = CSS(string=get_template(PAGE_STYLESHEET).render({}), url_fetcher=fetcher)
+    stylesheets = [CSS(string=get_template(PAGE_STYLESHEET).render({}), url_fetcher=fetcher)]
+    if extra_css:
+        stylesheets.append(CSS(string=extra_css, url_fetcher=fetcher))
     document = HTML(string=html, base_url=None, url_fetcher=fetcher)
-    return document.render(stylesheets=[stylesheet])
+    return document.render(stylesheets=stylesheets)

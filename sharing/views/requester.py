@@ -19,9 +19,10 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from consent import services as consent_services
+from portal.marked import Stamp, marked_file, marked_response, read_stored
 from portal.models import FlowchartNode, FlowchartOutcome
-from portal.pdf import download_footer, pdf_text, render_pdf
-from portal.uploads import stored_file_response
+from portal.pdf import download_footer, marked_download_footer, pdf_text, render_pdf
+from portal.protocols.markings import marking_allowed_here, marking_refusal
 from sharing import lifecycle
 from sharing.forms.requester import DisputeDecisionForm, DisputeForm, DisputeViewForm
 from sharing.models import Decision, DisclosureRequest, Outcome, ReleaseAttachment, ReleaseItem, Status
@@ -53,8 +54,8 @@ STATUS_TAG_CLASSES = {
     Status.WITHDRAWN: "govuk-tag--grey",
 }
 
-# Attachments are checked on upload (holding part); this is the last line: never hand the
-# browser a type it might render inline.
+# Attachments are checked on upload (holding part); this is the last line: a stored type outside
+# these is never trusted to be stamped, only wrapped in a ZIP with its handling conditions.
 ATTACHMENT_CONTENT_TYPES = {
     "application/pdf",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -238,7 +239,9 @@ def request_pdf(request, pk: int):
 @require_GET
 def attachment_download(request, pk: int, attachment_pk: int):
     """An attachment of the request's current release, only through need-to-know (the files are
-    stored outside the web root under random names)."""
+    stored outside the web root under random names), marked: a PDF or image comes as a PDF
+    stamped with the marking and who downloaded it, when; anything else in a ZIP with its
+    handling conditions (portal/marked.py; DOMAIN.md §5)."""
     disclosure = access_disclosure(user=request.user, pk=pk)
     decision = _released_decision(disclosure)
     if decision is None:
@@ -249,14 +252,31 @@ def attachment_download(request, pk: int, attachment_pk: int):
     attachment = decision.attachments.filter(pk=attachment_pk).first()
     if attachment is None:
         raise Http404("No such attachment")
-    return stored_file_response(
-        attachment.file,
-        original_name=attachment.original_name,
-        content_type=attachment.content_type,
-        allowed_types=ATTACHMENT_CONTENT_TYPES,
-        fallback_name="attachment",
-        on_open=lambda: log_access(request, disclosure, "download"),
+    if decision.marking_id and not marking_allowed_here(decision.marking):
+        messages.error(request, marking_refusal(decision.marking, "share the attachment"))
+        return redirect("sharing:request_detail", pk=disclosure.pk)
+    data = read_stored(attachment.file)
+    if data is None:
+        raise Http404("The file is not available")
+    membership = request.membership
+    stamp = Stamp(
+        marking=decision.marking.name if decision.marking_id else "",
+        footer=marked_download_footer(
+            user=request.user,
+            organisation_name=membership.organisation.name if membership else "",
+            reference=disclosure.reference,
+        ),
+        reference=_safe_reference(disclosure.reference),
+        handling_conditions=tuple(_handling_conditions(decision)),
     )
+    marked = marked_file(
+        data,
+        content_type=attachment.content_type if attachment.content_type in ATTACHMENT_CONTENT_TYPES else "",
+        original_name=attachment.original_name,
+        stamp=stamp,
+    )
+    log_access(request, disclosure, "download")
+    return marked_response(marked)
 
 
 def _put_errors(form, error: ValidationError) -> None:

@@ -15,6 +15,7 @@ from meetings.models import Attendee, Meeting, MeetingStatus, Paper
 from portal.models import AccessLogEntry, DecisionLogEntry
 from tests.meetings.factories import invite, invite_guest, meeting_make, pdf_bytes, sign_in, start, upload
 from tests.portal.factories import MembershipFactory
+from tests.sharing.test_marked_downloads import pages_text
 
 pytestmark = pytest.mark.django_db
 
@@ -455,8 +456,10 @@ def test_papers_upload_and_download_only_while_in_session_for_signed_in_attendee
     paper = meeting.papers.get()
     download = url(meeting, "papers/", paper.pk)
     got = client.get(download)
-    assert got.status_code == 200 and b"".join(got.streaming_content) == pdf_bytes()
-    assert got["Content-Type"] == "application/pdf" and "attachment" in got["Content-Disposition"]
+    assert got.status_code == 200 and got["Content-Type"] == "application/pdf"
+    assert f'filename="{meeting.reference}-Case notes-marked.pdf"' in got["Content-Disposition"]
+    [page] = pages_text(got.content)  # the paper, stamped (portal/marked.py; tests/meetings/test_marked_papers.py)
+    assert page.startswith("RESTRICTED") and "Meeting paper" in page and "Downloaded by" in page
     invite(meeting, chair, world.m.officer_a)
     attendee = world.client_for("officer_a")
     assert attendee.get(download).status_code == 404  # not signed in
