@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
@@ -137,7 +138,7 @@ def drill_worker(folder: Path) -> None:
     from django.utils import timezone
 
     from portal.models import DecisionLogEntry, DestructionRun, HeldCopy, Organisation
-    from portal.protocols.selectors import current_protocol_pack
+    from portal.protocols.selectors import organisation_protocol_pack
     from portal.tasks import retention_recover, retention_sweep
     from tests.portal.test_retention_worker import seed_due_consents
     from tests.workers import celery_workers_on
@@ -149,9 +150,9 @@ def drill_worker(folder: Path) -> None:
     os.environ["PORTAL_RETENTION_RUN_ABANDONED_AFTER"] = str(abandoned_after)
     orgs = list(Organisation.objects.filter(name__startswith="Bench Organisation").order_by("pk")[:2])
     me = officer()
-    parties = SimpleNamespace(a=orgs[0], b=orgs[1], pack=current_protocol_pack(), requester=me.user)
+    parties = SimpleNamespace(a=orgs[0], b=orgs[1], pack=organisation_protocol_pack(me.organisation_id), requester=me.user)
     print("worker: seeding 3,000 consent records with 4,000 due held copies...", flush=True)
-    _, copy_ids = seed_due_consents(parties)
+    _, copy_ids = seed_due_consents(parties, prefix=f"CR-D{uuid.uuid4().hex[:6]}-")  # a run of its own
     first_run = DestructionRun.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
     def destroyed() -> int:
