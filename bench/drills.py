@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
@@ -137,7 +138,7 @@ def drill_worker(folder: Path) -> None:
     from django.utils import timezone
 
     from portal.models import DecisionLogEntry, DestructionRun, HeldCopy, Organisation
-    from portal.protocols.selectors import current_protocol_pack
+    from portal.protocols.selectors import organisation_protocol_pack
     from portal.tasks import retention_recover, retention_sweep
     from tests.portal.test_retention_worker import seed_due_consents
     from tests.workers import celery_workers_on
@@ -149,9 +150,9 @@ def drill_worker(folder: Path) -> None:
     os.environ["PORTAL_RETENTION_RUN_ABANDONED_AFTER"] = str(abandoned_after)
     orgs = list(Organisation.objects.filter(name__startswith="Bench Organisation").order_by("pk")[:2])
     me = officer()
-    parties = SimpleNamespace(a=orgs[0], b=orgs[1], pack=current_protocol_pack(), requester=me.user)
+    parties = SimpleNamespace(a=orgs[0], b=orgs[1], pack=organisation_protocol_pack(me.organisation_id), requester=me.user)
     print("worker: seeding 3,000 consent records with 4,000 due held copies...", flush=True)
-    _, copy_ids = seed_due_consents(parties)
+    _, copy_ids = seed_due_consents(parties, prefix=f"CR-D{uuid.uuid4().hex[:6]}-")  # a run of its own
     first_run = DestructionRun.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
     def destroyed() -> int:
@@ -201,7 +202,6 @@ def drill_redis(folder: Path) -> None:
     from soak import raising_form
 
     from portal.models import Notification
-    from portal.tasks import send_pending_notifications
     from tests.workers import RedisServer, _switch_app, worker_start
 
     redis = RedisServer(folder / "redis")
@@ -241,20 +241,20 @@ def drill_redis(folder: Path) -> None:
               f"{time.monotonic() - started:.1f} s; their answers {dict(answers)}", flush=True)
         time.sleep(max(0.0, 30 - (load.now() - down)))
         load.report("while Redis was down", down, load.now())
+        ours = Notification.objects.filter(created_at__gte=outage_began)
+        pending = ours.filter(sent_at__isnull=True).count()
         redis.start()
-        back = load.now()
-        time.sleep(3)
+        back, back_clock = load.now(), time.monotonic()
+        print(f"  notifications made during the outage: {ours.count()}, unsent when Redis came back: {pending}", flush=True)
+        # Nobody runs the sweep here: the worker queues it when it reconnects (portal/worker_steps.py).
+        deadline = back_clock + 120
+        while ours.filter(sent_at__isnull=True).exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        took = time.monotonic() - back_clock
+        time.sleep(max(0.0, 3 - took))
         load.report("after it was back", back)
-    ours = Notification.objects.filter(created_at__gte=outage_began)
-    pending = ours.filter(sent_at__isnull=True).count()
-    print(f"  notifications made during the outage: {ours.count()}, unsent when Redis came back: {pending}", flush=True)
-    send_pending_notifications.apply_async()  # what beat's 5-minute sweep does
-    deadline = time.monotonic() + 60
-    while ours.filter(sent_at__isnull=True).exists() and time.monotonic() < deadline:
-        time.sleep(0.5)
-    print(f"  after one run of the pending-notifications sweep (beat: every 5 minutes): "
-          f"{ours.filter(sent_at__isnull=False).count()} sent, {ours.filter(sent_at__isnull=True).count()} unsent; "
-          f"mail files: {len(list(mail.glob('*')))}")
+    print(f"  {took:.1f} s after Redis came back: {ours.filter(sent_at__isnull=False).count()} sent, "
+          f"{ours.filter(sent_at__isnull=True).count()} unsent; mail files: {len(list(mail.glob('*')))}")
     worker.stop()
     server.stop()
     redis.stop()

@@ -49,9 +49,9 @@ def raising_form(requester_membership) -> RaisingForm:
     from django.utils import timezone
 
     from portal.models import Organisation
-    from portal.protocols.selectors import current_protocol_pack
+    from portal.protocols.selectors import organisation_protocol_pack
 
-    pack = current_protocol_pack()
+    pack = organisation_protocol_pack(requester_membership.organisation_id)  # its partnership's, in force
     holder = (
         Organisation.objects.filter(name__startswith="Bench Organisation")
         .exclude(pk=requester_membership.organisation_id)

@@ -44,9 +44,10 @@ TIMEOUT = 180
 PDF = b"%PDF-1.4\n% a signed Appendix 5 form\n%%EOF\n"
 
 
-def seed_due_consents(parties) -> tuple[list[int], list[int]]:
+def seed_due_consents(parties, *, prefix: str = "CR-F") -> tuple[list[int], list[int]]:
     """RECORDS consent records recorded seven years ago by A, each with a scan on disk and a
-    held copy at A whose review date has passed; the first SHARED also held by B."""
+    held copy at A whose review date has passed; the first SHARED also held by B. `prefix`
+    starts their references (bench/drills.py gives each run its own, as it reuses a database)."""
     today = timezone.localdate()
     given_on = today - datetime.timedelta(days=7 * 365)
     subjects = DataSubject.objects.bulk_create(
@@ -62,7 +63,7 @@ def seed_due_consents(parties) -> tuple[list[int], list[int]]:
         (settings.MEDIA_ROOT / name).write_bytes(PDF)
         records.append(
             ConsentRecord(
-                reference=f"CR-F{i:05d}", protocol_pack=parties.pack, subject=subject, holder=parties.a,
+                reference=f"{prefix}{i:05d}", protocol_pack=parties.pack, subject=subject, holder=parties.a,
                 recorded_by=parties.requester, given_by=GivenBy.PARENT, signatory_name=f"Sam Parent {i}",
                 signatory_address=f"{i} Fault Street", signatory_date_of_birth=datetime.date(1970, 1, 1),
                 reasons_explained=True, information_items=["Tenancy warnings about noise"],
