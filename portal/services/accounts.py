@@ -44,6 +44,7 @@ from portal.models import (
     User,
 )
 from portal.roles import Role
+from portal.selectors.partnerships import PARTNERSHIP_ROLES
 
 
 class _Unset:
@@ -589,7 +590,7 @@ def _membership_partnership(*, organisation: Organisation, role: str, partnershi
         if not members.filter(partnership=partnership).exists():
             raise ValidationError({"organisation": f"{organisation.name} is not a member of {partnership.name}"})
         return partnership
-    if role not in (Role.ADMIN, Role.AUDITOR):
+    if role not in PARTNERSHIP_ROLES:
         return None
     places = list(members.select_related("partnership")[:2])
     if len(places) != 1:

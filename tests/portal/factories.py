@@ -14,6 +14,7 @@ from portal.models import (
     User,
 )
 from portal.roles import Role
+from portal.selectors.partnerships import PARTNERSHIP_ROLES
 
 TEST_PASSWORD = "correct horse battery staple"
 
@@ -99,6 +100,6 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     # An admin or auditor serves one partnership: their organisation's first.
     partnership = factory.LazyAttribute(
         lambda m: Partnership.objects.filter(members__organisation=m.organisation).order_by("pk").first()
-        if m.role in (Role.ADMIN, Role.AUDITOR)
+        if m.role in PARTNERSHIP_ROLES
         else None
     )
