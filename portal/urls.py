@@ -56,6 +56,10 @@ urlpatterns = [
     path("requests/", include("sharing.urls")),
     path("consent/", include("consent.urls")),
     path("meetings/", include("meetings.urls")),
+    path("governance/", include("governance.urls")),
+    path("datasets/", include("datasets.urls")),
+    path("oversight/", include("oversight.urls")),
+    path("exchange/", include("exchange.urls")),
 ]
 
 # A database outage or restart answers 503 "try again shortly"; other errors the 500 page.

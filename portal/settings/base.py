@@ -35,6 +35,10 @@ INSTALLED_APPS = [
     "consent",
     "sharing",
     "meetings",
+    "governance",
+    "datasets",
+    "oversight",
+    "exchange",
 ]
 
 MIDDLEWARE = [

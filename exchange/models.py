@@ -1,0 +1,1 @@
+"""Models of `exchange` (docs/architecture.md)."""

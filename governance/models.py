@@ -1,0 +1,1 @@
+"""Models of `governance` (docs/architecture.md)."""
