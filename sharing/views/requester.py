@@ -203,6 +203,9 @@ def request_pdf(request, pk: int):
     if (tombstone := released_data_gone(request, disclosure)) is not None:
         messages.error(request, f"The released information: {destroyed_message(tombstone)}")
         return redirect("sharing:request_detail", pk=disclosure.pk)
+    if decision.marking_id and not marking_allowed_here(decision.marking):
+        messages.error(request, marking_refusal(decision.marking, "share the released information"))
+        return redirect("sharing:request_detail", pk=disclosure.pk)
     membership = request.membership
     footer = download_footer(
         user=request.user, organisation_name=membership.organisation.name if membership else ""

@@ -175,3 +175,22 @@ def test_a_marking_this_deployment_may_not_carry_is_refused(parties, release, se
     page = client.get(response["Location"]).content.decode()
     assert "Confidential material can only go through the portal on a secure network" in page
     assert AccessLogEntry.objects.filter(reference=request.reference, kind="download").count() == 1
+
+
+def test_the_released_information_pdf_keeps_the_same_marking_rule(parties, release, settings):
+    """A release made on a secure network at Confidential cannot be downloaded as a PDF once the
+    deployment no longer declares one: the same refusal as an attachment, and no download logged."""
+    request, decision = release
+    confidential = request.protocol_pack.marking_levels.get(code="confidential")
+    decision.__class__.objects.filter(pk=decision.pk).update(marking=confidential)
+    client = parties.client("requester")
+    url = reverse("sharing:request_pdf", kwargs={"pk": request.pk})
+    settings.PORTAL_SECURE_NETWORK = True
+    assert client.get(url)["Content-Type"] == "application/pdf"
+    settings.PORTAL_SECURE_NETWORK = False
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("sharing:request_detail", kwargs={"pk": request.pk})
+    page = client.get(response["Location"]).content.decode()
+    assert "Confidential material can only go through the portal on a secure network" in page
+    assert AccessLogEntry.objects.filter(reference=request.reference, kind="download").count() == 1
