@@ -363,9 +363,12 @@ def xlsx_rows(path, *, progress: Callable[[int], None]) -> Iterator[tuple[int, l
     import openpyxl  # only XLSX submissions need it
 
     _xlsx_guard(path)
+    # A file object: the stored name is random, and openpyxl judges a path by its extension.
+    handle = open(path, "rb")  # noqa: SIM115 - closed below with the workbook
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=False)
     except Exception:  # a damaged workbook raises anything from KeyError to XML errors
+        handle.close()
         raise FileRefused("The workbook cannot be read. Save it again as .xlsx, or as CSV UTF-8.") from None
     try:
         sheet = workbook.worksheets[0]
@@ -380,6 +383,7 @@ def xlsx_rows(path, *, progress: Callable[[int], None]) -> Iterator[tuple[int, l
             yield number, cells, formulas
     finally:
         workbook.close()
+        handle.close()
 
 
 def check_rows(
@@ -429,5 +433,9 @@ def sniff_format(name: str, head: bytes) -> str | None:
 def rows_of(path, file_format: str, *, progress: Callable[[int], None]):
     if file_format == "xlsx":
         return xlsx_rows(path, progress=progress)
-    handle = open(path, "rb")  # noqa: SIM115 - closed by the generator's caller at the end of the job
-    return csv_rows(io.BufferedReader(handle), progress=progress)
+    return _csv_file_rows(path, progress=progress)
+
+
+def _csv_file_rows(path, *, progress):
+    with open(path, "rb") as handle:
+        yield from csv_rows(io.BufferedReader(handle), progress=progress)

@@ -220,7 +220,7 @@ def _accept(submission: Submission, outcome: dict, staged_path: str) -> None:
         submission = Submission.objects.select_for_update(of=("self",)).select_related("pack", "partnership").get(pk=submission.pk)
         with connection.cursor() as cursor, open(staged_path, encoding="utf-8") as staged:
             cursor.cursor.copy_expert(
-                f"COPY {DatasetRecord._meta.db_table} ({COPY_COLUMNS}) FROM STDIN WITH (FORMAT csv, NULL '')", staged
+                f"COPY {DatasetRecord._meta.db_table} ({COPY_COLUMNS}) FROM STDIN WITH (FORMAT csv, NULL '', FORCE_NOT_NULL (category, street))", staged
             )
             # The table names come from the models' meta; every value is a parameter.
             cursor.execute(
