@@ -11,6 +11,10 @@ class DatasetsConfig(AppConfig):
         from portal.accountability.registry import register_decision_events
         from portal.navigation import register_nav_item
 
+        from datasets.demo import datasets_demo_load
+        from portal.demo.registry import register_demo_loader
+
+        register_demo_loader("Datasets", datasets_demo_load)
         register_nav_item(label="Datasets", url_name="datasets:index", active_prefixes=("datasets:",), order=75)
 
         register_decision_events(
