@@ -8,11 +8,10 @@ class DatasetsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from portal.accountability.registry import register_decision_events
-        from portal.navigation import register_nav_item
-
         from datasets.demo import datasets_demo_load
+        from portal.accountability.registry import register_decision_events
         from portal.demo.registry import register_demo_loader
+        from portal.navigation import register_nav_item
 
         register_demo_loader("Datasets", datasets_demo_load)
         register_nav_item(label="Datasets", url_name="datasets:index", active_prefixes=("datasets:",), order=75)
