@@ -44,7 +44,7 @@ class MonthField(forms.DateField):
 class AggregateFilterForm(forms.Form):
     """The hotspot and trend pages' choices: which dataset and which months."""
 
-    dataset = forms.ChoiceField(label="Dataset", required=False)
+    dataset = forms.ChoiceField(label="Dataset", error_messages={"required": "Choose a dataset", "invalid_choice": "Choose a dataset from the list"})
     first_month = MonthField("From (month)")
     last_month = MonthField("To (month)")
 
