@@ -82,14 +82,15 @@ def main() -> int:
         membership=officer, partnership=partnership, dataset_code="police-asb", period_start=period[0],
         period_end=period[1], upload=SimpleUploadedFile("bench.csv", content), acting_user=user,
     )
-    created = time.perf_counter()
+    # With the test settings the queued check runs in-process when the submission commits
+    # (Celery eager), so this is the whole job: store, check, coarsen, COPY, count, log.
     submission = services.submission_check(submission_id=submission.pk)
     checked = time.perf_counter()
     if submission.status != SubmissionStatus.ACCEPTED:
         print(f"The submission was refused: {submission.failure or submission.problems[:3]}")
         return 1
-    print(f"  stored and queued in {created - started:.2f} s; checked, coarsened and loaded in {checked - created:.1f} s "
-          f"({args.rows / (checked - created):,.0f} rows/s)", flush=True)
+    print(f"  stored, checked, coarsened and loaded in {checked - started:.1f} s "
+          f"({args.rows / (checked - started):,.0f} rows/s)", flush=True)
 
     # The rest of the rows, as further accepted submissions for the months before (two years in all).
     remaining = args.total - args.rows
