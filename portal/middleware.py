@@ -34,6 +34,8 @@ PUBLIC_URL_NAMES = {
     "portal:help_role",
     "portal:privacy",
     "portal:accessibility",
+    # The anonymised dataset feed authenticates each request by its bearer token (datasets/feed.py).
+    "datasets:feed",
 }
 # Reachable after the password, before enrolment is finished.
 ENROLMENT_URL_NAMES = {"portal:enrol", "portal:enrol_qr"}

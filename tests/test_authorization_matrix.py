@@ -60,6 +60,32 @@ def retention_world(w):
     return w.retention
 
 
+def datasets_world(w):
+    """Made on first use: an accepted submission of the designated officer's organisation with a
+    year of counts, and a feed token of the first partnership."""
+    if not hasattr(w, "datasets"):
+        import datetime
+
+        from datasets.models import FeedToken
+        from tests.datasets.factories import accepted_submission
+
+        do = w.designated_officer
+        partnership = w.pack.partnership
+        counts = {("SK1", "asb-personal", datetime.date(2025, m, 1)): 7 + m for m in range(1, 13)}
+        submission = accepted_submission(
+            organisation=do.organisation, partnership=partnership, user=do.user, dataset_code="police-asb", counts=counts
+        )
+        token = FeedToken.objects.create(partnership=partnership, name="BI", digest="0" * 64, prefix="abcdef", created_by=w.admin.user)
+        w.datasets = SimpleNamespace(submission=submission, token=token)
+    return w.datasets
+
+
+EVERY_ROLE_OK = dict(default=OK, expect={"no_membership": FORBIDDEN})
+SUBMITTERS = dict(default=FORBIDDEN, expect={"officer": OK, "designated_officer": OK})
+SUBMISSION_READERS = dict(default=FORBIDDEN, expect={"officer": OK, "designated_officer": OK, "admin": OK, "auditor": OK})
+# The anonymised feed answers only a bearer token: a session, signed in or not, gets 401.
+FEED = {visitor: 401 for visitor in VISITORS}
+
 MATRIX: dict[str, Entry] = {
     # Sign-in pages are public; a fully signed-in visitor is sent home.
     "portal:sign_in": Entry(REDIRECT, PUBLIC),
@@ -149,6 +175,27 @@ MATRIX: dict[str, Entry] = {
     "portal:retention_hold_lift": Entry(FORBIDDEN, KEEPERS, kwargs=lambda w: {"pk": retention_world(w).hold.pk}),
     "portal:retention_runs": Entry(FORBIDDEN, KEEPERS),
     "portal:retention_run": Entry(FORBIDDEN, KEEPERS, kwargs=lambda w: {"pk": retention_world(w).run.pk}),
+    # Datasets (issue 13). Every role reads the specifications, hotspots and trends (aggregates,
+    # suppressed); officers and designated officers submit; the submitting organisation and the
+    # partnership's admins and auditors see a submission (the officer is another organisation's).
+    "datasets:index": Entry(**EVERY_ROLE_OK),
+    "datasets:spec": Entry(**EVERY_ROLE_OK, kwargs=lambda w: {"code": "police-asb"}),
+    "datasets:submit": Entry(**SUBMITTERS),
+    "datasets:submissions": Entry(**SUBMISSION_READERS),
+    "datasets:submission": Entry(
+        FORBIDDEN, {"officer": NOT_FOUND, "designated_officer": OK, "admin": OK, "auditor": OK},
+        kwargs=lambda w: {"pk": datasets_world(w).submission.pk},
+    ),
+    "datasets:hotspots": Entry(**EVERY_ROLE_OK, kwargs=lambda w: datasets_world(w) and {}),
+    "datasets:hotspots_csv": Entry(**EVERY_ROLE_OK, kwargs=lambda w: datasets_world(w) and {}),
+    "datasets:hotspots_pdf": Entry(**EVERY_ROLE_OK, kwargs=lambda w: datasets_world(w) and {}),
+    "datasets:trends": Entry(**EVERY_ROLE_OK, kwargs=lambda w: datasets_world(w) and {}),
+    "datasets:trends_csv": Entry(**EVERY_ROLE_OK, kwargs=lambda w: datasets_world(w) and {}),
+    "datasets:feed_tokens": Entry(**ADMIN_ONLY),
+    "datasets:feed_token_revoke": Entry(
+        FORBIDDEN, {"admin": REDIRECT}, method="post", kwargs=lambda w: {"pk": datasets_world(w).token.pk}
+    ),
+    "datasets:feed": Entry(401, FEED, kwargs=lambda w: {"partnership": w.pack.partnership.slug, "fmt": "json"}),
     # Without ?organisation= the admin is sent to the run page to choose one.
     "portal:retention_certificate": Entry(
         FORBIDDEN, {"designated_officer": OK, "admin": REDIRECT}, kwargs=lambda w: {"pk": retention_world(w).run.pk}
@@ -208,6 +255,12 @@ OTHER_PARTNERSHIP_NOT_FOUND = {
     "portal:retention_hold_lift",
     "portal:retention_run",
     "portal:retention_certificate",
+    "datasets:submission",
+    "datasets:feed_token_revoke",
+    # Their own partnership has no accepted dataset: the exports of the first one's data are not theirs.
+    "datasets:hotspots_csv",
+    "datasets:hotspots_pdf",
+    "datasets:trends_csv",
 }
 
 

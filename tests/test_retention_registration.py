@@ -10,7 +10,7 @@ from django.db import models
 
 from portal.retention.registry import retention_contents
 
-SCANNED_APPS = ("portal", "consent", "sharing", "meetings")
+SCANNED_APPS = ("portal", "consent", "sharing", "meetings", "datasets")
 PERSONAL_FIELD_TYPES = (models.CharField, models.TextField, models.FileField, models.JSONField)
 
 # model label -> the retention content type whose purge clears it
@@ -66,6 +66,12 @@ EXEMPT = {
         "lives in agenda items and papers, which are covered"
     ),
     "meetings.Attendee": "signing-in sheet of the professionals who attended, the meeting's accountability record",
+    # Issue 13: depersonalised datasets. Rows are checked and coarsened before anything is stored
+    # (datasets/checking.py) and the uploaded file is deleted when its check ends.
+    "datasets.Submission": "who submitted which dataset for which period; refused rows by line and reason, never values",
+    "datasets.DatasetRecord": "a depersonalised row (outward postcode, category, date); no personal data by its check",
+    "datasets.AreaCount": "counts by district, category and month: aggregates, no personal data",
+    "datasets.FeedToken": "a token's digest and name for the BI feed, not people",
 }
 
 

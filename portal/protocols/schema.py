@@ -203,6 +203,50 @@ _retention_default = _object(
     ["code", "days", "rule", "source"],
 )
 
+# Depersonalised datasets (SDP Appendix 1; issue 13). The field types are what the datasets app
+# knows how to check and coarsen, so a pack describes its datasets but cannot invent a type.
+DATASET_FIELD_TYPES = ["date", "time", "category", "postcode", "street", "easting", "northing", "integer", "text"]
+LOCATION_RULES = ["point", "street", "outward_postcode"]
+
+_dataset_field = _object(
+    {
+        "code": _code,
+        "label": _text,
+        "type": _enum(DATASET_FIELD_TYPES, "dataset field type"),
+        "required": {"type": "boolean"},
+        # For text: what to do with a value that looks like personal data (a name, a full
+        # postcode, a phone number...): refuse the row, or strip the value and keep the row.
+        "personal_data": _enum(["refuse", "strip"], "personal-data rule (refuse or strip)"),
+        "note": _text,
+    },
+    ["code", "label", "type"],
+)
+
+_dataset = _object(
+    {
+        "code": _code,
+        "name": {**_text, "maxLength": 200},
+        "owner_kind": _enum(OrganisationKind.values, "organisation kind"),
+        "location_rule": _enum(LOCATION_RULES, "location rule (point, street or outward_postcode)"),
+        "fields": _list_of(_dataset_field),
+        "categories": _list_of(_object({"code": _code, "name": _text}, ["code", "name"])),
+        "portal_default": {"type": "boolean"},
+        "note": _text,
+        "source": _source,
+    },
+    ["code", "name", "owner_kind", "location_rule", "fields", "source"],
+)
+
+_disclosure_control = _object(
+    {
+        "threshold": {"type": "integer", "minimum": 2},
+        "portal_default": {"type": "boolean"},
+        "rule": _text,
+        "source": _source,
+    },
+    ["threshold"],
+)
+
 PACK_SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "Protocol pack",
@@ -233,6 +277,8 @@ PACK_SCHEMA = {
             "marking_scheme": _marking_scheme,
             "forums": _list_of(_forum, min_items=0),
             "retention": _list_of(_retention_default),
+            "datasets": _list_of(_dataset, min_items=0),
+            "disclosure_control": _disclosure_control,
         },
         [
             "schema_version",

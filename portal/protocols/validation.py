@@ -187,6 +187,7 @@ def _reference_issues(pack: dict) -> list[PackIssue]:
     issues += _flowchart_issues(pack["flowchart"])
     issues += _forum_purposes(pack)
     issues += _retention_issues(pack["retention"])
+    issues += _dataset_issues(pack.get("datasets", []))
     return issues
 
 
@@ -315,4 +316,54 @@ def _retention_issues(retention: list[dict]) -> list[PackIssue]:
                     "only meeting_papers can be destroyed when a meeting closes",
                 )
             )
+    return issues
+
+
+# The location fields each rule allows: the finest location a dataset may hold (SDP Appendix 1:
+# where a precise location could identify someone, only the outward postcode).
+_LOCATION_FIELDS = {
+    "point": {"postcode", "street", "easting", "northing"},
+    "street": {"postcode", "street"},
+    "outward_postcode": {"postcode"},
+}
+
+
+def _dataset_issues(datasets: list[dict]) -> list[PackIssue]:
+    issues = _unique(datasets, "code", ["datasets"], "code")
+    for index, dataset in enumerate(datasets):
+        path = ["datasets", index]
+        fields = dataset["fields"]
+        issues += _unique(fields, "code", [*path, "fields"], "code")
+        issues += _unique(dataset.get("categories", []), "code", [*path, "categories"], "code")
+        types = [field["type"] for field in fields]
+        for wanted in ("date", "postcode"):
+            if types.count(wanted) != 1:
+                issues.append(
+                    PackIssue(field_path([*path, "fields"]), f"must have exactly one field of type {wanted!r}")
+                )
+        if types.count("category") > 1:
+            issues.append(PackIssue(field_path([*path, "fields"]), "may have at most one field of type 'category'"))
+        if ("category" in types) != bool(dataset.get("categories")):
+            issues.append(
+                PackIssue(
+                    field_path([*path, "categories"]),
+                    "must be given exactly when the dataset has a field of type 'category'",
+                )
+            )
+        allowed = _LOCATION_FIELDS[dataset["location_rule"]]
+        for position, field in enumerate(fields):
+            field_at = [*path, "fields", position]
+            if field["type"] in {"street", "easting", "northing"} and field["type"] not in allowed:
+                issues.append(
+                    PackIssue(
+                        field_path([*field_at, "type"]),
+                        f"a {field['type']} field is finer than the location rule {dataset['location_rule']!r} allows",
+                    )
+                )
+            if "personal_data" in field and field["type"] not in {"text", "street"}:
+                issues.append(
+                    PackIssue(field_path([*field_at, "personal_data"]), "only text and street fields can have a personal-data rule")
+                )
+        if dataset["location_rule"] == "point" and not {"easting", "northing"} <= set(types):
+            issues.append(PackIssue(field_path([*path, "fields"]), "a point location needs an easting and a northing field"))
     return issues

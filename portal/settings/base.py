@@ -246,6 +246,8 @@ CELERY_BEAT_SCHEDULE = {
     "send-pending-notifications": {"task": "portal.send_pending_notifications", "schedule": 300.0},
     # SDP 5.1: papers of closed meetings whose destruction did not finish (broker down, crash).
     "meetings-destroy-papers-sweep": {"task": "meetings.destroy_papers_sweep", "schedule": 900.0},
+    # Issue 13: dataset checks a broker outage left unqueued.
+    "datasets-check-submissions-sweep": {"task": "datasets.check_submissions_sweep", "schedule": 900.0},
     # Retention (portal/retention/): warnings before review dates, then the destruction sweep.
     "retention-warnings": {"task": "portal.retention_warnings", "schedule": crontab(hour=7, minute=0)},
     "retention-daily-sweep": {"task": "portal.retention_sweep", "schedule": crontab(hour=2, minute=30)},
@@ -272,6 +274,10 @@ PORTAL_RETENTION_RUN_ABANDONED_AFTER = env.int("PORTAL_RETENTION_RUN_ABANDONED_A
 # non-file fields of one request may carry up to DATA_UPLOAD_MAX_MEMORY_SIZE (a release with
 # many long items), anything larger is refused with a 400.
 PORTAL_MAX_UPLOAD_BYTES = env.int("PORTAL_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+# Dataset submissions (issue 13) are larger: hundreds of thousands of rows in one file.
+PORTAL_MAX_DATASET_BYTES = env.int("PORTAL_MAX_DATASET_BYTES", default=100 * 1024 * 1024)
+# The anonymised feed (SDP 10): requests per token per minute.
+PORTAL_FEED_REQUESTS_PER_MINUTE = env.int("PORTAL_FEED_REQUESTS_PER_MINUTE", default=60)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o640
