@@ -60,6 +60,31 @@ def retention_world(w):
     return w.retention
 
 
+def governance_world(w):
+    """Made on first use: a non-compliance report from the designated officer's organisation
+    about the officer's, and a suspension it decided of a third organisation (h11b)."""
+    if not hasattr(w, "governance"):
+        import datetime
+
+        from governance.services import noncompliance
+
+        do = w.designated_officer
+        report = noncompliance.noncompliance_report(
+            partnership=w.pack.partnership, concerns_organisation=w.officer.organisation, details="Details",
+            acting_user=do.user, acting_membership=do,
+        )
+        suspension = noncompliance.suspension_decide(
+            partnership=w.pack.partnership, organisation=OrganisationFactory(), reasons="Reasons",
+            review_date=datetime.date.today() + datetime.timedelta(days=30), acting_user=do.user, acting_membership=do,
+        )
+        w.governance = SimpleNamespace(report=report, suspension=suspension)
+    return w.governance
+
+
+GOVERNANCE_READERS = {"designated_officer": OK, "auditor": OK}
+GOVERNANCE_HANDLERS = {"designated_officer": OK}
+
+
 MATRIX: dict[str, Entry] = {
     # Sign-in pages are public; a fully signed-in visitor is sent home.
     "portal:sign_in": Entry(REDIRECT, PUBLIC),
@@ -153,6 +178,28 @@ MATRIX: dict[str, Entry] = {
     "portal:retention_certificate": Entry(
         FORBIDDEN, {"designated_officer": OK, "admin": REDIRECT}, kwargs=lambda w: {"pk": retention_world(w).run.pk}
     ),
+    # Non-compliance and suspension (governance/views/noncompliance.py, SSP 13): designated
+    # officers (and DPOs) handle their organisation's cases, auditors read the partnership's. The
+    # report is the designated officer's organisation's, awaiting the officer's organisation's
+    # response: its designated officer is sent back from the respond and outcome pages.
+    "governance:noncompliance_list": Entry(FORBIDDEN, GOVERNANCE_READERS),
+    "governance:noncompliance_new": Entry(FORBIDDEN, GOVERNANCE_HANDLERS),
+    "governance:noncompliance_detail": Entry(
+        FORBIDDEN, GOVERNANCE_READERS, kwargs=lambda w: {"pk": governance_world(w).report.pk}
+    ),
+    "governance:noncompliance_respond": Entry(
+        FORBIDDEN, {"designated_officer": REDIRECT}, kwargs=lambda w: {"pk": governance_world(w).report.pk}
+    ),
+    "governance:noncompliance_outcome": Entry(
+        FORBIDDEN, {"designated_officer": REDIRECT}, kwargs=lambda w: {"pk": governance_world(w).report.pk}
+    ),
+    "governance:suspension_new": Entry(FORBIDDEN, GOVERNANCE_HANDLERS),
+    "governance:suspension_detail": Entry(
+        FORBIDDEN, GOVERNANCE_READERS, kwargs=lambda w: {"pk": governance_world(w).suspension.pk}
+    ),
+    "governance:suspension_lift": Entry(
+        FORBIDDEN, GOVERNANCE_HANDLERS, kwargs=lambda w: {"pk": governance_world(w).suspension.pk}
+    ),
 }
 
 
@@ -208,6 +255,8 @@ OTHER_PARTNERSHIP_NOT_FOUND = {
     "portal:retention_hold_lift",
     "portal:retention_run",
     "portal:retention_certificate",
+    "governance:noncompliance_detail",
+    "governance:suspension_detail",
 }
 
 
