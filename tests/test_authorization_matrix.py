@@ -60,6 +60,36 @@ def retention_world(w):
     return w.retention
 
 
+def breach_world(w):
+    """Made on first use: a breach the officer reported against the DPO's organisation."""
+    if not hasattr(w, "breach"):
+        import datetime
+
+        from django.utils import timezone
+
+        from governance.services.breaches import breach_report
+
+        discovered = timezone.now() - datetime.timedelta(hours=3)
+        w.breach = breach_report(
+            reporter=w.officer.user, membership=w.officer, what_happened="Wrong address on an email.",
+            happened_at=discovered, discovered_at=discovered, occurred_organisation_id=w.dpo.organisation_id,
+            data_categories=["identifiers"], people_affected=2,
+        )
+    return w.breach
+
+
+# Breaches (governance/views/breaches.py): anyone with a role reports and lists; the case is the
+# reporter's (the officer) and the occurred organisation's DPO's, not found for everyone else; the
+# DPO's steps are forbidden to the reporter.
+ANY_ROLE_OK = dict(default=OK, expect={"no_membership": FORBIDDEN})
+BREACH_CASE = dict(default=NOT_FOUND, expect={"officer": OK, "dpo": OK, "no_membership": FORBIDDEN})
+BREACH_STEP = dict(default=NOT_FOUND, expect={"officer": FORBIDDEN, "dpo": OK, "no_membership": FORBIDDEN})
+
+
+def _breach_pk(w):
+    return {"pk": breach_world(w).pk}
+
+
 MATRIX: dict[str, Entry] = {
     # Sign-in pages are public; a fully signed-in visitor is sent home.
     "portal:sign_in": Entry(REDIRECT, PUBLIC),
@@ -153,6 +183,16 @@ MATRIX: dict[str, Entry] = {
     "portal:retention_certificate": Entry(
         FORBIDDEN, {"designated_officer": OK, "admin": REDIRECT}, kwargs=lambda w: {"pk": retention_world(w).run.pk}
     ),
+    "governance:breach_list": Entry(**ANY_ROLE_OK),
+    "governance:breach_report": Entry(**ANY_ROLE_OK),
+    "governance:breach_detail": Entry(**BREACH_CASE, kwargs=_breach_pk),
+    "governance:breach_reported": Entry(**BREACH_CASE, kwargs=_breach_pk),
+    "governance:breach_closed": Entry(**BREACH_CASE, kwargs=_breach_pk),
+    "governance:breach_ico": Entry(**BREACH_STEP, kwargs=_breach_pk),
+    "governance:breach_investigation": Entry(**BREACH_STEP, kwargs=_breach_pk),
+    "governance:breach_summary": Entry(**BREACH_STEP, kwargs=_breach_pk),
+    "governance:breach_lessons": Entry(**BREACH_STEP, kwargs=_breach_pk),
+    "governance:breach_close": Entry(**BREACH_STEP, kwargs=_breach_pk),
 }
 
 

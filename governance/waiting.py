@@ -1,0 +1,16 @@
+"""The governance app's part of "What is waiting for me" on the home page (portal/waiting.py)."""
+from __future__ import annotations
+
+from django.urls import reverse
+
+from governance.selectors.breaches import dpo_breaches_waiting_count
+from portal.roles import Role
+from portal.waiting import Waiting
+
+
+def breaches_waiting(*, user, membership) -> list[Waiting]:
+    """A DPO: their organisation's open breaches still waiting for the ICO decision (72-hour clock)."""
+    if membership.role != Role.DPO:
+        return []
+    count = dpo_breaches_waiting_count(membership=membership)
+    return [Waiting("Breaches waiting for the ICO decision", count, reverse("governance:breach_list"), 10)]
