@@ -8,13 +8,33 @@ class GovernanceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from governance.events import DECISION_EVENTS
+        # Breaches (SDP 8).
+        from governance.demo import breaches_demo_load
+        from governance.services.breaches import DECISION_EVENTS as BREACH_EVENTS
+        from governance.waiting import breaches_waiting
         from portal.accountability.registry import register_decision_events
+        from portal.demo.registry import register_demo_loader
+        from portal.navigation import register_nav_item
+        from portal.roles import Role
+        from portal.waiting import register_waiting_source
+
+        register_decision_events(BREACH_EVENTS)
+        register_nav_item(
+            label="Breaches",
+            url_name="governance:breach_list",
+            roles={Role.DPO, Role.OFFICER, Role.DESIGNATED_OFFICER},
+            active_prefixes=("governance:breach",),
+            order=40,
+        )
+        register_waiting_source(breaches_waiting)
+        register_demo_loader("Breaches", breaches_demo_load)
+
+        # Non-compliance and suspension (SSP 13).
+        from governance.events import DECISION_EVENTS
 
         register_decision_events(DECISION_EVENTS)
 
         from governance.roles import CASE_READERS
-        from portal.navigation import register_nav_item
 
         register_nav_item(
             label="Non-compliance",
@@ -25,6 +45,5 @@ class GovernanceConfig(AppConfig):
         )
 
         from governance.waiting import noncompliance_waiting
-        from portal.waiting import register_waiting_source
 
         register_waiting_source(noncompliance_waiting)

@@ -7,9 +7,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    initial = True
-
     dependencies = [
+        ('governance', '0001_h11a_breaches_and_complaints'),
         ('portal', '0010_partnerships'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
