@@ -6,3 +6,44 @@ class GovernanceConfig(AppConfig):
 
     name = "governance"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Breaches (SDP 8).
+        from governance.demo import breaches_demo_load
+        from governance.services.breaches import DECISION_EVENTS as BREACH_EVENTS
+        from governance.waiting import breaches_waiting
+        from portal.accountability.registry import register_decision_events
+        from portal.demo.registry import register_demo_loader
+        from portal.navigation import register_nav_item
+        from portal.roles import Role
+        from portal.waiting import register_waiting_source
+
+        register_decision_events(BREACH_EVENTS)
+        register_nav_item(
+            label="Breaches",
+            url_name="governance:breach_list",
+            roles={Role.DPO, Role.OFFICER, Role.DESIGNATED_OFFICER},
+            active_prefixes=("governance:breach",),
+            order=40,
+        )
+        register_waiting_source(breaches_waiting)
+        register_demo_loader("Breaches", breaches_demo_load)
+
+        # Non-compliance and suspension (SSP 13).
+        from governance.events import DECISION_EVENTS
+
+        register_decision_events(DECISION_EVENTS)
+
+        from governance.roles import CASE_READERS
+
+        register_nav_item(
+            label="Non-compliance",
+            url_name="governance:noncompliance_list",
+            roles=set(CASE_READERS),
+            active_prefixes=("governance:noncompliance", "governance:suspension"),
+            order=70,
+        )
+
+        from governance.waiting import noncompliance_waiting
+
+        register_waiting_source(noncompliance_waiting)

@@ -1,4 +1,27 @@
 """URLs of `governance`. Every pattern here must appear in tests/test_authorization_matrix.py."""
+from django.urls import path
+
+from governance.views import breaches, noncompliance
+
 app_name = "governance"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("breaches/", breaches.breach_list, name="breach_list"),
+    path("breaches/report/", breaches.breach_report, name="breach_report"),
+    path("breaches/<int:pk>/", breaches.breach_detail, name="breach_detail"),
+    path("breaches/<int:pk>/reported/", breaches.breach_reported, name="breach_reported"),
+    path("breaches/<int:pk>/ico/", breaches.breach_ico, name="breach_ico"),
+    path("breaches/<int:pk>/investigation/", breaches.breach_investigation, name="breach_investigation"),
+    path("breaches/<int:pk>/summary/", breaches.breach_summary, name="breach_summary"),
+    path("breaches/<int:pk>/lessons/", breaches.breach_lessons, name="breach_lessons"),
+    path("breaches/<int:pk>/close/", breaches.breach_close, name="breach_close"),
+    path("breaches/<int:pk>/closed/", breaches.breach_closed, name="breach_closed"),
+    path("non-compliance/", noncompliance.noncompliance_list, name="noncompliance_list"),
+    path("non-compliance/new/", noncompliance.noncompliance_new, name="noncompliance_new"),
+    path("non-compliance/<int:pk>/", noncompliance.noncompliance_detail, name="noncompliance_detail"),
+    path("non-compliance/<int:pk>/respond/", noncompliance.noncompliance_respond, name="noncompliance_respond"),
+    path("non-compliance/<int:pk>/outcome/", noncompliance.noncompliance_outcome, name="noncompliance_outcome"),
+    path("suspensions/new/", noncompliance.suspension_new, name="suspension_new"),
+    path("suspensions/<int:pk>/", noncompliance.suspension_detail, name="suspension_detail"),
+    path("suspensions/<int:pk>/lift/", noncompliance.suspension_lift, name="suspension_lift"),
+]

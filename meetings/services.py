@@ -6,6 +6,10 @@ transaction: it locks the meeting (`access_meeting(..., for_update=True)`), chec
 only through `meetings.lifecycle.transition`, writes the decision log in the same transaction and
 queues emails (a link and the reference only) and Celery work after commit.
 
+SSP 13.3: while the chair's organisation, an invited organisation or (for a case) either party
+to the request is suspended in the meeting's partnership, no paper, agenda case or summary is
+added, and no one from a suspended organisation is invited (`_require_sharing`).
+
 Decision log: meeting.marking_set (at creation and at every change), meeting.details_changed
 (title, time or place changed while planned), meeting.signed_in, meeting.in_session,
 meeting.summary_shared, meeting.closed and, from the Celery task, the retention engine's
@@ -44,7 +48,7 @@ from portal.notifications.services import notify
 from portal.protocols.markings import marking_allowed_here, marking_refusal
 from portal.retention.services import active_holds, retention_destroy_now
 from portal.roles import Role
-from portal.selectors.partnerships import membership_partnerships
+from portal.selectors.partnerships import membership_partnerships, suspension_refusal
 from portal.text import signature_matches
 from portal.uploads import clean_filename, validate_upload
 from sharing.selectors import visible_disclosures
@@ -72,6 +76,21 @@ def _require_chair(meeting: Meeting, acting_user: User, acting_membership: Membe
 def _require_open(meeting: Meeting, doing: str) -> None:
     if meeting.status not in lifecycle.OPEN_STATUSES:
         raise ValidationError(f"This meeting is {meeting.get_status_display().lower()}: you cannot {doing} now.")
+
+
+def _require_sharing(meeting: Meeting, doing: str, *, also=()) -> None:
+    """SSP 13.3: nothing new is shared with an organisation whose sharing is suspended in the
+    meeting's partnership: not papers, not agenda cases, not their summaries, while the chair's
+    organisation or any invited organisation (or `also`) is suspended."""
+    organisations = {meeting.chair_organisation_id, *also}
+    organisations.update(
+        meeting.attendees.filter(organisation__isnull=False).values_list("organisation_id", flat=True)
+    )
+    refusal = suspension_refusal(
+        partnership=meeting.protocol_pack.partnership_id, organisations=organisations, doing=doing
+    )
+    if refusal:
+        raise ValidationError(refusal)
 
 
 def _meeting_path(meeting: Meeting) -> str:
@@ -315,6 +334,13 @@ def attendee_invite_member(
         raise ValidationError({"membership": "That person cannot be invited: select someone from the search results"})
     if meeting.attendees.filter(user=membership.user).exists():
         raise ValidationError({"membership": f"{membership.user.display_name} is already invited"})
+    refusal = suspension_refusal(
+        partnership=meeting.protocol_pack.partnership_id,
+        organisations=[membership.organisation_id],
+        doing="invite its staff to this meeting",
+    )
+    if refusal:
+        raise ValidationError({"membership": refusal})
     if meeting.attendees.count() >= MAX_ATTENDEES:
         raise ValidationError(f"A meeting can have at most {MAX_ATTENDEES} attendees")
     attendee = Attendee.objects.create(
@@ -523,6 +549,11 @@ def agenda_item_add(
         raise ValidationError({"reference": "No request with that reference was found among the requests you can see"})
     if meeting.agenda_items.filter(request=request).exists():
         raise ValidationError({"reference": f"{request.reference} is already on the agenda"})
+    _require_sharing(
+        meeting,
+        "add cases to this meeting's agenda",
+        also=(request.requesting_organisation_id, request.holding_organisation_id),
+    )
     count = meeting.agenda_items.count()
     if count >= MAX_AGENDA_ITEMS:
         raise ValidationError(f"An agenda can have at most {MAX_AGENDA_ITEMS} cases")
@@ -553,6 +584,11 @@ def agenda_summary_share(
         raise ValidationError("That case is not on this meeting's agenda")
     if not visible_disclosures(user=acting_user).filter(pk=item.request_id).exists():
         raise ValidationError("You can no longer see this request, so you cannot summarise it")
+    _require_sharing(
+        meeting,
+        "share a summary of this case with the meeting",
+        also=(item.request.requesting_organisation_id, item.request.holding_organisation_id),
+    )
     if internet_forbidden(meeting):
         raise ValidationError({"summary": _internet_refusal(meeting, "share the summary")})
     summary = (summary or "").strip()
@@ -659,6 +695,10 @@ def paper_upload(*, meeting: Meeting, file, acting_user: User, acting_membership
     _require_open(meeting, "add papers")
     if internet_forbidden(meeting):
         raise ValidationError({"file": _internet_refusal(meeting, "distribute papers")})
+    try:
+        _require_sharing(meeting, "add papers to this meeting")
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}) from None
     if file is None:
         raise ValidationError({"file": "Choose a file to upload"})
     if meeting.papers.count() >= MAX_PAPERS:

@@ -7,4 +7,7 @@ class Role(models.TextChoices):
     DESIGNATED_OFFICER = "designated_officer", "Designated officer"
     CHAIR = "chair", "Meeting chair"
     AUDITOR = "auditor", "Auditor"
+    # SDP 8, 9: the organisation's data protection officer (information-governance lead) handles its
+    # breaches, complaints and data-subject rights cases; a case, not the role, opens released content.
+    DPO = "dpo", "Data protection officer"
     ADMIN = "admin", "Partnership admin"

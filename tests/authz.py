@@ -37,7 +37,9 @@ NOT_FOUND = 404
 NOT_ALLOWED = 405
 BAD_REQUEST = 400
 
-VISITORS = ("anonymous", "password_only", "no_membership", "officer", "designated_officer", "chair", "auditor", "admin")
+VISITORS = (
+    "anonymous", "password_only", "no_membership", "officer", "designated_officer", "chair", "auditor", "dpo", "admin",
+)
 
 
 @dataclass

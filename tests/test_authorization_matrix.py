@@ -85,6 +85,63 @@ SUBMITTERS = dict(default=FORBIDDEN, expect={"officer": OK, "designated_officer"
 SUBMISSION_READERS = dict(default=FORBIDDEN, expect={"officer": OK, "designated_officer": OK, "admin": OK, "auditor": OK})
 # The anonymised feed answers only a bearer token: a session, signed in or not, gets 401.
 FEED = {visitor: 401 for visitor in VISITORS}
+def breach_world(w):
+    """Made on first use: a breach the officer reported against the DPO's organisation."""
+    if not hasattr(w, "breach"):
+        import datetime
+
+        from django.utils import timezone
+
+        from governance.services.breaches import breach_report
+
+        discovered = timezone.now() - datetime.timedelta(hours=3)
+        w.breach = breach_report(
+            reporter=w.officer.user, membership=w.officer, what_happened="Wrong address on an email.",
+            happened_at=discovered, discovered_at=discovered, occurred_organisation_id=w.dpo.organisation_id,
+            data_categories=["identifiers"], people_affected=2,
+        )
+    return w.breach
+
+
+# Breaches (governance/views/breaches.py): anyone with a role reports and lists; the case is the
+# reporter's (the officer) and the occurred organisation's DPO's, not found for everyone else; the
+# DPO's steps are forbidden to the reporter.
+ANY_ROLE_OK = dict(default=OK, expect={"no_membership": FORBIDDEN})
+BREACH_CASE = dict(default=NOT_FOUND, expect={"officer": OK, "dpo": OK, "no_membership": FORBIDDEN})
+BREACH_STEP = dict(default=NOT_FOUND, expect={"officer": FORBIDDEN, "dpo": OK, "no_membership": FORBIDDEN})
+
+
+def _breach_pk(w):
+    return {"pk": breach_world(w).pk}
+
+
+def governance_world(w):
+    """Made on first use: a non-compliance report from the designated officer's organisation
+    about the officer's, and a suspension it decided of a third organisation (h11b)."""
+    if not hasattr(w, "governance"):
+        import datetime
+
+        from governance.services import noncompliance
+
+        do = w.designated_officer
+        report = noncompliance.noncompliance_report(
+            partnership=w.pack.partnership, concerns_organisation=w.officer.organisation, details="Details",
+            acting_user=do.user, acting_membership=do,
+        )
+        suspension = noncompliance.suspension_decide(
+            partnership=w.pack.partnership, organisation=OrganisationFactory(), reasons="Reasons",
+            review_date=datetime.date.today() + datetime.timedelta(days=30), acting_user=do.user, acting_membership=do,
+        )
+        w.governance = SimpleNamespace(report=report, suspension=suspension)
+    return w.governance
+
+
+# Non-compliance and suspension: designated officers and DPOs handle their organisation's cases;
+# the DPO's organisation is neither party to the report, but every partner sees a suspension.
+GOVERNANCE_READERS = {"designated_officer": OK, "dpo": OK, "auditor": OK}
+GOVERNANCE_HANDLERS = {"designated_officer": OK, "dpo": OK}
+GOVERNANCE_REPORT = {"designated_officer": OK, "dpo": NOT_FOUND, "auditor": OK}
+
 
 MATRIX: dict[str, Entry] = {
     # Sign-in pages are public; a fully signed-in visitor is sent home.
@@ -200,6 +257,38 @@ MATRIX: dict[str, Entry] = {
     "portal:retention_certificate": Entry(
         FORBIDDEN, {"designated_officer": OK, "admin": REDIRECT}, kwargs=lambda w: {"pk": retention_world(w).run.pk}
     ),
+    "governance:breach_list": Entry(**ANY_ROLE_OK),
+    "governance:breach_report": Entry(**ANY_ROLE_OK),
+    "governance:breach_detail": Entry(**BREACH_CASE, kwargs=_breach_pk),
+    "governance:breach_reported": Entry(**BREACH_CASE, kwargs=_breach_pk),
+    "governance:breach_closed": Entry(**BREACH_CASE, kwargs=_breach_pk),
+    "governance:breach_ico": Entry(**BREACH_STEP, kwargs=_breach_pk),
+    "governance:breach_investigation": Entry(**BREACH_STEP, kwargs=_breach_pk),
+    "governance:breach_summary": Entry(**BREACH_STEP, kwargs=_breach_pk),
+    "governance:breach_lessons": Entry(**BREACH_STEP, kwargs=_breach_pk),
+    "governance:breach_close": Entry(**BREACH_STEP, kwargs=_breach_pk),
+    # Non-compliance and suspension (governance/views/noncompliance.py, SSP 13): designated
+    # officers (and DPOs) handle their organisation's cases, auditors read the partnership's. The
+    # report is the designated officer's organisation's, awaiting the officer's organisation's
+    # response: its designated officer is sent back from the respond and outcome pages.
+    "governance:noncompliance_list": Entry(FORBIDDEN, GOVERNANCE_READERS),
+    "governance:noncompliance_new": Entry(FORBIDDEN, GOVERNANCE_HANDLERS),
+    "governance:noncompliance_detail": Entry(
+        FORBIDDEN, GOVERNANCE_REPORT, kwargs=lambda w: {"pk": governance_world(w).report.pk}
+    ),
+    "governance:noncompliance_respond": Entry(
+        FORBIDDEN, {"designated_officer": REDIRECT, "dpo": NOT_FOUND}, kwargs=lambda w: {"pk": governance_world(w).report.pk}
+    ),
+    "governance:noncompliance_outcome": Entry(
+        FORBIDDEN, {"designated_officer": REDIRECT, "dpo": NOT_FOUND}, kwargs=lambda w: {"pk": governance_world(w).report.pk}
+    ),
+    "governance:suspension_new": Entry(FORBIDDEN, GOVERNANCE_HANDLERS),
+    "governance:suspension_detail": Entry(
+        FORBIDDEN, GOVERNANCE_READERS, kwargs=lambda w: {"pk": governance_world(w).suspension.pk}
+    ),
+    "governance:suspension_lift": Entry(
+        FORBIDDEN, {"designated_officer": OK, "dpo": REDIRECT}, kwargs=lambda w: {"pk": governance_world(w).suspension.pk}
+    ),
 }
 
 
@@ -261,6 +350,8 @@ OTHER_PARTNERSHIP_NOT_FOUND = {
     "datasets:hotspots_csv",
     "datasets:hotspots_pdf",
     "datasets:trends_csv",
+    "governance:noncompliance_detail",
+    "governance:suspension_detail",
 }
 
 

@@ -20,7 +20,7 @@ DIRECT_QUERY = re.compile(rf"\b({'|'.join(GUARDED_MODELS)})\.objects\.")
 
 
 def view_modules():
-    for app in ("portal", "sharing", "meetings", "consent"):
+    for app in ("portal", "sharing", "meetings", "consent", "governance"):
         base = ROOT / app
         yield from base.glob("views.py")
         yield from (base / "views").glob("*.py")

@@ -11,6 +11,7 @@ from django.db import models
 from portal.retention.registry import retention_contents
 
 SCANNED_APPS = ("portal", "consent", "sharing", "meetings", "datasets")
+SCANNED_APPS = ("portal", "consent", "sharing", "meetings", "governance")
 PERSONAL_FIELD_TYPES = (models.CharField, models.TextField, models.FileField, models.JSONField)
 
 # model label -> the retention content type whose purge clears it
@@ -72,6 +73,23 @@ EXEMPT = {
     "datasets.DatasetRecord": "a depersonalised row (outward postcode, category, date); no personal data by its check",
     "datasets.AreaCount": "counts by district, category and month: aggregates, no personal data",
     "datasets.FeedToken": "a token's digest and name for the BI feed, not people",
+    "governance.Breach": (
+        "the organisation's record of a breach, which UK GDPR Art 33(5) requires it to keep; it names no one "
+        "(the people are linked data subjects, under their own records' retention)"
+    ),
+    "governance.Complaint": (
+        "the record of a complaint and its agreed outcome (SSP 12), kept as accountability; it names no one "
+        "(the complainant's details stay in the receiving organisation's own complaints system)"
+    ),
+    "governance.ComplaintPart": "one organisation's findings on a complaint, part of the complaint's accountability record",
+    "governance.NonComplianceReport": (
+        "an accountability record between two partner organisations (SSP 13.2, 13.5): kept like the decision log it "
+        "stands beside; it names organisations and requests by reference, not the people the requests are about"
+    ),
+    "governance.SuspensionDecision": (
+        "an accountability record of a partnership's decision to stop and resume sharing (SSP 13.3), kept like the "
+        "decision log; it holds the reasons, not personal data"
+    ),
 }
 
 

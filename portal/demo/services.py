@@ -68,6 +68,11 @@ DEMO_USERS = [
     DemoUser("officer.durham", "Claire", "Watson", [(DURHAM, OrganisationKind.POLICE, Role.OFFICER)]),
     DemoUser("do.durham", "Neil", "Foster", [(DURHAM, OrganisationKind.LOCAL_AUTHORITY, Role.DESIGNATED_OFFICER)]),
     DemoUser("admin.durham", "Ruth", "Clarke", [(DURHAM, OrganisationKind.LOCAL_AUTHORITY, Role.ADMIN)]),
+    # Data protection officers (SDP 8, 9): breaches, complaints and rights cases of their organisation.
+    DemoUser("dpo.police", "Helen", "Marsh", [(STOCKPORT, OrganisationKind.POLICE, Role.DPO)]),
+    DemoUser("dpo.council", "Imran", "Qureshi", [(STOCKPORT, OrganisationKind.LOCAL_AUTHORITY, Role.DPO)]),
+    DemoUser("dpo.nhs", "Laura", "Bennett", [(STOCKPORT, OrganisationKind.ICB, Role.DPO)]),
+    DemoUser("dpo.durham", "Owen", "Price", [(DURHAM, OrganisationKind.POLICE, Role.DPO)]),
 ]
 
 

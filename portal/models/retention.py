@@ -157,6 +157,7 @@ class LegalHoldReason(models.TextChoices):
     INVESTIGATION = "investigation", "Investigation"
     SUBJECT_ACCESS = "subject_access", "Subject access request"
     COMPLAINT = "complaint", "Complaint"
+    BREACH = "breach", "Data breach"
     LITIGATION = "litigation", "Litigation"
 
 
@@ -176,6 +177,11 @@ class LegalHold(models.Model):
     lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     lifted_at = models.DateTimeField(null=True, blank=True)
     lift_reason = models.TextField(blank=True)
+    case_reference = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="The breach or complaint case that placed the hold (governance): lifted only when that case closes.",
+    )
 
     class Meta:
         ordering = ["-set_at", "-pk"]

@@ -15,6 +15,7 @@ from portal.models import (
     RetentionRecordKind,
     StatutoryStanding,
 )
+from portal.roles import Role
 
 SCHEMA_VERSION = 1
 
@@ -64,6 +65,7 @@ _partner = _object(
         },
         "signatory": _object({"name": _text, "role": _text, "signed_on": _date}, ["name", "role"]),
         "designated_officer": _person,
+        "data_protection_officer": _person,
         "review_leads": _list_of(_person),
         "note": _text,
         "source": _source,
@@ -192,6 +194,14 @@ _forum = _object(
     ["code", "name", "theme", "shares_individual_data", "source"],
 )
 
+# The roles the protocol gives people (DOMAIN.md §3): the portal's roles are code (portal/roles.py),
+# the pack says what this protocol asks of each and where. Optional: a pack without it uses the
+# portal's roles as they are.
+_role = _object(
+    {"code": _enum(Role.values, "role"), "name": _text, "duties": _text, "source": _source},
+    ["code", "name", "duties", "source"],
+)
+
 _retention_default = _object(
     {
         "code": _enum(RetentionRecordKind.values, "record kind"),
@@ -279,6 +289,7 @@ PACK_SCHEMA = {
             "retention": _list_of(_retention_default),
             "datasets": _list_of(_dataset, min_items=0),
             "disclosure_control": _disclosure_control,
+            "roles": _list_of(_role),
         },
         [
             "schema_version",
@@ -319,4 +330,5 @@ CODED_LISTS = [
     ("marking_scheme", "levels"),
     ("forums",),
     ("retention",),
+    ("roles",),
 ]

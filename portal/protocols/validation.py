@@ -211,7 +211,7 @@ def _duplicate_codes(pack: dict) -> list[PackIssue]:
     for list_path in CODED_LISTS:
         items = pack
         for part in list_path:
-            items = items[part]
+            items = items.get(part, [])  # an optional list (roles) may be absent
         issues += _unique(items, "code", list(list_path), "code")
     for index, level in enumerate(pack["marking_scheme"]["levels"]):
         issues += _unique(

@@ -414,6 +414,8 @@ def legal_hold_lift(*, hold: LegalHold, reason: str, acting_user: User, acting_m
         raise PermissionDenied("Only the holding organisation's designated officer or a partnership admin can lift this hold")
     if hold.lifted_at is not None:
         raise ValidationError("This hold has already been lifted")
+    if hold.case_reference:
+        raise ValidationError(f"This hold is lifted when {hold.case_reference} closes")
     if not (reason or "").strip():
         raise ValidationError({"reason": "Enter why the hold is lifted"})
     hold.lifted_at = timezone.now()
@@ -429,6 +431,97 @@ def legal_hold_lift(*, hold: LegalHold, reason: str, acting_user: User, acting_m
         details={"hold": hold.pk},
     )
     return hold
+
+
+# Holds placed by a case (a breach, a complaint): the case's service has decided who may act, so
+# these take the case's organisation and reference, not the acting role; they are lifted only by
+# the case (legal_hold_lift refuses them), when it closes.
+CASE_HOLD_REASONS = frozenset({LegalHoldReason.BREACH, LegalHoldReason.COMPLAINT})
+CASE_HOLD_REVIEW_DAYS = 365
+
+
+def legal_holds_for_case_place(
+    *,
+    case_reference: str,
+    organisation: Organisation,
+    reason_kind: str,
+    request_references: Iterable[str] = (),
+    subjects: Iterable[DataSubject] = (),
+    acting_user: User,
+    partnership=None,
+) -> list[LegalHold]:
+    """One hold per request reference and per subject, for as long as the case is open. Call it
+    inside the case service's transaction; each hold is decision-logged."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("legal_holds_for_case_place must run inside the case's transaction")
+    if reason_kind not in CASE_HOLD_REASONS:
+        raise ValueError(f"{reason_kind!r} is not a reason a case holds records for")
+    label = LegalHoldReason(reason_kind).label
+    review_date = timezone.localdate() + datetime.timedelta(days=CASE_HOLD_REVIEW_DAYS)
+    holds = [
+        LegalHold(
+            organisation=organisation, request_reference=ref, reason_kind=reason_kind, reason=f"{label} {case_reference} is open",
+            review_date=review_date, set_by=acting_user, case_reference=case_reference,
+        )
+        for ref in sorted(set(request_references))
+    ] + [
+        LegalHold(
+            organisation=organisation, subject=subject, reason_kind=reason_kind, reason=f"{label} {case_reference} is open",
+            review_date=review_date, set_by=acting_user, case_reference=case_reference,
+        )
+        for subject in {s.pk: s for s in subjects}.values()
+    ]
+    holds = LegalHold.objects.bulk_create(holds)
+    decision_records(
+        [
+            DecisionEntry(
+                actor=acting_user,
+                organisation=organisation,
+                action="retention.hold_placed",
+                reference=hold.request_reference or case_reference,
+                reasons=f"{label}: {hold.reason}",
+                details={
+                    "hold": hold.pk,
+                    "scope": "subject" if hold.subject_id else "request",
+                    "case": case_reference,
+                    "review_date": review_date.isoformat(),
+                },
+                partnership=partnership,
+            )
+            for hold in holds
+        ]
+    )
+    return holds
+
+
+def legal_holds_for_case_lift(
+    *, case_reference: str, holds: Iterable[LegalHold], organisation: Organisation, acting_user: User | None, partnership=None
+) -> int:
+    """Lift the case's holds that are still active, in the case's transaction, each decision-logged."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("legal_holds_for_case_lift must run inside the case's transaction")
+    ids = [hold.pk for hold in holds]
+    live = list(LegalHold.objects.select_for_update().filter(pk__in=ids, lifted_at__isnull=True).order_by("pk"))
+    now = timezone.now()
+    reason = f"{case_reference} closed"
+    for hold in live:
+        hold.lifted_at, hold.lifted_by, hold.lift_reason = now, acting_user, reason
+    LegalHold.objects.bulk_update(live, ["lifted_at", "lifted_by", "lift_reason"])
+    decision_records(
+        [
+            DecisionEntry(
+                actor=acting_user,
+                organisation=organisation,
+                action="retention.hold_lifted",
+                reference=hold.request_reference or case_reference,
+                reasons=reason,
+                details={"hold": hold.pk, "case": case_reference},
+                partnership=partnership,
+            )
+            for hold in live
+        ]
+    )
+    return len(live)
 
 
 def active_holds() -> tuple[list[str], list[int]]:

@@ -60,3 +60,29 @@ def membership_partnership(*, membership: Membership | None) -> Partnership | No
 
 def partnership_count() -> int:
     return Partnership.objects.count()
+
+
+def suspended_organisations(*, partnership: Partnership | int, organisations) -> list[Organisation]:
+    """Which of `organisations` (ids or Organisation objects) have their sharing suspended in
+    `partnership` now (SSP 13.3), by name: what a release, a paper or an agenda case refuses."""
+    ids = [getattr(o, "pk", o) for o in organisations if o is not None]
+    if not ids:
+        return []
+    return list(
+        Organisation.objects.filter(
+            partnership_places__partnership=partnership,
+            partnership_places__sharing_suspended=True,
+            pk__in=ids,
+        ).order_by("name")
+    )
+
+
+def suspension_refusal(*, partnership: Partnership | int, organisations, doing: str) -> str:
+    """The message a refused action shows when one of `organisations` is suspended (SSP 13.3),
+    or "" when none is."""
+    suspended = suspended_organisations(partnership=partnership, organisations=organisations)
+    if not suspended:
+        return ""
+    names = " and ".join(o.name for o in suspended)
+    verb = "is" if len(suspended) == 1 else "are"
+    return f"Sharing with {names} {verb} suspended, so you cannot {doing} until the suspension is lifted (SSP 13.3)"

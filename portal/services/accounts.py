@@ -273,10 +273,20 @@ def _member_for_update(*, partnership: Partnership, organisation: Organisation) 
 
 @transaction.atomic
 def organisation_suspend_sharing(
-    *, organisation: Organisation, partnership: Partnership, reason: str, acting_user: User | None
+    *,
+    organisation: Organisation,
+    partnership: Partnership,
+    reason: str,
+    acting_user: User | None,
+    deciding_organisation: Organisation | None = None,
+    reference: str = "",
+    details: dict | None = None,
 ) -> PartnershipMember:
     """SSP 13.3: suspend sharing with a non-compliant partner in one partnership; the portal then
-    refuses new requests to or from it under that partnership's protocol until sharing is resumed."""
+    refuses new requests to or from it under that partnership's protocol, releases on requests
+    already open and anything new shared with it at meetings, until sharing is resumed. A
+    partner's governance decision (governance.services.noncompliance) names the organisation that
+    decided, its reference and review date, in the same entry."""
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "Enter why sharing with this organisation is suspended"})
@@ -288,10 +298,12 @@ def organisation_suspend_sharing(
     member.save(update_fields=["sharing_suspended", "sharing_suspended_reason"])
     decision_record(
         actor=acting_user,
-        organisation=None,
+        organisation=deciding_organisation,
         action="organisation.suspended",
         recipient=member.organisation,
         reasons=reason,
+        reference=reference,
+        details=details,
         partnership=partnership,
     )
     return member
@@ -299,9 +311,15 @@ def organisation_suspend_sharing(
 
 @transaction.atomic
 def organisation_resume_sharing(
-    *, organisation: Organisation, partnership: Partnership, acting_user: User | None
+    *,
+    organisation: Organisation,
+    partnership: Partnership,
+    acting_user: User | None,
+    reason: str = "",
+    deciding_organisation: Organisation | None = None,
+    reference: str = "",
 ) -> PartnershipMember:
-    """End a suspension under SSP 13.3."""
+    """End a suspension under SSP 13.3 (with `reason`, the lifting decision's own reasons)."""
     member = _member_for_update(partnership=partnership, organisation=organisation)
     if not member.sharing_suspended:
         raise ValidationError("Sharing with this organisation is not suspended")
@@ -309,12 +327,14 @@ def organisation_resume_sharing(
     previous_reason = member.sharing_suspended_reason
     member.sharing_suspended_reason = ""
     member.save(update_fields=["sharing_suspended", "sharing_suspended_reason"])
+    lifted = f"Suspension lifted (it was: {previous_reason})"
     decision_record(
         actor=acting_user,
-        organisation=None,
+        organisation=deciding_organisation,
         action="organisation.resumed",
         recipient=member.organisation,
-        reasons=f"Suspension lifted (it was: {previous_reason})",
+        reasons=f"{reason.strip()}. {lifted}" if reason.strip() else lifted,
+        reference=reference,
         partnership=partnership,
     )
     return member

@@ -19,6 +19,7 @@ ROLE_SLUGS = {
     "designated-officer": Role.DESIGNATED_OFFICER,
     "meeting-chair": Role.CHAIR,
     "auditor": Role.AUDITOR,
+    "data-protection-officer": Role.DPO,
     "partnership-admin": Role.ADMIN,
 }
 SLUG_OF = {role: slug for slug, role in ROLE_SLUGS.items()}

@@ -19,6 +19,8 @@
   needs an approved public-interest override. A release refused because the consent does not
   cover it is itself logged ("consent.refused_at_release"), after the refused attempt has rolled
   back, so the refusal is kept.
+- SSP 13.3: while either organisation's sharing is suspended in the request's partnership,
+  nothing is released on it, even if it was raised before the suspension; a decline still is.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from django.utils import timezone
 from portal.models import MarkingLevel, Membership, Organisation, User
 from portal.protocols.markings import marking_allowed_here, marking_refusal
 from portal.protocols.selectors import current_version_of
+from portal.selectors.partnerships import suspension_refusal
 from portal.uploads import clean_filename, validate_upload
 from sharing import lifecycle
 from sharing.models import (
@@ -260,6 +263,13 @@ def disclosure_decide_problems(
         if marking is not None:
             _refuse(errors, "marking", "A decline has no protective marking")
     else:
+        suspended = suspension_refusal(
+            partnership=disclosure.protocol_pack.partnership_id,
+            organisations=[disclosure.requesting_organisation_id, disclosure.holding_organisation_id],
+            doing="release information on this request",
+        )
+        if suspended:
+            _refuse(errors, None, suspended)
         basis = _release_basis_problems(disclosure=disclosure, errors=errors)
         _marking_problems(disclosure=disclosure, marking=marking, errors=errors)
         _item_problems(items=items, attachments=attachments, errors=errors)

@@ -567,3 +567,66 @@ def test_nothing_is_added_to_a_closed_meeting(world, django_capture_on_commit_ca
             acting_user=chair.user,
             acting_membership=chair,
         )
+
+
+# --- SSP 13.3: nothing new is shared with a suspended partner ---------------------------------
+
+
+def test_nothing_new_is_shared_with_a_meeting_that_includes_a_suspended_partner(world):
+    from django.urls import reverse
+
+    from tests.portal.factories import member_set
+
+    meeting, chair = world.meeting, world.m.chair
+    request = world.request()
+    assign_perm("sharing.access_disclosure", world.chair, request)
+    item = services.agenda_item_add(meeting=meeting, reference=request.reference, acting_user=chair.user, acting_membership=chair)
+    invite(meeting, chair, world.m.officer_c)
+    member_set(world.c, sharing_suspended=True)
+
+    with pytest.raises(ValidationError) as caught:
+        upload(meeting, chair)
+    assert "Sharing with Stockport Homes is suspended" in messages_of(caught.value)
+    assert "SSP 13.3" in messages_of(caught.value)
+    with pytest.raises(ValidationError, match="Stockport Homes is suspended"):
+        services.agenda_summary_share(
+            meeting=meeting, item_id=item.pk, summary="Call-outs.", acting_user=chair.user, acting_membership=chair
+        )
+    second = world.request()
+    assign_perm("sharing.access_disclosure", world.chair, second)
+    with pytest.raises(ValidationError, match="Stockport Homes is suspended"):
+        services.agenda_item_add(meeting=meeting, reference=second.reference, acting_user=chair.user, acting_membership=chair)
+    assert not Paper.objects.filter(meeting=meeting).exists() and meeting.agenda_items.count() == 1
+    assert not meeting.agenda_items.get().summary_shared_at
+
+    # The chair sees why on the page, and the paper page keeps its error against the file.
+    page = world.client_for("chair").post(
+        reverse("meetings:agenda_add", kwargs={"pk": meeting.pk}), {"reference": second.reference}
+    )
+    assert page.status_code == 200 and "Stockport Homes is suspended" in page.content.decode()
+
+    # Once the suspended organisation's attendee is removed, papers can go again.
+    services.attendee_remove(
+        meeting=meeting,
+        attendee_id=meeting.attendees.get(organisation=world.c).pk,
+        acting_user=chair.user,
+        acting_membership=chair,
+    )
+    assert upload(meeting, chair).pk
+
+
+def test_a_suspended_partners_staff_are_not_invited_and_its_cases_not_added(world):
+    from tests.portal.factories import member_set
+
+    meeting, chair = world.meeting, world.m.chair
+    member_set(world.c, sharing_suspended=True)
+    with pytest.raises(ValidationError) as caught:
+        invite(meeting, chair, world.m.officer_c)
+    assert "Stockport Homes is suspended" in " ".join(caught.value.error_dict["membership"][0].messages)
+    # A case between the suspended organisation and another is not added either.
+    request = world.request(requesting_organisation=world.c, requester=world.officer_c)
+    assign_perm("sharing.access_disclosure", world.chair, request)
+    with pytest.raises(ValidationError, match="Stockport Homes is suspended"):
+        services.agenda_item_add(meeting=meeting, reference=request.reference, acting_user=chair.user, acting_membership=chair)
+    member_set(world.c, sharing_suspended=False)
+    assert invite(meeting, chair, world.m.officer_c).organisation == world.c

@@ -16,6 +16,11 @@ def test_demo_loads_every_role_and_every_request_state_and_reloads_safely(settin
     out = capsys.readouterr().out
     assert "demo-partnership-2026" in out and "backup codes:" in out
     assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values)
+    # A data protection officer at the police, the council and the NHS at least (issue 11), each
+    # printed with the others.
+    dpo_kinds = set(Membership.objects.filter(role=Role.DPO).values_list("organisation__kind", flat=True))
+    assert {"police", "local_authority", "icb"} <= dpo_kinds
+    assert "dpo.police" in out and "Data protection officer" in out
     assert set(DisclosureRequest.objects.values_list("status", flat=True)) == set(Status.values)
     requests, users = DisclosureRequest.objects.count(), User.objects.count()
     report = decision_log_verify()

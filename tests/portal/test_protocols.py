@@ -587,3 +587,21 @@ def test_the_protocol_needs_sign_in(client):
     protocol_pack_load(path_or_text=STOCKPORT)
     response = client.get(reverse("portal:protocol_section", args=["checklist"]))
     assert response.status_code == 302 and response.url.startswith(reverse("portal:sign_in"))
+
+
+@pytest.mark.parametrize("path", [STOCKPORT, DURHAM], ids=["stockport", "durham"])
+def test_both_packs_name_every_portal_role_with_its_source(path):
+    """Issue 11: the data protection officer is one of the pack's roles, with what the protocol asks of it."""
+    from portal.roles import Role
+
+    roles = {role["code"]: role for role in pack_data(path)["roles"]}
+    assert set(roles) == set(Role.values)
+    assert "data protection officer" in roles[Role.DPO]["name"].lower()
+    assert roles[Role.DPO]["source"]
+
+
+def test_a_pack_role_must_be_a_portal_role():
+    data = pack_data(STOCKPORT)
+    data["roles"].append({"code": "caldicott_guardian", "name": "Caldicott", "duties": "x", "source": "y"})
+    with pytest.raises(ProtocolPackError, match="roles"):
+        protocol_pack_load(path_or_text=as_yaml(data))

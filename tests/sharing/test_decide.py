@@ -441,3 +441,56 @@ def test_decide_page_logs_the_view_and_labels_the_conditional_fields(parties):
     assert "Protective marking (optional)" not in body
     assert "Confidential (only on a secure network)" in body
     assert req.information_requested in body
+
+
+# --- SSP 13.3: a suspended partner gets no release, even on a request already open -----------
+
+
+@pytest.mark.parametrize("suspended", ["requesting", "holding"])
+def test_no_release_while_either_partner_is_suspended(parties, suspended):
+    from tests.portal.factories import member_set
+
+    req = ready(parties)
+    member_set(parties.a if suspended == "requesting" else parties.b, sharing_suspended=True)
+    with pytest.raises(ValidationError) as refused:
+        decide.disclosure_decide(
+            disclosure=req,
+            outcome="released",
+            reasons="Necessary.",
+            marking=marking(parties, "restricted"),
+            items=[decide.ItemInput(text="Call-outs.", fact_or_opinion="fact", originating_organisation=parties.b)],
+            acting_user=parties.assignee,
+        )
+    assert "suspended" in " ".join(refused.value.messages)
+    assert "SSP 13.3" in " ".join(refused.value.messages)
+    req.refresh_from_db()
+    assert req.status == Status.IN_REVIEW and not Decision.objects.filter(request=req).exists()
+    # The page says why, and keeps what was typed.
+    response = parties.client("assignee").post(url(req), form_data(parties, reasons="Typed reasons stay."))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "is suspended" in page and "Typed reasons stay." in page and "govuk-error-summary" in page
+    # A decline is still possible: it releases nothing.
+    decide.disclosure_decide(
+        disclosure=req, outcome="declined", reasons="Sharing is suspended.", acting_user=parties.assignee
+    )
+    req.refresh_from_db()
+    assert req.status == Status.DECLINED
+
+
+def test_release_is_possible_again_once_the_suspension_is_lifted(parties):
+    from tests.portal.factories import member_set
+
+    req = ready(parties)
+    member_set(parties.b, sharing_suspended=True)
+    member_set(parties.b, sharing_suspended=False)
+    decide.disclosure_decide(
+        disclosure=req,
+        outcome="released",
+        reasons="Necessary.",
+        marking=marking(parties, "restricted"),
+        items=[decide.ItemInput(text="Call-outs.", fact_or_opinion="fact", originating_organisation=parties.b)],
+        acting_user=parties.assignee,
+    )
+    req.refresh_from_db()
+    assert req.status == Status.RELEASED

@@ -1,0 +1,53 @@
+"""Demo breaches for `make run` (registered in GovernanceConfig.ready): one reported 10 hours
+after its discovery, inside its 72 hours, and one discovered 80 hours ago, overdue; both at the
+Stockport police, reported by the demo police officer, so `dpo.police` has them in the queue.
+Through the service, so the decision log, the holds and the emails are as in real use.
+Idempotent: a second run finds them and changes nothing."""
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+
+from governance.models import Breach, DataCategory
+from governance.services.breaches import breach_report
+from portal.models import Membership
+from portal.roles import Role
+from sharing.models import Decision, Outcome
+
+DEMO_BREACHES = [
+    ("An email with a released case summary was sent to the wrong partner address.", 10),
+    ("A printed MARAC paper was left on a train and has not been recovered.", 80),
+]
+
+
+def breaches_demo_load() -> str | None:
+    membership = (
+        Membership.objects.active().filter(user__username="officer.police", role=Role.OFFICER).select_related("user").first()
+    )
+    if membership is None:
+        return None
+    made = 0
+    now = timezone.now()
+    release = (
+        Decision.objects.filter(request__requester=membership.user, outcome__in=[Outcome.RELEASED, Outcome.PARTLY_RELEASED])
+        .order_by("pk")
+        .first()
+    )
+    for text, hours_ago in DEMO_BREACHES:
+        if Breach.objects.filter(what_happened=text).exists():
+            continue
+        discovered = now - datetime.timedelta(hours=hours_ago)
+        breach_report(
+            reporter=membership.user,
+            membership=membership,
+            what_happened=text,
+            happened_at=discovered - datetime.timedelta(hours=2),
+            discovered_at=discovered,
+            occurred_organisation_id=membership.organisation_id,
+            data_categories=[DataCategory.IDENTIFIERS, DataCategory.CRIMINAL_OFFENCE],
+            people_affected=3,
+            release_ids=[release.pk] if release and hours_ago < 72 else [],
+        )
+        made += 1
+    return f"{made} breach{'es' if made != 1 else ''} (one inside its 72 hours, one overdue)" if made else None

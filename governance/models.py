@@ -1,1 +1,0 @@
-"""Models of `governance` (docs/architecture.md)."""

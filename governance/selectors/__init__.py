@@ -1,0 +1,1 @@
+"""Guarded reads of governance's cases, one module per kind of case."""

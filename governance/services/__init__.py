@@ -1,0 +1,1 @@
+"""Governance's state changes, one module per kind of case."""

@@ -1,0 +1,1 @@
+"""Governance's pages, one module per kind of case."""

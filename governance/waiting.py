@@ -1,0 +1,26 @@
+"""The governance app's part of "What is waiting for me" on the home page (portal/waiting.py)."""
+from __future__ import annotations
+
+from django.urls import reverse
+
+from governance.roles import CASE_HANDLERS
+from governance.selectors.breaches import dpo_breaches_waiting_count
+from governance.selectors.noncompliance import noncompliance_awaiting_response
+from portal.roles import Role
+from portal.waiting import Waiting
+
+
+def breaches_waiting(*, user, membership) -> list[Waiting]:
+    """A DPO: their organisation's open breaches still waiting for the ICO decision (72-hour clock)."""
+    if membership.role != Role.DPO:
+        return []
+    count = dpo_breaches_waiting_count(membership=membership)
+    return [Waiting("Breaches waiting for the ICO decision", count, reverse("governance:breach_list"), 10)]
+
+
+def noncompliance_waiting(*, user, membership) -> list[Waiting]:
+    """Reports of a failure to comply about the acting organisation, awaiting its response (SSP 13.2)."""
+    if membership.role not in CASE_HANDLERS:
+        return []
+    count = noncompliance_awaiting_response(membership=membership).count()
+    return [Waiting("Reports of non-compliance awaiting your response", count, reverse("governance:noncompliance_list"), 70)]
