@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from datasets import services
 from datasets.models import AreaCount, DatasetRecord, Submission, SubmissionStatus
@@ -265,3 +266,49 @@ def test_a_bad_form_keeps_what_was_entered(durham):
     assert b"There is a problem" in response.content
     assert b'value="01/01/2025"' in response.content
     assert b"Choose the file to submit" in response.content
+
+
+def test_a_check_whose_worker_died_is_started_again_by_the_sweep(durham):
+    upload = SimpleUploadedFile("asb.csv", (ASB_HEADER + "2025-01-03,,asb-personal,DH1,\n").encode())
+    submission = services.submission_create(
+        membership=durham.police_officer, partnership=durham.partnership, dataset_code="police-asb",
+        period_start=JAN[0], period_end=JAN[1], upload=upload, acting_user=durham.police_officer.user,
+    )
+    # The worker took it and died: checking, with no progress since.
+    Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.CHECKING, updated_at=timezone.now() - datetime.timedelta(hours=1))
+    assert services.submissions_check_pending() == 1  # queued (run eagerly here)
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.ACCEPTED and submission.rows_loaded == 1
+    assert services.submissions_check_pending() == 0
+
+
+def test_a_recent_check_is_left_to_its_worker(durham):
+    upload = SimpleUploadedFile("asb.csv", (ASB_HEADER + "2025-01-03,,asb-personal,DH1,\n").encode())
+    submission = services.submission_create(
+        membership=durham.police_officer, partnership=durham.partnership, dataset_code="police-asb",
+        period_start=JAN[0], period_end=JAN[1], upload=upload, acting_user=durham.police_officer.user,
+    )
+    Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.CHECKING)
+    assert services.submission_check(submission_id=submission.pk).status == SubmissionStatus.CHECKING
+    assert services.submissions_check_pending() == 0
+
+
+def test_an_oversize_file_is_refused_on_the_form(durham, settings):
+    settings.PORTAL_MAX_DATASET_BYTES = 1024
+    client = client_for(durham.police_officer)
+    upload = SimpleUploadedFile("big.csv", (ASB_HEADER + "2025-01-03,,asb-personal,DH1,\n" * 200).encode())
+    response = client.post(reverse("datasets:submit"), {"dataset": "police-asb", "period_start": "01/01/2025", "period_end": "31/01/2025", "file": upload})
+    assert response.status_code == 200 and b"larger than the limit" in response.content
+    assert not Submission.objects.exists()
+
+
+def test_the_submission_list_takes_the_same_queries_for_many_submissions(durham, django_assert_max_num_queries):
+    client = client_for(durham.admin)
+    police_asb(durham, (ASB_HEADER + "2025-01-03,,asb-personal,DH1,\n").encode())
+    with django_assert_max_num_queries(40) as few:
+        assert client.get(reverse("datasets:submissions")).status_code == 200
+    for _ in range(5):
+        police_asb(durham, (ASB_HEADER + "2025-01-03,,asb-personal,DH1,\n").encode())
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("datasets:submissions"))
+    assert response.content.count(b"DS-") >= 6
