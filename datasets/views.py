@@ -319,6 +319,26 @@ def trends_csv(request):
     )
 
 
+@role_required(*EVERY_ROLE)
+def trends_pdf(request):
+    context = _trend_context(request)
+    if "trend" not in context:
+        raise Http404("No data for this dataset yet")
+    spec, partnership = context["spec"], context["partnership"]
+    _record_export(request, f"{spec.code}")
+    organisation = request.membership.organisation
+    pdf = render_pdf(
+        template_name="pdf/datasets/trend.html",
+        context={**context, "note": EXPORT_NOTE.format(threshold=context["threshold"]), "generated_at": timezone.localtime()},
+        marking_text=_marking(partnership),
+        footer_text=download_footer(user=request.user, organisation_name=organisation.name if organisation else ""),
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="trend-{spec.code}-{context["last_month"]:%Y-%m}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 # --- Feed tokens -------------------------------------------------------------------------------
 
 

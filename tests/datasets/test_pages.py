@@ -124,3 +124,15 @@ def test_a_submission_is_not_found_for_another_organisation_or_partnership(data)
     assert client_for(data.nhs_officer).get(reverse("datasets:submission", kwargs={"pk": submission.pk})).status_code == 404
     assert client_for(data.other_admin).get(reverse("datasets:submission", kwargs={"pk": submission.pk})).status_code == 404
     assert client_for(data.admin).get(reverse("datasets:submission", kwargs={"pk": submission.pk})).status_code == 200
+
+
+def test_the_trend_pdf_is_marked_with_the_chart_and_table(data):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    response = client_for(data.council_officer).get(reverse("datasets:trends_pdf"), {"dataset": "police-asb"})
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    text = PdfReader(BytesIO(response.content)).pages[0].extract_text()
+    assert "OFFICIAL" in text and "Dec 2024" in text and "73" in text
+    assert AccessLogEntry.objects.filter(object_type="dataset_aggregates", path__contains="trends.pdf").exists()
