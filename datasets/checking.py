@@ -63,6 +63,11 @@ FORENAMES = frozenset(
     muhammad nathan neil nicola noah oliver olivia oscar patricia paul peter philip rachel rebecca richard robert
     ryan samuel sarah scott sharon simon sophie stephen steven stuart susan thomas tom tracey tyler william zoe""".split()
 )
+# "John Street", "Victoria Road": a forename before one of these is a place, not a person.
+PLACE_WORDS = frozenset(
+    """street road lane avenue close way terrace place square drive crescent court gardens grove hill park
+    view walk row green bank estate centre mews parade rise vale wynd yard bridge house school""".split()
+)
 _FORMULA_START = ("=", "+", "@", "\t", "\r")
 
 
@@ -95,8 +100,8 @@ def personal_data_kind(text: str) -> str | None:
         return "a date (of birth?)"
     if _TITLE_NAME.search(text) or _NAME_LABEL.search(text):
         return "a name"
-    for first, _second in _CAPITALISED_PAIR.findall(text):
-        if first.casefold() in FORENAMES:
+    for first, second in _CAPITALISED_PAIR.findall(text):
+        if first.casefold() in FORENAMES and second.casefold() not in PLACE_WORDS:
             return "a name"
     return None
 

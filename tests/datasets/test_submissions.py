@@ -312,3 +312,35 @@ def test_the_submission_list_takes_the_same_queries_for_many_submissions(durham,
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("datasets:submissions"))
     assert response.content.count(b"DS-") >= 6
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("John Street", None),
+        ("Victoria Road", None),
+        ("Market Place", None),
+        ("Outside the Co-op on Front Street", None),
+        ("Youths gathering, 20:00 to 23:00", None),
+        ("Sarah Connor", "a name"),
+        ("Mrs Jones", "a name"),
+        ("name: Smith", "a name"),
+        ("DH1 3LE", "a full postcode"),
+        ("+44 7700 900123", "a phone number"),
+        ("9434765919", "an NHS number"),
+        ("1234567890", None),  # ten digits without a valid NHS check digit (and not a phone number)
+        ("born 2004", "a date (of birth?)"),
+        ("jo.bloggs@example.org", "an email address"),
+    ],
+)
+def test_what_looks_like_personal_data(text, found):
+    from datasets.checking import personal_data_kind
+
+    assert personal_data_kind(text) == found
+
+
+def test_windows_line_endings_and_quoted_commas_are_read(durham):
+    content = (ASB_HEADER + '2025-01-03,,asb-personal,DH1,"Front Street, Durham"\n').replace("\n", "\r\n").encode()
+    submission = police_asb(durham, content)
+    assert submission.status == SubmissionStatus.ACCEPTED, submission.failure or submission.problems
+    assert DatasetRecord.objects.get(submission=submission).street == "Front Street, Durham"
