@@ -14,7 +14,9 @@ class DatasetsConfig(AppConfig):
         from portal.navigation import register_nav_item
 
         register_demo_loader("Datasets", datasets_demo_load)
-        register_nav_item(label="Datasets", url_name="datasets:index", active_prefixes=("datasets:",), order=75)
+        from portal.roles import Role
+
+        register_nav_item(label="Datasets", url_name="datasets:index", roles=set(Role), active_prefixes=("datasets:",), order=75)
 
         register_decision_events(
             {

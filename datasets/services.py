@@ -21,7 +21,7 @@ import tempfile
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from portal.accountability.services import decision_record
@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 SUBMITTING_ROLES = frozenset({Role.OFFICER, Role.DESIGNATED_OFFICER})
 PROBLEMS_KEPT = 500
 PROGRESS_EVERY_ROWS = 5000
+# A check that has shown no progress for this long died with its worker: the sweep starts it again.
+STALE_CHECK = datetime.timedelta(minutes=30)
 
 
 def submission_may_make(*, membership: Membership | None, spec: DatasetSpec) -> bool:
@@ -107,23 +109,31 @@ def submission_create(
 
 def _progress_save(submission: Submission, *, rows: int, percent: int) -> None:
     # Autocommit, outside any transaction: the progress page must see it while the check runs.
-    Submission.objects.filter(pk=submission.pk).update(rows_checked=rows, progress_percent=min(percent, 99))
+    Submission.objects.filter(pk=submission.pk).update(
+        rows_checked=rows, progress_percent=min(percent, 99), updated_at=timezone.now()
+    )
 
 
 def submission_check(*, submission_id: int) -> Submission | None:
     """Check a received submission (the Celery job). Safe to run twice: only a received
-    submission is picked up."""
+    submission, or one whose check went stale (its worker died), is picked up."""
     with transaction.atomic():
         submission = (
             Submission.objects.select_for_update(of=("self",)).select_related("pack", "partnership", "organisation")
             .filter(pk=submission_id).first()
         )
-        if submission is None or submission.status != SubmissionStatus.RECEIVED:
+        if submission is None:
+            return None
+        stale = submission.status == SubmissionStatus.CHECKING and submission.updated_at < timezone.now() - STALE_CHECK
+        if submission.status != SubmissionStatus.RECEIVED and not stale:
             return submission
-        SUBMISSION_LIFECYCLE.transition(
-            submission, SubmissionStatus.CHECKING, acting_user=None, organisation=submission.organisation,
-            event="dataset.checking", reasons="The background check started",
-        )
+        if stale:
+            Submission.objects.filter(pk=submission.pk).update(updated_at=timezone.now(), rows_checked=0, progress_percent=0)
+        else:
+            SUBMISSION_LIFECYCLE.transition(
+                submission, SubmissionStatus.CHECKING, acting_user=None, organisation=submission.organisation,
+                event="dataset.checking", reasons="The background check started",
+            )
     spec = pack_dataset(submission.pack, submission.dataset_code)
     staged = tempfile.NamedTemporaryFile("w+", newline="", encoding="utf-8", suffix=".csv", delete=False)  # noqa: SIM115
     try:
@@ -260,8 +270,12 @@ def _accept(submission: Submission, outcome: dict, staged_path: str) -> None:
 
 
 def submissions_check_pending() -> int:
-    """The sweep for checks a broker outage left unqueued: every received submission."""
-    pending = list(Submission.objects.filter(status=SubmissionStatus.RECEIVED).values_list("pk", flat=True)[:100])
+    """The sweep for checks a broker outage left unqueued (received submissions) or a dead worker
+    left unfinished (checking, with no progress for STALE_CHECK)."""
+    stale = Q(status=SubmissionStatus.CHECKING, updated_at__lt=timezone.now() - STALE_CHECK)
+    pending = list(
+        Submission.objects.filter(Q(status=SubmissionStatus.RECEIVED) | stale).values_list("pk", flat=True)[:100]
+    )
     for pk in pending:
         enqueue("datasets.check_submission", pk)
     return len(pending)

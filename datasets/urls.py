@@ -16,6 +16,7 @@ urlpatterns = [
     path("hotspots.pdf", views.hotspots_pdf, name="hotspots_pdf"),
     path("trends/", views.trends, name="trends"),
     path("trends.csv", views.trends_csv, name="trends_csv"),
+    path("trends.pdf", views.trends_pdf, name="trends_pdf"),
     path("feed/tokens/", views.feed_tokens, name="feed_tokens"),
     path("feed/tokens/<int:pk>/revoke/", views.feed_token_revoke, name="feed_token_revoke"),
     path("feed/<slug:partnership>/aggregates.<str:fmt>", feed.feed, name="feed"),

@@ -23,6 +23,7 @@ from portal.forms.errors import form_add_service_errors
 from portal.pdf import download_footer, render_pdf
 from portal.protocols.selectors import current_protocol_pack
 from portal.roles import Role
+from portal.selectors.partnerships import membership_partnerships
 from portal.uploads import LimitedUploadHandler, size_label
 from portal.views.decorators import role_required
 
@@ -54,6 +55,13 @@ def dataset_upload_limited(view):
 
 
 def _partnership(request):
+    """The partnership the page is about: the acting membership's, or, for an organisation in
+    several, the one chosen with ?partnership=<slug> among them (anything else: its first)."""
+    chosen = request.GET.get("partnership") or request.POST.get("partnership")
+    if chosen:
+        partnership = membership_partnerships(membership=request.membership).filter(slug=chosen).first()
+        if partnership is not None:
+            return partnership
     partnership = selectors.datasets_partnership(membership=request.membership)
     if partnership is None:
         raise Http404("Your organisation is not in a partnership")
@@ -61,7 +69,8 @@ def _partnership(request):
 
 
 def _render(request, template: str, context: dict, *, section: str):
-    return render(request, f"datasets/{template}", {"section": section, **context})
+    partnerships = list(membership_partnerships(membership=request.membership))
+    return render(request, f"datasets/{template}", {"section": section, "partnerships": partnerships, **context})
 
 
 @role_required(*EVERY_ROLE)
@@ -113,7 +122,7 @@ def submission_new(request):
             return redirect("datasets:submission", pk=submission.pk)
     return _render(
         request, "submit.html",
-        {"form": form, "specs": specs, "limit": size_label(settings.PORTAL_MAX_DATASET_BYTES)},
+        {"form": form, "specs": specs, "limit": size_label(settings.PORTAL_MAX_DATASET_BYTES), "partnership": partnership},
         section="submit",
     )
 
@@ -317,6 +326,26 @@ def trends_csv(request):
         rows, filename=f"trend-{spec.code}-{context['last_month']:%Y-%m}.csv", marking=_marking(context["partnership"]),
         note=f"{spec.name} ({scope}). " + EXPORT_NOTE.format(threshold=context["threshold"]),
     )
+
+
+@role_required(*EVERY_ROLE)
+def trends_pdf(request):
+    context = _trend_context(request)
+    if "trend" not in context:
+        raise Http404("No data for this dataset yet")
+    spec, partnership = context["spec"], context["partnership"]
+    _record_export(request, f"{spec.code}")
+    organisation = request.membership.organisation
+    pdf = render_pdf(
+        template_name="pdf/datasets/trend.html",
+        context={**context, "note": EXPORT_NOTE.format(threshold=context["threshold"]), "generated_at": timezone.localtime()},
+        marking_text=_marking(partnership),
+        footer_text=download_footer(user=request.user, organisation_name=organisation.name if organisation else ""),
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="trend-{spec.code}-{context["last_month"]:%Y-%m}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # --- Feed tokens -------------------------------------------------------------------------------

@@ -248,6 +248,7 @@ MATRIX: dict[str, Entry] = {
     "datasets:hotspots_pdf": Entry(**EVERY_ROLE_OK, kwargs=lambda w: datasets_world(w) and {}),
     "datasets:trends": Entry(**EVERY_ROLE_OK, kwargs=lambda w: datasets_world(w) and {}),
     "datasets:trends_csv": Entry(**EVERY_ROLE_OK, kwargs=lambda w: datasets_world(w) and {}),
+    "datasets:trends_pdf": Entry(**EVERY_ROLE_OK, kwargs=lambda w: datasets_world(w) and {}),
     "datasets:feed_tokens": Entry(**ADMIN_ONLY),
     "datasets:feed_token_revoke": Entry(
         FORBIDDEN, {"admin": REDIRECT}, method="post", kwargs=lambda w: {"pk": datasets_world(w).token.pk}
@@ -352,6 +353,7 @@ OTHER_PARTNERSHIP_NOT_FOUND = {
     "datasets:trends_csv",
     "governance:noncompliance_detail",
     "governance:suspension_detail",
+    "datasets:trends_pdf",
 }
 
 

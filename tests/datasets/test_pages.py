@@ -124,3 +124,29 @@ def test_a_submission_is_not_found_for_another_organisation_or_partnership(data)
     assert client_for(data.nhs_officer).get(reverse("datasets:submission", kwargs={"pk": submission.pk})).status_code == 404
     assert client_for(data.other_admin).get(reverse("datasets:submission", kwargs={"pk": submission.pk})).status_code == 404
     assert client_for(data.admin).get(reverse("datasets:submission", kwargs={"pk": submission.pk})).status_code == 200
+
+
+def test_the_trend_pdf_is_marked_with_the_chart_and_table(data):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    response = client_for(data.council_officer).get(reverse("datasets:trends_pdf"), {"dataset": "police-asb"})
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    text = PdfReader(BytesIO(response.content)).pages[0].extract_text()
+    assert "OFFICIAL" in text and "Dec 2024" in text and "73" in text
+    assert AccessLogEntry.objects.filter(object_type="dataset_aggregates", path__contains="trends.pdf").exists()
+
+
+def test_an_organisation_in_two_partnerships_chooses_which_one_it_reads(data):
+    from portal.models import PartnershipMember
+
+    PartnershipMember.objects.create(partnership=data.other_partnership, organisation=data.council, standing="responsible_authority")
+    client = client_for(data.council_officer)
+    durham = client.get(reverse("datasets:hotspots"), {"partnership": data.partnership.slug, "dataset": "police-asb"})
+    assert b"DH1" in durham.content and b'<option value="safer-stockport"' in durham.content
+    stockport = client.get(reverse("datasets:hotspots"), {"partnership": data.other_partnership.slug, "dataset": "police-asb"})
+    assert b"No accepted submissions" in stockport.content
+    # A partnership the organisation is not in is not offered, and not read.
+    outsider = client_for(data.nhs_officer).get(reverse("datasets:hotspots"), {"partnership": data.other_partnership.slug, "dataset": "police-asb"})
+    assert b"DH1" in outsider.content and b"<option value=\"safer-stockport\"" not in outsider.content

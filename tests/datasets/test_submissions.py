@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from datasets import services
 from datasets.models import AreaCount, DatasetRecord, Submission, SubmissionStatus
@@ -265,3 +266,81 @@ def test_a_bad_form_keeps_what_was_entered(durham):
     assert b"There is a problem" in response.content
     assert b'value="01/01/2025"' in response.content
     assert b"Choose the file to submit" in response.content
+
+
+def test_a_check_whose_worker_died_is_started_again_by_the_sweep(durham):
+    upload = SimpleUploadedFile("asb.csv", (ASB_HEADER + "2025-01-03,,asb-personal,DH1,\n").encode())
+    submission = services.submission_create(
+        membership=durham.police_officer, partnership=durham.partnership, dataset_code="police-asb",
+        period_start=JAN[0], period_end=JAN[1], upload=upload, acting_user=durham.police_officer.user,
+    )
+    # The worker took it and died: checking, with no progress since.
+    Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.CHECKING, updated_at=timezone.now() - datetime.timedelta(hours=1))
+    assert services.submissions_check_pending() == 1  # queued (run eagerly here)
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.ACCEPTED and submission.rows_loaded == 1
+    assert services.submissions_check_pending() == 0
+
+
+def test_a_recent_check_is_left_to_its_worker(durham):
+    upload = SimpleUploadedFile("asb.csv", (ASB_HEADER + "2025-01-03,,asb-personal,DH1,\n").encode())
+    submission = services.submission_create(
+        membership=durham.police_officer, partnership=durham.partnership, dataset_code="police-asb",
+        period_start=JAN[0], period_end=JAN[1], upload=upload, acting_user=durham.police_officer.user,
+    )
+    Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.CHECKING)
+    assert services.submission_check(submission_id=submission.pk).status == SubmissionStatus.CHECKING
+    assert services.submissions_check_pending() == 0
+
+
+def test_an_oversize_file_is_refused_on_the_form(durham, settings):
+    settings.PORTAL_MAX_DATASET_BYTES = 1024
+    client = client_for(durham.police_officer)
+    upload = SimpleUploadedFile("big.csv", (ASB_HEADER + "2025-01-03,,asb-personal,DH1,\n" * 200).encode())
+    response = client.post(reverse("datasets:submit"), {"dataset": "police-asb", "period_start": "01/01/2025", "period_end": "31/01/2025", "file": upload})
+    assert response.status_code == 200 and b"larger than the limit" in response.content
+    assert not Submission.objects.exists()
+
+
+def test_the_submission_list_takes_the_same_queries_for_many_submissions(durham, django_assert_max_num_queries):
+    client = client_for(durham.admin)
+    police_asb(durham, (ASB_HEADER + "2025-01-03,,asb-personal,DH1,\n").encode())
+    with django_assert_max_num_queries(40) as few:
+        assert client.get(reverse("datasets:submissions")).status_code == 200
+    for _ in range(5):
+        police_asb(durham, (ASB_HEADER + "2025-01-03,,asb-personal,DH1,\n").encode())
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("datasets:submissions"))
+    assert response.content.count(b"DS-") >= 6
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("John Street", None),
+        ("Victoria Road", None),
+        ("Market Place", None),
+        ("Outside the Co-op on Front Street", None),
+        ("Youths gathering, 20:00 to 23:00", None),
+        ("Sarah Connor", "a name"),
+        ("Mrs Jones", "a name"),
+        ("name: Smith", "a name"),
+        ("DH1 3LE", "a full postcode"),
+        ("+44 7700 900123", "a phone number"),
+        ("9434765919", "an NHS number"),
+        ("1234567890", None),  # ten digits without a valid NHS check digit (and not a phone number)
+        ("born 2004", "a date (of birth?)"),
+        ("jo.bloggs@example.org", "an email address"),
+    ],
+)
+def test_what_looks_like_personal_data(text, found):
+    from datasets.checking import personal_data_kind
+
+    assert personal_data_kind(text) == found
+
+
+def test_windows_line_endings_and_quoted_commas_are_read(durham):
+    content = (ASB_HEADER + '2025-01-03,,asb-personal,DH1,"Front Street, Durham"\n').replace("\n", "\r\n").encode()
+    submission = police_asb(durham, content)
+    assert submission.status == SubmissionStatus.ACCEPTED, submission.failure or submission.problems
+    assert DatasetRecord.objects.get(submission=submission).street == "Front Street, Durham"
