@@ -28,3 +28,17 @@ class GovernanceConfig(AppConfig):
         )
         register_waiting_source(breaches_waiting)
         register_demo_loader("Breaches", breaches_demo_load)
+
+        # Complaints (SSP 12).
+        from governance.services.complaints import DECISION_EVENTS as COMPLAINT_EVENTS
+        from governance.waiting import complaints_waiting
+
+        register_decision_events(COMPLAINT_EVENTS)
+        register_waiting_source(complaints_waiting)
+        register_nav_item(
+            label="Complaints",
+            url_name="governance:complaint_list",
+            roles={Role.DPO, Role.DESIGNATED_OFFICER},
+            active_prefixes=("governance:complaint",),
+            order=41,
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from governance.selectors.breaches import dpo_breaches_waiting_count
+from governance.selectors.complaints import COMPLAINT_ROLES, complaint_parts_waiting_count
 from portal.roles import Role
 from portal.waiting import Waiting
 
@@ -14,3 +15,11 @@ def breaches_waiting(*, user, membership) -> list[Waiting]:
         return []
     count = dpo_breaches_waiting_count(membership=membership)
     return [Waiting("Breaches waiting for the ICO decision", count, reverse("governance:breach_list"), 10)]
+
+
+def complaints_waiting(*, user, membership) -> list[Waiting]:
+    """A DPO or designated officer: open complaints waiting for their organisation's part (SSP 12)."""
+    if membership.role not in COMPLAINT_ROLES:
+        return []
+    count = complaint_parts_waiting_count(organisation_id=membership.organisation_id)
+    return [Waiting("Complaints waiting for your organisation's part", count, reverse("governance:complaint_list"), 12)]
