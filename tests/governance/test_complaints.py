@@ -145,3 +145,15 @@ def test_hostile_input_to_a_part(w, value):
     response = w.client("dpo_b").post(reverse("governance:complaint_part", args=[complaint.pk]), {"findings": value + PROBE})
     assert response.status_code in (200, 302)
     assert PROBE not in response.content.decode()
+
+
+def test_the_complaints_list_costs_the_same_whatever_its_length(w, django_assert_max_num_queries):
+    client = w.client("dpo_b")
+    record(w)
+    with django_assert_max_num_queries(40) as one:
+        assert client.get(reverse("governance:complaint_list")).status_code == 200
+    for _ in range(5):
+        record(w)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = client.get(reverse("governance:complaint_list")).content.decode()
+    assert page.count("CP-") == 6
