@@ -35,6 +35,9 @@ class GovernanceConfig(AppConfig):
 
         register_decision_events(COMPLAINT_EVENTS)
         register_waiting_source(complaints_waiting)
+        from governance.demo import complaints_demo_load
+
+        register_demo_loader("Complaints", complaints_demo_load)
         register_nav_item(
             label="Complaints",
             url_name="governance:complaint_list",
