@@ -47,3 +47,19 @@ class GovernanceConfig(AppConfig):
         from governance.waiting import noncompliance_waiting
 
         register_waiting_source(noncompliance_waiting)
+        # Complaints (SSP 12).
+        from governance.services.complaints import DECISION_EVENTS as COMPLAINT_EVENTS
+        from governance.waiting import complaints_waiting
+
+        register_decision_events(COMPLAINT_EVENTS)
+        register_waiting_source(complaints_waiting)
+        from governance.demo import complaints_demo_load
+
+        register_demo_loader("Complaints", complaints_demo_load)
+        register_nav_item(
+            label="Complaints",
+            url_name="governance:complaint_list",
+            roles={Role.DPO, Role.DESIGNATED_OFFICER},
+            active_prefixes=("governance:complaint",),
+            order=41,
+        )

@@ -51,3 +51,35 @@ def breaches_demo_load() -> str | None:
         )
         made += 1
     return f"{made} breach{'es' if made != 1 else ''} (one inside its 72 hours, one overdue)" if made else None
+
+
+DEMO_COMPLAINT = "The person says the council shared more about them with the police than was needed."
+
+
+def complaints_demo_load() -> str | None:
+    """A joint complaint the council received about one of its requests with the police: the
+    council's DPO recorded it and its part; the police's part is still to come."""
+    from governance.models import Complaint
+    from governance.selectors.complaints import complaint_request_choices
+    from governance.services.complaints import complaint_part_record, complaint_record
+
+    if Complaint.objects.filter(summary=DEMO_COMPLAINT).exists():
+        return None
+    membership = Membership.objects.active().filter(user__username="dpo.council", role=Role.DPO).select_related("user", "organisation").first()
+    if membership is None:
+        return None
+    request = complaint_request_choices(organisation_id=membership.organisation_id).exclude(
+        requesting_organisation_id=membership.organisation_id, holding_organisation_id=membership.organisation_id
+    ).first()
+    if request is None:
+        return None
+    complaint = complaint_record(
+        membership=membership, acting_user=membership.user, about="disclosure", summary=DEMO_COMPLAINT,
+        received_on=timezone.localdate() - datetime.timedelta(days=3),
+        acknowledged_on=timezone.localdate() - datetime.timedelta(days=2), request_ids=[request.pk],
+    )
+    complaint_part_record(
+        complaint=complaint, findings="Our release answered the request as made; the police asked for the whole history.",
+        acting_user=membership.user, membership=membership,
+    )
+    return f"1 joint complaint ({complaint.reference}) waiting for the other organisation's part"

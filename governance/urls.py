@@ -1,7 +1,7 @@
 """URLs of `governance`. Every pattern here must appear in tests/test_authorization_matrix.py."""
 from django.urls import path
 
-from governance.views import breaches, noncompliance
+from governance.views import breaches, complaints, noncompliance
 
 app_name = "governance"
 
@@ -24,4 +24,10 @@ urlpatterns: list = [
     path("suspensions/new/", noncompliance.suspension_new, name="suspension_new"),
     path("suspensions/<int:pk>/", noncompliance.suspension_detail, name="suspension_detail"),
     path("suspensions/<int:pk>/lift/", noncompliance.suspension_lift, name="suspension_lift"),
+    path("complaints/", complaints.complaint_list, name="complaint_list"),
+    path("complaints/new/", complaints.complaint_new, name="complaint_new"),
+    path("complaints/<int:pk>/", complaints.complaint_detail, name="complaint_detail"),
+    path("complaints/<int:pk>/part/", complaints.complaint_part, name="complaint_part"),
+    path("complaints/<int:pk>/outcome/", complaints.complaint_outcome, name="complaint_outcome"),
+    path("complaints/<int:pk>/closed/", complaints.complaint_closed, name="complaint_closed"),
 ]

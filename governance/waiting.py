@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from governance.roles import CASE_HANDLERS
 from governance.selectors.breaches import dpo_breaches_waiting_count
+from governance.selectors.complaints import COMPLAINT_ROLES, complaint_parts_waiting_count
 from governance.selectors.noncompliance import noncompliance_awaiting_response
 from portal.roles import Role
 from portal.waiting import Waiting
@@ -24,3 +25,9 @@ def noncompliance_waiting(*, user, membership) -> list[Waiting]:
         return []
     count = noncompliance_awaiting_response(membership=membership).count()
     return [Waiting("Reports of non-compliance awaiting your response", count, reverse("governance:noncompliance_list"), 70)]
+def complaints_waiting(*, user, membership) -> list[Waiting]:
+    """A DPO or designated officer: open complaints waiting for their organisation's part (SSP 12)."""
+    if membership.role not in COMPLAINT_ROLES:
+        return []
+    count = complaint_parts_waiting_count(organisation_id=membership.organisation_id)
+    return [Waiting("Complaints waiting for your organisation's part", count, reverse("governance:complaint_list"), 12)]

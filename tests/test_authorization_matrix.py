@@ -141,6 +141,34 @@ def governance_world(w):
 GOVERNANCE_READERS = {"designated_officer": OK, "dpo": OK, "auditor": OK}
 GOVERNANCE_HANDLERS = {"designated_officer": OK, "dpo": OK}
 GOVERNANCE_REPORT = {"designated_officer": OK, "dpo": NOT_FOUND, "auditor": OK}
+def complaint_world(w):
+    """Made on first use: a complaint the DPO's organisation received about its request to the
+    officer's organisation (so the two take part; the designated officer's organisation does not)."""
+    if not hasattr(w, "complaint"):
+        from django.utils import timezone
+
+        from governance.services.complaints import complaint_record
+        from tests.sharing.factories import DisclosureRequestFactory
+
+        request = DisclosureRequestFactory(
+            requesting_organisation=w.dpo.organisation, requester=w.officer.user,
+            holding_organisation=w.officer.organisation, protocol_pack=w.pack,
+        )
+        w.complaint = complaint_record(
+            membership=w.dpo, acting_user=w.dpo.user, about="refusal", summary="The refusal was unfair.",
+            received_on=timezone.localdate(), request_ids=[request.pk],
+        )
+    return w.complaint
+
+
+# Complaints (governance/views/complaints.py): DPOs and designated officers only; the complaint is
+# the DPO's organisation's (it received it), not found for the designated officer's.
+COMPLAINT_ROLES = dict(default=FORBIDDEN, expect={"dpo": OK, "designated_officer": OK})
+COMPLAINT_CASE = dict(default=FORBIDDEN, expect={"dpo": OK, "designated_officer": NOT_FOUND})
+
+
+def _complaint_pk(w):
+    return {"pk": complaint_world(w).pk}
 
 
 MATRIX: dict[str, Entry] = {
@@ -290,6 +318,12 @@ MATRIX: dict[str, Entry] = {
     "governance:suspension_lift": Entry(
         FORBIDDEN, {"designated_officer": OK, "dpo": REDIRECT}, kwargs=lambda w: {"pk": governance_world(w).suspension.pk}
     ),
+    "governance:complaint_list": Entry(**COMPLAINT_ROLES),
+    "governance:complaint_new": Entry(**COMPLAINT_ROLES),
+    "governance:complaint_detail": Entry(**COMPLAINT_CASE, kwargs=_complaint_pk),
+    "governance:complaint_part": Entry(**COMPLAINT_CASE, kwargs=_complaint_pk),
+    "governance:complaint_outcome": Entry(**COMPLAINT_CASE, kwargs=_complaint_pk),
+    "governance:complaint_closed": Entry(**COMPLAINT_CASE, kwargs=_complaint_pk),
 }
 
 

@@ -182,6 +182,8 @@ class IcoDecisionForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("decision") == IcoDecision.REPORT:
+            if not (cleaned.get("ico_reference") or "").strip() and "ico_reference" not in self.errors:
+                self.add_error("ico_reference", "Enter the reference the ICO gave the report")
             if cleaned.get("reported_date") and not cleaned.get("reported_time") and "reported_time" not in self.errors:
                 self.add_error("reported_time", "Enter the time it was reported to the ICO")
             elif not cleaned.get("reported_date") and "reported_date" not in self.errors:

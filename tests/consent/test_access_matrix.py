@@ -30,7 +30,7 @@ def with_scan(p, make_consent):
 
 
 RECORD_PAGE = outcomes(404, requester=200, do_a=200)
-OFFICERS = outcomes(200, chair=403, auditor=403, admin=403)
+OFFICERS = outcomes(200, chair=403, auditor=403, dpo_b=403, admin=403)
 MATRIX: dict[str, Case] = {
     "consent:list": Case(OFFICERS, state=recorded, kwargs=lambda p, c: {}),
     "consent:record": Case(OFFICERS, state=recorded, kwargs=lambda p, c: {}),

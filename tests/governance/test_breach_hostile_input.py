@@ -101,3 +101,44 @@ def test_ids_of_records_the_reporter_cannot_see_are_refused(w, ids):
     if ids:
         assert response.status_code == 200 and "There is a problem" in response.content.decode()
     assert not Breach.objects.filter(reported_by=w.m["officer_c"].user).exclude(requests=None).exists()
+
+
+def _open_breach(w):
+    from governance.services.breaches import breach_report
+
+    existing = Breach.objects.filter(status="open").first()
+    if existing:
+        return existing
+    discovered = timezone.now() - datetime.timedelta(hours=1)
+    return breach_report(
+        reporter=w.m["officer_a"].user, membership=w.m["officer_a"], what_happened="Lost paper.",
+        happened_at=discovered, discovered_at=discovered, occurred_organisation_id=w.a.pk,
+        data_categories=["identifiers"], people_affected=1,
+    )
+
+
+@HYPOTHESIS
+@given(
+    step=st.sampled_from([
+        ("governance:breach_ico", ["decision", "reasons", "ico_reference", "reported_date", "reported_time"]),
+        ("governance:breach_investigation", ["findings"]),
+        ("governance:breach_summary", ["summary"]),
+        ("governance:breach_lessons", ["lessons_learnt", "note"]),
+    ]),
+    text=hostile_text,
+    value=hostile_value,
+)
+def test_the_dpos_steps(w, step, text, value):
+    """Every field of every DPO step gets hostile text or a nonsense value: never a 500, never unescaped."""
+    name, fields = step
+    breach = _open_breach(w)
+    client = w.client("dpo_a")
+    now = timezone.localtime()
+    data = {"decision": "report", "reasons": "Risk.", "ico_reference": "IC-1", "reported_date": now.strftime("%d/%m/%Y"),
+            "reported_time": "00:00", "findings": "Found.", "summary": "Short.", "lessons_learnt": "on", "note": "Check addresses."}
+    for index, field in enumerate(fields):
+        data[field] = text if index % 2 == 0 else value
+    response = client.post(reverse(name, args=[breach.pk]), data)
+    assert response.status_code in (200, 302), response.status_code
+    body = (client.get(response["Location"]) if response.status_code == 302 else response).content.decode()
+    assert PROBE not in body

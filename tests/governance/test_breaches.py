@@ -181,3 +181,15 @@ def test_the_report_form_keeps_what_was_typed_on_an_error(w):
     body = response.content.decode()
     assert "There is a problem" in body and "Half a report" in body
     assert "Enter the date it was discovered" in body
+
+
+def test_the_dpo_queue_costs_the_same_whatever_its_length(w, django_assert_max_num_queries):
+    client = w.client("dpo_a")
+    report(w)
+    with django_assert_max_num_queries(40) as one:
+        assert client.get(reverse("governance:breach_list")).status_code == 200
+    for hours in (1, 30, 60, 70, 90):
+        report(w, hours_ago=hours)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = client.get(reverse("governance:breach_list")).content.decode()
+    assert page.count("BR-") >= 6 and "Overdue" in page

@@ -21,6 +21,15 @@ def test_demo_loads_every_role_and_every_request_state_and_reloads_safely(settin
     dpo_kinds = set(Membership.objects.filter(role=Role.DPO).values_list("organisation__kind", flat=True))
     assert {"police", "local_authority", "icb"} <= dpo_kinds
     assert "dpo.police" in out and "Data protection officer" in out
+    # Issue 11: a breach inside its 72 hours and an overdue one, in dpo.police's queue.
+    from governance.models import Breach
+    from governance.selectors.breaches import breach_clock
+
+    assert sorted(breach_clock(b).state for b in Breach.objects.all()) == ["ok", "overdue"]
+    from governance.models import Complaint
+
+    complaint = Complaint.objects.get()
+    assert complaint.parts.count() == 2 and complaint.parts.filter(recorded_at__isnull=True).count() == 1
     assert set(DisclosureRequest.objects.values_list("status", flat=True)) == set(Status.values)
     requests, users = DisclosureRequest.objects.count(), User.objects.count()
     report = decision_log_verify()

@@ -39,6 +39,7 @@ def parties(db, pack):
         "do_c": (p.c, Role.DESIGNATED_OFFICER),
         "chair": (p.b, Role.CHAIR),
         "auditor": (p.b, Role.AUDITOR),
+        "dpo_b": (p.b, Role.DPO),
         "admin": (p.b, Role.ADMIN),
     }
     for name, (organisation, role) in people.items():

@@ -33,10 +33,12 @@ from tests.test_authorization_matrix import classify
 
 VISITORS = (
     "anonymous", "requester", "assignee", "officer_a", "officer_b", "officer_c",
-    "do_a", "do_b", "do_c", "chair", "auditor", "admin",
+    "do_a", "do_b", "do_c", "chair", "auditor", "dpo_b", "admin",
 )
-NO_ACCESS = ("officer_a", "officer_b", "officer_c", "do_c", "chair", "auditor", "admin")
-NOT_ROLE = ("chair", "auditor", "admin")
+# dpo_b: the holding organisation's data protection officer (issue 11), who sees nothing of a
+# request or its released content: a DPO reaches records only through a case that links them.
+NO_ACCESS = ("officer_a", "officer_b", "officer_c", "do_c", "chair", "auditor", "dpo_b", "admin")
+NOT_ROLE = ("chair", "auditor", "dpo_b", "admin")
 
 
 def assigned(p, status=Status.IN_REVIEW):
@@ -116,7 +118,7 @@ def sub_judice(p):
 # officer assigns and advises. People with need-to-know who have no part in an action get 403.
 HOLDING_ONLY = dict(requester=403, do_a=403)
 MATRIX: dict[str, Case] = {
-    "sharing:inbox": Case(outcomes(200, chair=403, auditor=403, admin=403), kwargs=lambda p, r: {}),
+    "sharing:inbox": Case(outcomes(200, chair=403, auditor=403, dpo_b=403, admin=403), kwargs=lambda p, r: {}),
     "sharing:request_assign": Case(outcomes(404, **HOLDING_ONLY, assignee=403, do_b=200)),
     "sharing:request_pick_up": Case(
         outcomes(404, **HOLDING_ONLY, assignee="redirect", officer_b="redirect", do_b="redirect"),
@@ -136,7 +138,7 @@ MATRIX: dict[str, Case] = {
 
 # The requester's journey. A draft is seen by its requester and A's designated officer (need-to-
 # know), but only the requester may change it.
-OFFICERS_ONLY = outcomes(200, chair=403, auditor=403, admin=403)
+OFFICERS_ONLY = outcomes(200, chair=403, auditor=403, dpo_b=403, admin=403)
 DRAFT_PAGE = Case(outcomes(404, requester=200, do_a=403), state=draft)
 
 
