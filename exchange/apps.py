@@ -1,8 +1,33 @@
 from django.apps import AppConfig
 
+DECISION_EVENTS = {
+    "api_client.registered": "Partner API client registered",
+    "api_client.key_rotated": "Partner API client's key rotated",
+    "api_client.revoked": "Partner API client revoked",
+}
+
 
 class ExchangeConfig(AppConfig):
     """Exchange with partner systems and people: the partner API, webhooks, recurring marked distributions, shared case workspaces."""
 
     name = "exchange"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from portal.accountability.registry import register_decision_events
+
+        register_decision_events(DECISION_EVENTS)
+
+        from portal.navigation import register_nav_item
+        from portal.roles import Role
+
+        register_nav_item(label="API clients", url_name="exchange:clients", roles={Role.ADMIN}, order=90)
+
+        # Webhooks: a request's change of state is told to the partner systems of its two
+        # organisations (exchange/webhooks.py), in the transaction of the change.
+        from django.db.models.signals import post_save
+
+        from exchange.webhooks import request_state_changed
+        from sharing.models import DisclosureRequest
+
+        post_save.connect(request_state_changed, sender=DisclosureRequest, dispatch_uid="exchange-webhooks")

@@ -60,6 +60,19 @@ def retention_world(w):
     return w.retention
 
 
+def api_client_world(w):
+    """Made on first use: an API client of the admin's organisation, registered by the admin."""
+    if not hasattr(w, "api_client"):
+        from exchange.services import api_client_register
+
+        admin = w.admin
+        w.api_client = api_client_register(
+            organisation=admin.organisation, partnership=admin.partnership, name="Matrix system",
+            scopes=["requests:read"], acting_user=admin.user,
+        ).client
+    return w.api_client
+
+
 MATRIX: dict[str, Entry] = {
     # Sign-in pages are public; a fully signed-in visitor is sent home.
     "portal:sign_in": Entry(REDIRECT, PUBLIC),
@@ -153,6 +166,13 @@ MATRIX: dict[str, Entry] = {
     "portal:retention_certificate": Entry(
         FORBIDDEN, {"designated_officer": OK, "admin": REDIRECT}, kwargs=lambda w: {"pk": retention_world(w).run.pk}
     ),
+    # Partner API clients (exchange, docs/api.md): the partnership admin's pages only. The API
+    # itself (api-v1:) has its own matrix of endpoint x scope x organisation.
+    "exchange:clients": Entry(**ADMIN_ONLY),
+    "exchange:client_new": Entry(**ADMIN_ONLY),
+    "exchange:client_detail": Entry(**ADMIN_ONLY, kwargs=lambda w: {"pk": api_client_world(w).pk}),
+    "exchange:client_rotate": Entry(**ADMIN_ONLY, kwargs=lambda w: {"pk": api_client_world(w).pk}),
+    "exchange:client_revoke": Entry(**ADMIN_ONLY, kwargs=lambda w: {"pk": api_client_world(w).pk}),
 }
 
 
@@ -208,6 +228,9 @@ OTHER_PARTNERSHIP_NOT_FOUND = {
     "portal:retention_hold_lift",
     "portal:retention_run",
     "portal:retention_certificate",
+    "exchange:client_detail",
+    "exchange:client_rotate",
+    "exchange:client_revoke",
 }
 
 
@@ -224,6 +247,7 @@ COVERED_ELSEWHERE = {
     "sharing:": "tests/sharing/test_access_matrix.py",
     "meetings:": "tests/meetings/test_access.py",
     "consent:": "tests/consent/test_access_matrix.py",
+    "api-v1:": "tests/exchange/test_api_matrix.py",
 }
 
 

@@ -37,6 +37,10 @@ COVERED = {
 
 # model label -> why it is not destroyed by the retention engine
 EXEMPT = {
+    "exchange.ApiClient": "a partner system's registration (a system name and scopes), not people",
+    "exchange.ApiKey": "a key's prefix and digest, no personal data",
+    "exchange.IdempotencyRecord": "the answer to an API write: a reference, a state and a link only",
+    "exchange.WebhookDelivery": "a webhook's reference, state and link only, never personal data by rule",
     "portal.User": "accounts of the professionals using the portal, removed by account services, not case data",
     "portal.Organisation": "the partner organisations themselves, not people",
     "portal.Partnership": "the partnerships themselves and a contact route, not people",

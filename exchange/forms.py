@@ -1,0 +1,40 @@
+"""Forms of the API client pages: shape only; the services check the rules."""
+from __future__ import annotations
+
+from django import forms
+
+from exchange.models import Scope
+from portal.models import Organisation
+
+
+class ApiClientForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(), label="Organisation it acts for",
+        error_messages={"required": "Select the organisation the system acts for",
+                        "invalid_choice": "Select the organisation the system acts for"},
+        widget=forms.RadioSelect,
+    )
+    name = forms.CharField(label="Name of the partner system", max_length=100,
+                           error_messages={"required": "Enter the name of the partner system"})
+    scopes = forms.MultipleChoiceField(
+        choices=Scope.choices, label="What it may do", widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Select at least one scope"},
+    )
+    webhook_url = forms.URLField(label="Webhook address (optional)", required=False, max_length=500, assume_scheme="https",
+                                 error_messages={"invalid": "Enter the webhook address starting https://"})
+    rate_limit_per_minute = forms.IntegerField(
+        label="Calls allowed a minute", initial=120, min_value=1, max_value=10000,
+        error_messages={"required": "Enter how many calls a minute it may make",
+                        "invalid": "Enter a whole number of calls a minute",
+                        "min_value": "Enter a rate limit between 1 and 10000 calls a minute",
+                        "max_value": "Enter a rate limit between 1 and 10000 calls a minute"},
+    )
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}), max_length=1000,
+                             error_messages={"required": "Give the reason"})

@@ -1,0 +1,295 @@
+"""Writes of `exchange`: registering, rotating and revoking API clients (each decision-logged),
+idempotency records, and webhook deliveries (docs/api.md).
+
+A client acts through its own account: `api_client_register` creates a user with an unusable
+password (it can never sign in to the pages) and gives it one officer membership of the
+organisation through `portal.services.accounts.membership_add`, so the API reaches requests
+through the same need-to-know selectors and services as an officer's pages, and nothing else.
+"""
+from __future__ import annotations
+
+import datetime
+import logging
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from exchange import keys
+from exchange.models import ApiClient, ApiKey, DeliveryStatus, IdempotencyRecord, Scope, WebhookDelivery
+from portal.accountability.services import decision_record
+from portal.jobs import enqueue
+from portal.models import Organisation, Partnership, User
+from portal.roles import Role
+from portal.services.accounts import membership_add, membership_end
+from portal.text import collect_text
+
+logger = logging.getLogger(__name__)
+
+MAX_NAME = 100
+ROTATION_GRACE = datetime.timedelta(hours=24)
+
+
+@dataclass
+class Issued:
+    """What the admin is shown once: the key and the webhook signing secret."""
+
+    client: ApiClient
+    key: str
+    webhook_secret: str
+
+
+def _record(*, client: ApiClient, action: str, reasons: str, acting_user: User, details: dict | None = None) -> None:
+    decision_record(
+        actor=acting_user,
+        organisation=client.organisation,
+        action=action,
+        reasons=reasons,
+        reference=f"API-{client.pk}",
+        recipient=client.name,
+        details={"client_id": client.pk, "scopes": list(client.scopes), **(details or {})},
+        partnership=client.partnership,
+    )
+
+
+def _clean(*, name: str, scopes: list[str], webhook_url: str, rate_limit_per_minute: int) -> dict:
+    errors: dict = {}
+    name = collect_text(name, field="name", label="Name", max_length=MAX_NAME, errors=errors)
+    if not name and "name" not in errors:
+        errors["name"] = "Enter the name of the partner system"
+    unknown = [scope for scope in scopes if scope not in Scope.values]
+    if not scopes or unknown:
+        errors["scopes"] = "Select at least one scope"
+    webhook_url = (webhook_url or "").strip()
+    if webhook_url and not webhook_url.startswith(("https://", "http://")):
+        errors["webhook_url"] = "Enter the webhook address starting https://"
+    if Scope.WEBHOOKS in scopes and not webhook_url:
+        errors["webhook_url"] = "Enter the webhook address, or do not select webhooks"
+    if not 1 <= rate_limit_per_minute <= 10000:
+        errors["rate_limit_per_minute"] = "Enter a rate limit between 1 and 10000 calls a minute"
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "name": name,
+        "scopes": [scope for scope in Scope.values if scope in scopes],
+        "webhook_url": webhook_url,
+        "rate_limit_per_minute": rate_limit_per_minute,
+    }
+
+
+def _issue_key(client: ApiClient) -> str:
+    prefix, key, digest = keys.key_new()
+    ApiKey.objects.create(client=client, prefix=prefix, digest=digest)
+    return key
+
+
+@transaction.atomic
+def api_client_register(
+    *,
+    organisation: Organisation,
+    partnership: Partnership,
+    name: str,
+    scopes: list[str],
+    webhook_url: str = "",
+    rate_limit_per_minute: int = 120,
+    acting_user: User,
+) -> Issued:
+    """Register a partner system for `organisation` (a member of the admin's `partnership`)."""
+    values = _clean(name=name, scopes=scopes, webhook_url=webhook_url, rate_limit_per_minute=rate_limit_per_minute)
+    if not organisation.partnership_places.filter(partnership=partnership).exists():
+        raise ValidationError({"organisation": f"{organisation.name} is not a member of {partnership.name}"})
+    account = User(
+        username=f"api-client-{uuid.uuid4().hex[:12]}",
+        first_name=values["name"],
+        last_name="(API client)",
+        is_active=True,
+    )
+    account.set_unusable_password()
+    account.save()
+    membership = membership_add(user=account, organisation=organisation, role=Role.OFFICER, acting_user=acting_user)
+    client = ApiClient.objects.create(
+        organisation=organisation, partnership=partnership, account=account, membership=membership,
+        created_by=acting_user, **values,
+    )
+    key = _issue_key(client)
+    _record(
+        client=client, action="api_client.registered", acting_user=acting_user,
+        reasons=f"API client {client.name} registered for {organisation.name} with scopes {', '.join(client.scopes)}",
+    )
+    return Issued(client, key, keys.webhook_secret(client_id=client.pk, version=client.webhook_secret_version))
+
+
+def _locked(client: ApiClient) -> ApiClient:
+    client = ApiClient.objects.select_for_update().select_related("organisation", "partnership").get(pk=client.pk)
+    if not client.is_active:
+        raise ValidationError("This API client has been revoked")
+    return client
+
+
+@transaction.atomic
+def api_client_rotate(*, client: ApiClient, reason: str, acting_user: User) -> Issued:
+    """A new key and a new webhook secret; the old keys keep working for ROTATION_GRACE so the
+    partner can switch without an outage, then stop."""
+    client = _locked(client)
+    errors: dict = {}
+    reason = collect_text(reason, field="reason", label="Reason", max_length=1000, errors=errors)
+    if not reason and "reason" not in errors:
+        errors["reason"] = "Give the reason for rotating the key"
+    if errors:
+        raise ValidationError(errors)
+    grace_until = timezone.now() + ROTATION_GRACE
+    ApiKey.objects.filter(client=client, revoked_at__isnull=True).filter(
+        expires_at__isnull=True
+    ).update(expires_at=grace_until)
+    key = _issue_key(client)
+    client.webhook_secret_version += 1
+    client.save(update_fields=["webhook_secret_version"])
+    _record(
+        client=client, action="api_client.key_rotated", acting_user=acting_user, reasons=reason,
+        details={"old_keys_expire_at": grace_until.isoformat()},
+    )
+    return Issued(client, key, keys.webhook_secret(client_id=client.pk, version=client.webhook_secret_version))
+
+
+@transaction.atomic
+def api_client_revoke(*, client: ApiClient, reason: str, acting_user: User) -> ApiClient:
+    """Every key stops at once, the account's membership ends (so its need-to-know with it), and
+    pending webhooks are not sent."""
+    client = _locked(client)
+    errors: dict = {}
+    reason = collect_text(reason, field="reason", label="Reason", max_length=1000, errors=errors)
+    if not reason and "reason" not in errors:
+        errors["reason"] = "Give the reason for revoking the client"
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    client.revoked_at = now
+    client.revoked_by = acting_user
+    client.save(update_fields=["revoked_at", "revoked_by"])
+    ApiKey.objects.filter(client=client, revoked_at__isnull=True).update(revoked_at=now)
+    WebhookDelivery.objects.filter(client=client, status=DeliveryStatus.PENDING).update(
+        status=DeliveryStatus.FAILED, last_error="Client revoked"
+    )
+    if client.membership.is_active:
+        membership_end(membership=client.membership, acting_user=acting_user)
+    _record(client=client, action="api_client.revoked", acting_user=acting_user, reasons=reason)
+    return client
+
+
+def api_key_touch(*, key: ApiKey) -> None:
+    """When a key was last used (at most once a minute a key, to keep calls cheap)."""
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at > datetime.timedelta(minutes=1):
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+
+
+# ---------------------------------------------------------------------------------------------
+# Idempotency
+# ---------------------------------------------------------------------------------------------
+
+
+def idempotency_store(*, client: ApiClient, key: str, fingerprint: str, status_code: int, body: dict) -> IdempotencyRecord:
+    """Keep the answer given to a write; inside the write's transaction, so a refused write
+    keeps nothing and a retry can succeed. Two racing retries: the second fails on the unique
+    constraint and rolls back its own write."""
+    return IdempotencyRecord.objects.create(
+        client=client, key=key, fingerprint=fingerprint, status_code=status_code, body=body
+    )
+
+
+IdempotencyConflict = IntegrityError
+
+
+# ---------------------------------------------------------------------------------------------
+# Webhooks
+# ---------------------------------------------------------------------------------------------
+
+WEBHOOK_EVENT = "request.state_changed"
+
+
+def webhook_payload(*, reference: str, request_id: int, state: str) -> dict:
+    """Reference, state and link: never personal data (not even the purpose or the organisations)."""
+    return {
+        "event": WEBHOOK_EVENT,
+        "reference": reference,
+        "state": state,
+        "link": f"{settings.PORTAL_BASE_URL.rstrip('/')}/api/v1/requests/{request_id}",
+        "occurred_at": timezone.now().isoformat(),
+    }
+
+
+def webhook_deliveries_queue(*, organisation_ids: list[int], reference: str, request_id: int, state: str) -> int:
+    """A delivery for every active client with the webhooks scope of these organisations, in the
+    caller's transaction; each is sent after commit."""
+    clients = ApiClient.objects.filter(
+        organisation_id__in=organisation_ids, revoked_at__isnull=True, scopes__contains=[Scope.WEBHOOKS]
+    ).exclude(webhook_url="")
+    now = timezone.now()
+    created = [
+        WebhookDelivery.objects.create(
+            client=client, event=WEBHOOK_EVENT, reference=reference, next_attempt_at=now,
+            payload=webhook_payload(reference=reference, request_id=request_id, state=state),
+        )
+        for client in clients
+    ]
+    for delivery in created:
+        transaction.on_commit(lambda pk=delivery.pk: enqueue("exchange.deliver_webhook", pk))
+    return len(created)
+
+
+def webhook_backoff(attempts: int) -> datetime.timedelta:
+    """How long after the `attempts`-th failure the next try waits: doubling each time."""
+    base = settings.PORTAL_WEBHOOK_BACKOFF_SECONDS
+    return datetime.timedelta(seconds=min(base * 2 ** (attempts - 1), 6 * 3600))
+
+
+@transaction.atomic
+def webhook_delivery_attempt(*, delivery_id: int, send) -> WebhookDelivery | None:
+    """Try one pending delivery that is due: `send(delivery, secret)` returns the receiver's HTTP
+    status (or raises). 2xx: delivered. Otherwise the attempt is counted and the next one
+    scheduled with backoff, until PORTAL_WEBHOOK_MAX_ATTEMPTS: then it is given up. Returns the
+    delivery, or None when it was not due (another worker has it, or it is done)."""
+    delivery = (
+        WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("client")
+        .filter(pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=timezone.now())
+        .first()
+    )
+    if delivery is None:
+        return None
+    client = delivery.client
+    if not client.is_active:
+        delivery.status = DeliveryStatus.FAILED
+        delivery.last_error = "Client revoked"
+        delivery.save(update_fields=["status", "last_error"])
+        return delivery
+    secret = keys.webhook_secret(client_id=client.pk, version=client.webhook_secret_version)
+    delivery.attempts += 1
+    try:
+        code = send(delivery, secret)
+        error = "" if 200 <= code < 300 else f"HTTP {code}"
+    except Exception as exc:  # the receiver is down, refused, timed out
+        code, error = None, type(exc).__name__
+    delivery.last_status_code = code
+    delivery.last_error = error[:200]
+    if not error:
+        delivery.status = DeliveryStatus.DELIVERED
+        delivery.delivered_at = timezone.now()
+    elif delivery.attempts >= settings.PORTAL_WEBHOOK_MAX_ATTEMPTS:
+        delivery.status = DeliveryStatus.FAILED
+        logger.warning("Webhook delivery %s given up after %s attempts", delivery.pk, delivery.attempts)
+    else:
+        delivery.next_attempt_at = timezone.now() + webhook_backoff(delivery.attempts)
+    delivery.save()
+    return delivery
+
+
+def webhook_deliveries_due(*, limit: int = 500) -> list[int]:
+    return list(
+        WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
