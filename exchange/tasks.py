@@ -35,15 +35,21 @@ def _send(delivery, secret: str) -> int:
     return response.status_code
 
 
-@shared_task(name="exchange.deliver_webhook", acks_late=True)
-def deliver_webhook(delivery_id: int) -> str:
-    """Try a delivery; after a failure, queue the next try for when its backoff ends."""
+@shared_task(name="exchange.deliver_webhook", acks_late=True, bind=True)
+def deliver_webhook(self, delivery_id: int) -> str:
+    """Try a delivery; after a failure, queue the next try for when its backoff ends, on the
+    queue this run came from. A lost queueing is picked up by `exchange.webhooks_sweep`."""
     delivery = webhook_delivery_attempt(delivery_id=delivery_id, send=_send)
     if delivery is None:
         return "not due"
     if delivery.status == DeliveryStatus.PENDING:
         wait = max(0.0, (delivery.next_attempt_at - timezone.now()).total_seconds())
-        deliver_webhook.apply_async(args=[delivery_id], countdown=wait)
+        info = self.request.delivery_info or {}
+        queue = None if info.get("is_eager") else info.get("routing_key")
+        try:
+            self.apply_async(args=[delivery_id], countdown=wait, queue=queue)
+        except Exception:  # the broker is down: the sweep sends it when due
+            pass
     return delivery.status
 
 
