@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import requests
 from celery import shared_task
@@ -11,6 +12,7 @@ from exchange import keys
 from exchange.models import DeliveryStatus
 from exchange.services import webhook_deliveries_due, webhook_delivery_attempt
 
+logger = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 5
 
 
@@ -49,7 +51,7 @@ def deliver_webhook(self, delivery_id: int) -> str:
         try:
             self.apply_async(args=[delivery_id], countdown=wait, queue=queue)
         except Exception:  # the broker is down: the sweep sends it when due
-            pass
+            logger.warning("Could not queue the next try of webhook delivery %s; the sweep will", delivery_id)
     return delivery.status
 
 
