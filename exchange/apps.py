@@ -4,6 +4,10 @@ DECISION_EVENTS = {
     "api_client.registered": "Partner API client registered",
     "api_client.key_rotated": "Partner API client's key rotated",
     "api_client.revoked": "Partner API client revoked",
+    "distribution.created": "Marked distribution set up",
+    "distribution.recipient_added": "Marked distribution: recipient added",
+    "distribution.issued": "Marked distribution: issue sent",
+    "distribution.acknowledged": "Marked distribution: handling rules acknowledged",
 }
 
 
@@ -31,3 +35,13 @@ class ExchangeConfig(AppConfig):
         from sharing.models import DisclosureRequest
 
         post_save.connect(request_state_changed, sender=DisclosureRequest, dispatch_uid="exchange-webhooks")
+
+        from exchange.retention import CONTENT_TYPE, distribution_issue_path, distribution_issues_purge
+        from portal.retention.registry import register_retention_content
+
+        register_retention_content(
+            content_type=CONTENT_TYPE, label="Distribution issue", purge=distribution_issues_purge,
+            link=distribution_issue_path,
+        )
+        officers = {Role.OFFICER, Role.DESIGNATED_OFFICER}
+        register_nav_item(label="Distributions", url_name="exchange:distributions", roles=officers, order=60)

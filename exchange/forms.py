@@ -38,3 +38,44 @@ class ApiClientForm(forms.Form):
 class ReasonForm(forms.Form):
     reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}), max_length=1000,
                              error_messages={"required": "Give the reason"})
+
+
+class DistributionForm(forms.Form):
+    title = forms.CharField(label="Title of the document series", max_length=200,
+                            error_messages={"required": "Enter the title of the document series"})
+    marking = forms.ModelChoiceField(
+        queryset=None, label="Protective marking", widget=forms.RadioSelect,
+        error_messages={"required": "Select the marking", "invalid_choice": "Select the marking"},
+    )
+    handling_rules = forms.CharField(
+        label="Handling rules recipients must agree to", widget=forms.Textarea(attrs={"rows": 5}), max_length=5000,
+        error_messages={"required": "Enter the handling rules recipients must agree to"},
+    )
+
+    def __init__(self, *args, markings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["marking"].queryset = markings
+
+
+class RecipientForm(forms.Form):
+    recipient = forms.ModelChoiceField(
+        queryset=None, label="Add a recipient",
+        error_messages={"required": "Select the person to add", "invalid_choice": "Select the person to add"},
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recipient"].queryset = candidates
+        self.fields["recipient"].label_from_instance = (
+            lambda m: f"{m.user.display_name}, {m.organisation.name} ({m.get_role_display().lower()})"
+        )
+
+
+class IssueUploadForm(forms.Form):
+    file = forms.FileField(label="Upload the next issue", required=False)
+
+
+class AcknowledgeForm(forms.Form):
+    agree = forms.BooleanField(
+        label="I will keep to these handling rules", error_messages={"required": "Confirm you will keep to the handling rules"}
+    )

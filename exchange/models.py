@@ -120,3 +120,96 @@ class WebhookDelivery(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Recurring marked distributions (SDP 5.9, Appendix 3: the Force Threat and Risk document)
+# ---------------------------------------------------------------------------------------------
+
+APPENDIX_3_RULES = (
+    "Keep hard copies in locked storage (SDP Appendix 3).\n"
+    "Do not share this document, or anything in it, onward.\n"
+    "Destroy your copies when the next issue arrives: the portal destroys this issue then."
+)
+
+
+class Distribution(models.Model):
+    """A document series an organisation sends to named people in other organisations every
+    period (e.g. the monthly Force Threat and Risk Assessment), under one marking and its handling
+    rules. Each issue supersedes the last, which is destroyed through the retention engine."""
+
+    organisation = models.ForeignKey("portal.Organisation", on_delete=models.PROTECT, related_name="+")
+    partnership = models.ForeignKey("portal.Partnership", on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=200)
+    marking = models.ForeignKey("portal.MarkingLevel", on_delete=models.PROTECT, related_name="+")
+    handling_rules = models.TextField(default=APPENDIX_3_RULES)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title", "pk"]
+
+    @property
+    def reference(self) -> str:
+        return f"DIST-{self.pk}"
+
+    @property
+    def rules(self) -> list[str]:
+        return [line.strip() for line in self.handling_rules.splitlines() if line.strip()]
+
+
+class DistributionRecipient(models.Model):
+    """A named person, through their membership of another organisation: the membership ending
+    ends their access."""
+
+    distribution = models.ForeignKey(Distribution, on_delete=models.CASCADE, related_name="recipients")
+    membership = models.ForeignKey("portal.Membership", on_delete=models.PROTECT, related_name="+")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["distribution", "membership"], name="exchange_recipient_unique")
+        ]
+
+
+def issue_path(instance, filename: str) -> str:
+    import uuid
+
+    return f"distributions/{uuid.uuid4().hex}"
+
+
+class DistributionIssue(models.Model):
+    """One issue of a distribution. Its file is destroyed (through the retention engine) when the
+    next issue arrives; the row stays as the tombstone."""
+
+    distribution = models.ForeignKey(Distribution, on_delete=models.CASCADE, related_name="issues")
+    number = models.PositiveIntegerField()
+    file = models.FileField(upload_to=issue_path, max_length=300, blank=True)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    destroyed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["distribution", "number"], name="exchange_issue_number_unique")]
+
+    @property
+    def reference(self) -> str:
+        return f"DIST-{self.distribution_id}-{self.number}"
+
+
+class IssueAcknowledgement(models.Model):
+    """A recipient agreed to the handling rules of an issue: needed before their first download."""
+
+    issue = models.ForeignKey(DistributionIssue, on_delete=models.CASCADE, related_name="acknowledgements")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    acknowledged_at = models.DateTimeField(auto_now_add=True)
+    first_downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issue", "user"], name="exchange_acknowledgement_unique")]

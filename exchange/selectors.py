@@ -56,3 +56,119 @@ def api_key_authenticate(*, presented: str) -> tuple[ApiClient, ApiKey] | None:
     if not client.is_active or not client.account.is_active or not client.membership.is_active:
         return None
     return client, key
+
+
+# ---------------------------------------------------------------------------------------------
+# Marked distributions: the sender's officers manage a series; its named recipients read issues
+# ---------------------------------------------------------------------------------------------
+
+SENDER_ROLES = ("officer", "designated_officer")
+
+
+def _sender(membership) -> bool:
+    return membership is not None and membership.role in SENDER_ROLES
+
+
+def distributions_sent(*, membership) -> QuerySet:
+    from exchange.models import Distribution
+
+    if not _sender(membership):
+        return Distribution.objects.none()
+    return Distribution.objects.filter(organisation_id=membership.organisation_id).select_related("marking")
+
+
+def issues_received(*, user) -> QuerySet:
+    """The live issues of every series `user` receives through an active membership."""
+    from exchange.models import DistributionIssue
+
+    return (
+        DistributionIssue.objects.filter(
+            distribution__recipients__membership__user=user,
+            distribution__recipients__membership__is_active=True,
+            destroyed_at__isnull=True,
+        )
+        .select_related("distribution", "distribution__organisation", "distribution__marking")
+        .distinct()
+        .order_by("-uploaded_at", "-pk")
+    )
+
+
+def access_distribution(*, membership, pk) -> object:
+    """A series of the acting officer's organisation; 404 for anything else."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("No such distribution") from None
+    distribution = distributions_sent(membership=membership).select_related("organisation", "partnership").filter(
+        pk=pk
+    ).first()
+    if distribution is None:
+        raise Http404("No such distribution")
+    return distribution
+
+
+def access_issue(*, user, membership, pk):
+    """(issue, as recipient) for a named recipient of its series, or an officer of the sending
+    organisation (not as recipient); 404 alike for missing, destroyed and not yours."""
+    from exchange.models import DistributionIssue
+
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("No such issue") from None
+    issue = issues_received(user=user).filter(pk=pk).first()
+    if issue is not None:
+        return issue, True
+    issue = (
+        DistributionIssue.objects.filter(pk=pk, destroyed_at__isnull=True)
+        .select_related("distribution", "distribution__organisation", "distribution__marking")
+        .first()
+    )
+    if issue is not None and _sender(membership) and membership.organisation_id == issue.distribution.organisation_id:
+        return issue, False
+    raise Http404("No such issue")
+
+
+def distribution_recipient_status(*, distribution) -> list[dict]:
+    """For the sender: each recipient, and for the latest issue whether and when they acknowledged
+    its handling rules and first downloaded it."""
+    from exchange.models import IssueAcknowledgement
+
+    latest = distribution.issues.order_by("-number").first()
+    acks = {}
+    if latest is not None:
+        acks = {a.user_id: a for a in IssueAcknowledgement.objects.filter(issue=latest)}
+    rows = []
+    for recipient in distribution.recipients.select_related("membership__user", "membership__organisation").order_by(
+        "membership__organisation__name", "membership__user__last_name", "pk"
+    ):
+        ack = acks.get(recipient.membership.user_id)
+        rows.append({
+            "name": recipient.membership.user.display_name,
+            "organisation": recipient.membership.organisation.name,
+            "active": recipient.membership.is_active,
+            "acknowledged_at": ack.acknowledged_at if ack else None,
+            "downloaded_at": ack.first_downloaded_at if ack else None,
+        })
+    return rows
+
+
+def recipient_candidates(*, distribution) -> QuerySet:
+    """People of the partnership's other organisations who could receive the series."""
+    from portal.models import Membership
+
+    return (
+        Membership.objects.active()
+        .filter(organisation__partnership_places__partnership=distribution.partnership,
+                role__in=SENDER_ROLES)
+        .exclude(organisation_id=distribution.organisation_id)
+        .exclude(pk__in=distribution.recipients.values("membership_id"))
+        .select_related("user", "organisation")
+        .order_by("organisation__name", "user__last_name", "user__first_name")
+    )
+
+
+def acknowledgement_of(*, issue, user):
+    from exchange.models import IssueAcknowledgement
+
+    return IssueAcknowledgement.objects.filter(issue=issue, user=user).first()

@@ -293,3 +293,187 @@ def webhook_deliveries_due(*, limit: int = 500) -> list[int]:
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Recurring marked distributions (SDP 5.9, Appendix 3)
+# ---------------------------------------------------------------------------------------------
+
+SENDING_ROLES = frozenset({Role.OFFICER, Role.DESIGNATED_OFFICER})
+MAX_TITLE = 200
+MAX_RULES = 5000
+
+
+def _distribution_record(*, distribution, action: str, reasons: str, acting_user: User, organisation=None,
+                         details: dict | None = None) -> None:
+    decision_record(
+        actor=acting_user, organisation=organisation or distribution.organisation, action=action, reasons=reasons,
+        reference=distribution.reference, recipient=distribution.title, details=details,
+        partnership=distribution.partnership,
+    )
+
+
+def distribution_may_manage(*, membership, distribution) -> bool:
+    """Officers and designated officers of the sending organisation manage its distributions."""
+    return (
+        membership is not None and membership.role in SENDING_ROLES
+        and membership.organisation_id == distribution.organisation_id
+    )
+
+
+@transaction.atomic
+def distribution_create(*, membership, partnership: Partnership, title: str, marking, handling_rules: str,
+                        acting_user: User):
+    from exchange.models import Distribution
+    from portal.protocols.selectors import current_protocol_pack
+
+    if membership is None or membership.role not in SENDING_ROLES or membership.user_id != acting_user.pk:
+        raise ValidationError("Act as an officer of the sending organisation to set up a distribution")
+    errors: dict = {}
+    title = collect_text(title, field="title", label="Title", max_length=MAX_TITLE, errors=errors)
+    if not title and "title" not in errors:
+        errors["title"] = "Enter the title of the document series"
+    rules = collect_text(handling_rules, field="handling_rules", label="Handling rules", max_length=MAX_RULES,
+                         errors=errors)
+    if not rules and "handling_rules" not in errors:
+        errors["handling_rules"] = "Enter the handling rules recipients must agree to"
+    pack = current_protocol_pack(partnership)
+    if marking is None or pack is None or marking.pack_id != pack.pk:
+        errors["marking"] = "Select a marking from the protocol in force"
+    if errors:
+        raise ValidationError(errors)
+    distribution = Distribution.objects.create(
+        organisation=membership.organisation, partnership=partnership, title=title, marking=marking,
+        handling_rules=rules, created_by=acting_user,
+    )
+    _distribution_record(
+        distribution=distribution, action="distribution.created", acting_user=acting_user,
+        reasons=f"{title} set up, marked {marking.name}", details={"handling_rules": distribution.rules},
+    )
+    return distribution
+
+
+@transaction.atomic
+def distribution_recipient_add(*, distribution, recipient_membership, acting_user: User, acting_membership):
+    from exchange.models import DistributionRecipient
+
+    if not distribution_may_manage(membership=acting_membership, distribution=distribution):
+        raise ValidationError("Only the sending organisation's officers manage this distribution")
+    if (
+        recipient_membership is None or not recipient_membership.is_active
+        or recipient_membership.organisation_id == distribution.organisation_id
+        or not recipient_membership.organisation.partnership_places.filter(partnership=distribution.partnership).exists()
+    ):
+        raise ValidationError({"recipient": "Select a person of another organisation of the partnership"})
+    recipient, created = DistributionRecipient.objects.get_or_create(
+        distribution=distribution, membership=recipient_membership, defaults={"added_by": acting_user}
+    )
+    if not created:
+        raise ValidationError({"recipient": f"{recipient_membership.user.display_name} already receives it"})
+    _distribution_record(
+        distribution=distribution, action="distribution.recipient_added", acting_user=acting_user,
+        reasons=f"{recipient_membership.user.display_name} of {recipient_membership.organisation.name} receives it",
+        details={"membership_id": recipient_membership.pk},
+    )
+    return recipient
+
+
+@transaction.atomic
+def distribution_issue_upload(*, distribution, file, acting_user: User, acting_membership):
+    """Store the next issue, tell the recipients (a link only), and, once committed, destroy the
+    previous issues through the retention engine."""
+    from django.core.files import File
+
+    from exchange.models import Distribution, DistributionIssue
+    from exchange.retention import issue_held_copy_record
+    from portal.notifications.services import notify
+    from portal.protocols.markings import marking_allowed_here, marking_refusal
+    from portal.uploads import clean_filename, validate_upload
+
+    distribution = Distribution.objects.select_for_update().select_related("marking", "organisation").get(
+        pk=distribution.pk
+    )
+    if not distribution_may_manage(membership=acting_membership, distribution=distribution):
+        raise ValidationError("Only the sending organisation's officers send issues")
+    if not marking_allowed_here(distribution.marking):
+        raise ValidationError({"file": marking_refusal(distribution.marking, "distribute this document")})
+    if file is None:
+        raise ValidationError({"file": "Choose the issue's file"})
+    try:
+        content_type, digest = validate_upload(file)
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}) from None
+    last = distribution.issues.order_by("-number").first()
+    issue = DistributionIssue(
+        distribution=distribution, number=(last.number + 1) if last else 1, original_name=clean_filename(file.name),
+        content_type=content_type, size=file.size, sha256=digest, uploaded_by=acting_user,
+    )
+    file.seek(0)
+    issue.file.save("upload", File(file), save=False)
+    try:
+        issue.save()
+        issue_held_copy_record(issue=issue)
+    except Exception:
+        issue.file.storage.delete(issue.file.name)
+        raise
+    _distribution_record(
+        distribution=distribution, action="distribution.issued", acting_user=acting_user,
+        reasons=f"Issue {issue.number} of {distribution.title} sent, marked {distribution.marking.name}",
+        details={"issue": issue.number, "sha256": digest},
+    )
+    recipients = [r.membership.user for r in distribution.recipients.select_related("membership__user")
+                  if r.membership.is_active]
+    notify(
+        recipients=recipients, subject=f"A new issue of a marked distribution is ready ({issue.reference})",
+        reference=issue.reference, path=f"/exchange/distributions/issues/{issue.pk}/",
+    )
+    transaction.on_commit(lambda: enqueue("exchange.destroy_superseded_issues", distribution.pk))
+    return issue
+
+
+def distribution_superseded_destroy(*, distribution_id: int) -> int:
+    """Destroy every issue but the latest, through the retention engine (one run, tombstones,
+    decision-log entries). Safe to run twice."""
+    from exchange.models import DistributionIssue
+    from exchange.retention import CONTENT_TYPE
+    from portal.models import DestructionRun
+    from portal.retention.services import retention_destroy_now
+
+    latest = DistributionIssue.objects.filter(distribution_id=distribution_id).order_by("-number").first()
+    if latest is None:
+        return 0
+    older = list(
+        DistributionIssue.objects.filter(distribution_id=distribution_id, number__lt=latest.number,
+                                         destroyed_at__isnull=True).values_list("pk", flat=True)
+    )
+    run = retention_destroy_now(
+        content_type=CONTENT_TYPE, content_ids=older, trigger=DestructionRun.Trigger.DISTRIBUTION_ISSUED,
+        reasons="Superseded by the next issue (SDP Appendix 3)",
+    )
+    return run.destroyed_count if run else 0
+
+
+@transaction.atomic
+def issue_acknowledge(*, issue, acting_user: User, acting_membership):
+    """The recipient agrees to the handling rules (before their first download)."""
+    from exchange.models import IssueAcknowledgement
+
+    acknowledgement, created = IssueAcknowledgement.objects.get_or_create(issue=issue, user=acting_user)
+    if created:
+        distribution = issue.distribution
+        _distribution_record(
+            distribution=distribution, action="distribution.acknowledged", acting_user=acting_user,
+            organisation=acting_membership.organisation if acting_membership else None,
+            reasons=f"Handling rules of issue {issue.number} acknowledged",
+            details={"issue": issue.number, "rules": distribution.rules},
+        )
+    return acknowledgement
+
+
+def issue_downloaded(*, acknowledgement) -> None:
+    from exchange.models import IssueAcknowledgement
+
+    if acknowledgement.first_downloaded_at is None:
+        IssueAcknowledgement.objects.filter(pk=acknowledgement.pk, first_downloaded_at__isnull=True).update(
+            first_downloaded_at=timezone.now()
+        )

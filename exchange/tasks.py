@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from exchange import keys
 from exchange.models import DeliveryStatus
-from exchange.services import webhook_deliveries_due, webhook_delivery_attempt
+from exchange.services import distribution_superseded_destroy, webhook_deliveries_due, webhook_delivery_attempt
 
 logger = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 5
@@ -62,3 +62,9 @@ def webhooks_sweep() -> int:
     for delivery_id in due:
         deliver_webhook.delay(delivery_id)
     return len(due)
+
+
+@shared_task(name="exchange.destroy_superseded_issues", acks_late=True)
+def destroy_superseded_issues(distribution_id: int) -> int:
+    """SDP Appendix 3: the previous issues go when the next arrives. Idempotent."""
+    return distribution_superseded_destroy(distribution_id=distribution_id)

@@ -94,3 +94,179 @@ def client_revoke(request, pk: int):
         request, pk, service=services.api_client_revoke, template="exchange/client_revoke.html",
         done="The client is revoked: its keys no longer work",
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Recurring marked distributions (SDP 5.9, Appendix 3)
+# ---------------------------------------------------------------------------------------------
+
+from django.http import Http404  # noqa: E402
+from django.views.decorators.http import require_POST  # noqa: E402
+
+from exchange.forms import AcknowledgeForm, DistributionForm, IssueUploadForm, RecipientForm  # noqa: E402
+from portal.accountability.services import access_record  # noqa: E402
+from portal.marked import Stamp, marked_file, marked_response, read_stored  # noqa: E402
+from portal.pdf import marked_download_footer  # noqa: E402
+from portal.protocols.markings import marking_allowed_here, marking_refusal  # noqa: E402
+from portal.protocols.selectors import current_protocol_pack  # noqa: E402
+from portal.uploads import upload_limited  # noqa: E402
+
+officers_only = role_required(Role.OFFICER, Role.DESIGNATED_OFFICER)
+
+
+@officers_only
+@require_GET
+def distributions(request):
+    sent = Paginator(selectors.distributions_sent(membership=request.membership), PER_PAGE).get_page(
+        request.GET.get("sent")
+    )
+    received = Paginator(selectors.issues_received(user=request.user), PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "exchange/distributions.html", {"sent": sent, "page_obj": received})
+
+
+def _markings(partnership):
+    pack = current_protocol_pack(partnership)
+    return pack.marking_levels.order_by("order") if pack else None
+
+
+@officers_only
+@require_http_methods(["GET", "POST"])
+def distribution_new(request):
+    partnership = membership_partnership(membership=request.membership)
+    markings = _markings(partnership)
+    if markings is None:
+        raise Http404("No protocol in force")
+    from exchange.models import APPENDIX_3_RULES
+
+    form = DistributionForm(request.POST or None, markings=markings, initial={"handling_rules": APPENDIX_3_RULES})
+    if request.method == "POST" and form.is_valid():
+        try:
+            distribution = services.distribution_create(
+                membership=request.membership, partnership=partnership, acting_user=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form_add_service_errors(form, error)
+        else:
+            messages.success(request, f"{distribution.title} is set up: add its recipients, then send the first issue")
+            return redirect("exchange:distribution_detail", pk=distribution.pk)
+    return render(request, "exchange/distribution_form.html", {"form": form, "partnership": partnership})
+
+
+def _detail(request, distribution, *, recipient_form=None, upload_form=None, status=200):
+    context = {
+        "distribution": distribution,
+        "recipients": selectors.distribution_recipient_status(distribution=distribution),
+        "issues": list(distribution.issues.order_by("-number")),
+        "recipient_form": recipient_form or RecipientForm(candidates=selectors.recipient_candidates(distribution=distribution)),
+        "upload_form": upload_form or IssueUploadForm(),
+    }
+    errors = [f for f in (recipient_form, upload_form) if f is not None and f.errors]
+    context["error_form"] = errors[0] if errors else None
+    return render(request, "exchange/distribution_detail.html", context, status=status)
+
+
+@officers_only
+@require_GET
+def distribution_detail(request, pk: int):
+    return _detail(request, selectors.access_distribution(membership=request.membership, pk=pk))
+
+
+@officers_only
+@require_POST
+def distribution_recipient_add(request, pk: int):
+    distribution = selectors.access_distribution(membership=request.membership, pk=pk)
+    form = RecipientForm(request.POST, candidates=selectors.recipient_candidates(distribution=distribution))
+    if form.is_valid():
+        try:
+            services.distribution_recipient_add(
+                distribution=distribution, recipient_membership=form.cleaned_data["recipient"],
+                acting_user=request.user, acting_membership=request.membership,
+            )
+        except ValidationError as error:
+            form_add_service_errors(form, error)
+        else:
+            messages.success(request, "Recipient added")
+            return redirect("exchange:distribution_detail", pk=distribution.pk)
+    return _detail(request, distribution, recipient_form=form)
+
+
+@upload_limited
+@officers_only
+@require_POST
+def distribution_issue_upload(request, pk: int):
+    distribution = selectors.access_distribution(membership=request.membership, pk=pk)
+    form = IssueUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            issue = services.distribution_issue_upload(
+                distribution=distribution, file=form.cleaned_data.get("file"), acting_user=request.user,
+                acting_membership=request.membership,
+            )
+        except ValidationError as error:
+            form_add_service_errors(form, error)
+        else:
+            messages.success(request, f"Issue {issue.number} sent: the recipients are told, the previous issue is destroyed")
+            return redirect("exchange:distribution_detail", pk=distribution.pk)
+    return _detail(request, distribution, upload_form=form)
+
+
+@officers_only
+@require_GET
+def issue(request, pk: int):
+    issue, as_recipient = selectors.access_issue(user=request.user, membership=request.membership, pk=pk)
+    acknowledgement = selectors.acknowledgement_of(issue=issue, user=request.user) if as_recipient else None
+    return render(request, "exchange/issue.html", {
+        "issue": issue, "distribution": issue.distribution, "as_recipient": as_recipient,
+        "acknowledgement": acknowledgement, "form": AcknowledgeForm(),
+    })
+
+
+@officers_only
+@require_POST
+def issue_acknowledge(request, pk: int):
+    issue, as_recipient = selectors.access_issue(user=request.user, membership=request.membership, pk=pk)
+    if not as_recipient:
+        raise Http404("No such issue")
+    form = AcknowledgeForm(request.POST)
+    if form.is_valid():
+        services.issue_acknowledge(issue=issue, acting_user=request.user, acting_membership=request.membership)
+        messages.success(request, "You can now download the issue")
+        return redirect("exchange:issue", pk=issue.pk)
+    return render(request, "exchange/issue.html", {
+        "issue": issue, "distribution": issue.distribution, "as_recipient": True, "acknowledgement": None,
+        "form": form,
+    })
+
+
+@officers_only
+@require_GET
+def issue_download(request, pk: int):
+    """The issue, stamped with the marking and who downloaded it, when (a PDF; anything else in a
+    ZIP with its handling rules), after the recipient has acknowledged the rules."""
+    issue, as_recipient = selectors.access_issue(user=request.user, membership=request.membership, pk=pk)
+    distribution = issue.distribution
+    acknowledgement = selectors.acknowledgement_of(issue=issue, user=request.user) if as_recipient else None
+    if as_recipient and acknowledgement is None:
+        messages.error(request, "Confirm you will keep to the handling rules before downloading the issue")
+        return redirect("exchange:issue", pk=issue.pk)
+    if not marking_allowed_here(distribution.marking):
+        messages.error(request, marking_refusal(distribution.marking, "distribute this document"))
+        return redirect("exchange:issue", pk=issue.pk)
+    data = read_stored(issue.file) if issue.file else None
+    if data is None:
+        raise Http404("The file is not available")
+    organisation = request.membership.organisation
+    stamp = Stamp(
+        marking=distribution.marking.name,
+        footer=marked_download_footer(user=request.user, organisation_name=organisation.name, reference=issue.reference),
+        reference=issue.reference,
+        handling_conditions=tuple(distribution.rules),
+    )
+    marked = marked_file(data, content_type=issue.content_type, original_name=issue.original_name, stamp=stamp)
+    access_record(
+        user=request.user, organisation=organisation, kind="download", object_type="distribution_issue",
+        reference=issue.reference, path=request.path,
+    )
+    if acknowledgement is not None:
+        services.issue_downloaded(acknowledgement=acknowledgement)
+    return marked_response(marked)

@@ -73,6 +73,33 @@ def api_client_world(w):
     return w.api_client
 
 
+def distribution_world(w):
+    """Made on first use: a distribution sent by the officer's organisation to the designated
+    officer (another organisation), with one issue."""
+    if not hasattr(w, "distribution"):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from exchange import services as exchange
+
+        officer = w.officer
+        distribution = exchange.distribution_create(
+            membership=officer, partnership=w.pack.partnership, title="Monthly document",
+            marking=w.pack.marking_levels.get(code="restricted"), handling_rules="No onward sharing.",
+            acting_user=officer.user,
+        )
+        exchange.distribution_recipient_add(
+            distribution=distribution, recipient_membership=w.designated_officer, acting_user=officer.user,
+            acting_membership=officer,
+        )
+        pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF"
+        issue = exchange.distribution_issue_upload(
+            distribution=distribution, file=SimpleUploadedFile("doc.pdf", pdf, content_type="application/pdf"),
+            acting_user=officer.user, acting_membership=officer,
+        )
+        w.distribution = SimpleNamespace(distribution=distribution, issue=issue)
+    return w.distribution
+
+
 MATRIX: dict[str, Entry] = {
     # Sign-in pages are public; a fully signed-in visitor is sent home.
     "portal:sign_in": Entry(REDIRECT, PUBLIC),
@@ -173,6 +200,32 @@ MATRIX: dict[str, Entry] = {
     "exchange:client_detail": Entry(**ADMIN_ONLY, kwargs=lambda w: {"pk": api_client_world(w).pk}),
     "exchange:client_rotate": Entry(**ADMIN_ONLY, kwargs=lambda w: {"pk": api_client_world(w).pk}),
     "exchange:client_revoke": Entry(**ADMIN_ONLY, kwargs=lambda w: {"pk": api_client_world(w).pk}),
+    # Marked distributions (SDP 5.9): the officer's organisation sends one to the designated
+    # officer, another organisation's. Senders manage it; the named recipient reads, acknowledges
+    # (an empty form: the page back with its error) and only then downloads.
+    "exchange:distributions": Entry(FORBIDDEN, REVIEWERS),
+    "exchange:distribution_new": Entry(FORBIDDEN, REVIEWERS),
+    "exchange:distribution_detail": Entry(
+        FORBIDDEN, {"officer": OK, "designated_officer": NOT_FOUND},
+        kwargs=lambda w: {"pk": distribution_world(w).distribution.pk},
+    ),
+    "exchange:distribution_recipient_add": Entry(
+        FORBIDDEN, {"officer": OK, "designated_officer": NOT_FOUND}, method="post",
+        kwargs=lambda w: {"pk": distribution_world(w).distribution.pk},
+    ),
+    "exchange:distribution_issue_upload": Entry(
+        FORBIDDEN, {"officer": OK, "designated_officer": NOT_FOUND}, method="post",
+        kwargs=lambda w: {"pk": distribution_world(w).distribution.pk},
+    ),
+    "exchange:issue": Entry(FORBIDDEN, REVIEWERS, kwargs=lambda w: {"pk": distribution_world(w).issue.pk}),
+    "exchange:issue_acknowledge": Entry(
+        FORBIDDEN, {"officer": NOT_FOUND, "designated_officer": OK}, method="post",
+        kwargs=lambda w: {"pk": distribution_world(w).issue.pk},
+    ),
+    "exchange:issue_download": Entry(
+        FORBIDDEN, {"officer": OK, "designated_officer": REDIRECT},
+        kwargs=lambda w: {"pk": distribution_world(w).issue.pk},
+    ),
 }
 
 
