@@ -495,7 +495,7 @@ class SubjectIn(Schema):
 
 
 class ChecklistAnswerIn(Schema):
-    question: str = Field(description="The question's code in the protocol pack (GET /api/v1/protocol)")
+    question: str = Field(description="The question's code in the protocol in force (GET /api/v1/protocol)")
     answer: str = Field(description="yes or no")
     reason: str = Field(max_length=5000)
 
@@ -671,3 +671,63 @@ def inbox(request, show: str = "open", cursor: str | None = None, limit: int = Q
         "next_cursor": next_cursor,
         "handling": _handling(),
     })
+
+
+class CodeOut(Schema):
+    code: str
+    name: str
+
+
+class QuestionOut(Schema):
+    code: str
+    number: int
+    text: str
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    kind: str
+
+
+class ProtocolOut(Schema):
+    partnership: str
+    partnership_name: str
+    version: str
+    purposes: list[CodeOut]
+    legal_gateways: list[CodeOut]
+    lawful_bases: list[CodeOut]
+    forums: list[CodeOut]
+    checklist: list[QuestionOut]
+    organisations: list[OrganisationOut]
+
+
+class ProtocolsOut(Schema):
+    items: list[ProtocolOut]
+
+
+@api.get("/protocol", response={200: ProtocolsOut, **ERRORS}, url_name="protocol", tags=["protocol"],
+         summary="The protocol in force in each of the client's partnerships: the codes a request uses")
+def protocol(request):
+    """No personal data: any valid key may read it (it is what `POST /requests` needs)."""
+    from portal.protocols.selectors import current_protocol_pack
+    from portal.selectors.partnerships import organisation_partnerships, partnership_organisations
+
+    client: ApiClient = request.auth
+    items = []
+    for partnership in organisation_partnerships(organisation=client.organisation_id):
+        pack = current_protocol_pack(partnership)
+        if pack is None:
+            continue
+        items.append({
+            "partnership": partnership.slug, "partnership_name": partnership.name, "version": pack.version,
+            "purposes": [{"code": p.code, "name": p.name} for p in pack.purposes.order_by("order")],
+            "legal_gateways": [{"code": g.code, "name": g.name} for g in pack.legal_gateways.order_by("order")],
+            "lawful_bases": [{"code": b.code, "name": b.name} for b in pack.lawful_bases.order_by("order")],
+            "forums": [{"code": f.code, "name": f.name} for f in pack.forums.order_by("order")],
+            "checklist": [{"code": q.code, "number": q.number, "text": q.text}
+                          for q in pack.checklist_questions.order_by("order")],
+            "organisations": [{"id": o.pk, "name": o.name, "kind": o.kind}
+                              for o in partnership_organisations(partnership=partnership)],
+        })
+    return Status(200, {"items": items})

@@ -183,3 +183,13 @@ def test_the_openapi_document_and_the_docs_page_are_served_without_a_cdn(world):
     html = docs.content.decode()
     assert docs.status_code == 200 and "/static/ninja/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower() and "<script>" not in html
+
+
+def test_the_protocol_endpoint_gives_the_codes_a_request_needs(world):
+    response = world.call(world.client_a.key, "get", "/api/v1/protocol")
+    assert response.status_code == 200
+    (stockport,) = response.json()["items"]
+    assert stockport["partnership"] == world.partnership.slug
+    assert "reduce-crime-disorder" in {p["code"] for p in stockport["purposes"]}
+    assert len(stockport["checklist"]) == world.pack.checklist_questions.count()
+    assert {"id": world.b.pk, "name": world.b.name, "kind": world.b.kind} in stockport["organisations"]

@@ -44,6 +44,8 @@ MATRIX = {
     "api-v1:released": ("get", lambda w: {"request_id": w.case.pk}, Scope.RELEASED_READ, CASE),
     "api-v1:attachment": ("get", lambda w: {"request_id": w.case.pk, "attachment_id": w.attachment.pk},
                           Scope.RELEASED_READ, CASE),
+    # The protocol's codes: no personal data, any valid key, whatever its scopes.
+    "api-v1:protocol": ("get", lambda w: {}, None, {**{v: 200 for v in VISITORS}, **KEYLESS}),
     # Every organisation's system reads its own inbox (triage fields only).
     "api-v1:inbox": ("get", lambda w: {}, Scope.INBOX_READ,
                      {**{v: 200 for v in VISITORS}, "own_unscoped": 403, **KEYLESS}),
