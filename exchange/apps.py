@@ -8,6 +8,11 @@ DECISION_EVENTS = {
     "distribution.recipient_added": "Marked distribution: recipient added",
     "distribution.issued": "Marked distribution: issue sent",
     "distribution.acknowledged": "Marked distribution: handling rules acknowledged",
+    "cohort.created": "Shared case workspace set up",
+    "cohort.member_added": "Shared case workspace: member added",
+    "cohort.member_ended": "Shared case workspace: member's access ended",
+    "cohort.person_added": "Shared case workspace: person added to the cohort",
+    "cohort.person_left": "Shared case workspace: person left the programme",
 }
 
 
@@ -45,3 +50,11 @@ class ExchangeConfig(AppConfig):
         )
         officers = {Role.OFFICER, Role.DESIGNATED_OFFICER}
         register_nav_item(label="Distributions", url_name="exchange:distributions", roles=officers, order=60)
+
+        from exchange.retention import COHORT_CONTENT_TYPE, cohort_people_purge, cohort_person_path
+
+        register_retention_content(
+            content_type=COHORT_CONTENT_TYPE, label="Cohort workspace person", purge=cohort_people_purge,
+            link=cohort_person_path,
+        )
+        register_nav_item(label="Cohorts", url_name="exchange:cohorts", roles=officers, order=61)

@@ -79,3 +79,51 @@ class AcknowledgeForm(forms.Form):
     agree = forms.BooleanField(
         label="I will keep to these handling rules", error_messages={"required": "Confirm you will keep to the handling rules"}
     )
+
+
+class CohortForm(forms.Form):
+    title = forms.CharField(label="Title of the cohort", max_length=200,
+                            error_messages={"required": "Enter the cohort's title"})
+    forum = forms.ModelChoiceField(queryset=None, label="Forum", widget=forms.RadioSelect,
+                                   error_messages={"required": "Select the forum", "invalid_choice": "Select the forum"})
+    marking = forms.ModelChoiceField(queryset=None, label="Protective marking", widget=forms.RadioSelect,
+                                     error_messages={"required": "Select the marking",
+                                                     "invalid_choice": "Select the marking"})
+
+    def __init__(self, *args, pack, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["forum"].queryset = pack.forums.order_by("order")
+        self.fields["marking"].queryset = pack.marking_levels.order_by("order")
+
+
+class MemberForm(forms.Form):
+    member = forms.ModelChoiceField(queryset=None, label="Add a member",
+                                    error_messages={"required": "Select the person to add",
+                                                    "invalid_choice": "Select the person to add"})
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = candidates
+        self.fields["member"].label_from_instance = (
+            lambda m: f"{m.user.display_name}, {m.organisation.name} ({m.get_role_display().lower()})"
+        )
+
+
+class PersonForm(forms.Form):
+    full_name = forms.CharField(label="Full name", max_length=200, error_messages={"required": "Enter the person's full name"})
+    date_of_birth = forms.DateField(label="Date of birth (optional)", required=False,
+                                    input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+                                    error_messages={"invalid": "Enter the date of birth like 01/04/1990"})
+
+
+class EntryForm(forms.Form):
+    kind = forms.ChoiceField(choices=(), label="What the entry is about",
+                             error_messages={"required": "Select what the entry is about"})
+    text = forms.CharField(label="Your organisation's entry", widget=forms.Textarea(attrs={"rows": 3}), max_length=10000,
+                           error_messages={"required": "Enter the entry"})
+
+    def __init__(self, *args, **kwargs):
+        from exchange.models import EntryKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "Choose"), *EntryKind.choices]

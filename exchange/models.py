@@ -213,3 +213,91 @@ class IssueAcknowledgement(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["issue", "user"], name="exchange_acknowledgement_unique")]
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared case workspaces (IOM, SDP 5.8; MAPS, MEAM cohorts)
+# ---------------------------------------------------------------------------------------------
+
+
+class Cohort(models.Model):
+    """A forum's cohort (e.g. the IOM programme's offenders): member organisations' people see
+    the cohort's people and each organisation keeps its own entries, under the forum's marking.
+    `organisation` coordinates it: its officers add and remove members and people."""
+
+    partnership = models.ForeignKey("portal.Partnership", on_delete=models.PROTECT, related_name="+")
+    forum = models.ForeignKey("portal.Forum", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey("portal.Organisation", on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=200)
+    marking = models.ForeignKey("portal.MarkingLevel", on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title", "pk"]
+
+    @property
+    def reference(self) -> str:
+        return f"COH-{self.pk}"
+
+
+class CohortMember(models.Model):
+    """A person taking part, through one membership: ending it (or the membership) ends access."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="members")
+    membership = models.ForeignKey("portal.Membership", on_delete=models.PROTECT, related_name="+")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+
+class CohortPerson(models.Model):
+    """Someone in the cohort. Leaving the programme (`left_at`) takes them out of the workspace;
+    retention then destroys what is held (the row stays as the tombstone)."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="people")
+    full_name = models.CharField(max_length=200)
+    date_of_birth = models.DateField(null=True, blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+    destroyed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["full_name", "pk"]
+
+
+class EntryKind(models.TextChoices):
+    RISK = "risk", "Risk"
+    ACTIONS = "actions", "Actions"
+    CONTACTS = "contacts", "Contacts"
+
+
+class CohortEntry(models.Model):
+    """One organisation's entry of one kind about one person: only that organisation changes it;
+    every change is kept in `CohortEntryChange`."""
+
+    person = models.ForeignKey(CohortPerson, on_delete=models.CASCADE, related_name="entries")
+    organisation = models.ForeignKey("portal.Organisation", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=12, choices=EntryKind.choices)
+    text = models.TextField()
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["organisation__name", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "organisation", "kind"], name="exchange_cohort_entry_unique")
+        ]
+
+
+class CohortEntryChange(models.Model):
+    """Who changed an entry, to what, when."""
+
+    entry = models.ForeignKey(CohortEntry, on_delete=models.CASCADE, related_name="changes")
+    text = models.TextField()
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]

@@ -38,3 +38,35 @@ def distribution_issues_purge(content_ids: list[int]) -> None:
         stored_file_delete(issue.file)
     DistributionIssue.objects.filter(pk__in=ids).update(file="")
     DistributionIssue.objects.filter(pk__in=ids, destroyed_at__isnull=True).update(destroyed_at=timezone.now())
+
+
+# Shared case workspaces: each person in a cohort is one held copy of the coordinating
+# organisation (kind REQUESTS, counted from when they were added; restarted when they leave).
+# Destroying it clears their name, date of birth and every organisation's entries and history.
+COHORT_CONTENT_TYPE = "exchange.cohort_person"
+
+
+def cohort_person_path(content_id: int) -> str:
+    from exchange.models import CohortPerson
+
+    cohort_id = CohortPerson.objects.filter(pk=content_id).values_list("cohort_id", flat=True).first()
+    return reverse("exchange:cohort_detail", kwargs={"pk": cohort_id}) if cohort_id else ""
+
+
+def cohort_person_held_copy_record(*, person, start=None):
+    cohort = person.cohort
+    return held_copy_record(
+        content_type=COHORT_CONTENT_TYPE, content_id=person.pk, kind=RetentionRecordKind.REQUESTS,
+        holder=cohort.organisation_id, reference=f"{cohort.reference}-{person.pk}", officer=person.added_by,
+        marking=cohort.marking, start=start,
+    )
+
+
+def cohort_people_purge(content_ids: list[int]) -> None:
+    from exchange.models import CohortEntry, CohortEntryChange, CohortPerson
+
+    ids = sorted({int(pk) for pk in content_ids})
+    CohortEntryChange.objects.filter(entry__person_id__in=ids).delete()
+    CohortEntry.objects.filter(person_id__in=ids).delete()
+    CohortPerson.objects.filter(pk__in=ids).update(full_name="", date_of_birth=None)
+    CohortPerson.objects.filter(pk__in=ids, destroyed_at__isnull=True).update(destroyed_at=timezone.now())

@@ -172,3 +172,69 @@ def acknowledgement_of(*, issue, user):
     from exchange.models import IssueAcknowledgement
 
     return IssueAcknowledgement.objects.filter(issue=issue, user=user).first()
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared case workspaces: only the cohort's current members see it
+# ---------------------------------------------------------------------------------------------
+
+
+def cohorts_of(*, user) -> QuerySet:
+    from exchange.models import Cohort
+
+    return Cohort.objects.filter(
+        members__membership__user=user, members__ended_at__isnull=True, members__membership__is_active=True
+    ).select_related("forum", "organisation", "marking").distinct()
+
+
+def access_cohort(*, user, pk):
+    """The cohort, to a current member (through an active membership); 404 otherwise."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("No such cohort") from None
+    cohort = cohorts_of(user=user).select_related("partnership").filter(pk=pk).first()
+    if cohort is None:
+        raise Http404("No such cohort")
+    return cohort
+
+
+def cohort_people(*, cohort) -> list:
+    """The people still in the programme, each with every organisation's entries and their history."""
+    from django.db.models import Prefetch
+
+    from exchange.models import CohortEntry, CohortEntryChange
+
+    return list(
+        cohort.people.filter(left_at__isnull=True, destroyed_at__isnull=True).prefetch_related(
+            Prefetch("entries", queryset=CohortEntry.objects.select_related("organisation", "updated_by").prefetch_related(
+                Prefetch("changes", queryset=CohortEntryChange.objects.select_related("changed_by"))
+            ))
+        )
+    )
+
+
+def cohort_person(*, cohort, pk):
+    person = cohort.people.filter(pk=pk, left_at__isnull=True, destroyed_at__isnull=True).first()
+    if person is None:
+        raise Http404("No such person")
+    return person
+
+
+def cohort_members(*, cohort) -> list:
+    return list(
+        cohort.members.filter(ended_at__isnull=True).select_related("membership__user", "membership__organisation")
+        .order_by("membership__organisation__name", "pk")
+    )
+
+
+def cohort_member_candidates(*, cohort) -> QuerySet:
+    from portal.models import Membership
+
+    return (
+        Membership.objects.active()
+        .filter(organisation__partnership_places__partnership=cohort.partnership, role__in=SENDER_ROLES)
+        .exclude(pk__in=cohort.members.filter(ended_at__isnull=True).values("membership_id"))
+        .select_related("user", "organisation")
+        .order_by("organisation__name", "user__last_name", "user__first_name")
+    )

@@ -477,3 +477,179 @@ def issue_downloaded(*, acknowledgement) -> None:
         IssueAcknowledgement.objects.filter(pk=acknowledgement.pk, first_downloaded_at__isnull=True).update(
             first_downloaded_at=timezone.now()
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared case workspaces (IOM, SDP 5.8)
+# ---------------------------------------------------------------------------------------------
+
+MAX_ENTRY = 10000
+
+
+def _cohort_record(*, cohort, action: str, reasons: str, acting_user: User, organisation=None, details=None) -> None:
+    decision_record(
+        actor=acting_user, organisation=organisation or cohort.organisation, action=action, reasons=reasons,
+        reference=cohort.reference, recipient=cohort.forum.name, purpose=cohort.title, details=details,
+        partnership=cohort.partnership,
+    )
+
+
+def cohort_may_coordinate(*, membership, cohort) -> bool:
+    return (
+        membership is not None and membership.role in SENDING_ROLES
+        and membership.organisation_id == cohort.organisation_id
+    )
+
+
+@transaction.atomic
+def cohort_create(*, membership, partnership: Partnership, forum, title: str, marking, acting_user: User):
+    """A cohort of one of the partnership's forums, under the marking the coordinator sets for
+    it (as a chair sets a meeting's), from the pack in force. The creator is its first member."""
+    from exchange.models import Cohort, CohortMember
+    from portal.protocols.selectors import current_protocol_pack
+
+    if membership is None or membership.role not in SENDING_ROLES or membership.user_id != acting_user.pk:
+        raise ValidationError("Act as an officer of the coordinating organisation to set up a cohort")
+    errors: dict = {}
+    title = collect_text(title, field="title", label="Title", max_length=200, errors=errors)
+    if not title and "title" not in errors:
+        errors["title"] = "Enter the cohort's title"
+    pack = current_protocol_pack(partnership)
+    if forum is None or pack is None or forum.pack_id != pack.pk:
+        errors["forum"] = "Select a forum of the protocol in force"
+    if marking is None or pack is None or marking.pack_id != pack.pk:
+        errors["marking"] = "Select a marking from the protocol in force"
+    if errors:
+        raise ValidationError(errors)
+    cohort = Cohort.objects.create(
+        partnership=partnership, forum=forum, organisation=membership.organisation, title=title, marking=marking,
+        created_by=acting_user,
+    )
+    CohortMember.objects.create(cohort=cohort, membership=membership, added_by=acting_user)
+    _cohort_record(cohort=cohort, action="cohort.created", acting_user=acting_user,
+                   reasons=f"{title} set up for {forum.name}, marked {marking.name}")
+    return cohort
+
+
+@transaction.atomic
+def cohort_member_add(*, cohort, member_membership, acting_user: User, acting_membership):
+    from exchange.models import CohortMember
+
+    if not cohort_may_coordinate(membership=acting_membership, cohort=cohort):
+        raise ValidationError("Only the coordinating organisation's officers add members")
+    if (
+        member_membership is None or not member_membership.is_active or member_membership.role not in SENDING_ROLES
+        or not member_membership.organisation.partnership_places.filter(partnership=cohort.partnership).exists()
+    ):
+        raise ValidationError({"member": "Select an officer of an organisation of the partnership"})
+    if CohortMember.objects.filter(cohort=cohort, membership=member_membership, ended_at__isnull=True).exists():
+        raise ValidationError({"member": f"{member_membership.user.display_name} is already a member"})
+    member = CohortMember.objects.create(cohort=cohort, membership=member_membership, added_by=acting_user)
+    _cohort_record(
+        cohort=cohort, action="cohort.member_added", acting_user=acting_user,
+        reasons=f"{member_membership.user.display_name} of {member_membership.organisation.name} added",
+        details={"membership_id": member_membership.pk},
+    )
+    return member
+
+
+@transaction.atomic
+def cohort_member_end(*, cohort, member, acting_user: User, acting_membership):
+    if not cohort_may_coordinate(membership=acting_membership, cohort=cohort):
+        raise ValidationError("Only the coordinating organisation's officers remove members")
+    if member.cohort_id != cohort.pk or member.ended_at is not None:
+        raise ValidationError("That person is not a member")
+    member.ended_at = timezone.now()
+    member.save(update_fields=["ended_at"])
+    _cohort_record(cohort=cohort, action="cohort.member_ended", acting_user=acting_user,
+                   reasons=f"{member.membership.user.display_name}'s access ended")
+    return member
+
+
+def _cohort_member_membership(*, cohort, acting_user: User, acting_membership):
+    from exchange.models import CohortMember
+
+    if acting_membership is None or not CohortMember.objects.filter(
+        cohort=cohort, membership=acting_membership, ended_at__isnull=True, membership__is_active=True
+    ).exists():
+        raise ValidationError("Act as a member of this cohort")
+    return acting_membership
+
+
+@transaction.atomic
+def cohort_person_add(*, cohort, full_name: str, date_of_birth, acting_user: User, acting_membership):
+    from exchange.models import CohortPerson
+    from exchange.retention import cohort_person_held_copy_record
+
+    _cohort_member_membership(cohort=cohort, acting_user=acting_user, acting_membership=acting_membership)
+    errors: dict = {}
+    full_name = collect_text(full_name, field="full_name", label="Full name", max_length=200, errors=errors)
+    if not full_name and "full_name" not in errors:
+        errors["full_name"] = "Enter the person's full name"
+    if date_of_birth is not None and date_of_birth >= timezone.localdate():
+        errors["date_of_birth"] = "Date of birth must be in the past"
+    if errors:
+        raise ValidationError(errors)
+    person = CohortPerson.objects.create(cohort=cohort, full_name=full_name, date_of_birth=date_of_birth,
+                                         added_by=acting_user)
+    cohort_person_held_copy_record(person=person)
+    _cohort_record(cohort=cohort, action="cohort.person_added", acting_user=acting_user,
+                   organisation=acting_membership.organisation, reasons="A person was added to the cohort",
+                   details={"person_id": person.pk})
+    return person
+
+
+@transaction.atomic
+def cohort_entry_save(*, person, kind: str, text: str, acting_user: User, acting_membership):
+    """Add or change the acting organisation's entry of `kind` about `person`; the change is kept."""
+    from exchange.models import CohortEntry, CohortEntryChange, EntryKind
+
+    membership = _cohort_member_membership(cohort=person.cohort, acting_user=acting_user,
+                                           acting_membership=acting_membership)
+    if person.left_at is not None or person.destroyed_at is not None:
+        raise ValidationError("This person has left the programme")
+    errors: dict = {}
+    if kind not in EntryKind.values:
+        errors["kind"] = "Select what the entry is about"
+    text = collect_text(text, field="text", label="Entry", max_length=MAX_ENTRY, errors=errors)
+    if not text and "text" not in errors:
+        errors["text"] = "Enter the entry"
+    if errors:
+        raise ValidationError(errors)
+    entry = CohortEntry.objects.select_for_update().filter(
+        person=person, organisation=membership.organisation, kind=kind
+    ).first()
+    if entry is None:
+        entry = CohortEntry.objects.create(person=person, organisation=membership.organisation, kind=kind, text=text,
+                                           updated_by=acting_user)
+    elif entry.text != text:
+        entry.text, entry.updated_by = text, acting_user
+        entry.save(update_fields=["text", "updated_by", "updated_at"])
+    else:
+        return entry
+    CohortEntryChange.objects.create(entry=entry, text=text, changed_by=acting_user)
+    return entry
+
+
+@transaction.atomic
+def cohort_person_leave(*, person, reason: str, acting_user: User, acting_membership):
+    """The person leaves the programme: out of the workspace at once; retention counts from now."""
+    from exchange.retention import cohort_person_held_copy_record
+
+    cohort = person.cohort
+    if not cohort_may_coordinate(membership=acting_membership, cohort=cohort):
+        raise ValidationError("Only the coordinating organisation's officers record a person leaving")
+    errors: dict = {}
+    reason = collect_text(reason, field="reason", label="Reason", max_length=1000, errors=errors)
+    if not reason and "reason" not in errors:
+        errors["reason"] = "Give the reason the person left the programme"
+    if errors:
+        raise ValidationError(errors)
+    if person.left_at is not None:
+        raise ValidationError("This person has already left the programme")
+    person.left_at = timezone.now()
+    person.save(update_fields=["left_at"])
+    cohort_person_held_copy_record(person=person, start=timezone.localdate())
+    _cohort_record(cohort=cohort, action="cohort.person_left", acting_user=acting_user, reasons=reason,
+                   details={"person_id": person.pk})
+    return person

@@ -23,3 +23,14 @@ urlpatterns += [
     path("distributions/issues/<int:pk>/acknowledge/", views.issue_acknowledge, name="issue_acknowledge"),
     path("distributions/issues/<int:pk>/download/", views.issue_download, name="issue_download"),
 ]
+
+urlpatterns += [
+    path("cohorts/", views.cohorts, name="cohorts"),
+    path("cohorts/new/", views.cohort_new, name="cohort_new"),
+    path("cohorts/<int:pk>/", views.cohort_detail, name="cohort_detail"),
+    path("cohorts/<int:pk>/members/", views.cohort_member_add, name="cohort_member_add"),
+    path("cohorts/<int:pk>/members/<int:member_pk>/end/", views.cohort_member_end, name="cohort_member_end"),
+    path("cohorts/<int:pk>/people/", views.cohort_person_add, name="cohort_person_add"),
+    path("cohorts/<int:pk>/people/<int:person_pk>/entries/", views.cohort_entry_save, name="cohort_entry_save"),
+    path("cohorts/<int:pk>/people/<int:person_pk>/leave/", views.cohort_person_leave, name="cohort_person_leave"),
+]

@@ -270,3 +270,147 @@ def issue_download(request, pk: int):
     if acknowledgement is not None:
         services.issue_downloaded(acknowledgement=acknowledgement)
     return marked_response(marked)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared case workspaces (IOM, SDP 5.8)
+# ---------------------------------------------------------------------------------------------
+
+from exchange.forms import CohortForm, EntryForm, MemberForm, PersonForm  # noqa: E402
+
+
+@officers_only
+@require_GET
+def cohorts(request):
+    page_obj = Paginator(selectors.cohorts_of(user=request.user), PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "exchange/cohorts.html", {"page_obj": page_obj})
+
+
+@officers_only
+@require_http_methods(["GET", "POST"])
+def cohort_new(request):
+    partnership = membership_partnership(membership=request.membership)
+    pack = current_protocol_pack(partnership)
+    if pack is None:
+        raise Http404("No protocol in force")
+    form = CohortForm(request.POST or None, pack=pack)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cohort = services.cohort_create(
+                membership=request.membership, partnership=partnership, acting_user=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form_add_service_errors(form, error)
+        else:
+            messages.success(request, f"{cohort.title} is set up: add its members and people")
+            return redirect("exchange:cohort_detail", pk=cohort.pk)
+    return render(request, "exchange/cohort_form.html", {"form": form, "partnership": partnership})
+
+
+def _cohort_page(request, cohort, *, member_form=None, person_form=None, entry_form=None, entry_person=None):
+    people = selectors.cohort_people(cohort=cohort)
+    access_record(
+        user=request.user, organisation=request.membership.organisation, kind="view", object_type="cohort",
+        reference=cohort.reference, path=request.path,
+    )
+    coordinator = services.cohort_may_coordinate(membership=request.membership, cohort=cohort)
+    error_form = next((f for f in (member_form, person_form, entry_form) if f is not None and f.errors), None)
+    return render(request, "exchange/cohort_detail.html", {
+        "cohort": cohort, "people": people, "members": selectors.cohort_members(cohort=cohort),
+        "coordinator": coordinator,
+        "member_form": member_form or (MemberForm(candidates=selectors.cohort_member_candidates(cohort=cohort))
+                                       if coordinator else None),
+        "person_form": person_form or PersonForm(), "entry_form": entry_form, "entry_person": entry_person,
+        "blank_entry_form": EntryForm(), "error_form": error_form,
+        "my_organisation_id": request.membership.organisation_id,
+    })
+
+
+@officers_only
+@require_GET
+def cohort_detail(request, pk: int):
+    return _cohort_page(request, selectors.access_cohort(user=request.user, pk=pk))
+
+
+@officers_only
+@require_POST
+def cohort_member_add(request, pk: int):
+    cohort = selectors.access_cohort(user=request.user, pk=pk)
+    form = MemberForm(request.POST, candidates=selectors.cohort_member_candidates(cohort=cohort))
+    if form.is_valid():
+        try:
+            services.cohort_member_add(cohort=cohort, member_membership=form.cleaned_data["member"],
+                                       acting_user=request.user, acting_membership=request.membership)
+        except ValidationError as error:
+            form_add_service_errors(form, error)
+        else:
+            messages.success(request, "Member added")
+            return redirect("exchange:cohort_detail", pk=cohort.pk)
+    return _cohort_page(request, cohort, member_form=form)
+
+
+@officers_only
+@require_POST
+def cohort_member_end(request, pk: int, member_pk: int):
+    cohort = selectors.access_cohort(user=request.user, pk=pk)
+    member = cohort.members.filter(pk=member_pk, ended_at__isnull=True).select_related("membership__user").first()
+    if member is None:
+        raise Http404("No such member")
+    try:
+        services.cohort_member_end(cohort=cohort, member=member, acting_user=request.user,
+                                   acting_membership=request.membership)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{member.membership.user.display_name} no longer has access")
+    return redirect("exchange:cohort_detail", pk=cohort.pk)
+
+
+@officers_only
+@require_POST
+def cohort_person_add(request, pk: int):
+    cohort = selectors.access_cohort(user=request.user, pk=pk)
+    form = PersonForm(request.POST)
+    if form.is_valid():
+        try:
+            services.cohort_person_add(cohort=cohort, acting_user=request.user, acting_membership=request.membership,
+                                       **form.cleaned_data)
+        except ValidationError as error:
+            form_add_service_errors(form, error)
+        else:
+            messages.success(request, "Person added to the cohort")
+            return redirect("exchange:cohort_detail", pk=cohort.pk)
+    return _cohort_page(request, cohort, person_form=form)
+
+
+@officers_only
+@require_POST
+def cohort_entry_save(request, pk: int, person_pk: int):
+    cohort = selectors.access_cohort(user=request.user, pk=pk)
+    person = selectors.cohort_person(cohort=cohort, pk=person_pk)
+    form = EntryForm(request.POST)
+    if form.is_valid():
+        try:
+            services.cohort_entry_save(person=person, acting_user=request.user, acting_membership=request.membership,
+                                       **form.cleaned_data)
+        except ValidationError as error:
+            form_add_service_errors(form, error)
+        else:
+            messages.success(request, "Entry saved")
+            return redirect("exchange:cohort_detail", pk=cohort.pk)
+    return _cohort_page(request, cohort, entry_form=form, entry_person=person)
+
+
+@officers_only
+@require_POST
+def cohort_person_leave(request, pk: int, person_pk: int):
+    cohort = selectors.access_cohort(user=request.user, pk=pk)
+    person = selectors.cohort_person(cohort=cohort, pk=person_pk)
+    try:
+        services.cohort_person_leave(person=person, reason=request.POST.get("reason", ""), acting_user=request.user,
+                                     acting_membership=request.membership)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "The person has left the programme: they are no longer in the workspace")
+    return redirect("exchange:cohort_detail", pk=cohort.pk)

@@ -100,6 +100,25 @@ def distribution_world(w):
     return w.distribution
 
 
+def cohort_world(w):
+    """Made on first use: a cohort coordinated by the officer's organisation, with the designated
+    officer (another organisation) as a member and one person."""
+    if not hasattr(w, "cohort"):
+        from exchange import services as exchange
+
+        officer = w.officer
+        cohort = exchange.cohort_create(
+            membership=officer, partnership=w.pack.partnership, forum=w.pack.forums.order_by("order").first(),
+            title="IOM cohort", marking=w.pack.marking_levels.get(code="restricted"), acting_user=officer.user,
+        )
+        exchange.cohort_member_add(cohort=cohort, member_membership=w.designated_officer, acting_user=officer.user,
+                                   acting_membership=officer)
+        person = exchange.cohort_person_add(cohort=cohort, full_name="Jordan Example", date_of_birth=None,
+                                            acting_user=officer.user, acting_membership=officer)
+        w.cohort = SimpleNamespace(cohort=cohort, person=person)
+    return w.cohort
+
+
 MATRIX: dict[str, Entry] = {
     # Sign-in pages are public; a fully signed-in visitor is sent home.
     "portal:sign_in": Entry(REDIRECT, PUBLIC),
@@ -221,6 +240,30 @@ MATRIX: dict[str, Entry] = {
     "exchange:issue_acknowledge": Entry(
         FORBIDDEN, {"officer": NOT_FOUND, "designated_officer": OK}, method="post",
         kwargs=lambda w: {"pk": distribution_world(w).issue.pk},
+    ),
+    # Cohort workspaces (SDP 5.8): the officer's organisation coordinates one whose members are
+    # the officer and the designated officer (another organisation). Empty forms give the page
+    # back with errors; recording a person leaving without a reason sends back to the page.
+    "exchange:cohorts": Entry(FORBIDDEN, REVIEWERS),
+    "exchange:cohort_new": Entry(FORBIDDEN, REVIEWERS),
+    "exchange:cohort_detail": Entry(FORBIDDEN, REVIEWERS, kwargs=lambda w: {"pk": cohort_world(w).cohort.pk}),
+    "exchange:cohort_member_add": Entry(
+        FORBIDDEN, REVIEWERS, method="post", kwargs=lambda w: {"pk": cohort_world(w).cohort.pk}
+    ),
+    "exchange:cohort_member_end": Entry(
+        FORBIDDEN, {"officer": NOT_FOUND, "designated_officer": NOT_FOUND}, method="post",
+        kwargs=lambda w: {"pk": cohort_world(w).cohort.pk, "member_pk": 2**31},
+    ),
+    "exchange:cohort_person_add": Entry(
+        FORBIDDEN, REVIEWERS, method="post", kwargs=lambda w: {"pk": cohort_world(w).cohort.pk}
+    ),
+    "exchange:cohort_entry_save": Entry(
+        FORBIDDEN, REVIEWERS, method="post",
+        kwargs=lambda w: {"pk": cohort_world(w).cohort.pk, "person_pk": cohort_world(w).person.pk},
+    ),
+    "exchange:cohort_person_leave": Entry(
+        FORBIDDEN, {"officer": REDIRECT, "designated_officer": REDIRECT}, method="post",
+        kwargs=lambda w: {"pk": cohort_world(w).cohort.pk, "person_pk": cohort_world(w).person.pk},
     ),
     "exchange:issue_download": Entry(
         FORBIDDEN, {"officer": OK, "designated_officer": REDIRECT},
