@@ -97,3 +97,40 @@ def test_the_api_reference_renders_from_the_portals_own_files_under_its_csp(page
     expect(page.locator(".swagger-ui")).to_contain_text("/api/v1/requests")
     assert not blocked, blocked
     assert all(url.startswith(live_server.url) for url in requests), [u for u in requests if not u.startswith(live_server.url)]
+
+
+def test_a_cohort_workspace_shared_by_two_organisations(page, live_server, assert_accessible):
+    pack, _ = protocol_pack_load(path_or_text=settings.PORTAL_PROTOCOLS_DIR / "stockport-2020.yaml")
+    police = OrganisationFactory(name="Greater Manchester Police", kind=OrganisationKind.POLICE)
+    council = OrganisationFactory(name="Stockport Council", kind=OrganisationKind.LOCAL_AUTHORITY)
+    coordinator = MembershipFactory(organisation=police, role=Role.OFFICER, user__first_name="Pat", user__last_name="Lead")
+    member = MembershipFactory(organisation=council, role=Role.OFFICER, user__first_name="Sam", user__last_name="Case")
+
+    sign_in(page, live_server, coordinator.user)
+    page.goto("/")
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Cohorts").click()
+    assert_accessible(page)
+    page.get_by_role("button", name="Set up a cohort").click()
+    page.get_by_label("Title of the cohort").fill("IOM fixed cohort")
+    page.locator("input[name=forum]").first.check()
+    page.get_by_label("Restricted").check()
+    page.get_by_role("button", name="Set up the cohort").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("IOM fixed cohort")
+    page.get_by_label("Add a member").select_option(label="Sam Case, Stockport Council (partner officer)")
+    page.get_by_role("button", name="Add the member").click()
+    page.get_by_role("button", name="Add the person").click()  # nothing entered
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the person's full name")
+    page.get_by_label("Full name").fill("Jordan Example")
+    page.get_by_role("button", name="Add the person").click()
+    page.get_by_label("What your organisation's entry is about").select_option(label="Risk")
+    page.get_by_label("Your organisation's entry", exact=True).fill("High risk of reoffending")
+    page.get_by_role("button", name="Save the entry").click()
+    expect(page.locator("main")).to_contain_text("High risk of reoffending")
+    assert_accessible(page)
+
+    sign_in(page, live_server, member.user)
+    page.goto("/exchange/cohorts/")
+    page.get_by_role("link", name="IOM fixed cohort").click()
+    expect(page.locator("main")).to_contain_text("Jordan Example")
+    expect(page.locator("main")).to_contain_text("High risk of reoffending")
+    assert_accessible(page)
