@@ -54,6 +54,10 @@ class ResponseHeadersMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PORTAL_PERMISSIONS_POLICY)
+        if request.path_info.startswith(settings.PORTAL_API_PREFIX):
+            # The partner API: nothing it answers is kept by a browser or a proxy.
+            patch_cache_control(response, no_store=True, private=True)
+            return response
         user = getattr(request, "user", None)
         if (
             user is not None
@@ -94,6 +98,9 @@ class RequireSecondFactorMiddleware:
     def __call__(self, request):
         path = request.path_info
         if path.startswith(settings.STATIC_URL):
+            return self.get_response(request)
+        if path.startswith(settings.PORTAL_API_PREFIX):
+            # The partner API authenticates every call with a client's key (exchange.api), never a session.
             return self.get_response(request)
         name = url_name(path)
         if name in PUBLIC_URL_NAMES:

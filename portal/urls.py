@@ -60,6 +60,8 @@ urlpatterns = [
     path("datasets/", include("datasets.urls")),
     path("oversight/", include("oversight.urls")),
     path("exchange/", include("exchange.urls")),
+    # The partner API (exchange; docs/api.md): key-authenticated, JSON, versioned.
+    path("api/v1/", include("exchange.api_urls")),
 ]
 
 # A database outage or restart answers 503 "try again shortly"; other errors the 500 page.

@@ -85,6 +85,8 @@ SUBMITTERS = dict(default=FORBIDDEN, expect={"officer": OK, "designated_officer"
 SUBMISSION_READERS = dict(default=FORBIDDEN, expect={"officer": OK, "designated_officer": OK, "admin": OK, "auditor": OK})
 # The anonymised feed answers only a bearer token: a session, signed in or not, gets 401.
 FEED = {visitor: 401 for visitor in VISITORS}
+
+
 def breach_world(w):
     """Made on first use: a breach the officer reported against the DPO's organisation."""
     if not hasattr(w, "breach"):
@@ -169,6 +171,63 @@ COMPLAINT_CASE = dict(default=FORBIDDEN, expect={"dpo": OK, "designated_officer"
 
 def _complaint_pk(w):
     return {"pk": complaint_world(w).pk}
+def api_client_world(w):
+    """Made on first use: an API client of the admin's organisation, registered by the admin."""
+    if not hasattr(w, "api_client"):
+        from exchange.services import api_client_register
+
+        admin = w.admin
+        w.api_client = api_client_register(
+            organisation=admin.organisation, partnership=admin.partnership, name="Matrix system",
+            scopes=["requests:read"], acting_user=admin.user,
+        ).client
+    return w.api_client
+
+
+def distribution_world(w):
+    """Made on first use: a distribution sent by the officer's organisation to the designated
+    officer (another organisation), with one issue."""
+    if not hasattr(w, "distribution"):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from exchange import services as exchange
+
+        officer = w.officer
+        distribution = exchange.distribution_create(
+            membership=officer, partnership=w.pack.partnership, title="Monthly document",
+            marking=w.pack.marking_levels.get(code="restricted"), handling_rules="No onward sharing.",
+            acting_user=officer.user,
+        )
+        exchange.distribution_recipient_add(
+            distribution=distribution, recipient_membership=w.designated_officer, acting_user=officer.user,
+            acting_membership=officer,
+        )
+        pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF"
+        issue = exchange.distribution_issue_upload(
+            distribution=distribution, file=SimpleUploadedFile("doc.pdf", pdf, content_type="application/pdf"),
+            acting_user=officer.user, acting_membership=officer,
+        )
+        w.distribution = SimpleNamespace(distribution=distribution, issue=issue)
+    return w.distribution
+
+
+def cohort_world(w):
+    """Made on first use: a cohort coordinated by the officer's organisation, with the designated
+    officer (another organisation) as a member and one person."""
+    if not hasattr(w, "cohort"):
+        from exchange import services as exchange
+
+        officer = w.officer
+        cohort = exchange.cohort_create(
+            membership=officer, partnership=w.pack.partnership, forum=w.pack.forums.order_by("order").first(),
+            title="IOM cohort", marking=w.pack.marking_levels.get(code="restricted"), acting_user=officer.user,
+        )
+        exchange.cohort_member_add(cohort=cohort, member_membership=w.designated_officer, acting_user=officer.user,
+                                   acting_membership=officer)
+        person = exchange.cohort_person_add(cohort=cohort, full_name="Jordan Example", date_of_birth=None,
+                                            acting_user=officer.user, acting_membership=officer)
+        w.cohort = SimpleNamespace(cohort=cohort, person=person)
+    return w.cohort
 
 
 MATRIX: dict[str, Entry] = {
@@ -324,6 +383,63 @@ MATRIX: dict[str, Entry] = {
     "governance:complaint_part": Entry(**COMPLAINT_CASE, kwargs=_complaint_pk),
     "governance:complaint_outcome": Entry(**COMPLAINT_CASE, kwargs=_complaint_pk),
     "governance:complaint_closed": Entry(**COMPLAINT_CASE, kwargs=_complaint_pk),
+    # Partner API clients (exchange, docs/api.md): the partnership admin's pages only. The API
+    # itself (api-v1:) has its own matrix of endpoint x scope x organisation.
+    "exchange:clients": Entry(**ADMIN_ONLY),
+    "exchange:client_new": Entry(**ADMIN_ONLY),
+    "exchange:client_detail": Entry(**ADMIN_ONLY, kwargs=lambda w: {"pk": api_client_world(w).pk}),
+    "exchange:client_rotate": Entry(**ADMIN_ONLY, kwargs=lambda w: {"pk": api_client_world(w).pk}),
+    "exchange:client_revoke": Entry(**ADMIN_ONLY, kwargs=lambda w: {"pk": api_client_world(w).pk}),
+    # Marked distributions (SDP 5.9): the officer's organisation sends one to the designated
+    # officer, another organisation's. Senders manage it; the named recipient reads, acknowledges
+    # (an empty form: the page back with its error) and only then downloads.
+    "exchange:distributions": Entry(FORBIDDEN, REVIEWERS),
+    "exchange:distribution_new": Entry(FORBIDDEN, REVIEWERS),
+    "exchange:distribution_detail": Entry(
+        FORBIDDEN, {"officer": OK, "designated_officer": NOT_FOUND},
+        kwargs=lambda w: {"pk": distribution_world(w).distribution.pk},
+    ),
+    "exchange:distribution_recipient_add": Entry(
+        FORBIDDEN, {"officer": OK, "designated_officer": NOT_FOUND}, method="post",
+        kwargs=lambda w: {"pk": distribution_world(w).distribution.pk},
+    ),
+    "exchange:distribution_issue_upload": Entry(
+        FORBIDDEN, {"officer": OK, "designated_officer": NOT_FOUND}, method="post",
+        kwargs=lambda w: {"pk": distribution_world(w).distribution.pk},
+    ),
+    "exchange:issue": Entry(FORBIDDEN, REVIEWERS, kwargs=lambda w: {"pk": distribution_world(w).issue.pk}),
+    "exchange:issue_acknowledge": Entry(
+        FORBIDDEN, {"officer": NOT_FOUND, "designated_officer": OK}, method="post",
+        kwargs=lambda w: {"pk": distribution_world(w).issue.pk},
+    ),
+    # Cohort workspaces (SDP 5.8): the officer's organisation coordinates one whose members are
+    # the officer and the designated officer (another organisation). Empty forms give the page
+    # back with errors; recording a person leaving without a reason sends back to the page.
+    "exchange:cohorts": Entry(FORBIDDEN, REVIEWERS),
+    "exchange:cohort_new": Entry(FORBIDDEN, REVIEWERS),
+    "exchange:cohort_detail": Entry(FORBIDDEN, REVIEWERS, kwargs=lambda w: {"pk": cohort_world(w).cohort.pk}),
+    "exchange:cohort_member_add": Entry(
+        FORBIDDEN, REVIEWERS, method="post", kwargs=lambda w: {"pk": cohort_world(w).cohort.pk}
+    ),
+    "exchange:cohort_member_end": Entry(
+        FORBIDDEN, {"officer": NOT_FOUND, "designated_officer": NOT_FOUND}, method="post",
+        kwargs=lambda w: {"pk": cohort_world(w).cohort.pk, "member_pk": 2**31},
+    ),
+    "exchange:cohort_person_add": Entry(
+        FORBIDDEN, REVIEWERS, method="post", kwargs=lambda w: {"pk": cohort_world(w).cohort.pk}
+    ),
+    "exchange:cohort_entry_save": Entry(
+        FORBIDDEN, REVIEWERS, method="post",
+        kwargs=lambda w: {"pk": cohort_world(w).cohort.pk, "person_pk": cohort_world(w).person.pk},
+    ),
+    "exchange:cohort_person_leave": Entry(
+        FORBIDDEN, {"officer": REDIRECT, "designated_officer": REDIRECT}, method="post",
+        kwargs=lambda w: {"pk": cohort_world(w).cohort.pk, "person_pk": cohort_world(w).person.pk},
+    ),
+    "exchange:issue_download": Entry(
+        FORBIDDEN, {"officer": OK, "designated_officer": REDIRECT},
+        kwargs=lambda w: {"pk": distribution_world(w).issue.pk},
+    ),
 }
 
 
@@ -388,6 +504,9 @@ OTHER_PARTNERSHIP_NOT_FOUND = {
     "governance:noncompliance_detail",
     "governance:suspension_detail",
     "datasets:trends_pdf",
+    "exchange:client_detail",
+    "exchange:client_rotate",
+    "exchange:client_revoke",
 }
 
 
@@ -404,6 +523,7 @@ COVERED_ELSEWHERE = {
     "sharing:": "tests/sharing/test_access_matrix.py",
     "meetings:": "tests/meetings/test_access.py",
     "consent:": "tests/consent/test_access_matrix.py",
+    "api-v1:": "tests/exchange/test_api_matrix.py",
 }
 
 

@@ -16,6 +16,10 @@ PERSONAL_FIELD_TYPES = (models.CharField, models.TextField, models.FileField, mo
 
 # model label -> the retention content type whose purge clears it
 COVERED = {
+    "exchange.DistributionIssue": "exchange.distribution_issue",
+    "exchange.CohortPerson": "exchange.cohort_person",
+    "exchange.CohortEntry": "exchange.cohort_person",
+    "exchange.CohortEntryChange": "exchange.cohort_person",
     "consent.ConsentRecord": "consent.record",
     # consent.retention.data_subjects_purge clears a subject when no live copy names it
     "portal.DataSubject": "consent.record",
@@ -38,6 +42,15 @@ COVERED = {
 
 # model label -> why it is not destroyed by the retention engine
 EXEMPT = {
+    "exchange.ApiClient": "a partner system's registration (a system name and scopes), not people",
+    "exchange.ApiKey": "a key's prefix and digest, no personal data",
+    "exchange.IdempotencyRecord": "the answer to an API write: a reference, a state and a link only",
+    "exchange.Distribution": "a document series: its title, marking and handling rules, not people",
+    "exchange.DistributionRecipient": "who receives a series: a membership link, no free text",
+    "exchange.IssueAcknowledgement": "who agreed to an issue's handling rules and when, no free text",
+    "exchange.Cohort": "a forum's cohort: its title, forum and marking, not people",
+    "exchange.CohortMember": "who takes part in a cohort: a membership link, no free text",
+    "exchange.WebhookDelivery": "a webhook's reference, state and link only, never personal data by rule",
     "portal.User": "accounts of the professionals using the portal, removed by account services, not case data",
     "portal.Organisation": "the partner organisations themselves, not people",
     "portal.Partnership": "the partnerships themselves and a contact route, not people",

@@ -61,6 +61,7 @@ class DestructionRun(models.Model):
         SCHEDULE = "schedule", "Daily schedule"
         COMMAND = "command", "Command line"
         MEETING_CLOSED = "meeting_closed", "Meeting closed"
+        DISTRIBUTION_ISSUED = "distribution", "Next issue of a distribution arrived"
         RECOVERY = "recovery", "Resumed after an abandoned run"
 
     trigger = models.CharField(max_length=20, choices=Trigger.choices)

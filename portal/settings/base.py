@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "csp",
     "django_celery_beat",
     "govuk_frontend_django",
+    # The partner API's OpenAPI document and its vendored Swagger UI (ADR 0011-h14).
+    "ninja",
     "portal",
     "consent",
     "sharing",
@@ -258,6 +260,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # The decision log's head, anchored outside its table: a later cut of the tail is caught.
     "decision-log-anchor": {"task": "portal.decision_log_anchor", "schedule": crontab(hour=3, minute=15)},
+    # The partner API's webhooks (exchange): deliveries whose queueing was lost are sent.
+    "exchange-webhooks-sweep": {"task": "exchange.webhooks_sweep", "schedule": 120.0},
 }
 # Task modules autodiscovery does not find (it looks only for each app's `tasks` module).
 CELERY_IMPORTS = ["portal.accountability.tasks"]
@@ -281,3 +285,12 @@ PORTAL_FEED_REQUESTS_PER_MINUTE = env.int("PORTAL_FEED_REQUESTS_PER_MINUTE", def
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o640
+
+# The partner API (exchange, docs/api.md). Everything under the prefix authenticates each call
+# with a client's key instead of a session (RequireSecondFactorMiddleware lets it through).
+PORTAL_API_PREFIX = "/api/"
+# Keys and webhook secrets are HMACs under this key (kept outside the database; default SECRET_KEY).
+PORTAL_API_KEY_SECRET = env("PORTAL_API_KEY_SECRET", default="")
+# Webhook retries: the wait doubles from this many seconds after each failure, up to the maximum tries.
+PORTAL_WEBHOOK_BACKOFF_SECONDS = env.float("PORTAL_WEBHOOK_BACKOFF_SECONDS", default=30.0)
+PORTAL_WEBHOOK_MAX_ATTEMPTS = env.int("PORTAL_WEBHOOK_MAX_ATTEMPTS", default=8)
