@@ -47,3 +47,15 @@ class GovernanceConfig(AppConfig):
         from governance.waiting import noncompliance_waiting
 
         register_waiting_source(noncompliance_waiting)
+
+        # Data-subject rights (SDP 9).
+        from governance.waiting import rights_waiting
+
+        register_nav_item(
+            label="Rights requests",
+            url_name="governance:rights_list",
+            roles={Role.DPO},
+            active_prefixes=("governance:rights",),
+            order=45,
+        )
+        register_waiting_source(rights_waiting)

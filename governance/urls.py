@@ -1,7 +1,7 @@
 """URLs of `governance`. Every pattern here must appear in tests/test_authorization_matrix.py."""
 from django.urls import path
 
-from governance.views import breaches, noncompliance
+from governance.views import breaches, noncompliance, rights
 
 app_name = "governance"
 
@@ -24,4 +24,12 @@ urlpatterns: list = [
     path("suspensions/new/", noncompliance.suspension_new, name="suspension_new"),
     path("suspensions/<int:pk>/", noncompliance.suspension_detail, name="suspension_detail"),
     path("suspensions/<int:pk>/lift/", noncompliance.suspension_lift, name="suspension_lift"),
+    path("rights/", rights.rights_list, name="rights_list"),
+    path("rights/new/", rights.rights_open, name="rights_open"),
+    path("rights/<int:pk>/", rights.rights_case, name="rights_case"),
+    path("rights/<int:pk>/search/", rights.rights_search, name="rights_search"),
+    path("rights/<int:pk>/extend/", rights.rights_extend, name="rights_extend"),
+    path("rights/<int:pk>/decide/", rights.rights_decide, name="rights_decide"),
+    path("rights/<int:pk>/response-pack.pdf", rights.rights_pack, name="rights_pack"),
+    path("rights/consultations/<int:pk>/", rights.rights_consultation, name="rights_consultation"),
 ]

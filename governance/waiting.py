@@ -6,6 +6,7 @@ from django.urls import reverse
 from governance.roles import CASE_HANDLERS
 from governance.selectors.breaches import dpo_breaches_waiting_count
 from governance.selectors.noncompliance import noncompliance_awaiting_response
+from governance.selectors.rights import consultations_awaiting
 from portal.roles import Role
 from portal.waiting import Waiting
 
@@ -24,3 +25,11 @@ def noncompliance_waiting(*, user, membership) -> list[Waiting]:
         return []
     count = noncompliance_awaiting_response(membership=membership).count()
     return [Waiting("Reports of non-compliance awaiting your response", count, reverse("governance:noncompliance_list"), 70)]
+
+
+def rights_waiting(*, user, membership) -> list[Waiting]:
+    """A DPO: partners' rights cases waiting for their organisation's answer (SDP 9)."""
+    if membership.role != Role.DPO:
+        return []
+    count = consultations_awaiting(membership=membership).count()
+    return [Waiting("Rights requests waiting for your organisation's answer", count, reverse("governance:rights_list"), 15)]
