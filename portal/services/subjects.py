@@ -11,6 +11,7 @@ from django.db import transaction
 
 from portal.accountability.services import decision_record
 from portal.models import DataSubject, Membership, User
+from portal.selectors.subjects import lock_data_subject
 from portal.text import collect_text
 
 RECTIFIABLE = ("full_name", "aliases", "date_of_birth", "nhs_number", "address")
@@ -22,7 +23,7 @@ def data_subject_rectify(
     *, subject: DataSubject, changes: dict, reference: str, acting_user: User, acting_membership: Membership | None
 ) -> DataSubject:
     """Correct the fields in `changes` of a person record the acting organisation holds."""
-    subject = DataSubject.objects.select_for_update().get(pk=subject.pk)
+    subject = lock_data_subject(pk=subject.pk)
     if acting_membership is None or subject.holder_id != acting_membership.organisation_id:
         raise PermissionDenied("Only the organisation that holds a person record corrects it")
     unknown = set(changes) - set(RECTIFIABLE)
