@@ -59,3 +59,7 @@ class GovernanceConfig(AppConfig):
             order=45,
         )
         register_waiting_source(rights_waiting)
+
+        from governance.demo import rights_demo_load
+
+        register_demo_loader("Rights requests", rights_demo_load)
