@@ -63,3 +63,19 @@ class GovernanceConfig(AppConfig):
             active_prefixes=("governance:complaint",),
             order=41,
         )
+
+        # Data-subject rights (SDP 9).
+        from governance.waiting import rights_waiting
+
+        register_nav_item(
+            label="Rights requests",
+            url_name="governance:rights_list",
+            roles={Role.DPO},
+            active_prefixes=("governance:rights",),
+            order=45,
+        )
+        register_waiting_source(rights_waiting)
+
+        from governance.demo import rights_demo_load
+
+        register_demo_loader("Rights requests", rights_demo_load)

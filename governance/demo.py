@@ -83,3 +83,33 @@ def complaints_demo_load() -> str | None:
         acting_user=membership.user, membership=membership,
     )
     return f"1 joint complaint ({complaint.reference}) waiting for the other organisation's part"
+DEMO_RIGHTS_SUMMARY = "Demo: a copy of everything the council and its partners hold about me (subject access)."
+
+
+def rights_demo_load() -> str | None:
+    """A subject access case the council's DPO received 5 days ago from Jordan Blake (the demo
+    requests' subject, whose records the police hold): linked, so the police are consulted and
+    the case awaits their answer. Through the services; idempotent."""
+    from governance.models import RightsCase
+    from governance.selectors.rights import subjects_matching
+    from governance.services.rights import rights_case_open, rights_case_subjects_link
+
+    membership = (
+        Membership.objects.active().filter(user__username="dpo.council", role=Role.DPO).select_related("user").first()
+    )
+    if membership is None or RightsCase.objects.filter(request_summary=DEMO_RIGHTS_SUMMARY).exists():
+        return None
+    subjects = [s.pk for s in subjects_matching(name="Jordan Blake")]
+    if not subjects:
+        return None
+    case = rights_case_open(
+        right="access",
+        received_on=timezone.localdate() - datetime.timedelta(days=5),
+        request_summary=DEMO_RIGHTS_SUMMARY,
+        acting_user=membership.user,
+        acting_membership=membership,
+    )
+    consulted = rights_case_subjects_link(
+        case=case, subject_ids=subjects, acting_user=membership.user, acting_membership=membership
+    )
+    return f"a subject access case ({case.reference}) awaiting {len(consulted)} partner's answer"

@@ -2,7 +2,7 @@
 case's status changes, writing its decision-log entry in the same transaction."""
 from __future__ import annotations
 
-from governance.models import NonComplianceReport, NonComplianceStatus
+from governance.models import NonComplianceReport, NonComplianceStatus, RightsCase, RightsStatus
 from portal.accountability.services import decision_record
 from portal.lifecycle import Lifecycle, table
 from portal.models import Organisation, User
@@ -43,4 +43,36 @@ NONCOMPLIANCE: Lifecycle[NonComplianceReport] = Lifecycle(
             NonComplianceStatus.CLOSED: set(),
         }
     ),
+)
+
+
+def rights_decision_record(
+    case: RightsCase,
+    *,
+    actor: User | None,
+    organisation: Organisation | None,
+    action: str,
+    reasons: str,
+    recipient: Organisation | str | None = None,
+    details: dict | None = None,
+) -> None:
+    decision_record(
+        actor=actor,
+        organisation=organisation,
+        action=action,
+        reasons=reasons,
+        reference=case.reference,
+        recipient=recipient,
+        purpose=f"Data-subject rights: {case.get_right_display().lower()} (SDP 9)",
+        details={"case_id": case.pk, **(details or {})},
+        partnership=case.partnership,
+    )
+
+
+RIGHTS: Lifecycle[RightsCase] = Lifecycle(
+    statuses=RightsStatus,
+    noun="case",
+    record=rights_decision_record,
+    open_statuses=frozenset({RightsStatus.OPEN}),
+    transitions=table({RightsStatus.OPEN: {RightsStatus.CLOSED}, RightsStatus.CLOSED: set()}),
 )

@@ -1,7 +1,7 @@
 """URLs of `governance`. Every pattern here must appear in tests/test_authorization_matrix.py."""
 from django.urls import path
 
-from governance.views import breaches, complaints, noncompliance
+from governance.views import breaches, complaints, noncompliance, rights
 
 app_name = "governance"
 
@@ -30,4 +30,12 @@ urlpatterns: list = [
     path("complaints/<int:pk>/part/", complaints.complaint_part, name="complaint_part"),
     path("complaints/<int:pk>/outcome/", complaints.complaint_outcome, name="complaint_outcome"),
     path("complaints/<int:pk>/closed/", complaints.complaint_closed, name="complaint_closed"),
+    path("rights/", rights.rights_list, name="rights_list"),
+    path("rights/new/", rights.rights_open, name="rights_open"),
+    path("rights/<int:pk>/", rights.rights_case, name="rights_case"),
+    path("rights/<int:pk>/search/", rights.rights_search, name="rights_search"),
+    path("rights/<int:pk>/extend/", rights.rights_extend, name="rights_extend"),
+    path("rights/<int:pk>/decide/", rights.rights_decide, name="rights_decide"),
+    path("rights/<int:pk>/response-pack.pdf", rights.rights_pack, name="rights_pack"),
+    path("rights/consultations/<int:pk>/", rights.rights_consultation, name="rights_consultation"),
 ]

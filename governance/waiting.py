@@ -7,6 +7,7 @@ from governance.roles import CASE_HANDLERS
 from governance.selectors.breaches import dpo_breaches_waiting_count
 from governance.selectors.complaints import COMPLAINT_ROLES, complaint_parts_waiting_count
 from governance.selectors.noncompliance import noncompliance_awaiting_response
+from governance.selectors.rights import consultations_awaiting
 from portal.roles import Role
 from portal.waiting import Waiting
 
@@ -31,3 +32,11 @@ def complaints_waiting(*, user, membership) -> list[Waiting]:
         return []
     count = complaint_parts_waiting_count(organisation_id=membership.organisation_id)
     return [Waiting("Complaints waiting for your organisation's part", count, reverse("governance:complaint_list"), 12)]
+
+
+def rights_waiting(*, user, membership) -> list[Waiting]:
+    """A DPO: partners' rights cases waiting for their organisation's answer (SDP 9)."""
+    if membership.role != Role.DPO:
+        return []
+    count = consultations_awaiting(membership=membership).count()
+    return [Waiting("Rights requests waiting for your organisation's answer", count, reverse("governance:rights_list"), 15)]

@@ -230,6 +230,32 @@ def cohort_world(w):
     return w.cohort
 
 
+def rights_world(w):
+    """Made on first use: a rights case the DPO's organisation received, consulting the officer's
+    organisation (h11b)."""
+    if not hasattr(w, "rights"):
+        import datetime
+
+        from governance.models import RightsConsultation
+        from governance.services import rights
+
+        case = rights.rights_case_open(
+            right="access", received_on=datetime.date.today() - datetime.timedelta(days=3), request_summary="All",
+            acting_user=w.dpo.user, acting_membership=w.dpo,
+        )
+        consultation = RightsConsultation.objects.create(case=case, organisation=w.officer.organisation, records=[])
+        w.rights = SimpleNamespace(case=case, consultation=consultation)
+    return w.rights
+
+
+# Data-subject rights (governance/views/rights.py): DPOs only; the case is the DPO's organisation's.
+DPO_ONLY = {"dpo": OK}
+
+
+def _rights_case(w):
+    return {"pk": rights_world(w).case.pk}
+
+
 MATRIX: dict[str, Entry] = {
     # Sign-in pages are public; a fully signed-in visitor is sent home.
     "portal:sign_in": Entry(REDIRECT, PUBLIC),
@@ -373,6 +399,17 @@ MATRIX: dict[str, Entry] = {
     "governance:suspension_new": Entry(FORBIDDEN, GOVERNANCE_HANDLERS),
     "governance:suspension_detail": Entry(
         FORBIDDEN, GOVERNANCE_READERS, kwargs=lambda w: {"pk": governance_world(w).suspension.pk}
+    ),
+    "governance:rights_list": Entry(FORBIDDEN, DPO_ONLY),
+    "governance:rights_open": Entry(FORBIDDEN, DPO_ONLY),
+    "governance:rights_case": Entry(FORBIDDEN, DPO_ONLY, kwargs=_rights_case),
+    "governance:rights_search": Entry(FORBIDDEN, DPO_ONLY, kwargs=_rights_case),
+    "governance:rights_extend": Entry(FORBIDDEN, DPO_ONLY, kwargs=_rights_case),
+    "governance:rights_decide": Entry(FORBIDDEN, DPO_ONLY, kwargs=_rights_case),
+    # Open: the pack is not ready, the DPO is sent back to the case.
+    "governance:rights_pack": Entry(FORBIDDEN, {"dpo": REDIRECT}, kwargs=_rights_case),
+    "governance:rights_consultation": Entry(
+        FORBIDDEN, DPO_ONLY, kwargs=lambda w: {"pk": rights_world(w).consultation.pk}
     ),
     "governance:suspension_lift": Entry(
         FORBIDDEN, {"designated_officer": OK, "dpo": REDIRECT}, kwargs=lambda w: {"pk": governance_world(w).suspension.pk}

@@ -99,6 +99,12 @@ EXEMPT = {
         "an accountability record between two partner organisations (SSP 13.2, 13.5): kept like the decision log it "
         "stands beside; it names organisations and requests by reference, not the people the requests are about"
     ),
+    "governance.RightsCase": (
+        "the receiving organisation's record of how it answered a statutory data-subject rights request (SDP 9), "
+        "kept as accountability for the ICO; the people are linked data subjects, under their own records' "
+        "retention (and held while the case is open)"
+    ),
+    "governance.RightsConsultation": "one partner's answer on a rights case, part of the case's accountability record",
     "governance.SuspensionDecision": (
         "an accountability record of a partnership's decision to stop and resume sharing (SSP 13.3), kept like the "
         "decision log; it holds the reasons, not personal data"

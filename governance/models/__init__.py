@@ -13,3 +13,13 @@ from governance.models.noncompliance import (  # noqa: F401
     NonComplianceStatus,
     SuspensionDecision,
 )
+from governance.models.rights import (  # noqa: F401
+    ConsultationAnswer,
+    ConsultationStatus,
+    Exemption,
+    FinalDecision,
+    RightKind,
+    RightsCase,
+    RightsConsultation,
+    RightsStatus,
+)

@@ -252,8 +252,22 @@ def suspension_decide(
             errors["report"] = "The report must be about this organisation in this partnership"
     if errors:
         raise ValidationError(errors)
-    if SuspensionDecision.objects.filter(partnership=partnership, organisation=organisation, lifted_at__isnull=True).exists():
+    standing = SuspensionDecision.objects.select_for_update().filter(
+        partnership=partnership, organisation=organisation, lifted_at__isnull=True
+    ).first()
+    place = partner_place(membership=membership, partnership=partnership, organisation=organisation)
+    if standing is not None and place.sharing_suspended:
         raise ValidationError({"organisation": f"Sharing with {organisation.name} is already suspended in {partnership.name}"})
+    if standing is not None:
+        # The partnership admin resumed sharing (portal/views/admin.py) without this decision:
+        # it no longer stands, so it is closed as lifted before the new one is recorded.
+        standing.lifted_at = timezone.now()
+        standing.lift_reasons = "Sharing was resumed by the partnership admin"
+        standing.save(update_fields=["lifted_at", "lift_reasons"])
+    if place.sharing_suspended:
+        raise ValidationError(
+            {"organisation": f"Sharing with {organisation.name} is already suspended in {partnership.name} by the partnership admin"}
+        )
     decision = SuspensionDecision.objects.create(
         reference=f"TMP-{uuid.uuid4().hex[:12]}",
         partnership=partnership,

@@ -32,6 +32,8 @@ register_decision_events(
         "partnership.member_added": "Organisation joined a partnership",
         "organisation.suspended": "Sharing with organisation suspended",
         "organisation.resumed": "Sharing with organisation resumed",
+        # Person records (portal/services/subjects.py): a rectification agreed on a rights case.
+        "subject.rectified": "Person record rectified",
         # Accounts and memberships (portal/services/accounts.py; own password: portal/auth/).
         "account.created": "Account created",
         "account.updated": "Account details changed",

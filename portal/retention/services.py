@@ -436,7 +436,7 @@ def legal_hold_lift(*, hold: LegalHold, reason: str, acting_user: User, acting_m
 # Holds placed by a case (a breach, a complaint): the case's service has decided who may act, so
 # these take the case's organisation and reference, not the acting role; they are lifted only by
 # the case (legal_hold_lift refuses them), when it closes.
-CASE_HOLD_REASONS = frozenset({LegalHoldReason.BREACH, LegalHoldReason.COMPLAINT})
+CASE_HOLD_REASONS = frozenset({LegalHoldReason.BREACH, LegalHoldReason.COMPLAINT, LegalHoldReason.SUBJECT_ACCESS})
 CASE_HOLD_REVIEW_DAYS = 365
 
 

@@ -177,3 +177,17 @@ def test_the_review_date_must_be_in_the_future(parties):
         )
     assert refused.value.message_dict["review_date"] == ["The review date must be in the future"]
     assert not PartnershipMember.objects.get(organisation=parties.a).sharing_suspended
+
+
+def test_a_suspension_the_admin_resumed_no_longer_stands_and_a_new_one_can_be_decided(parties):
+    from portal.services.accounts import organisation_resume_sharing
+
+    review = timezone.localdate() + datetime.timedelta(days=30)
+    first = services.suspension_decide(partnership=parties.pack.partnership, organisation=parties.a, reasons="First",
+                                       review_date=review, acting_user=parties.do_b, acting_membership=parties.memberships["do_b"])
+    organisation_resume_sharing(organisation=parties.a, partnership=parties.pack.partnership, acting_user=parties.admin)
+    second = services.suspension_decide(partnership=parties.pack.partnership, organisation=parties.a, reasons="Again",
+                                        review_date=review, acting_user=parties.do_c, acting_membership=parties.memberships["do_c"])
+    first.refresh_from_db()
+    assert first.lifted_at is not None and "partnership admin" in first.lift_reasons
+    assert second.is_standing and PartnershipMember.objects.get(organisation=parties.a).sharing_suspended

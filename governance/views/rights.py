@@ -1,0 +1,279 @@
+"""The data-subject rights pages (SDP 9): the DPO's cases, the task list of one case, the search
+for the person across the portal, the consultations, the final decision and the response pack.
+
+Only data protection officers have these pages (403 for every other role, before anything is
+looked up); a case or consultation outside need-to-know is a 404 alike for missing and not-yours
+(governance.selectors.rights). Every page that shows a person's name or the records about them
+writes the access log, one entry per person record shown.
+"""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from governance.forms.rights import AnswerForm, DecideForm, ExtendForm, LinkForm, OpenForm, SearchForm
+from governance.models import ConsultationStatus, RightsStatus
+from governance.selectors import rights as selectors
+from governance.services import rights as services
+from portal.accountability.exports import audit_marking_name
+from portal.accountability.services import access_record, access_records
+from portal.forms.errors import form_add_service_errors
+from portal.pdf import download_footer, render_pdf
+from portal.roles import Role
+from portal.views.decorators import role_required
+
+PER_PAGE = 25
+
+
+def _posted(request):
+    return request.POST if request.method == "POST" else None
+
+
+def _log_subjects(request, subjects) -> None:
+    access_records(
+        user=request.user,
+        organisation=request.membership.organisation,
+        kind="view",
+        object_type="data_subject",
+        references=[f"subject {s.pk}" for s in subjects],
+        path=request.path,
+    )
+
+
+def _deadline_context(case) -> dict:
+    today = timezone.localdate()
+    days = (case.deadline - today).days
+    return {"deadline": case.deadline, "days_left": days, "overdue": case.status == RightsStatus.OPEN and days < 0}
+
+
+@role_required(Role.DPO)
+@require_GET
+def rights_list(request):
+    membership = request.membership
+    cases = selectors.visible_rights_cases(membership=membership).filter(receiving_organisation_id=membership.organisation_id)
+    page_obj = Paginator(cases, PER_PAGE).get_page(request.GET.get("page"))
+    rows = [{"case": case, **_deadline_context(case)} for case in page_obj.object_list]
+    consultations = list(selectors.consultations_awaiting(membership=membership))
+    return render(
+        request, "governance/rights/list.html", {"page_obj": page_obj, "rows": rows, "consultations": consultations}
+    )
+
+
+@role_required(Role.DPO)
+@require_http_methods(["GET", "POST"])
+def rights_open(request):
+    form = OpenForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.rights_case_open(
+                right=form.cleaned_data["right"],
+                received_on=form.cleaned_data["received_on"],
+                request_summary=form.cleaned_data["request_summary"],
+                acting_user=request.user,
+                acting_membership=request.membership,
+            )
+        except ValidationError as error:
+            form_add_service_errors(form, error)
+        else:
+            messages.success(request, f"Case {case.reference} opened: due by {case.deadline:%-d %B %Y}")
+            return redirect("governance:rights_case", pk=case.pk)
+    return render(request, "governance/rights/open.html", {"form": form})
+
+
+@role_required(Role.DPO)
+@require_GET
+def rights_case(request, pk: int):
+    membership = request.membership
+    case = selectors.access_rights_case(membership=membership, pk=pk)
+    if case.receiving_organisation_id != membership.organisation_id:
+        mine = case.consultations.filter(organisation_id=membership.organisation_id).first()
+        return redirect("governance:rights_consultation", pk=mine.pk)
+    subjects = list(case.subjects.select_related("holder"))
+    records = selectors.records_mentioning(subject_ids=[s.pk for s in subjects])
+    consultations = list(case.consultations.select_related("organisation", "answered_by"))
+    _log_subjects(request, subjects)
+    access_record(user=request.user, organisation=membership.organisation, kind="view", object_type="rights_case",
+                  reference=case.reference, path=request.path)
+    waiting = [c for c in consultations if c.status == ConsultationStatus.AWAITING]
+    return render(
+        request,
+        "governance/rights/case.html",
+        {
+            "case": case,
+            "subjects": subjects,
+            "records": records,
+            "consultations": consultations,
+            "waiting": waiting,
+            "is_open": case.status == RightsStatus.OPEN,
+            "holds": selectors.case_holds(case=case).filter(lifted_at__isnull=True).count(),
+            **_deadline_context(case),
+        },
+    )
+
+
+def _receiving_case(request, pk: int):
+    case = selectors.access_rights_case(membership=request.membership, pk=pk)
+    if case.receiving_organisation_id != request.membership.organisation_id or case.status != RightsStatus.OPEN:
+        messages.error(request, "Only the organisation that received the request acts on it, while it is open")
+        return case, redirect("governance:rights_case", pk=case.pk)
+    return case, None
+
+
+@role_required(Role.DPO)
+@require_http_methods(["GET", "POST"])
+def rights_search(request, pk: int):
+    case, back = _receiving_case(request, pk)
+    if back:
+        return back
+    search = SearchForm(request.GET if "name" in request.GET or "nhs_number" in request.GET else None)
+    found = []
+    if search.is_bound and search.is_valid():
+        found = list(
+            selectors.subjects_matching(
+                name=search.cleaned_data["name"],
+                date_of_birth=search.cleaned_data["date_of_birth"],
+                nhs_number=search.cleaned_data["nhs_number"],
+            )
+        )
+    if request.method == "POST":
+        chosen = request.POST.getlist("subjects")
+        ids = [int(v) for v in chosen if v.isdigit() and len(v) < 19]
+        found = list(selectors.subjects_matching_ids(ids=ids)) if ids else found
+    form = LinkForm(_posted(request), subjects=found)
+    if request.method == "POST" and form.is_valid():
+        try:
+            opened = services.rights_case_subjects_link(
+                case=case, subject_ids=form.cleaned_data["subjects"], acting_user=request.user, acting_membership=request.membership
+            )
+        except ValidationError as error:
+            form_add_service_errors(form, error)
+        else:
+            messages.success(request, f"Linked; {len(opened)} organisation{'s' if len(opened) != 1 else ''} consulted")
+            return redirect("governance:rights_case", pk=case.pk)
+    _log_subjects(request, found)
+    records = selectors.records_mentioning(subject_ids=[s.pk for s in found]) if found else []
+    by_subject: dict[int, list] = {}
+    for record in records:
+        by_subject.setdefault(record.subject_id, []).append(record)
+    rows = [{"subject": s, "records": by_subject.get(s.pk, [])} for s in found]
+    return render(
+        request, "governance/rights/search.html", {"case": case, "search": search, "form": form, "rows": rows}
+    )
+
+
+@role_required(Role.DPO)
+@require_http_methods(["GET", "POST"])
+def rights_extend(request, pk: int):
+    case, back = _receiving_case(request, pk)
+    if back:
+        return back
+    form = ExtendForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.rights_case_extend(
+                case=case, extended_to=form.cleaned_data["extended_to"], reasons=form.cleaned_data["reasons"],
+                acting_user=request.user, acting_membership=request.membership,
+            )
+        except ValidationError as error:
+            form_add_service_errors(form, error)
+        else:
+            messages.success(request, f"The deadline is now {case.deadline:%-d %B %Y}")
+            return redirect("governance:rights_case", pk=case.pk)
+    return render(request, "governance/rights/extend.html", {"case": case, "form": form, **_deadline_context(case)})
+
+
+@role_required(Role.DPO)
+@require_http_methods(["GET", "POST"])
+def rights_decide(request, pk: int):
+    case, back = _receiving_case(request, pk)
+    if back:
+        return back
+    form = DecideForm(_posted(request))
+    consultations = list(case.consultations.select_related("organisation"))
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.rights_case_decide(
+                case=case,
+                decision=form.cleaned_data["decision"],
+                reasons=form.cleaned_data["reasons"],
+                released=form.cleaned_data["released"],
+                redactions=form.cleaned_data["redactions"],
+                acting_user=request.user,
+                acting_membership=request.membership,
+            )
+        except ValidationError as error:
+            form_add_service_errors(form, error)
+        else:
+            return render(request, "governance/rights/decided.html", {"case": case})
+    return render(request, "governance/rights/decide.html", {"case": case, "form": form, "consultations": consultations})
+
+
+@role_required(Role.DPO)
+@require_GET
+def rights_pack(request, pk: int):
+    """The final response pack: what is released, what is redacted and why, each partner's answer."""
+    membership = request.membership
+    case = selectors.access_rights_case(membership=membership, pk=pk)
+    if case.receiving_organisation_id != membership.organisation_id or case.status != RightsStatus.CLOSED:
+        messages.error(request, "The response pack is ready once the final decision is recorded")
+        return redirect("governance:rights_case", pk=case.pk)
+    subjects = list(case.subjects.select_related("holder"))
+    pdf = render_pdf(
+        template_name="governance/rights/pack_pdf.html",
+        context={
+            "case": case,
+            "subjects": subjects,
+            "consultations": list(case.consultations.select_related("organisation", "answered_by")),
+            "generated_at": timezone.localtime(),
+        },
+        marking_text=audit_marking_name(),
+        footer_text=download_footer(user=request.user, organisation_name=membership.organisation.name),
+    )
+    access_record(user=request.user, organisation=membership.organisation, kind="download", object_type="rights_case",
+                  reference=case.reference, path=request.path)
+    _log_subjects(request, subjects)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{case.reference}-response-pack.pdf"'
+    return response
+
+
+@role_required(Role.DPO)
+@require_http_methods(["GET", "POST"])
+def rights_consultation(request, pk: int):
+    membership = request.membership
+    consultation = selectors.access_consultation(membership=membership, pk=pk)
+    case = consultation.case
+    may_answer = consultation.organisation_id == membership.organisation_id and case.status == RightsStatus.OPEN
+    form = AnswerForm(_posted(request)) if may_answer else None
+    if request.method == "POST":
+        if not may_answer:
+            messages.error(request, "Only the organisation consulted answers, while the case is open")
+            return redirect("governance:rights_consultation", pk=consultation.pk)
+        if form.is_valid():
+            try:
+                services.rights_consultation_answer(
+                    consultation=consultation,
+                    answer=form.cleaned_data["answer"],
+                    exemption=form.cleaned_data["exemption"],
+                    reasons=form.cleaned_data["reasons"],
+                    third_party_information=form.third_party(),
+                    acting_user=request.user,
+                    acting_membership=membership,
+                )
+            except ValidationError as error:
+                form_add_service_errors(form, error)
+            else:
+                messages.success(request, f"Your answer on {case.reference} has been sent to {case.receiving_organisation.name}")
+                return redirect("governance:rights_consultation", pk=consultation.pk)
+    subjects = list(case.subjects.select_related("holder"))
+    _log_subjects(request, subjects)
+    return render(
+        request,
+        "governance/rights/consultation.html",
+        {"consultation": consultation, "case": case, "subjects": subjects, "form": form, **_deadline_context(case)},
+    )
