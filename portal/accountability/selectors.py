@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import F, Max, Min, Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from portal.models import AccessLogEntry, DecisionLogEntry, PartnershipMember
+from portal.models import AccessLogEntry, DecisionLogEntry, DecisionLogVerification, PartnershipMember
 
 # A bigint id: anything outside it is no id at all (and would make PostgreSQL refuse the query).
 MAX_ID = 2**63 - 1
@@ -242,3 +243,14 @@ def decision_log_newest(*, filters: DecisionLogFilter, limit: int) -> tuple[list
     """The newest `limit` matching entries, and whether there were more."""
     rows = list(decision_log_entries(filters=filters)[: limit + 1])
     return rows[:limit], len(rows) > limit
+
+
+def decision_log_verification_latest() -> DecisionLogVerification | None:
+    """The newest verification run (the chain is one for the whole deployment)."""
+    return DecisionLogVerification.objects.order_by("-id").first()
+
+
+def access_decision_log_verification(*, pk: int) -> DecisionLogVerification:
+    """A verification run by id; 404 when there is none. Runs hold no personal data and the
+    chain is the deployment's, so any auditor may follow any run."""
+    return get_object_or_404(DecisionLogVerification, pk=pk)
