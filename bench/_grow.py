@@ -239,7 +239,7 @@ def grow_entries(world: dict, target: int, *, n_requests: int) -> int:
             recipient = names[(o + 1) % len(orgs)]
             row = (None, previous, None, occurred, actor_id, actor_name, orgs[o], names[o], partnership, action,
                    reference, recipient, "Bench purpose", "Bench reasons for the decision", version, "{}")
-            entry_hash = hmac.digest(key, chain._row_message(previous, row), "sha256").hex()
+            entry_hash = hmac.digest(key, chain._row_message(previous, row, occurred), "sha256").hex()
             yield (
                 f"{occurred}\t{actor_id}\t{actor_name}\t{orgs[o]}\t{names[o]}\t{partnership}\t{action}\t{reference}\t"
                 f"{recipient}\tBench purpose\tBench reasons for the decision\t{version}\t{{}}\t{previous}\t{entry_hash}\n"

@@ -57,11 +57,11 @@ def entry_digest(*, previous_hash: str, fields: dict) -> str:
 # fixed, so its sorted order is known, and each string goes through the json module's own C
 # escaper. tests/portal/test_decision_log_chain.py checks the two agree on awkward values.
 
-# The columns `range_verify` reads, in order; occurred_at comes as text, formatted by PostgreSQL
-# exactly as `_canonical` formats a UTC datetime.
+# The columns `rows_verify` reads, in order; occurred_at comes as PostgreSQL's text of the UTC
+# time ("2026-11-23 10:00:00.5", a third of the cost of to_char or of a datetime per row), made
+# into `_canonical`'s isoformat by `_iso`.
 RANGE_SQL = (
-    "SELECT id, previous_hash, entry_hash,"
-    " to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') || '+00:00',"
+    "SELECT id, previous_hash, entry_hash, (occurred_at AT TIME ZONE 'UTC')::text,"
     " actor_id, actor_name, organisation_id, organisation_name, partnership_id, action, reference,"
     " recipient_name, purpose, reasons, protocol_version, details::text"
     " FROM portal_decisionlogentry WHERE id BETWEEN %s AND %s ORDER BY id"
@@ -80,8 +80,15 @@ def _details(text: str) -> str:
     return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
 
 
-def _row_message(previous_hash: str, row: tuple) -> bytes:
-    (_, _, _, occurred_at, actor_id, actor_name, organisation_id, organisation_name, partnership_id,
+def _iso(text: str) -> str:
+    """PostgreSQL's text of a UTC timestamp as `datetime.isoformat(timespec="microseconds")` of
+    the aware datetime writes it: "T", six digits of microseconds, "+00:00"."""
+    return f"{text[:10]}T{text[11:19]}.{text[20:26].ljust(6, '0')}+00:00"
+
+
+def _row_message(previous_hash: str, row: tuple, occurred_at: str) -> bytes:
+    """The bytes `entry_digest` hashes, from a `RANGE_SQL` row and the entry's isoformat time."""
+    (_, _, _, _, actor_id, actor_name, organisation_id, organisation_name, partnership_id,
      action, reference, recipient_name, purpose, reasons, protocol_version, details) = row
     partnership = "" if partnership_id is None else f',"partnership_id":{int(partnership_id)}'
     return (
@@ -124,7 +131,7 @@ def rows_verify(rows, *, previous_hash: str) -> RangeResult:
         if row[1] != previous:
             result.count, result.last_hash, result.broken_id, result.problem = count, previous, row[0], NOT_FOLLOWING
             return result
-        if digest(key, _row_message(previous, row), "sha256").hex() != row[2]:
+        if digest(key, _row_message(previous, row, _iso(row[3])), "sha256").hex() != row[2]:
             result.count, result.last_hash, result.broken_id, result.problem = count, previous, row[0], EDITED
             return result
         previous = row[2]
