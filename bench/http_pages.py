@@ -154,32 +154,80 @@ def plan(world_ids: dict) -> dict[str, tuple[str, list[str]]]:
     return pages
 
 
+H17_INDEXES = ("sharing_inbox_open", "sharing_inbox_decided", "portal_dle_time_cover", "portal_dle_org_action_time",
+               "portal_dle_org_time", "portal_dle_action_time", "portal_dle_actor_time")
+
+
 def explain_hot_queries(world_ids: dict) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of the inbox's and the decision log's hot queries with this
+    branch's indexes, then "before": in a transaction rolled back, without them (and with 0006's
+    (occurred_at, id) index back), running the queries as they were (the inbox's counts were one
+    7-way COUNT … FILTER over open-or-decided rows, and the paginator counted the tab again)."""
     from django.db import connection
+    from django.db.models import Count
+    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from portal.accountability.selectors import DecisionLogFilter, decision_log_page
     from portal.models import User
-    from sharing.selectors import inbox_counts, inbox_disclosures
+    from sharing.models import DisclosureRequest
+    from sharing.selectors import _inbox_rules, inbox_counts, inbox_disclosures
 
     user = User.objects.get(pk=world_ids["officer_user"])
     org = world_ids["org"]
-    from django.test.utils import CaptureQueriesContext
+    today = timezone.localdate()
+    month = {"date_from": today - timedelta(days=400), "date_to": today - timedelta(days=370)}
 
-    with CaptureQueriesContext(connection) as captured:
-        inbox_counts(organisation_id=org, user=user)
-        list(inbox_disclosures(organisation_id=org, user=user, show="open")[:25])
-        list(inbox_disclosures(organisation_id=org, user=user, show="decided")[:25])
-        today = timezone.localdate()
-        decision_log_page(filters=DecisionLogFilter(partnership_id=world_ids["partnership"], organisation_id=org,
-                                                    action="request.released", date_from=today - timedelta(days=400),
-                                                    date_to=today - timedelta(days=370)), before=None, after=None)
-    queries = [q["sql"] for q in captured.captured_queries]
-    with connection.cursor() as cursor:
-        for sql in queries:
-            print("\n--- " + sql[:300] + (" …" if len(sql) > 300 else ""))
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
-            print("\n".join(row[0] for row in cursor.fetchall()))
+    def log_page(**filters):
+        decision_log_page(filters=DecisionLogFilter(partnership_id=world_ids["partnership"], **filters), before=None, after=None)
+
+    def captured(fn) -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            fn()
+        return [q["sql"] for q in queries.captured_queries]
+
+    common = {
+        "inbox open tab, first page": captured(lambda: list(inbox_disclosures(organisation_id=org, user=user, show="open")[:25])),
+        "inbox decided tab, first page": captured(
+            lambda: list(inbox_disclosures(organisation_id=org, user=user, show="decided")[:25])),
+        "log: a month": captured(lambda: log_page(**month)),
+        "log: organisation + action + month": captured(
+            lambda: log_page(organisation_id=org, action="request.released", **month)),
+        "log: user + month": captured(lambda: log_page(actor_id=world_ids["users"][0], **month)),
+    }
+    after = {"inbox counts": captured(lambda: inbox_counts(organisation_id=org, user=user)), **common}
+
+    def old_counts():
+        rules = _inbox_rules(user=user)
+        DisclosureRequest.objects.filter(holding_organisation_id=org).filter(rules["open"] | rules["decided"]).aggregate(
+            **{name: Count("pk", filter=rule) for name, rule in rules.items()})
+        inbox_disclosures(organisation_id=org, user=user, show="open").count()  # the paginator's
+
+    before = {"inbox counts": captured(old_counts), **common}
+
+    def run(label: str, queries: dict) -> None:
+        with connection.cursor() as cursor:
+            for name, sqls in queries.items():
+                total = 0.0
+                print(f"\n=== {label}: {name}")
+                for sql in sqls:
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+                    plan = [row[0] for row in cursor.fetchall()]
+                    total += float(plan[-1].split(":")[1].split()[0])
+                    print("--- " + sql[:200].replace("\n", " ") + (" …" if len(sql) > 200 else ""))
+                    print("\n".join(plan))
+                print(f"=== {label}: {name}: {total:.1f} ms execution in {len(sqls)} queries")
+
+    run("after", after)
+    from django.db import transaction
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            for name in H17_INDEXES:
+                cursor.execute(f"DROP INDEX IF EXISTS {name}")
+            cursor.execute("CREATE INDEX IF NOT EXISTS portal_decisionlogentry_occurred_at_id ON portal_decisionlogentry (occurred_at, id)")
+        run("before", before)
+        transaction.set_rollback(True)
 
 
 def measure_verification() -> None:
