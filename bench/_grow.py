@@ -102,7 +102,7 @@ INSERT INTO sharing_disclosurerequest (
     requesting_organisation_id)
 SELECT 'DR-B-' || lpad(g::text, 7, '0'), s.status,
        'Records of incidents at the address in the last year.', '', false, true, false, false, 'routine',
-       CASE WHEN s.open THEN CURRENT_DATE + ((g * 13) %% 60 - 20) ELSE CURRENT_DATE - s.age_days + 20 END,
+       CASE WHEN s.open THEN CURRENT_DATE + ((g * 13) %% 60 - 20)::int ELSE CURRENT_DATE - s.age_days + 20 END,
        now() - make_interval(days => s.age_days), now() - make_interval(days => s.age_days),
        now() - make_interval(days => s.age_days),
        CASE WHEN s.status = 'submitted' THEN NULL ELSE now() - make_interval(days => s.age_days) END,
@@ -110,13 +110,13 @@ SELECT 'DR-B-' || lpad(g::text, 7, '0'), s.status,
        CASE WHEN s.status = 'submitted' AND g %% 2 = 0 THEN NULL ELSE a.user_id END,
        (%(orgs)s::bigint[])[s.hold + 1], %(gateway)s, %(pack)s, (%(purposes)s::bigint[])[g %% %(n_purposes)s + 1],
        r.user_id, (%(orgs)s::bigint[])[s.req + 1]
-FROM generate_series(%(first)s, %(last)s) g
+FROM generate_series(%(first)s::bigint, %(last)s::bigint) g
 CROSS JOIN LATERAL (
-    SELECT (g * 2654435761 %% 1000) AS bucket, g %% 10 AS hold, (g %% 10 + 1 + (g / 10) %% 9) %% 10 AS req
+    SELECT (g * 2654435761 %% 1000)::int AS bucket, (g %% 10)::int AS hold, ((g %% 10 + 1 + (g / 10) %% 9) %% 10)::int AS req
 ) h
 CROSS JOIN LATERAL (
     SELECT h.hold, h.req, h.bucket < 50 AS open,
-           CASE WHEN h.bucket < 50 THEN (g * 7) %% 30 ELSE (g * 40503) %% 1460 END AS age_days,
+           (CASE WHEN h.bucket < 50 THEN (g * 7) %% 30 ELSE (g * 40503) %% 1460 END)::int AS age_days,
            CASE WHEN h.bucket < 20 THEN 'submitted' WHEN h.bucket < 40 THEN 'in_review'
                 WHEN h.bucket < 45 THEN 'awaiting_advice' WHEN h.bucket < 50 THEN 'returned'
                 WHEN h.bucket < 600 THEN 'released' WHEN h.bucket < 750 THEN 'partly_released'

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, DateField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 
@@ -226,10 +226,16 @@ def inbox_disclosures(*, organisation_id: int, user: User, show: str = "open", s
     """The holding organisation's requests for its inbox, with only what triage needs loaded."""
     rules = _inbox_rules(user=user)
     rule = rules.get(show, rules["open"])
+    due = F("needed_by")
+    if show == "decided":
+        # The same order, but one no index of needed_by serves: PostgreSQL finds the last 90 days'
+        # decisions on their partial index and sorts those few hundred, instead of walking the
+        # needed_by index through the whole history for them (2.7 s at 1,000,000 requests).
+        due = ExpressionWrapper(F("needed_by") + Value(0), output_field=DateField())
     if sort == "-due":
-        ordering = (F("needed_by").desc(nulls_last=True), "-pk")
+        ordering = (due.desc(nulls_last=True), "-pk")
     else:
-        ordering = (F("needed_by").asc(nulls_last=True), "pk")
+        ordering = (due.asc(nulls_last=True), "pk")
     return with_override_waiting(
         DisclosureRequest.objects.filter(holding_organisation_id=organisation_id)
         .filter(rule)
