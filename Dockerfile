@@ -13,4 +13,8 @@ RUN DJANGO_SECRET_KEY=build-only PORTAL_DECISION_LOG_KEY=build-only DJANGO_ALLOW
 RUN useradd --system --uid 10001 portal && mkdir -p /data/files && chown portal /data/files
 USER portal
 EXPOSE 8000
+# Threads per worker and the worker timeout for every gunicorn command of the image (compose's too):
+# gthread workers keep a keep-alive connection without holding a process, and no request runs
+# long any more (chain verification is a Celery job, issue 17). docs/deploy.md, "Sizing".
+ENV GUNICORN_CMD_ARGS="--worker-class gthread --threads 4 --timeout 30 --keep-alive 5"
 CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

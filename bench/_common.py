@@ -15,8 +15,11 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 def setup_django(dbname: str) -> None:
     """Use database `dbname` on the server DATABASE_URL names (or the embedded one), creating it
-    if needed, with the test settings (DEBUG off), and set Django up."""
+    if needed, with the test settings (DEBUG off), and set Django up. BENCH_DB_SUFFIX (e.g. `_h17`)
+    is appended to the name, so engineers sharing a server keep their own bench databases."""
     from _env import ensure_database_url
+
+    dbname += os.environ.get("BENCH_DB_SUFFIX", "")
 
     url = ensure_database_url(dbname)
     base, _, query = url.partition("?")

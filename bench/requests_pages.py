@@ -26,7 +26,15 @@ def seed(n_requests: int) -> None:
     from django.utils import timezone
 
     from portal.accountability import chain
-    from portal.models import DataSubject, DecisionLogEntry, Membership, Organisation, OrganisationKind, User
+    from portal.models import (
+        DataSubject,
+        DecisionLogEntry,
+        Membership,
+        Organisation,
+        OrganisationKind,
+        PartnershipMember,
+        User,
+    )
     from portal.protocols.services import protocol_pack_load
     from portal.roles import Role
     from sharing.models import ChecklistAnswer, DisclosureRequest, RequestSubject, Status
@@ -36,13 +44,16 @@ def seed(n_requests: int) -> None:
     kinds = [OrganisationKind.POLICE, OrganisationKind.LOCAL_AUTHORITY, OrganisationKind.PROBATION,
              OrganisationKind.FIRE_AND_RESCUE, OrganisationKind.SOCIAL_LANDLORD]
     orgs = [
-        Organisation.objects.get_or_create(
-            name=f"Bench Organisation {i}",
-            defaults={"kind": kinds[i % len(kinds)], "standing": "responsible_authority",
-                      "signed_protocol_on": pack.effective_date},
-        )[0]
+        Organisation.objects.get_or_create(name=f"Bench Organisation {i}", defaults={"kind": kinds[i % len(kinds)]})[0]
         for i in range(10)
     ]
+    # Standing and signing are per partnership (ADR 0009): each organisation is a signed member
+    # of the pack's partnership.
+    for org in orgs:
+        PartnershipMember.objects.get_or_create(
+            partnership=pack.partnership, organisation=org,
+            defaults={"standing": "responsible_authority", "signed_protocol_on": pack.effective_date},
+        )
     password = make_password("bench-password-not-used", hasher="md5")
     users = User.objects.bulk_create(
         [User(username=f"bench{i}", first_name="Bench", last_name=f"User {i}", password=password,
@@ -51,7 +62,9 @@ def seed(n_requests: int) -> None:
     memberships = []
     for i, user in enumerate(users):
         role = Role.DESIGNATED_OFFICER if i % 50 == 0 else (Role.AUDITOR if i == 1 else Role.OFFICER)
-        memberships.append(Membership(user=user, organisation=orgs[i % 10], role=role))
+        # An auditor serves one partnership (issue 16).
+        memberships.append(Membership(user=user, organisation=orgs[i % 10], role=role,
+                                      partnership=pack.partnership if role == Role.AUDITOR else None))
     Membership.objects.bulk_create(memberships)
     by_org = {org.pk: [m.user for m in memberships if m.organisation_id == org.pk and m.role == Role.OFFICER] for org in orgs}
 
@@ -148,7 +161,7 @@ def main() -> int:
     random.Random(1).shuffle(request_ids)
     inbox = reverse("sharing:inbox")
     results = [
-        measure("inbox (officer, first page)", signed_in_client(officer), [inbox, inbox + "?filter=overdue", inbox + "?filter=due_soon"], args.samples),
+        measure("inbox (officer, first page)", signed_in_client(officer), [inbox, inbox + "?show=overdue", inbox + "?show=due_soon"], args.samples),
         measure("request page (designated officer)", signed_in_client(designated),
                 [reverse("sharing:request_detail", args=[pk]) for pk in request_ids], args.samples),
         measure("decision log (auditor)", signed_in_client(auditor),

@@ -162,7 +162,7 @@ def main() -> int:
     session[ACTING_MEMBERSHIP] = officer.pk
     session.save()
     inbox = reverse("sharing:inbox")
-    urls = [inbox, inbox + "?filter=overdue", inbox + "?filter=due_soon"]
+    urls = [inbox, inbox + "?show=overdue", inbox + "?show=due_soon"]
 
     sample(client, urls, count=20)  # warm up
     load_before = os.getloadavg()

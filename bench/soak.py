@@ -108,7 +108,7 @@ class Soak:
                 membership = officers[i]
                 plans.append((kind, membership, raising_form(membership)))
             elif kind == "inbox":
-                plans.append((kind, officers[i], [inbox, inbox + "?filter=overdue", inbox + "?filter=due_soon"]))
+                plans.append((kind, officers[i], [inbox, inbox + "?show=overdue", inbox + "?show=due_soon"]))
             elif kind == "request page":
                 membership = designated[i % len(designated)]
                 pks = DisclosureRequest.objects.filter(holding_organisation=membership.organisation).values_list("pk", flat=True)[:200]

@@ -32,6 +32,7 @@ portal_patterns = [
     path("audit/decisions/export.csv", audit.decision_log_csv_export, name="audit_decisions_csv"),
     path("audit/decisions/export.pdf", audit.decision_log_pdf_export, name="audit_decisions_pdf"),
     path("audit/decisions/verify/", audit.decision_log_verification, name="audit_verify"),
+    path("audit/decisions/verify/<int:pk>/", audit.decision_log_verification_run, name="audit_verify_run"),
     path("audit/access/", audit.access_log, name="audit_access"),
     path("retention/due/", retention.retention_due, name="retention_due"),
     path("retention/copies/<int:pk>/", retention.retention_copy, name="retention_copy"),

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, DateField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 
@@ -226,10 +226,16 @@ def inbox_disclosures(*, organisation_id: int, user: User, show: str = "open", s
     """The holding organisation's requests for its inbox, with only what triage needs loaded."""
     rules = _inbox_rules(user=user)
     rule = rules.get(show, rules["open"])
+    due = F("needed_by")
+    if show == "decided":
+        # The same order, but one no index of needed_by serves: PostgreSQL finds the last 90 days'
+        # decisions on their partial index and sorts those few hundred, instead of walking the
+        # needed_by index through the whole history for them (2.7 s at 1,000,000 requests).
+        due = ExpressionWrapper(F("needed_by") + Value(0), output_field=DateField())
     if sort == "-due":
-        ordering = (F("needed_by").desc(nulls_last=True), "-pk")
+        ordering = (due.desc(nulls_last=True), "-pk")
     else:
-        ordering = (F("needed_by").asc(nulls_last=True), "pk")
+        ordering = (due.asc(nulls_last=True), "pk")
     return with_override_waiting(
         DisclosureRequest.objects.filter(holding_organisation_id=organisation_id)
         .filter(rule)
@@ -269,14 +275,16 @@ def inbox_row_flags(*, user: User, organisation_id: int, request_ids: list[int])
 
 
 def inbox_counts(*, organisation_id: int, user: User) -> dict[str, int]:
-    """How many requests each filter shows, in one query."""
+    """How many requests each tab shows, in two queries that read only the organisation's open
+    requests and its last 90 days of decisions, each from its own partial index
+    (migration 0004_h17_inbox_tab_indexes): never its history."""
     rules = _inbox_rules(user=user)
-    # Only open and recently decided requests can count: don't scan the organisation's history.
-    return (
-        DisclosureRequest.objects.filter(holding_organisation_id=organisation_id)
-        .filter(rules["open"] | rules["decided"])
-        .aggregate(**{name: Count("pk", filter=rule) for name, rule in rules.items()})
+    mine = DisclosureRequest.objects.filter(holding_organisation_id=organisation_id)
+    counts = mine.filter(rules["open"]).aggregate(
+        **{name: Count("pk", filter=rule) for name, rule in rules.items() if name != "decided"}
     )
+    counts["decided"] = mine.filter(rules["decided"]).count()
+    return counts
 
 
 def open_work_of(*, user_id: int, organisation_id: int) -> list[tuple[int, bool]]:

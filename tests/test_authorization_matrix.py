@@ -40,6 +40,16 @@ COPY_REVIEWER = {"officer": NOT_FOUND, "designated_officer": OK}
 KEEPERS = {"designated_officer": OK, "admin": OK}
 
 
+def verification_run(w):
+    """Made on first use: a finished verification run."""
+    if not hasattr(w, "verification_run"):
+        from portal.accountability.services import decision_log_verification_start, decision_log_verification_work
+
+        w.verification_run = decision_log_verification_start(source="auditor")
+        decision_log_verification_work(run_id=w.verification_run.pk)
+    return w.verification_run
+
+
 def retention_world(w):
     """Made on first use: a live copy, a destroyed one (so a run), a policy and a legal hold, all
     the designated officer's organisation's."""
@@ -294,6 +304,8 @@ MATRIX: dict[str, Entry] = {
     "portal:audit_decisions_csv": Entry(FORBIDDEN, {"auditor": OK}),
     "portal:audit_decisions_pdf": Entry(FORBIDDEN, {"auditor": OK}),
     "portal:audit_verify": Entry(FORBIDDEN, {"auditor": OK}),
+    # A verification run is the deployment's one chain (no partnership's data): any auditor.
+    "portal:audit_verify_run": Entry(FORBIDDEN, {"auditor": OK}, kwargs=lambda w: {"pk": verification_run(w).pk}),
     "portal:audit_access": Entry(FORBIDDEN, {"auditor": OK}),
     "portal:admin_home": Entry(**ADMIN_ONLY),
     "portal:admin_organisations": Entry(**ADMIN_ONLY),

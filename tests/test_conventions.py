@@ -94,6 +94,9 @@ LOCK_AND_MANAGER_ALLOWLIST = {
     ("portal/services/accounts.py", ".select_for_update("): (
         "account services lock the organisation or user they change (accounts hold no case data)"
     ),
+    ("portal/accountability/services.py", ".select_for_update("): (
+        "verification workers claim ranges of the decision log with skip_locked, and lock their run to finish it"
+    ),
     ("portal/notifications/services.py", ".select_for_update("): (
         "sending claims each notification with skip_locked so two workers never send one twice"
     ),

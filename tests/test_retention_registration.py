@@ -58,6 +58,8 @@ EXEMPT = {
     "portal.UserSession": "a session key per signed-in user, deleted when the session ends",
     "portal.DecisionLogEntry": "the accountability record, append-only by design (database trigger refuses changes)",
     "portal.DecisionLogAnchor": "the decision log's anchored head: a count, an entry id and hashes, no personal data",
+    "portal.DecisionLogVerification": "a verification run of the chain: counts, entry ids, hashes, times; no personal data",
+    "portal.DecisionLogVerificationChunk": "one range of a verification run: entry ids, counts, hashes; no personal data",
     "portal.AccessLogEntry": "accountability record; pruned by the retention engine's own access-log expiry",
     "portal.Notification": "subject lines carry no personal data by rule (notifications.services.notify)",
     "portal.ProtocolPack": "protocol configuration, no personal data",

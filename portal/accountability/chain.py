@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -48,3 +49,92 @@ def entry_digest(*, previous_hash: str, fields: dict) -> str:
             payload[name] = fields[name]
     message = previous_hash.encode() + json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
     return hmac.new(_key(), message, hashlib.sha256).hexdigest()
+
+
+# --- Verifying a range of entries fast --------------------------------------------------------
+# The verifier reads entries as plain rows (no model instances, no dicts) and rebuilds the same
+# bytes `entry_digest` hashes without a generic `json.dumps` per entry: the payload's keys are
+# fixed, so its sorted order is known, and each string goes through the json module's own C
+# escaper. tests/portal/test_decision_log_chain.py checks the two agree on awkward values.
+
+# The columns `rows_verify` reads, in order; occurred_at comes as PostgreSQL's text of the UTC
+# time ("2026-11-23 10:00:00.5", a third of the cost of to_char or of a datetime per row), made
+# into `_canonical`'s isoformat by `_iso`.
+RANGE_SQL = (
+    "SELECT id, previous_hash, entry_hash, (occurred_at AT TIME ZONE 'UTC')::text,"
+    " actor_id, actor_name, organisation_id, organisation_name, partnership_id, action, reference,"
+    " recipient_name, purpose, reasons, protocol_version, details::text"
+    " FROM portal_decisionlogentry WHERE id BETWEEN %s AND %s ORDER BY id"
+)
+
+_string = json.encoder.encode_basestring_ascii  # what json.dumps uses for str (ensure_ascii)
+
+
+def _number(value) -> str:
+    return "null" if value is None else str(int(value))
+
+
+def _details(text: str) -> str:
+    if text == "{}":
+        return text
+    return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
+
+
+def _iso(text: str) -> str:
+    """PostgreSQL's text of a UTC timestamp as `datetime.isoformat(timespec="microseconds")` of
+    the aware datetime writes it: "T", six digits of microseconds, "+00:00"."""
+    return f"{text[:10]}T{text[11:19]}.{text[20:26].ljust(6, '0')}+00:00"
+
+
+def _row_message(previous_hash: str, row: tuple, occurred_at: str) -> bytes:
+    """The bytes `entry_digest` hashes, from a `RANGE_SQL` row and the entry's isoformat time."""
+    (_, _, _, _, actor_id, actor_name, organisation_id, organisation_name, partnership_id,
+     action, reference, recipient_name, purpose, reasons, protocol_version, details) = row
+    partnership = "" if partnership_id is None else f',"partnership_id":{int(partnership_id)}'
+    return (
+        f'{previous_hash}{{"action":{_string(action)},"actor_id":{_number(actor_id)},'
+        f'"actor_name":{_string(actor_name)},"details":{_details(details)},'
+        f'"occurred_at":"{occurred_at}","organisation_id":{_number(organisation_id)},'
+        f'"organisation_name":{_string(organisation_name)}{partnership},'
+        f'"protocol_version":{_string(protocol_version)},"purpose":{_string(purpose)},'
+        f'"reasons":{_string(reasons)},"recipient_name":{_string(recipient_name)},'
+        f'"reference":{_string(reference)}}}'
+    ).encode()
+
+
+@dataclass
+class RangeResult:
+    """What one range of the chain showed: how many entries were read, the last good hash and
+    id, and the first broken entry (`broken_id`, how many entries up to and including it were
+    read, and what is wrong with it) if any."""
+
+    count: int = 0
+    last_hash: str = GENESIS
+    last_id: int | None = None
+    broken_id: int | None = None
+    problem: str = ""
+
+
+NOT_FOLLOWING = "does not follow the entry before it (one was removed or inserted)"
+EDITED = "its content does not match its hash (it was edited)"
+
+
+def rows_verify(rows, *, previous_hash: str) -> RangeResult:
+    """Check `rows` (in `RANGE_SQL`'s shape, in id order) follow `previous_hash` and each other."""
+    key = _key()
+    digest = hmac.digest
+    result = RangeResult(last_hash=previous_hash)
+    previous = previous_hash
+    count = 0
+    for row in rows:
+        count += 1
+        if row[1] != previous:
+            result.count, result.last_hash, result.broken_id, result.problem = count, previous, row[0], NOT_FOLLOWING
+            return result
+        if digest(key, _row_message(previous, row, _iso(row[3])), "sha256").hex() != row[2]:
+            result.count, result.last_hash, result.broken_id, result.problem = count, previous, row[0], EDITED
+            return result
+        previous = row[2]
+        result.last_id = row[0]
+    result.count, result.last_hash = count, previous
+    return result

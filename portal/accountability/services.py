@@ -10,16 +10,30 @@ and the verifier reports the log broken when it no longer reaches the last ancho
 """
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import F, Max, Min, QuerySet
 from django.utils import timezone
 
 from portal.accountability import chain
 from portal.accountability.registry import is_registered
+from portal.jobs import enqueue
 from portal.models import Organisation, Partnership, User
-from portal.models.accountability import AccessKind, AccessLogEntry, DecisionLogAnchor, DecisionLogEntry
+from portal.models.accountability import (
+    AccessKind,
+    AccessLogEntry,
+    DecisionLogAnchor,
+    DecisionLogEntry,
+    DecisionLogVerification,
+    DecisionLogVerificationChunk,
+)
+
+logger = logging.getLogger(__name__)
 
 # Serialises writers of the chain: each entry needs the hash of the one before it.
 CHAIN_LOCK_ID = 0x4C4F47  # "LOG"
@@ -231,32 +245,177 @@ def decision_log_anchor_daily() -> ChainReport:
     return ChainReport(count, head_hash, None, head_id=head_id)
 
 
-def decision_log_verify(*, chunk_size: int = 5000) -> ChainReport:
-    """Walk the chain in order, recomputing every HMAC, then check it still reaches the last
-    anchor. Reports the first broken entry; an intact log is anchored at its head."""
+def _range_rows(first_id: int, last_id: int, *, fetch: int = 5000):
+    """The entries with ids in [first_id, last_id] as `chain.RANGE_SQL` rows, fetched in batches."""
+    with connection.cursor() as cursor:
+        cursor.execute(chain.RANGE_SQL, [first_id, last_id])
+        while batch := cursor.fetchmany(fetch):
+            yield from batch
+
+
+def _hash_before(entry_id: int) -> str:
+    """The stored hash of the entry before `entry_id`: where a range starting there must begin."""
+    return (
+        DecisionLogEntry.objects.filter(id__lt=entry_id).order_by("-id").values_list("entry_hash", flat=True).first()
+        or chain.GENESIS
+    )
+
+
+def _anchored_hash(anchor: DecisionLogAnchor | None) -> str | None:
+    if anchor is None or anchor.head_id is None:
+        return None
+    return DecisionLogEntry.objects.filter(id=anchor.head_id).values_list("entry_hash", flat=True).first()
+
+
+def decision_log_verify(*, chunk_size: int = 50_000) -> ChainReport:
+    """Walk the chain in order in this process, recomputing every HMAC, then check it still
+    reaches the last anchor. Reports the first broken entry; an intact log is anchored at its
+    head. (The verify page queues `decision_log_verification_start` instead: a run off the
+    request, in parallel ranges.)"""
     # Read before the walk, so the walk sees at least every entry the anchor counted.
     anchor = _latest_anchor()
+    upto = DecisionLogEntry.objects.order_by("-id").values_list("id", flat=True).first()
     previous = chain.GENESIS
     head_id = None
-    anchored_hash = None
     count = 0
-    values = ["id", "previous_hash", "entry_hash", *chain.CHAINED_FIELDS, *chain.OPTIONAL_CHAINED_FIELDS]
-    with transaction.atomic():
-        rows = DecisionLogEntry.objects.order_by("id").values(*values).iterator(chunk_size=chunk_size)
-        for row in rows:
-            count += 1
-            if row["previous_hash"] != previous:
-                return ChainReport(count, previous, row["id"], "does not follow the entry before it (one was removed or inserted)")
-            if chain.entry_digest(previous_hash=previous, fields=row) != row["entry_hash"]:
-                return ChainReport(count, previous, row["id"], "its content does not match its hash (it was edited)")
-            previous = row["entry_hash"]
-            head_id = row["id"]
-            if anchor is not None and row["id"] == anchor.head_id:
-                anchored_hash = row["entry_hash"]
-    broken = _anchor_problem(anchor, count=count, head_id=head_id, anchored_hash=anchored_hash)
+    first = DecisionLogEntry.objects.order_by("id").values_list("id", flat=True).first()
+    if upto is not None:
+        for low in range(first, upto + 1, chunk_size):
+            result = chain.rows_verify(_range_rows(low, min(low + chunk_size - 1, upto)), previous_hash=previous)
+            if result.broken_id is not None:
+                return ChainReport(count + result.count, result.last_hash, result.broken_id, result.problem)
+            count += result.count
+            previous = result.last_hash
+            head_id = result.last_id or head_id
+    broken = _anchor_problem(anchor, count=count, head_id=head_id, anchored_hash=_anchored_hash(anchor))
     if broken:
         return ChainReport(count, previous, broken[0], broken[1], head_id)
     decision_log_anchor_record(
         source=DecisionLogAnchor.Source.VERIFICATION, count=count, head_id=head_id, head_hash=previous
     )
     return ChainReport(count, previous, None, head_id=head_id)
+
+
+# --- Verification as a job (issue 17) ---------------------------------------------------------
+VERIFY_WORK_TASK = "portal.decision_log_verification_work"
+
+
+def decision_log_verification_start(*, source: str, chunk_size: int | None = None) -> DecisionLogVerification:
+    """Plan a verification run up to today's head and queue its workers (after commit). The run
+    is split into ranges of `chunk_size` ids (PORTAL_DECISION_LOG_VERIFY_CHUNK); each is checked
+    from the stored hash of the entry before it, so ranges are independent and, with
+    PORTAL_DECISION_LOG_VERIFY_PARALLEL workers, checked side by side."""
+    chunk_size = chunk_size or settings.PORTAL_DECISION_LOG_VERIFY_CHUNK
+    with transaction.atomic():
+        anchor = _latest_anchor()  # before the head: the run sees every entry the anchor counted
+        bounds = DecisionLogEntry.objects.aggregate(first=Min("id"), last=Max("id"))
+        now = timezone.now()
+        run = DecisionLogVerification.objects.create(
+            source=source, requested_at=now, heartbeat_at=now, upto_id=bounds["last"], anchor=anchor
+        )
+        chunks = []
+        if bounds["last"] is not None:
+            chunks = [
+                DecisionLogVerificationChunk(run=run, first_id=low, last_id=min(low + chunk_size - 1, bounds["last"]))
+                for low in range(bounds["first"], bounds["last"] + 1, chunk_size)
+            ]
+            DecisionLogVerificationChunk.objects.bulk_create(chunks)
+        run.chunks_total = len(chunks)
+        run.save(update_fields=["chunks_total"])
+        transaction.on_commit(lambda: _verification_queue(run.pk))
+    return run
+
+
+def _verification_queue(run_id: int) -> None:
+    for _ in range(max(1, settings.PORTAL_DECISION_LOG_VERIFY_PARALLEL)):
+        enqueue(VERIFY_WORK_TASK, run_id)
+
+
+def decision_log_verification_work(*, run_id: int, pause: float | None = None) -> bool:
+    """One worker's share of a run: claim ranges not yet done (skipping those another worker
+    holds), check each in its own transaction, and finish the run when none is left. A worker
+    killed mid-range loses only that range: its transaction, and the claim with it, is undone.
+    True when this call finished the run."""
+    pause = settings.PORTAL_DECISION_LOG_VERIFY_PAUSE if pause is None else pause
+    while True:
+        with transaction.atomic():
+            chunk = (
+                DecisionLogVerificationChunk.objects.select_for_update(skip_locked=True)
+                .filter(run_id=run_id, done_at__isnull=True)
+                .order_by("first_id")
+                .first()
+            )
+            if chunk is None:
+                break
+            result = chain.rows_verify(_range_rows(chunk.first_id, chunk.last_id), previous_hash=_hash_before(chunk.first_id))
+            now = timezone.now()
+            chunk.done_at = now
+            chunk.count = result.count
+            chunk.last_id_seen = result.last_id
+            chunk.last_hash = result.last_hash
+            chunk.broken_id = result.broken_id
+            chunk.problem = result.problem
+            chunk.save(update_fields=["done_at", "count", "last_id_seen", "last_hash", "broken_id", "problem"])
+            DecisionLogVerification.objects.filter(pk=run_id).update(
+                chunks_done=F("chunks_done") + 1, verified=F("verified") + result.count, heartbeat_at=now
+            )
+        if pause:
+            time.sleep(pause)  # leave the machine to others between ranges (a busy server)
+    return _verification_finish(run_id=run_id)
+
+
+def _verification_finish(*, run_id: int) -> bool:
+    """Combine the ranges' results once every range is done (by whichever worker sees it first)."""
+    with transaction.atomic():
+        run = DecisionLogVerification.objects.select_for_update().get(pk=run_id)
+        if run.finished or run.chunks.filter(done_at__isnull=True).exists():
+            return False
+        count, head_id, head_hash = 0, None, chain.GENESIS
+        broken = None
+        for chunk in run.chunks.order_by("first_id"):
+            if chunk.broken_id is not None:
+                broken = (count + chunk.count, chunk.last_hash, chunk.broken_id, chunk.problem)
+                break
+            count += chunk.count
+            if chunk.last_id_seen is not None:
+                head_id, head_hash = chunk.last_id_seen, chunk.last_hash
+        if broken is None:
+            problem = _anchor_problem(run.anchor, count=count, head_id=head_id, anchored_hash=_anchored_hash(run.anchor))
+            if problem:
+                broken = (count, head_hash, problem[0], problem[1])
+        run.finished_at = timezone.now()
+        if broken:
+            run.status = DecisionLogVerification.Status.BROKEN
+            run.count, run.head_hash, run.first_broken_id, run.problem = broken
+            run.head_id = None
+        else:
+            run.status = DecisionLogVerification.Status.INTACT
+            run.count, run.head_id, run.head_hash = count, head_id, head_hash
+            decision_log_anchor_record(
+                source=DecisionLogAnchor.Source.VERIFICATION, count=count, head_id=head_id, head_hash=head_hash
+            )
+        run.save(update_fields=["finished_at", "status", "count", "head_id", "head_hash", "first_broken_id", "problem"])
+    if broken:
+        logger.error("Decision log broken at entry %s (verification run %s)", run.first_broken_id, run.pk)
+    return True
+
+
+def decision_log_verification_resume(*, stale_after: float | None = None) -> list[int]:
+    """Queue workers again for every unfinished run no worker has moved for `stale_after`
+    seconds (PORTAL_DECISION_LOG_VERIFY_STALE_AFTER): its worker died, or the broker was down
+    when it was queued. A worker still on it is not disturbed (the ranges it holds are skipped).
+    Returns the runs queued."""
+    stale_after = settings.PORTAL_DECISION_LOG_VERIFY_STALE_AFTER if stale_after is None else stale_after
+    cutoff = timezone.now() - timedelta(seconds=stale_after)
+    runs = list(
+        DecisionLogVerification.objects.filter(finished_at__isnull=True, heartbeat_at__lte=cutoff).values_list("pk", flat=True)
+    )
+    for run_id in runs:
+        _verification_queue(run_id)
+    return runs
+
+
+def decision_log_verification_daily() -> DecisionLogVerification:
+    """The daily beat run: a whole verification, whose intact result anchors the head (count,
+    id, hash) in the anchors' table, outside the log's."""
+    return decision_log_verification_start(source=DecisionLogVerification.Source.DAILY)

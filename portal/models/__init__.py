@@ -1,5 +1,12 @@
 """The core's models. Each concern has its own module; import from here."""
-from .accountability import AccessKind, AccessLogEntry, DecisionLogAnchor, DecisionLogEntry
+from .accountability import (
+    AccessKind,
+    AccessLogEntry,
+    DecisionLogAnchor,
+    DecisionLogEntry,
+    DecisionLogVerification,
+    DecisionLogVerificationChunk,
+)
 from .notifications import Notification
 from .partnerships import Partnership, PartnershipMember
 from .people import Membership, Organisation, OrganisationKind, StatutoryStanding, User, UserSession
@@ -36,6 +43,8 @@ __all__ = [
     "AccessLogEntry",
     "DecisionLogAnchor",
     "DecisionLogEntry",
+    "DecisionLogVerification",
+    "DecisionLogVerificationChunk",
     "Membership",
     "Partnership",
     "PartnershipMember",

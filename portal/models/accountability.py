@@ -92,3 +92,85 @@ class DecisionLogAnchor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recorded_at:%Y-%m-%d %H:%M} {self.count} entries up to #{self.head_id}"
+
+
+class DecisionLogVerification(models.Model):
+    """One run of the chain's verification, done by Celery workers off the web request (issue 17).
+
+    The run is planned as ranges of entry ids (`DecisionLogVerificationChunk`) up to the head it
+    found when it started; each range is checked on its own, from the stored hash of the entry
+    before it, so workers can check ranges in parallel, and a run whose worker died goes on from
+    the ranges not yet done. Holds no personal data: counts, ids, hashes and times."""
+
+    class Source(models.TextChoices):
+        AUDITOR = "auditor", "An auditor"
+        DAILY = "daily", "The daily check"
+        COMMAND = "command", "The command line"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        INTACT = "intact", "Intact"
+        BROKEN = "broken", "Broken"
+
+    source = models.CharField(max_length=16, choices=Source.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    requested_at = models.DateTimeField()
+    # Last time a worker finished a range: a run unfinished and quiet for long has lost its worker.
+    heartbeat_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    upto_id = models.BigIntegerField(null=True, help_text="The head entry when the run started (None: empty log).")
+    anchor = models.ForeignKey(DecisionLogAnchor, null=True, on_delete=models.PROTECT, related_name="+")
+    chunks_total = models.PositiveIntegerField(default=0)
+    chunks_done = models.PositiveIntegerField(default=0)
+    verified = models.PositiveBigIntegerField(default=0, help_text="Entries read so far.")
+    count = models.PositiveBigIntegerField(null=True)
+    head_id = models.BigIntegerField(null=True)
+    head_hash = models.CharField(max_length=64, blank=True)
+    first_broken_id = models.BigIntegerField(null=True)
+    problem = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["heartbeat_at"], condition=models.Q(finished_at__isnull=True), name="portal_verify_unfinished")
+        ]
+
+    def __str__(self) -> str:
+        return f"Verification {self.pk} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.finished_at is not None
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.chunks_done / self.chunks_total) if self.chunks_total else (100 if self.finished else 0)
+
+    @property
+    def seconds(self) -> float | None:
+        return (self.finished_at - self.requested_at).total_seconds() if self.finished_at else None
+
+    @property
+    def per_second(self) -> int | None:
+        seconds = self.seconds
+        return int((self.count or 0) / seconds) if seconds else None
+
+
+class DecisionLogVerificationChunk(models.Model):
+    """One range of entry ids of a verification run, and what checking it showed."""
+
+    run = models.ForeignKey(DecisionLogVerification, on_delete=models.CASCADE, related_name="chunks")
+    first_id = models.BigIntegerField()
+    last_id = models.BigIntegerField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    count = models.PositiveBigIntegerField(default=0)
+    last_id_seen = models.BigIntegerField(null=True)
+    last_hash = models.CharField(max_length=64, blank=True)
+    broken_id = models.BigIntegerField(null=True)
+    problem = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["run", "first_id"]
+        indexes = [
+            models.Index(fields=["run", "first_id"], condition=models.Q(done_at__isnull=True), name="portal_verify_chunk_todo")
+        ]

@@ -262,9 +262,21 @@ CELERY_BEAT_SCHEDULE = {
     "decision-log-anchor": {"task": "portal.decision_log_anchor", "schedule": crontab(hour=3, minute=15)},
     # The partner API's webhooks (exchange): deliveries whose queueing was lost are sent.
     "exchange-webhooks-sweep": {"task": "exchange.webhooks_sweep", "schedule": 120.0},
+    # A whole verification of the chain every night, off any web request; an intact run anchors
+    # the head hash in the anchors' table (outside the log's). Runs whose worker died go on.
+    "decision-log-verify-daily": {"task": "portal.decision_log_verify_daily", "schedule": crontab(hour=3, minute=45)},
+    "decision-log-verify-resume": {"task": "portal.decision_log_verification_resume", "schedule": 300.0},
 }
 # Task modules autodiscovery does not find (it looks only for each app's `tasks` module).
 CELERY_IMPORTS = ["portal.accountability.tasks"]
+# Chain verification runs (portal/accountability/services.py): ranges of this many entry ids,
+# checked by this many workers side by side, optionally pausing between ranges (seconds) to
+# leave a busy machine to others; a run no worker has moved for STALE_AFTER seconds is queued
+# again by the resume job (each range takes about a second at 20,000 ids).
+PORTAL_DECISION_LOG_VERIFY_CHUNK = env.int("PORTAL_DECISION_LOG_VERIFY_CHUNK", default=20_000)
+PORTAL_DECISION_LOG_VERIFY_PARALLEL = env.int("PORTAL_DECISION_LOG_VERIFY_PARALLEL", default=2)
+PORTAL_DECISION_LOG_VERIFY_PAUSE = env.float("PORTAL_DECISION_LOG_VERIFY_PAUSE", default=0.0)
+PORTAL_DECISION_LOG_VERIFY_STALE_AFTER = env.int("PORTAL_DECISION_LOG_VERIFY_STALE_AFTER", default=120)
 # How many days before a copy's review date its holder is told (14 by default).
 PORTAL_RETENTION_WARNING_DAYS = env.int("PORTAL_RETENTION_WARNING_DAYS", default=14)
 # A destruction run unfinished for this many seconds whose worker no longer holds it (its

@@ -3,9 +3,6 @@
 Auditors read everything in the logs and nothing else: who, what kind, why, when, for what purpose.
 Exports and verification runs are themselves reads of the log, so each writes the access log.
 """
-import time
-from datetime import UTC, datetime
-
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
@@ -15,17 +12,21 @@ from portal.accountability.registry import decision_event_label
 from portal.accountability.selectors import (
     AccessLogFilter,
     DecisionLogFilter,
+    access_decision_log_verification,
     access_log_page,
     decision_log_entries,
     decision_log_page,
+    decision_log_verification_latest,
 )
-from portal.accountability.services import access_record, decision_log_verify
+from portal.accountability.services import access_record, decision_log_verification_start
 from portal.forms.audit import AccessLogFilterForm, DecisionLogFilterForm
+from portal.models import DecisionLogVerification
 from portal.roles import Role
 from portal.selectors.partnerships import membership_partnership
 from portal.views.decorators import role_required
 
-VERIFICATION_SESSION_KEY = "audit_last_verification"
+# How often a running verification's page reloads itself (a <meta> refresh: no script, CSP-safe).
+VERIFY_REFRESH_SECONDS = 3
 
 
 def _int(value):
@@ -138,12 +139,10 @@ def decision_log_pdf_export(request):
 @role_required(Role.AUDITOR)
 @require_http_methods(["GET", "POST"])
 def decision_log_verification(request):
-    """GET: this auditor's last result, if any, and the button. POST: walk the whole chain now
-    (inline: slow for a large log, so the page says how fast it went), then show the result."""
+    """GET: the latest run, if any, and the button. POST: queue a run (Celery workers check the
+    chain off the request, in parallel ranges) and go to its page, which follows its progress."""
     if request.method == "POST":
-        started = time.monotonic()
-        report = decision_log_verify()
-        seconds = time.monotonic() - started
+        run = decision_log_verification_start(source=DecisionLogVerification.Source.AUDITOR)
         access_record(
             user=request.user,
             organisation=request.membership.organisation,
@@ -152,22 +151,20 @@ def decision_log_verification(request):
             reference="verification",
             path=request.path,
         )
-        # Kept in the session, not the database: a verification is not a decision, and the result
-        # that matters (count and head hash) is to be copied outside the database anyway.
-        request.session[VERIFICATION_SESSION_KEY] = {
-            "count": report.count,
-            "head_hash": report.head_hash,
-            "first_broken_id": report.first_broken_id,
-            "problem": report.problem,
-            "seconds": round(seconds, 3),
-            "per_second": int(report.count / seconds) if seconds > 0 else None,
-            "at": time.time(),
-        }
-        return redirect("portal:audit_verify")
-    result = request.session.get(VERIFICATION_SESSION_KEY)
-    if result:
-        result = {**result, "at": datetime.fromtimestamp(result["at"], tz=UTC)}
-    return render(request, "portal/audit/verify.html", {"result": result})
+        return redirect("portal:audit_verify_run", pk=run.pk)
+    return render(request, "portal/audit/verify.html", {"run": decision_log_verification_latest()})
+
+
+@role_required(Role.AUDITOR)
+def decision_log_verification_run(request, pk):
+    """One run: its progress while workers check the chain (the page refreshes itself, with no
+    script: CSP), then its result."""
+    run = access_decision_log_verification(pk=pk)
+    return render(
+        request,
+        "portal/audit/verify_run.html",
+        {"run": run, "refresh_seconds": None if run.finished else VERIFY_REFRESH_SECONDS},
+    )
 
 
 def _access_filters(request) -> tuple[AccessLogFilterForm, AccessLogFilter | None]:

@@ -142,7 +142,12 @@ def inbox(request):
         request=request,
         criteria=criteria,
     )
-    page_obj = Paginator(queryset, INBOX_PER_PAGE).get_page(request.GET.get("page"))
+    counts = inbox_counts(organisation_id=membership.organisation_id, user=request.user)
+    paginator = Paginator(queryset, INBOX_PER_PAGE)
+    if not criteria:
+        # The tab's count is the page's total: no second COUNT(*) over the same rows.
+        paginator.count = counts.get(show, counts["open"])
+    page_obj = paginator.get_page(request.GET.get("page"))
     rows = list(page_obj.object_list)
     # One query for the page: which rows the user may open, and which the organisation no longer
     # holds (its copy destroyed under retention).
@@ -156,7 +161,6 @@ def inbox(request):
     about = subject_names_logged(request, rows) if rows else {}
     visible = {pk for pk, (can_open, _) in flags.items() if can_open}
     destroyed = {pk for pk, (_, gone) in flags.items() if gone}
-    counts = inbox_counts(organisation_id=membership.organisation_id, user=request.user)
     is_designated = membership.role == Role.DESIGNATED_OFFICER
     today = timezone.localdate()
     entries = []

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from portal.accountability.services import access_record, decision_record
-from portal.models import AccessLogEntry, DecisionLogEntry
+from portal.models import AccessLogEntry, DecisionLogEntry, DecisionLogVerification
 from portal.roles import Role
 from tests.portal.factories import MembershipFactory, OrganisationFactory
 from tests.portal.test_decision_log import as_superuser_without_triggers
@@ -201,34 +201,60 @@ def test_officers_cannot_read_the_log(make_member, signed_in):
 # --- verification ---------------------------------------------------------------------------
 
 
-def test_verification_page_reports_an_intact_chain_with_count_head_and_speed(auditor):
+def test_verification_page_queues_a_run_and_its_page_shows_count_head_and_speed(auditor, django_capture_on_commit_callbacks):
     record(4, OrganisationFactory())
     first = auditor.get(VERIFY)
-    assert first.status_code == 200 and "You have not verified the log" in first.content.decode()
-    response = auditor.post(VERIFY, follow=True)
-    body = response.content.decode()
+    assert first.status_code == 200 and "The log has not been verified yet" in first.content.decode()
+    # The POST only plans the run: its workers are queued after commit (here: in-process).
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        response = auditor.post(VERIFY)
+    run = DecisionLogVerification.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("portal:audit_verify_run", args=[run.pk])
+    assert len(queued) == 1
+    body = auditor.get(response["Location"]).content.decode()
     head = DecisionLogEntry.objects.order_by("-id").first().entry_hash
     assert "The decision log is intact" in body
     assert head in body and "Verified 4 entries in" in body
+    assert 'http-equiv="refresh"' not in body  # finished: no more reloading
     # Recorded as a read of the log, not as a decision.
     assert DecisionLogEntry.objects.count() == 4
     read = AccessLogEntry.objects.get(object_type="decision_log")
     assert (read.kind, read.reference, read.user_id) == ("view", "verification", auditor.membership.user_id)
     assert read.organisation_id == auditor.membership.organisation_id
+    # The verify page shows the latest run again.
+    assert head in auditor.get(VERIFY).content.decode()
 
 
-def test_verification_page_names_the_first_broken_entry_after_tampering(auditor):
+def test_a_running_verification_page_reloads_itself_and_shows_progress(auditor):
+    record(3, OrganisationFactory())
+    with pytest.MonkeyPatch.context() as patch:  # no worker reaches it: the run stays queued
+        patch.setattr("portal.accountability.services.enqueue", lambda *args, **kwargs: True)
+        auditor.post(VERIFY)
+    run = DecisionLogVerification.objects.get()
+    body = auditor.get(reverse("portal:audit_verify_run", args=[run.pk])).content.decode()
+    assert '<meta http-equiv="refresh" content="3">' in body
+    assert "0 entries checked: 0 of 1 parts (0%)" in body
+    assert "<script>" not in body  # CSP: no inline script, the refresh is a meta tag
+
+
+def test_verification_page_names_the_first_broken_entry_after_tampering(auditor, django_capture_on_commit_callbacks):
     record(5, OrganisationFactory())
     entries = list(DecisionLogEntry.objects.order_by("id"))
     as_superuser_without_triggers(
         "UPDATE portal_decisionlogentry SET reasons = 'nothing to see' WHERE id = %s", [entries[2].pk]
     )
-    body = auditor.post(VERIFY, follow=True).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = auditor.post(VERIFY)
+    body = auditor.get(response["Location"]).content.decode()
     assert "The decision log&#x27;s chain is broken" in body or "The decision log's chain is broken" in body
     assert f"Entry {entries[2].pk}: its content does not match its hash (it was edited)" in body
     assert reverse("portal:audit_decision", args=[entries[2].pk]) in body
-    # GET shows the last result again.
+    # The verify page shows the last result again.
     assert f"{entries[2].pk}: its content does not match" in auditor.get(VERIFY).content.decode()
+
+
+def test_unknown_verification_run_is_not_found(auditor):
+    assert auditor.get(reverse("portal:audit_verify_run", args=[2**31])).status_code == 404
 
 
 def test_verification_only_by_get_or_post(auditor):
