@@ -212,8 +212,32 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBIL
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 
-EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Email (docs/deploy.md, "Email"). SMTP from one URL, django-environ's email_url:
+# smtp+tls://user:password@smtp.example.org:587 (STARTTLS), smtp+ssl://...:465, smtp://host:25.
+# Without EMAIL_URL mail goes to the console. DJANGO_EMAIL_BACKEND, when set, names another backend
+# (the tests' workers write mail to files).
+EMAIL_URL = env("EMAIL_URL", default="")
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+if EMAIL_URL:
+    vars().update(env.email_url("EMAIL_URL"))
+EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="") or EMAIL_BACKEND
+EMAIL_TIMEOUT = env.int("PORTAL_EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="portal@localhost")
+
+# GOV.UK Notify, the production channel: with an API key set, notifications go through Notify
+# (portal/notifications/channels.py) instead of EMAIL_URL. One email template, placeholders
+# ((subject)) and ((body)). PORTAL_NOTIFY_BASE_URL is only changed by the tests (a stand-in).
+PORTAL_NOTIFY_API_KEY = env("PORTAL_NOTIFY_API_KEY", default="")
+PORTAL_NOTIFY_TEMPLATE_ID = env("PORTAL_NOTIFY_TEMPLATE_ID", default="")
+PORTAL_NOTIFY_REPLY_TO_ID = env("PORTAL_NOTIFY_REPLY_TO_ID", default="")
+PORTAL_NOTIFY_BASE_URL = env("PORTAL_NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")
+PORTAL_NOTIFY_TIMEOUT = env.int("PORTAL_NOTIFY_TIMEOUT", default=20)
+PORTAL_NOTIFICATION_CHANNEL = env("PORTAL_NOTIFICATION_CHANNEL", default="notify" if PORTAL_NOTIFY_API_KEY else "email")
+# The outbox (portal/models/notifications.py): a failed send is tried again after
+# PORTAL_NOTIFICATION_RETRY_SECONDS, doubling each time up to six hours, and stops after
+# PORTAL_NOTIFICATION_MAX_ATTEMPTS (about two days with the defaults); a refusal stops it at once.
+PORTAL_NOTIFICATION_MAX_ATTEMPTS = env.int("PORTAL_NOTIFICATION_MAX_ATTEMPTS", default=12)
+PORTAL_NOTIFICATION_RETRY_SECONDS = env.int("PORTAL_NOTIFICATION_RETRY_SECONDS", default=60)
 
 # The deployment declares whether it runs on a secure network (DOMAIN.md §5: a level the
 # pack forbids on the internet can only be released when this is true).
@@ -244,6 +268,8 @@ PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 # Periodic jobs, kept in the repository (django-celery-beat reads this at start).
 CELERY_BEAT_SCHEDULE = {
     "send-pending-notifications": {"task": "portal.send_pending_notifications", "schedule": 300.0},
+    # The daily digest of notifications, for the people who chose it (their account page).
+    "send-notification-digests": {"task": "portal.send_notification_digests", "schedule": crontab(hour=7, minute=30)},
     # SDP 5.1: papers of closed meetings whose destruction did not finish (broker down, crash).
     "meetings-destroy-papers-sweep": {"task": "meetings.destroy_papers_sweep", "schedule": 900.0},
     # Retention (portal/retention/): warnings before review dates, then the destruction sweep.
