@@ -13,4 +13,5 @@ RUN DJANGO_SECRET_KEY=build-only PORTAL_DECISION_LOG_KEY=build-only DJANGO_ALLOW
 RUN useradd --system --uid 10001 portal && mkdir -p /data/files && chown portal /data/files
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Workers, timeout, max requests, JSON access log: deploy/gunicorn.conf.py (each settable from the environment).
+CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "portal.wsgi:application"]

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_celery_beat",
+    "health_check",
     "govuk_frontend_django",
     "portal",
     "consent",
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.ResponseHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -209,6 +211,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # docs/performance.md), so a healthy long task is not handed to a second worker while it runs;
 # the killed retention sweep is resumed sooner by the recovery check below (docs/reliability.md).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=1800)}
+# /healthz/ fails when no Celery worker has written its heartbeat lately (portal/health.py). On by
+# default wherever there is a broker; off for a web-only deployment that runs no worker.
+PORTAL_HEALTHZ_REQUIRE_WORKER = env.bool("PORTAL_HEALTHZ_REQUIRE_WORKER", default=bool(REDIS_URL))
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -244,13 +249,44 @@ PORTAL_NOTIFICATION_RETRY_SECONDS = env.int("PORTAL_NOTIFICATION_RETRY_SECONDS",
 PORTAL_SECURE_NETWORK = env.bool("PORTAL_SECURE_NETWORK", default=False)
 PORTAL_PROTOCOLS_DIR = BASE_DIR / "protocols"
 
+# Logs (portal/observability.py): one JSON object a line on standard error, each with the request
+# id (X-Request-ID) or, in a Celery task, the task's id. PORTAL_LOG_FORMAT=text for people reading.
+PORTAL_LOG_FORMAT = env("PORTAL_LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "portal.observability.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if PORTAL_LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+# Workers log through the same handler (JSON, with the task id) instead of Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Error reports (optional): Sentry, with personal data taken out (portal/observability.py).
+PORTAL_SENTRY_DSN = env("PORTAL_SENTRY_DSN", default="")
+if PORTAL_SENTRY_DSN:
+    from portal.observability import sentry_init  # noqa: E402
+
+    sentry_init(
+        dsn=PORTAL_SENTRY_DSN,
+        environment=env("PORTAL_SENTRY_ENVIRONMENT", default=""),
+        release=env("PORTAL_RELEASE", default=""),
+    )
 
 # Lockout is per account (DOMAIN.md §3: "repeated failures lock the account"). Locking by IP as
 # well would lock out every officer behind one council or force NAT address after five typos.

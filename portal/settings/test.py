@@ -6,6 +6,8 @@ from .base import *  # noqa: F401,F403
 from .base import EMAIL_BACKEND, EMAIL_URL, STORAGES, env
 
 SECRET_KEY = "test-only-not-secret"
+# The tests' own gunicorn servers run without a worker: /healthz/ checks one only when asked.
+PORTAL_HEALTHZ_REQUIRE_WORKER = env.bool("PORTAL_HEALTHZ_REQUIRE_WORKER", default=False)
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
