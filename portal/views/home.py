@@ -1,4 +1,7 @@
 """The home page, the acting-membership switch, and the health check."""
+import contextlib
+from concurrent.futures import Executor, Future
+
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -36,6 +39,20 @@ def switch_membership(request):
     return redirect(target)
 
 
+class _InlineExecutor(Executor):
+    """Runs a synchronous check where it is asked for, in the request's own thread (and so on
+    its database connection), instead of in a thread pool: a gunicorn sync worker then keeps no
+    threads or extra connections behind after the request, and reloads as fast as before."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:  # handed to the check's result, as a pool would
+            future.set_exception(error)
+        return future
+
+
 class Healthz(HealthCheckView):
     """django-health-check over portal/health.py's checks: 200 when all pass, 500 naming the
     failing service otherwise; JSON for `Accept: application/json` or `?format=json`, plain
@@ -45,6 +62,9 @@ class Healthz(HealthCheckView):
     def get_checks(self):
         self.checks = health_checks()
         return super().get_checks()
+
+    def get_executor(self):
+        return contextlib.nullcontext(_InlineExecutor())
 
     def render_to_response(self, context, **response_kwargs):
         return self.render_to_response_text(response_kwargs.get("status", 200))
