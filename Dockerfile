@@ -5,8 +5,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=portal.s
 RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
+# The runtime lock only (hashed): no test tools, no embedded PostgreSQL binaries.
 COPY requirements.lock .
-RUN pip install --no-cache-dir -r requirements.lock
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY . .
 RUN DJANGO_SECRET_KEY=build-only PORTAL_DECISION_LOG_KEY=build-only DJANGO_ALLOWED_HOSTS=build \
     DATABASE_URL=postgres://build/build python manage.py collectstatic --no-input

@@ -337,3 +337,8 @@ PORTAL_MAX_UPLOAD_BYTES = env.int("PORTAL_MAX_UPLOAD_BYTES", default=20 * 1024 *
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Malware scanning of uploads (portal/malware.py): "clamd" in production (its default there),
+# "off" for development and tests unless they ask. PORTAL_CLAMD_ADDRESS: tcp://host:3310 or unix:///path.
+PORTAL_MALWARE_SCAN = env("PORTAL_MALWARE_SCAN", default="off")
+PORTAL_CLAMD_ADDRESS = env("PORTAL_CLAMD_ADDRESS", default="tcp://127.0.0.1:3310")
+PORTAL_CLAMD_TIMEOUT = env.int("PORTAL_CLAMD_TIMEOUT", default=30)
