@@ -31,7 +31,6 @@ INSTALLED_APPS = [
     "csp",
     "django_celery_beat",
     "health_check",
-    "govuk_frontend_django",
     "portal",
     "consent",
     "sharing",
