@@ -5,16 +5,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=portal.s
 RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
+# The runtime lock only (hashed): no test tools, no embedded PostgreSQL binaries.
 COPY requirements.lock .
-RUN pip install --no-cache-dir -r requirements.lock
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY . .
 RUN DJANGO_SECRET_KEY=build-only PORTAL_DECISION_LOG_KEY=build-only DJANGO_ALLOWED_HOSTS=build \
     DATABASE_URL=postgres://build/build python manage.py collectstatic --no-input
 RUN useradd --system --uid 10001 portal && mkdir -p /data/files && chown portal /data/files
 USER portal
 EXPOSE 8000
-# Threads per worker and the worker timeout for every gunicorn command of the image (compose's too):
-# gthread workers keep a keep-alive connection without holding a process, and no request runs
-# long any more (chain verification is a Celery job, issue 17). docs/deploy.md, "Sizing".
-ENV GUNICORN_CMD_ARGS="--worker-class gthread --threads 4 --timeout 30 --keep-alive 5"
-CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Workers, timeout, max requests, JSON access log: deploy/gunicorn.conf.py (each settable from the environment).
+CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "portal.wsgi:application"]

@@ -12,21 +12,24 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lock check-python browser lint clean-db bench audit
+.PHONY: run test install lock check-python browser clamav lint clean-db bench audit
 
 run: $(STAMP)
 	@$(BIN)/python scripts/run.py
 
-test: $(STAMP) browser
+test: $(STAMP) browser clamav
 	@$(BIN)/python scripts/test.py $(ARGS)
 
 install: $(STAMP)
 
-$(STAMP): requirements.lock pyproject.toml
+# Two hashed locks (pip-compile --generate-hashes, `make lock`): requirements.lock is what runs
+# (the image installs only it); requirements-test.lock is it plus the test and development tools,
+# with the same pins (tests/test_locks.py checks), so development and CI install that one.
+$(STAMP): requirements.lock requirements-test.lock pyproject.toml
 	@$(MAKE) --no-print-directory check-python
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade pip
-	@$(BIN)/python -m pip install --quiet -r requirements.lock
+	@$(BIN)/python -m pip install --quiet --require-hashes -r requirements-test.lock
 	@touch $(STAMP)
 
 check-python:
@@ -45,12 +48,24 @@ browser:
 			echo "The tests need Chromium and pdftotext: sudo apt-get install chromium fonts-liberation poppler-utils"; exit 1; \
 		fi; }
 
-# Regenerate requirements.lock from pyproject.toml's ranges (run after changing dependencies).
+# The malware-scan tests start their own clamd (Debian package `clamav-daemon`) with a test signature.
+clamav:
+	@command -v clamd >/dev/null 2>&1 || test -x /usr/sbin/clamd || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing ClamAV's daemon for the malware-scan tests (apt-get)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clamav-daemon >/dev/null; \
+		else \
+			echo "The malware-scan tests need clamd: sudo apt-get install clamav-daemon (they skip without it)"; \
+		fi; }
+
+# Regenerate both locks from pyproject.toml's ranges (run after changing dependencies). pip-compile
+# keeps the pins already in the files where they still fit; add --upgrade-package NAME to move one.
+LOCK_FLAGS := -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
 lock:
 	rm -rf /tmp/portal-lock && $(PYTHON) -m venv /tmp/portal-lock
-	/tmp/portal-lock/bin/pip install --quiet --upgrade pip
-	/tmp/portal-lock/bin/pip install --quiet ".[test]"
-	/tmp/portal-lock/bin/pip freeze --exclude-editable | grep -v '^csp-case-sharing-portal' > requirements.lock
+	/tmp/portal-lock/bin/pip install --quiet --upgrade pip pip-tools
+	/tmp/portal-lock/bin/pip-compile $(LOCK_FLAGS) -o requirements.lock pyproject.toml
+	/tmp/portal-lock/bin/pip-compile $(LOCK_FLAGS) --extra test -o requirements-test.lock pyproject.toml
 
 # ruff (rule set in pyproject.toml) and the import contracts in .importlinter (docs/lint.md).
 lint: $(STAMP)

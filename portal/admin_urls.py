@@ -37,4 +37,5 @@ admin_patterns = [
     path("admin/memberships/<int:pk>/end/", admin.admin_membership_end, name="admin_membership_end"),
     path("admin/locked-accounts/", admin.admin_locked_accounts, name="admin_locked_accounts"),
     path("admin/locked-accounts/unlock/", admin.admin_account_unlock, name="admin_account_unlock"),
+    path("admin/undelivered-emails/", admin.admin_undelivered_notifications, name="admin_undelivered_notifications"),
 ]

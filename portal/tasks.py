@@ -3,7 +3,7 @@ from celery import shared_task
 
 from portal.jobs import requeue
 from portal.models import DestructionRun
-from portal.notifications.services import notifications_send, notifications_send_pending
+from portal.notifications.services import notification_digests_send, notifications_send, notifications_send_pending
 from portal.retention.services import BATCH_SIZE, destruction_runs_recover, retention_warnings_send, sweep_yield_cpu
 from portal.retention.services import retention_sweep as sweep
 
@@ -22,6 +22,12 @@ def send_pending_notifications(self, after: int = 0) -> int:
     if next_after is not None:
         requeue(self, after=next_after)
     return sent
+
+
+@shared_task(name="portal.send_notification_digests", acks_late=True)
+def send_notification_digests() -> int:
+    """Daily at 07:30 (beat): one summary email to each person who chose the digest."""
+    return notification_digests_send()
 
 
 @shared_task(name="portal.retention_sweep", acks_late=True)

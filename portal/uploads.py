@@ -30,6 +30,8 @@ from django.core.files.uploadhandler import FileUploadHandler
 from django.http import FileResponse, Http404
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+from portal.malware import malware_check
+
 PDF = "application/pdf"
 PNG = "image/png"
 JPEG = "image/jpeg"
@@ -211,6 +213,7 @@ def validate_upload(file) -> tuple[str, str]:
             f"{label} is {KIND_NAMES[actual]} but its name ends in {extension}: rename it or choose the right file",
             code="mismatch",
         )
+    malware_check(file, label)  # last: only files that pass the cheap checks reach clamd
     return actual, _sha256(file)
 
 

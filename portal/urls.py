@@ -21,6 +21,7 @@ portal_patterns = [
     path("account/password/", auth_views.password_change, name="account_password"),
     path("account/sessions/", auth_views.account_sessions, name="account_sessions"),
     path("account/sessions/<int:pk>/end/", auth_views.account_session_end, name="account_session_end"),
+    path("account/notifications/", auth_views.account_notifications, name="account_notifications"),
     path("acting-as/", home.switch_membership, name="switch_membership"),
     path("healthz/", home.healthz, name="healthz"),
     path("help/", help_views.help_index, name="help"),

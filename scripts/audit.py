@@ -4,7 +4,7 @@ fail unless every package was actually audited (issue 20).
 pip-audit reports a package it could not look up as "skipped" and, without a network, can skip
 every one of them and still look like a pass. This runs
 
-    pip-audit -r requirements.lock --strict --no-deps --disable-pip -f json -o <file>
+    pip-audit -r requirements-test.lock --strict --no-deps --disable-pip -f json -o <file>
 
 (`--no-deps --disable-pip`: the lock pins every package, so it is audited as written, without
 building a virtualenv; `--strict`: a package whose collection fails fails the run) and then
@@ -23,7 +23,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCK = ROOT / "requirements.lock"
+# The test lock holds every runtime pin too (tests/test_locks.py), so auditing it audits both.
+LOCK = ROOT / "requirements-test.lock"
 
 
 def find_pip_audit() -> str | None:
@@ -61,7 +62,7 @@ def main() -> int:
     if pip_audit is None:
         print(
             "AUDIT FAILED: pip-audit is not installed in this virtualenv. "
-            "It is in requirements.lock (the test extras): install the lock, or set $PIP_AUDIT.",
+            "It is in requirements-test.lock (the test extras): install the lock, or set $PIP_AUDIT.",
             file=sys.stderr,
         )
         return 2

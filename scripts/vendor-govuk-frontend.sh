@@ -8,7 +8,7 @@
 # Usage: scripts/vendor-govuk-frontend.sh        (needs node + npm and the npm registry)
 set -euo pipefail
 
-GOVUK_FRONTEND_VERSION="6.0.0"   # the version govuk-frontend-django 0.22 targets
+GOVUK_FRONTEND_VERSION="6.6.0"   # the current 6.x (issue 15: no longer pinned by govuk-frontend-django)
 SASS_VERSION="1.108.2"           # dart-sass, npm package "sass"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -285,6 +285,7 @@ MATRIX: dict[str, Entry] = {
     # Everyone fully signed in, whatever their role (or none), changes their own password.
     "portal:account_password": Entry(OK),
     "portal:account_sessions": Entry(OK),
+    "portal:account_notifications": Entry(OK),
     # Only one's own sessions: anyone else's (or none) is not found.
     "portal:account_session_end": Entry(NOT_FOUND, method="post", kwargs=lambda w: {"pk": 2**31}),
     "portal:switch_membership": Entry(BAD_REQUEST, method="post", data=lambda w: {"membership": "0"}),
@@ -332,6 +333,7 @@ MATRIX: dict[str, Entry] = {
     "portal:admin_membership_add": Entry(FORBIDDEN, {"admin": OK}, kwargs=lambda w: {"pk": w.officer.user_id}, method="post"),
     "portal:admin_membership_end": Entry(FORBIDDEN, {"admin": REDIRECT}, kwargs=lambda w: {"pk": w.chair.pk}, method="post"),
     "portal:admin_locked_accounts": Entry(**ADMIN_ONLY),
+    "portal:admin_undelivered_notifications": Entry(**ADMIN_ONLY),
     "portal:admin_account_unlock": Entry(
         FORBIDDEN, {"admin": REDIRECT}, method="post", data=lambda w: {"username": "nobody"}
     ),

@@ -152,9 +152,12 @@ def _switch_app(app, values: dict) -> dict:
     return previous
 
 
-def worker_start(*, redis_url: str, queue: str, mail_dir: Path, log_path: Path, name: str = "") -> WorkerProcess:
+def worker_start(
+    *, redis_url: str, queue: str, mail_dir: Path, log_path: Path, name: str = "", extra_env: dict | None = None
+) -> WorkerProcess:
     """Start `celery worker --pool=solo` on the test database, consuming `queue` on `redis_url`
-    (the caller waits for it with `wait_ready`)."""
+    (the caller waits for it with `wait_ready`). `extra_env` adds to or replaces its environment
+    (e.g. EMAIL_URL and an SMTP backend, to send to a test's own mail server)."""
     name = name or uuid.uuid4().hex[:12]
     node = f"portal-test-{name}@{os.uname().nodename}"
     env = {
@@ -168,6 +171,7 @@ def worker_start(*, redis_url: str, queue: str, mail_dir: Path, log_path: Path, 
         "PORTAL_FILES_ROOT": str(settings.MEDIA_ROOT),
         "DJANGO_CONN_MAX_AGE": "0",
         "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
     }
     command = [
         sys.executable, "-m", "celery", "-A", "portal", "worker",
@@ -193,7 +197,7 @@ class Workers:
     started: list[WorkerProcess] = field(default_factory=list)
     queues: set[str] = field(default_factory=set)
 
-    def start(self, *, queue: str = "") -> WorkerProcess:
+    def start(self, *, queue: str = "", extra_env: dict | None = None) -> WorkerProcess:
         """Start one more worker (on `queue`, default the test's) and wait until it answers."""
         queue = queue or self.queue
         self.queues.add(queue)
@@ -201,7 +205,7 @@ class Workers:
         log_path = self.folder / ("worker.log" if n == 0 else f"worker-{n + 1}.log")
         worker = worker_start(
             redis_url=self.redis_url, queue=queue, mail_dir=self.mail_dir, log_path=log_path,
-            name=f"{self.queue.removeprefix('portal-test-')}-{n + 1}",
+            name=f"{self.queue.removeprefix('portal-test-')}-{n + 1}", extra_env=extra_env,
         )
         self.started.append(worker)
         worker.wait_ready(self.app)

@@ -66,8 +66,16 @@ def _csv_row(entry: dict) -> list[str]:
     ]
 
 
-def csv_lines(rows: Iterable[list]) -> Iterator[str]:
+def csv_marking_line(marking: str) -> list[str]:
+    """The first line of a CSV export: its marking, as the top of every PDF page carries it
+    (SSP Appendix 7; issue 15), so a file opened or forwarded on its own still says how to handle it."""
+    return [f"{marking or 'Marked'}: this export holds information shared under the partnership's protocol. "
+            "Handle, store and destroy it as that marking requires."]
+
+
+def csv_lines(rows: Iterable[list], *, marking: str | None = None) -> Iterator[str]:
     writer = csv.writer(_Echo())
+    yield writer.writerow(csv_marking_line(audit_marking_name() if marking is None else marking))
     yield writer.writerow(CSV_HEADER)
     for row in rows:
         yield writer.writerow([csv_cell(value) for value in row])

@@ -68,3 +68,16 @@ class PasswordChangeForm(forms.Form):
         if new and again and new != again:
             self.add_error("new_password_confirm", "The new passwords do not match")
         return data
+
+
+class NotificationChoiceForm(forms.Form):
+    delivery = forms.ChoiceField(
+        label="How do you want to get email notifications?",
+        choices=[
+            ("each", "Each one as it happens"),
+            ("digest", "One summary a day, at 07:30"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how you want to get email notifications",
+                        "invalid_choice": "Choose how you want to get email notifications"},
+    )

@@ -24,9 +24,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.auth import services
-from portal.auth.forms import CodeForm, PasswordChangeForm, SignInForm
+from portal.auth.forms import CodeForm, NotificationChoiceForm, PasswordChangeForm, SignInForm
 from portal.forms.errors import form_add_service_errors
 from portal.models import User
+from portal.notifications.services import notification_digest_choose
 
 PENDING_USER = "portal_pending_user"
 PENDING_AT = "portal_pending_at"
@@ -179,6 +180,19 @@ def account_sessions(request):
         "portal/auth/sessions.html",
         {"sessions": services.sessions_for_user(user=request.user), "current_key": request.session.session_key},
     )
+
+
+@require_http_methods(["GET", "POST"])
+def account_notifications(request):
+    """Each email as it happens, or a daily summary; the clocks (approvals waiting, breaches,
+    overdue reviews) always come at once."""
+    initial = {"delivery": "digest" if request.user.notification_digest else "each"}
+    form = NotificationChoiceForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        notification_digest_choose(user=request.user, digest=form.cleaned_data["delivery"] == "digest")
+        messages.success(request, "Your choice of email notifications is saved")
+        return redirect("portal:account_notifications")
+    return render(request, "portal/auth/notifications.html", {"form": form})
 
 
 @require_POST

@@ -36,6 +36,8 @@ class User(AbstractUser):
     """A person who signs in. Names only; what they may do comes from their memberships."""
 
     job_title = models.CharField(max_length=200, blank=True)
+    # Notifications once a day in one email instead of each at once (the clocks still go at once).
+    notification_digest = models.BooleanField("Daily digest of notifications", default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("username"), name="portal_user_username_ci_unique")]

@@ -578,6 +578,7 @@ def retention_warnings_send(*, today: datetime.date | None = None) -> int:
                 subject=f"{count} record(s) your organisation holds are due for retention review by {horizon:%-d %B %Y}",
                 reference="",
                 path=path,
+                urgent=True,  # a review date is a clock: it is never held for a digest
             )
         HeldCopy.objects.filter(pk__in=[pk for pk, _, _ in copies]).update(warned_at=timezone.now())
     return len(copies)

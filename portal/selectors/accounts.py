@@ -19,7 +19,7 @@ from django.db.models.functions import Concat, Lower
 from django.http import Http404
 from django.utils import timezone
 
-from portal.models import Membership, Organisation, Partnership, User
+from portal.models import Membership, Notification, Organisation, Partnership, User
 from portal.roles import Role
 
 
@@ -163,3 +163,14 @@ def locked_accounts() -> list[LockedAccount]:
 def username_is_locked(*, username: str) -> bool:
     lowered = username.lower()
     return any(name.lower() == lowered for name in locked_usernames())
+
+
+def undelivered_notifications(*, partnership: Partnership | None) -> QuerySet[Notification]:
+    """Notifications to the partnership's users that stopped (refused, or out of tries), newest
+    first: the admin's "Undelivered emails" page. Subject lines and references carry no personal
+    data by rule; the stored error has the address taken out."""
+    return (
+        Notification.objects.filter(failed_at__isnull=False, recipient__in=_partnership_users(partnership))
+        .select_related("recipient")
+        .order_by("-failed_at", "-pk")
+    )

@@ -30,9 +30,9 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_celery_beat",
-    "govuk_frontend_django",
     # The partner API's OpenAPI document and its vendored Swagger UI (ADR 0011-h14).
     "ninja",
+    "health_check",
     "portal",
     "consent",
     "sharing",
@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.ResponseHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -211,24 +212,82 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # docs/performance.md), so a healthy long task is not handed to a second worker while it runs;
 # the killed retention sweep is resumed sooner by the recovery check below (docs/reliability.md).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=1800)}
+# /healthz/ fails when no Celery worker has written its heartbeat lately (portal/health.py). On by
+# default wherever there is a broker; off for a web-only deployment that runs no worker.
+PORTAL_HEALTHZ_REQUIRE_WORKER = env.bool("PORTAL_HEALTHZ_REQUIRE_WORKER", default=bool(REDIS_URL))
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 
-EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Email (docs/deploy.md, "Email"). SMTP from one URL, django-environ's email_url:
+# smtp+tls://user:password@smtp.example.org:587 (STARTTLS), smtp+ssl://...:465, smtp://host:25.
+# Without EMAIL_URL mail goes to the console. DJANGO_EMAIL_BACKEND, when set, names another backend
+# (the tests' workers write mail to files).
+EMAIL_URL = env("EMAIL_URL", default="")
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+if EMAIL_URL:
+    vars().update(env.email_url("EMAIL_URL"))
+EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="") or EMAIL_BACKEND
+EMAIL_TIMEOUT = env.int("PORTAL_EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="portal@localhost")
+
+# GOV.UK Notify, the production channel: with an API key set, notifications go through Notify
+# (portal/notifications/channels.py) instead of EMAIL_URL. One email template, placeholders
+# ((subject)) and ((body)). PORTAL_NOTIFY_BASE_URL is only changed by the tests (a stand-in).
+PORTAL_NOTIFY_API_KEY = env("PORTAL_NOTIFY_API_KEY", default="")
+PORTAL_NOTIFY_TEMPLATE_ID = env("PORTAL_NOTIFY_TEMPLATE_ID", default="")
+PORTAL_NOTIFY_REPLY_TO_ID = env("PORTAL_NOTIFY_REPLY_TO_ID", default="")
+PORTAL_NOTIFY_BASE_URL = env("PORTAL_NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")
+PORTAL_NOTIFY_TIMEOUT = env.int("PORTAL_NOTIFY_TIMEOUT", default=20)
+PORTAL_NOTIFICATION_CHANNEL = env("PORTAL_NOTIFICATION_CHANNEL", default="notify" if PORTAL_NOTIFY_API_KEY else "email")
+# The outbox (portal/models/notifications.py): a failed send is tried again after
+# PORTAL_NOTIFICATION_RETRY_SECONDS, doubling each time up to six hours, and stops after
+# PORTAL_NOTIFICATION_MAX_ATTEMPTS (about two days with the defaults); a refusal stops it at once.
+PORTAL_NOTIFICATION_MAX_ATTEMPTS = env.int("PORTAL_NOTIFICATION_MAX_ATTEMPTS", default=12)
+PORTAL_NOTIFICATION_RETRY_SECONDS = env.int("PORTAL_NOTIFICATION_RETRY_SECONDS", default=60)
 
 # The deployment declares whether it runs on a secure network (DOMAIN.md §5: a level the
 # pack forbids on the internet can only be released when this is true).
 PORTAL_SECURE_NETWORK = env.bool("PORTAL_SECURE_NETWORK", default=False)
 PORTAL_PROTOCOLS_DIR = BASE_DIR / "protocols"
 
+# Logs (portal/observability.py): one JSON object a line on standard error, each with the request
+# id (X-Request-ID) or, in a Celery task, the task's id. PORTAL_LOG_FORMAT=text for people reading.
+PORTAL_LOG_FORMAT = env("PORTAL_LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "portal.observability.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if PORTAL_LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+# Workers log through the same handler (JSON, with the task id) instead of Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Error reports (optional): Sentry, with personal data taken out (portal/observability.py).
+PORTAL_SENTRY_DSN = env("PORTAL_SENTRY_DSN", default="")
+if PORTAL_SENTRY_DSN:
+    from portal.observability import sentry_init  # noqa: E402
+
+    sentry_init(
+        dsn=PORTAL_SENTRY_DSN,
+        environment=env("PORTAL_SENTRY_ENVIRONMENT", default=""),
+        release=env("PORTAL_RELEASE", default=""),
+    )
 
 # Lockout is per account (DOMAIN.md §3: "repeated failures lock the account"). Locking by IP as
 # well would lock out every officer behind one council or force NAT address after five typos.
@@ -246,6 +305,8 @@ PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 # Periodic jobs, kept in the repository (django-celery-beat reads this at start).
 CELERY_BEAT_SCHEDULE = {
     "send-pending-notifications": {"task": "portal.send_pending_notifications", "schedule": 300.0},
+    # The daily digest of notifications, for the people who chose it (their account page).
+    "send-notification-digests": {"task": "portal.send_notification_digests", "schedule": crontab(hour=7, minute=30)},
     # SDP 5.1: papers of closed meetings whose destruction did not finish (broker down, crash).
     "meetings-destroy-papers-sweep": {"task": "meetings.destroy_papers_sweep", "schedule": 900.0},
     # Issue 13: dataset checks a broker outage left unqueued.
@@ -306,3 +367,8 @@ PORTAL_API_KEY_SECRET = env("PORTAL_API_KEY_SECRET", default="")
 # Webhook retries: the wait doubles from this many seconds after each failure, up to the maximum tries.
 PORTAL_WEBHOOK_BACKOFF_SECONDS = env.float("PORTAL_WEBHOOK_BACKOFF_SECONDS", default=30.0)
 PORTAL_WEBHOOK_MAX_ATTEMPTS = env.int("PORTAL_WEBHOOK_MAX_ATTEMPTS", default=8)
+# Malware scanning of uploads (portal/malware.py): "clamd" in production (its default there),
+# "off" for development and tests unless they ask. PORTAL_CLAMD_ADDRESS: tcp://host:3310 or unix:///path.
+PORTAL_MALWARE_SCAN = env("PORTAL_MALWARE_SCAN", default="off")
+PORTAL_CLAMD_ADDRESS = env("PORTAL_CLAMD_ADDRESS", default="tcp://127.0.0.1:3310")
+PORTAL_CLAMD_TIMEOUT = env.int("PORTAL_CLAMD_TIMEOUT", default=30)

@@ -6,7 +6,7 @@ for a developer. Errors are still printed to the console with their traceback. P
 the demo commands (load_demo, demo_code) run.
 """
 from .base import *  # noqa: F401,F403
-from .base import BASE_DIR, STORAGES, env
+from .base import BASE_DIR, EMAIL_BACKEND, EMAIL_URL, STORAGES, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 PORTAL_DEMO = True
@@ -16,7 +16,8 @@ PORTAL_DECISION_LOG_KEY = env("PORTAL_DECISION_LOG_KEY", default="local-decision
 
 # Demo notifications go to files, not the console: loading the demo sends hundreds of them, and
 # `make run` must end on the sign-in instructions. One file per sending process, in .local/mail/.
-EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
+# With EMAIL_URL set (base.py), mail goes to that server here too.
+EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="") or (EMAIL_BACKEND if EMAIL_URL else "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = env("DJANGO_EMAIL_FILE_PATH", default=str(BASE_DIR / ".local" / "mail"))
 
 # No collectstatic for the demo: WhiteNoise serves the files from the app and static/ folders.

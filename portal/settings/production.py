@@ -21,6 +21,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS is not set; see docs/deploy.md.")
 _required("DATABASE_URL", env("DATABASE_URL", default=""))
+# Uploads are scanned by clamd in production unless a deployment says otherwise (docs/deploy.md).
+PORTAL_MALWARE_SCAN = env("PORTAL_MALWARE_SCAN", default="clamd")
 
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -3,16 +3,19 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F401,F403
-from .base import STORAGES, env
+from .base import EMAIL_BACKEND, EMAIL_URL, STORAGES, env
 
 SECRET_KEY = "test-only-not-secret"
+# The tests' own gunicorn servers run without a worker: /healthz/ checks one only when asked.
+PORTAL_HEALTHZ_REQUIRE_WORKER = env.bool("PORTAL_HEALTHZ_REQUIRE_WORKER", default=False)
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = Path(env("PORTAL_FILES_ROOT", default="") or tempfile.mkdtemp(prefix="portal-test-files-"))
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 # A real Celery worker started by a test (tests/workers.py) sends mail to files instead.
-EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
+# With EMAIL_URL set (base.py), mail goes to that server here too.
+EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="") or (EMAIL_BACKEND if EMAIL_URL else "django.core.mail.backends.locmem.EmailBackend")
 EMAIL_FILE_PATH = env("DJANGO_EMAIL_FILE_PATH", default=str(MEDIA_ROOT / "mail"))
 # Tasks run in-process unless a test starts a real worker and sets PORTAL_TEST_REAL_WORKER.
 CELERY_TASK_ALWAYS_EAGER = not env.bool("PORTAL_TEST_REAL_WORKER", default=False)

@@ -299,3 +299,14 @@ def message_lines(message) -> list[str]:
     """A flash message's lines: the first is the banner's heading, the others its paragraphs
     (sharing/views/next_steps.py writes "what happens next" that way)."""
     return [line for line in str(message).split("\n") if line.strip()] or [""]
+
+
+@register.simple_tag
+def personal_data_marking() -> str:
+    """The marking of pages that show material about people before anything is released under a
+    chosen level (the requests inbox, the audit pages): the pack's level for personal data about
+    an offender, victim or witness (portal.accountability.exports.audit_marking_name). For
+    `{% block marking %}{% personal_data_marking %}{% endblock %}`; "" (no banner) with no pack."""
+    from portal.accountability.exports import audit_marking_name
+
+    return audit_marking_name()

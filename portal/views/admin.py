@@ -69,7 +69,10 @@ def admin_home(request):
     return render(
         request,
         "portal/admin/home.html",
-        {"locked_count": len(selectors.locked_usernames())},
+        {
+            "locked_count": len(selectors.locked_usernames()),
+            "undelivered_count": selectors.undelivered_notifications(partnership=_partnership(request)).count(),
+        },
     )
 
 
@@ -433,3 +436,21 @@ def admin_account_unlock(request):
         "portal/admin/locked_accounts.html",
         {"accounts": selectors.locked_accounts(), "form": form},
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Undelivered emails (issue 15)
+# ---------------------------------------------------------------------------------------------
+
+NOTIFICATIONS_PER_PAGE = 50
+
+
+@admin_only
+@require_GET
+def admin_undelivered_notifications(request):
+    """Notifications to the partnership's users that stopped: refused by the mail server or
+    Notify, or out of tries. The admin checks the person's email address."""
+    page_obj = Paginator(
+        selectors.undelivered_notifications(partnership=_partnership(request)), NOTIFICATIONS_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    return render(request, "portal/admin/undelivered_notifications.html", {"page_obj": page_obj})

@@ -21,11 +21,13 @@ def designated_officers(organisation_id: int, *, partnership_id: int | None = No
     return [m.user for m in memberships.select_related("user")]
 
 
-def notify_about(*, disclosure: DisclosureRequest, recipients, subject: str) -> None:
-    """Email a link and the reference only: never names or content (SSP Appendix 7)."""
+def notify_about(*, disclosure: DisclosureRequest, recipients, subject: str, urgent: bool = False) -> None:
+    """Email a link and the reference only: never names or content (SSP Appendix 7). `urgent`:
+    a clock runs (an approval waiting), so it goes at once even to people on the daily digest."""
     notify(
         recipients=recipients,
         subject=subject,
+        urgent=urgent,
         reference=disclosure.reference,
         path=reverse("sharing:request_detail", kwargs={"pk": disclosure.pk}),
     )

@@ -233,6 +233,7 @@ def onward_request_create(
         disclosure=disclosure,
         recipients=list(recipients.values()),
         subject="A recipient asks to share released information onward",
+        urgent=True,
     )
     return onward
 

@@ -313,7 +313,8 @@ def _override_write(
     )
     approvers = [u for u in designated_officers(disclosure.holding_organisation_id) if u.pk != acting_user.pk]
     notify_about(
-        disclosure=disclosure, recipients=approvers, subject="A public-interest override is waiting for your approval"
+        disclosure=disclosure, recipients=approvers, subject="A public-interest override is waiting for your approval",
+        urgent=True,
     )
     return override
 

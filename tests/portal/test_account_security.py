@@ -76,7 +76,7 @@ def test_pages_for_a_signed_in_user_are_not_stored_but_static_files_are(enrolled
     for url in (HOME, reverse("portal:protocol"), PASSWORD):
         cache = client.get(url)["Cache-Control"]
         assert "no-store" in cache and "private" in cache, url
-    anonymous = Client().get(reverse("portal:healthz"))
+    anonymous = Client().get(reverse("portal:privacy"))
     assert "no-store" not in anonymous.get("Cache-Control", "")
 
 

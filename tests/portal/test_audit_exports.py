@@ -44,9 +44,19 @@ def record(n, organisation, *, reasons="Reason number {i}", purpose="", recipien
 
 
 def csv_rows(response) -> list[list[str]]:
+    """The rows after the marking line (which every export starts with)."""
     assert response.streaming
     text = b"".join(response.streaming_content).decode()
-    return list(csv.reader(io.StringIO(text)))
+    marking, *rows = list(csv.reader(io.StringIO(text)))
+    assert len(marking) == 1 and "Handle, store and destroy it as that marking requires" in marking[0]
+    return rows
+
+
+def test_csv_starts_with_the_marking_line(auditor):
+    text = b"".join(auditor.get(CSV_URL).streaming_content).decode()
+    first = next(csv.reader(io.StringIO(text)))
+    marking = exports.audit_marking_name()
+    assert first[0].startswith(f"{marking or 'Marked'}: this export holds information")
 
 
 def pdf_pages(data: bytes) -> list[str]:

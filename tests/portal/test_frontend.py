@@ -73,13 +73,13 @@ def test_vendored_css_uses_arial_not_gds_transport():
 
 def test_vendored_js_and_portal_js():
     govuk_js = _static_text("govuk/govuk-frontend.min.js")
-    assert 'const version="6.0.0"' in govuk_js
+    assert 'const version="6.6.0"' in govuk_js  # the current 6.x (issue 15)
     assert "initAll" in govuk_js
     assert "sourceMappingURL" not in govuk_js
     portal_js = _static_text("js/portal.js")
     assert 'import { initAll } from "../govuk/govuk-frontend.min.js"' in portal_js
     assert "initAll()" in portal_js
-    assert "govuk-frontend 6.0.0" in _static_text("govuk/VERSION")
+    assert "govuk-frontend 6.6.0" in _static_text("govuk/VERSION")
     assert ".portal-marking" in _static_text("css/portal.css")
 
 
@@ -516,3 +516,21 @@ def test_404_for_a_signed_in_user(signed_in, make_member):
     response = signed_in(make_member().user).get("/no-such-page/")
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_inbox_and_audit_pages_carry_the_marking_banner(make_member, signed_in):
+    """Issue 15: every page showing personal data is marked, top and bottom (pack loaded)."""
+    from django.core.management import call_command
+
+    from portal.accountability.exports import audit_marking_name
+
+    call_command("load_protocol", "protocols/stockport-2020.yaml", verbosity=0)
+    marking = audit_marking_name()
+    assert marking
+    auditor = signed_in(make_member(role=Role.AUDITOR).user)
+    officer = signed_in(make_member(role=Role.DESIGNATED_OFFICER).user)
+    for client, url in ((officer, reverse("sharing:inbox")), (auditor, reverse("portal:audit_decisions")),
+                        (auditor, reverse("portal:audit_access"))):
+        page = client.get(url).content.decode()
+        assert page.count('class="portal-marking"') == 2 and marking.upper() in page, url
