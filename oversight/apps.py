@@ -6,3 +6,13 @@ class OversightConfig(AppConfig):
 
     name = "oversight"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from oversight.roles import REPORT_ROLES
+        from oversight.sections import register_sections
+        from portal.navigation import register_nav_item
+
+        register_sections()
+        register_nav_item(
+            label="Reports", url_name="oversight:reports", roles=REPORT_ROLES, active_prefixes=("oversight:report",), order=84
+        )

@@ -38,6 +38,7 @@ ADMIN_ONLY = dict(default=FORBIDDEN, expect={"admin": OK, "no_membership": FORBI
 REVIEWERS = {"officer": OK, "designated_officer": OK}
 COPY_REVIEWER = {"officer": NOT_FOUND, "designated_officer": OK}
 KEEPERS = {"designated_officer": OK, "admin": OK}
+REPORT_READERS = {"designated_officer": OK, "auditor": OK, "admin": OK}
 
 
 def retention_world(w):
@@ -153,6 +154,11 @@ MATRIX: dict[str, Entry] = {
     "portal:retention_certificate": Entry(
         FORBIDDEN, {"designated_officer": OK, "admin": REDIRECT}, kwargs=lambda w: {"pk": retention_world(w).run.pk}
     ),
+    # Monitoring reports (oversight, issue 12): designated officers, auditors and the admin read
+    # their own partnership's report; another partnership's admin and auditor read theirs.
+    "oversight:reports": Entry(FORBIDDEN, REPORT_READERS),
+    "oversight:report_csv": Entry(FORBIDDEN, REPORT_READERS, kwargs=lambda w: {"table": "volumes"}),
+    "oversight:report_pdf": Entry(FORBIDDEN, REPORT_READERS),
 }
 
 

@@ -1,0 +1,1 @@
+"""State changes of `oversight` (one function per change, atomic, keyword-only)."""

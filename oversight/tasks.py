@@ -1,0 +1,1 @@
+"""Celery tasks of `oversight`: leaves that call services."""
