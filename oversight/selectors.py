@@ -71,10 +71,12 @@ class DaysBetween(Func):
 # ---------------------------------------------------------------------------------------------
 
 
-def request_q(filters: ReportFilter, prefix: str = "") -> Q:
-    """The reader's filters as a Q on DisclosureRequest, reached through `prefix` ("request__")."""
+def request_q(filters: ReportFilter, prefix: str = "", *, own_pack: bool = False) -> Q:
+    """The reader's filters as a Q on DisclosureRequest, reached through `prefix` ("request__").
+    `own_pack`: the model has its own protocol pack of the same partnership (a decision's), so the
+    partnership is checked there and the request is joined only for the other filters."""
     p = prefix
-    q = Q(**{f"{p}protocol_pack__partnership_id": filters.partnership_id})
+    q = Q(**{f"{'' if own_pack else p}protocol_pack__partnership_id": filters.partnership_id})
     if filters.organisation_id:
         as_requester = Q(**{f"{p}requesting_organisation_id": filters.organisation_id})
         as_holder = Q(**{f"{p}holding_organisation_id": filters.organisation_id})
@@ -175,7 +177,7 @@ def basis_figures(*, filters: ReportFilter) -> dict:
         PublicInterestOverride.objects.filter(request=OuterRef("request"), status=OverrideStatus.APPROVED)
     )
     figures = Decision.objects.filter(
-        request_q(filters, "request__"),
+        request_q(filters, "request__", own_pack=True),
         _in_period("decided_at", filters),
         is_current=True,
         outcome__in=(Outcome.RELEASED, Outcome.PARTLY_RELEASED),

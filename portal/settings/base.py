@@ -256,6 +256,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # The decision log's head, anchored outside its table: a later cut of the tail is caught.
     "decision-log-anchor": {"task": "portal.decision_log_anchor", "schedule": crontab(hour=3, minute=15)},
+    # SSP 17, SDP 13: the protocol's review date, 60 and 14 days ahead and once passed (oversight).
+    "protocol-review-reminders": {"task": "oversight.review_reminders", "schedule": crontab(hour=7, minute=10)},
 }
 # Task modules autodiscovery does not find (it looks only for each app's `tasks` module).
 CELERY_IMPORTS = ["portal.accountability.tasks"]
