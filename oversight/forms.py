@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from portal.models import Organisation, ProtocolPack
+from portal.text import text_problem
 
 PERIODS = [
     ("last_12_months", "The last 12 months"),
@@ -112,3 +113,34 @@ class ReportFilterForm(forms.Form):
             if data.get(name):
                 items.append((str(self.fields[name].label), dict(self.fields[name].choices).get(data[name], data[name])))
         return items
+
+
+MAX_PACK_BYTES = 2 * 1024 * 1024
+
+
+class PackUploadForm(forms.Form):
+    pack_file = forms.FileField(
+        label="The new version's YAML file", help_text="A protocol pack, as manage.py load_protocol takes (at most 2 MB)"
+    )
+
+    def clean_pack_file(self):
+        upload = self.cleaned_data["pack_file"]
+        if upload.size > MAX_PACK_BYTES:
+            raise forms.ValidationError("The file must be smaller than 2 MB")
+        try:
+            return upload.name, upload.read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise forms.ValidationError("The file must be UTF-8 text (a YAML protocol pack)") from None
+
+
+class ApprovalForm(forms.Form):
+    note = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), label="Note for the record",
+        help_text="For example, the meeting or delegation under which you approve it",
+    )
+
+    def clean_note(self):
+        text, problem = text_problem(self.cleaned_data["note"], label="The note", max_length=2000)
+        if problem:
+            raise forms.ValidationError(problem)
+        return text

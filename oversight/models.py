@@ -2,6 +2,7 @@
 new protocol versions proposed in the browser and their approvals, the signatory register.
 
 None holds personal data about data subjects; staff names only."""
+from django.conf import settings
 from django.db import models
 
 
@@ -30,3 +31,66 @@ class ReviewReminder(models.Model):
     class Meta:
         ordering = ["-sent_at"]
         constraints = [models.UniqueConstraint(fields=["pack", "kind"], name="oversight_review_reminder_once")]
+
+
+class ProposalStatus(models.TextChoices):
+    AWAITING = "awaiting", "Waiting for approval"
+    IN_FORCE = "in_force", "In force"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ProposedVersion(models.Model):
+    """A new version of a partnership's pack, uploaded in the browser by its admin and validated
+    with the loader `manage.py load_protocol` uses. It is loaded (and so comes into force) only
+    when approved as the pack in force says (`review.approval`); until then nothing else changes.
+
+        awaiting ─every approval─▶ in force      (loaded: `pack`)
+           └──────withdraw──────▶ withdrawn
+    """
+
+    partnership = models.ForeignKey("portal.Partnership", on_delete=models.PROTECT, related_name="+")
+    base_pack = models.ForeignKey(
+        "portal.ProtocolPack", on_delete=models.PROTECT, related_name="+", help_text="The version in force when uploaded."
+    )
+    version = models.SlugField(max_length=40)
+    text = models.TextField(help_text="The uploaded YAML, as loaded when approved.")
+    data = models.JSONField(help_text="The validated pack.")
+    source_name = models.CharField(max_length=300, blank=True)
+    approval_rule = models.CharField(max_length=48)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=12, choices=ProposalStatus.choices, default=ProposalStatus.AWAITING)
+    pack = models.ForeignKey(
+        "portal.ProtocolPack", null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="Once in force."
+    )
+    in_force_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership"], condition=models.Q(status="awaiting"), name="oversight_one_proposal_awaiting"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Proposed version {self.version}"
+
+
+class VersionApproval(models.Model):
+    """One organisation's approval of a proposed version (its designated officer's), or the
+    board's (recorded by the admin: `organisation` empty)."""
+
+    proposal = models.ForeignKey(ProposedVersion, on_delete=models.CASCADE, related_name="approvals")
+    organisation = models.ForeignKey("portal.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["approved_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "organisation"], name="oversight_version_approval_once", nulls_distinct=False
+            )
+        ]

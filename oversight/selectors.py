@@ -22,9 +22,11 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Aggregate, Count, Exists, F, FloatField, Func, Max, OuterRef, Q
 from django.db.models.functions import TruncMonth
+from django.http import Http404
 from django.utils import timezone
 
 from meetings.models import Attendee, Meeting, Paper
+from oversight.models import ProposedVersion
 from portal.models import HeldCopy, LegalHold, Organisation, PartnershipMember, RetentionExtension
 from portal.reports import Cell, ReportFilter, ReportRow, ReportTable
 from sharing.models import (
@@ -524,3 +526,38 @@ def report_period_bounds(first: date, last: date) -> tuple[datetime, datetime]:
     start = timezone.make_aware(datetime.combine(first, datetime.min.time()), tz)
     end = timezone.make_aware(datetime.combine(last + timedelta(days=1), datetime.min.time()), tz)
     return start, end
+
+
+# ---------------------------------------------------------------------------------------------
+# Protocol versions proposed in the browser (SSP 17, SDP 13)
+# ---------------------------------------------------------------------------------------------
+
+
+def access_proposed_version(*, partnership_ids, pk: int):
+    """A proposal of one of the reader's partnerships; 404 alike for missing and not-theirs."""
+    proposal = ProposedVersion.objects.filter(pk=pk, partnership_id__in=list(partnership_ids)).select_related("base_pack").first()
+    if proposal is None:
+        raise Http404("No such proposed version")
+    return proposal
+
+
+def proposed_versions(*, partnership_id: int):
+    return ProposedVersion.objects.filter(partnership_id=partnership_id).select_related("uploaded_by", "pack")
+
+
+def approving_organisations(*, proposal) -> list[Organisation]:
+    """Who must approve (SSP 17): the signatory organisations of the partnership, for the rule
+    `designated_officers_of_every_signatory`; nobody by organisation for `board`."""
+    if proposal.approval_rule == "board":
+        return []
+    return list(
+        Organisation.objects.filter(
+            partnership_places__partnership_id=proposal.partnership_id, partnership_places__signed_protocol_on__isnull=False
+        ).order_by("name")
+    )
+
+
+def drafts_raised_under(*, pack) -> list[tuple[int, str, int]]:
+    """(id, reference, requester id) of the drafts raised under `pack`: told when a new version
+    comes into force. References and ids only: the notification names nobody."""
+    return list(DisclosureRequest.objects.filter(protocol_pack=pack, status=Status.DRAFT).values_list("pk", "reference", "requester_id"))

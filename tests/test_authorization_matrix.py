@@ -61,6 +61,20 @@ def retention_world(w):
     return w.retention
 
 
+def version_world(w):
+    """Made on first use: version 2026 of the Stockport pack proposed by the admin, awaiting approval
+    by a designated officer of every signatory organisation (each role's organisation signed)."""
+    if not hasattr(w, "proposal"):
+        from oversight.services import protocol_version_propose
+
+        text = (settings.PORTAL_PROTOCOLS_DIR / "stockport-2020.yaml").read_text(encoding="utf-8")
+        w.proposal = protocol_version_propose(
+            partnership=w.pack.partnership, text=text.replace('version: "2020"', 'version: "2026"', 1),
+            source_name="stockport-2026.yaml", acting_user=w.admin.user, acting_membership=w.admin,
+        )
+    return w.proposal
+
+
 MATRIX: dict[str, Entry] = {
     # Sign-in pages are public; a fully signed-in visitor is sent home.
     "portal:sign_in": Entry(REDIRECT, PUBLIC),
@@ -159,6 +173,15 @@ MATRIX: dict[str, Entry] = {
     "oversight:reports": Entry(FORBIDDEN, REPORT_READERS),
     "oversight:report_csv": Entry(FORBIDDEN, REPORT_READERS, kwargs=lambda w: {"table": "volumes"}),
     "oversight:report_pdf": Entry(FORBIDDEN, REPORT_READERS),
+    # New protocol versions: the admin uploads (an empty upload: the page back with its errors),
+    # the admin, designated officers and auditors read a proposal, a designated officer of a
+    # signatory organisation approves it; what changed is for anyone in the partnership.
+    "oversight:versions": Entry(FORBIDDEN, REPORT_READERS),
+    "oversight:version": Entry(FORBIDDEN, REPORT_READERS, kwargs=lambda w: {"pk": version_world(w).pk}),
+    "oversight:version_approve": Entry(
+        FORBIDDEN, {"designated_officer": REDIRECT}, kwargs=lambda w: {"pk": version_world(w).pk}, method="post"
+    ),
+    "oversight:version_changes": Entry(OK, {"no_membership": NOT_FOUND}, kwargs=lambda w: {"pk": version_world(w).pk}),
 }
 
 
@@ -214,10 +237,18 @@ OTHER_PARTNERSHIP_NOT_FOUND = {
     "portal:retention_hold_lift",
     "portal:retention_run",
     "portal:retention_certificate",
+    "oversight:version",
+    "oversight:version_approve",
+    "oversight:version_changes",
 }
+# The admin may approve (where the pack leaves it to the board), so another partnership's admin
+# passes the role check and finds no such proposal.
+OTHER_PARTNERSHIP_OVERRIDES = {("oversight:version_approve", "admin"): NOT_FOUND}
 
 
 def other_partnership_outcome(url_name: str, entry: Entry, role: str):
+    if (url_name, role) in OTHER_PARTNERSHIP_OVERRIDES:
+        return OTHER_PARTNERSHIP_OVERRIDES[(url_name, role)]
     same = entry.outcome_for(role)
     if url_name in OTHER_PARTNERSHIP_NOT_FOUND and same not in (FORBIDDEN, NOT_ALLOWED):
         return NOT_FOUND

@@ -17,6 +17,9 @@ from portal.models import (
 )
 
 SCHEMA_VERSION = 1
+# How a new version comes into force (the pack's `review.approval`): a designated officer of every
+# signatory organisation approves it, or the partnership admin records the board's approval.
+REVIEW_APPROVALS = ("designated_officers_of_every_signatory", "board")
 
 CODE_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
 
@@ -233,6 +236,17 @@ PACK_SCHEMA = {
             "marking_scheme": _marking_scheme,
             "forums": _list_of(_forum, min_items=0),
             "retention": _list_of(_retention_default),
+            # SSP 17, SDP 13 (optional; issue 12): how a new version comes into force, and whether
+            # an organisation without a current signature, designated officer or valid ICO number
+            # may share. Without it: every signatory's designated officer approves; nothing blocks.
+            "review": _object(
+                {
+                    "approval": _enum(REVIEW_APPROVALS, "approval rule"),
+                    "unsigned_blocks_sharing": {"type": "boolean"},
+                    "source": _source,
+                },
+                [],
+            ),
         },
         [
             "schema_version",
