@@ -27,5 +27,8 @@ class OversightConfig(AppConfig):
             order=83,
         )
         register_nav_item(
+            label="Signatories", url_name="oversight:signatories", roles={Role.ADMIN}, active_prefixes=("oversight:signatories",), order=82
+        )
+        register_nav_item(
             label="Reports", url_name="oversight:reports", roles=REPORT_ROLES, active_prefixes=("oversight:report",), order=84
         )

@@ -18,6 +18,7 @@ What each figure counts (docs/howto-quarterly-report.md says the same for the bo
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 from django.db.models import Aggregate, Count, Exists, F, FloatField, Func, Max, OuterRef, Q
@@ -561,3 +562,60 @@ def drafts_raised_under(*, pack) -> list[tuple[int, str, int]]:
     """(id, reference, requester id) of the drafts raised under `pack`: told when a new version
     comes into force. References and ids only: the notification names nobody."""
     return list(DisclosureRequest.objects.filter(protocol_pack=pack, status=Status.DRAFT).values_list("pk", "reference", "requester_id"))
+
+
+# ---------------------------------------------------------------------------------------------
+# The signatory register (SDP 4.5, Appendix 2; SSP Signatories, 9, 10.2)
+# ---------------------------------------------------------------------------------------------
+
+ICO_NUMBER = re.compile(r"^(?:Z\d{7}|ZA\d{6})$")
+
+
+def ico_number_valid(number: str) -> bool:
+    """An ICO registration number: Z and 7 digits, or ZA and 6."""
+    return bool(ICO_NUMBER.match((number or "").strip().upper()))
+
+
+def signatory_register(*, partnership_id: int) -> list[dict]:
+    """One row per member organisation: its signatory in the pack in force (name and title), the
+    date it signed, its designated officers, its ICO registration number, and what is missing.
+    Two queries, whatever the number of organisations."""
+    from portal.models import Membership, ProtocolPack
+    from portal.roles import Role
+
+    pack = ProtocolPack.objects.filter(partnership_id=partnership_id, is_current=True).first()
+    signatories = {p.get("name"): p.get("signatory") or {} for p in ((pack.data or {}).get("partners") or [])} if pack else {}
+    places = PartnershipMember.objects.filter(partnership_id=partnership_id).select_related("organisation").order_by("organisation__name")
+    officers: dict[int, list[str]] = {}
+    for organisation_id, first, last, username in (
+        Membership.objects.active()
+        .filter(role=Role.DESIGNATED_OFFICER, organisation__in=places.values("organisation"))
+        .filter(Q(partnership__isnull=True) | Q(partnership_id=partnership_id))
+        .values_list("organisation_id", "user__first_name", "user__last_name", "user__username")
+    ):
+        officers.setdefault(organisation_id, []).append(f"{first} {last}".strip() or username)
+    rows = []
+    for place in places:
+        org = place.organisation
+        signatory = signatories.get(org.name, {})
+        flags = []
+        if place.signed_protocol_on is None or (pack and place.signed_protocol_on < pack.effective_date):
+            flags.append(f"No signature for version {pack.version}" if pack else "Not signed")
+        if not officers.get(org.pk):
+            flags.append("No designated officer")
+        if not org.ico_registration:
+            flags.append("No ICO registration number")
+        elif not ico_number_valid(org.ico_registration):
+            flags.append("ICO registration number malformed (Z + 7 digits, or ZA + 6)")
+        rows.append(
+            {
+                "organisation": org,
+                "signatory_name": signatory.get("name", ""),
+                "signatory_title": signatory.get("role", ""),
+                "signed_on": place.signed_protocol_on,
+                "designated_officers": sorted(officers.get(org.pk, [])),
+                "ico_registration": org.ico_registration,
+                "flags": flags,
+            }
+        )
+    return rows

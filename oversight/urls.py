@@ -12,5 +12,6 @@ urlpatterns: list = [
     path("versions/", views_versions.versions, name="versions"),
     path("versions/<int:pk>/", views_versions.version, name="version"),
     path("versions/<int:pk>/approve/", views_versions.version_approve, name="version_approve"),
+    path("signatories/", views_versions.signatories, name="signatories"),
     path("versions/<int:pk>/changes/", views_versions.version_changes, name="version_changes"),
 ]

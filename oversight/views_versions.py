@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from oversight.diff import pack_diff
 from oversight.forms import ApprovalForm, PackUploadForm
 from oversight.models import ProposalStatus
-from oversight.selectors import access_proposed_version, approving_organisations, proposed_versions
+from oversight.selectors import access_proposed_version, approving_organisations, proposed_versions, signatory_register
 from oversight.services import (
     APPROVAL_LABELS,
     protocol_version_approve,
@@ -123,4 +123,24 @@ def version_changes(request, pk):
         request,
         "oversight/version_changes.html",
         {"proposal": proposal, "diff": pack_diff(old=proposal.base_pack.data, new=proposal.data)},
+    )
+
+
+@role_required(*VERSION_READERS)
+def signatories(request):
+    """The signatory register: flagged organisations first, so the admin sees what to chase."""
+    partnership = _partnership(request)
+    rows = signatory_register(partnership_id=partnership.pk)
+    pack = current_protocol_pack(partnership)
+    blocks = bool(((pack.data if pack else {}) or {}).get("review", {}).get("unsigned_blocks_sharing"))
+    return render(
+        request,
+        "oversight/signatories.html",
+        {
+            "partnership": partnership,
+            "pack": pack,
+            "rows": sorted(rows, key=lambda row: (not row["flags"], row["organisation"].name)),
+            "flagged": sum(1 for row in rows if row["flags"]),
+            "blocks_sharing": blocks,
+        },
     )

@@ -182,6 +182,7 @@ MATRIX: dict[str, Entry] = {
         FORBIDDEN, {"designated_officer": REDIRECT}, kwargs=lambda w: {"pk": version_world(w).pk}, method="post"
     ),
     "oversight:version_changes": Entry(OK, {"no_membership": NOT_FOUND}, kwargs=lambda w: {"pk": version_world(w).pk}),
+    "oversight:signatories": Entry(FORBIDDEN, REPORT_READERS),
 }
 
 
