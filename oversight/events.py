@@ -5,4 +5,5 @@ DECISION_EVENTS = {
     "protocol.version_approved": "Protocol: new version approved",
     "protocol.version_in_force": "Protocol: new version in force",
     "protocol.version_withdrawn": "Protocol: proposed version withdrawn",
+    "protocol.signed": "Protocol: Authorised Signatory Form signed",
 }

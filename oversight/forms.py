@@ -144,3 +144,22 @@ class ApprovalForm(forms.Form):
         if problem:
             raise forms.ValidationError(problem)
         return text
+
+
+class SignatureForm(forms.Form):
+    signatory_name = forms.CharField(max_length=200, label="The signatory's full name")
+    signatory_title = forms.CharField(max_length=300, label="The signatory's job title")
+    confirm = forms.BooleanField(
+        label="The signatory has read the protocol and signs it on behalf of the organisation (SDP Appendix 2)"
+    )
+
+    def clean(self):
+        data = super().clean()
+        for name, label in (("signatory_name", "The name"), ("signatory_title", "The job title")):
+            if name in data:
+                text, problem = text_problem(data[name], label=label, max_length=300, missing=f"Enter {label.lower()}")
+                if problem:
+                    self.add_error(name, problem)
+                else:
+                    data[name] = text
+        return data

@@ -94,3 +94,20 @@ class VersionApproval(models.Model):
                 fields=["proposal", "organisation"], name="oversight_version_approval_once", nulls_distinct=False
             )
         ]
+
+
+class ProtocolSignature(models.Model):
+    """SDP Appendix 2, the Authorised Signatory Form, signed in the portal for one version by an
+    organisation's signatory (recorded by its designated officer, who types the signatory's name
+    and title as they sign)."""
+
+    pack = models.ForeignKey("portal.ProtocolPack", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey("portal.Organisation", on_delete=models.PROTECT, related_name="+")
+    signatory_name = models.CharField(max_length=200)
+    signatory_title = models.CharField(max_length=300)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-signed_at"]
+        constraints = [models.UniqueConstraint(fields=["pack", "organisation"], name="oversight_signature_once")]

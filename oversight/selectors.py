@@ -27,7 +27,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from meetings.models import Attendee, Meeting, Paper
-from oversight.models import ProposedVersion
+from oversight.models import ProposedVersion, ProtocolSignature
 from portal.models import HeldCopy, LegalHold, Organisation, PartnershipMember, RetentionExtension
 from portal.reports import Cell, ReportFilter, ReportRow, ReportTable
 from sharing.models import (
@@ -586,6 +586,7 @@ def signatory_register(*, partnership_id: int) -> list[dict]:
     pack = ProtocolPack.objects.filter(partnership_id=partnership_id, is_current=True).first()
     signatories = {p.get("name"): p.get("signatory") or {} for p in ((pack.data or {}).get("partners") or [])} if pack else {}
     places = PartnershipMember.objects.filter(partnership_id=partnership_id).select_related("organisation").order_by("organisation__name")
+    signed_orgs = set(ProtocolSignature.objects.filter(pack=pack).values_list("organisation_id", flat=True)) if pack else set()
     officers: dict[int, list[str]] = {}
     for organisation_id, first, last, username in (
         Membership.objects.active()
@@ -599,7 +600,8 @@ def signatory_register(*, partnership_id: int) -> list[dict]:
         org = place.organisation
         signatory = signatories.get(org.name, {})
         flags = []
-        if place.signed_protocol_on is None or (pack and place.signed_protocol_on < pack.effective_date):
+        signed_here = org.pk in signed_orgs
+        if not signed_here and (place.signed_protocol_on is None or (pack and place.signed_protocol_on < pack.effective_date)):
             flags.append(f"No signature for version {pack.version}" if pack else "Not signed")
         if not officers.get(org.pk):
             flags.append("No designated officer")

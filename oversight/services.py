@@ -17,6 +17,7 @@ from oversight.models import (
     REMINDER_DUE_AT,
     ProposalStatus,
     ProposedVersion,
+    ProtocolSignature,
     ReminderKind,
     ReviewReminder,
     VersionApproval,
@@ -239,3 +240,39 @@ def protocol_version_withdraw(*, proposal: ProposedVersion, acting_user: User, a
             partnership=proposal.partnership,
         )
     return proposal
+
+
+# ---------------------------------------------------------------------------------------------
+# Signing the protocol (SDP 4.5, Appendix 2)
+# ---------------------------------------------------------------------------------------------
+
+
+def protocol_sign(
+    *, pack: ProtocolPack, signatory_name: str, signatory_title: str, acting_user: User, acting_membership: Membership
+) -> ProtocolSignature:
+    """The organisation's signature of the version in force (once per version), recorded by its
+    designated officer; its signing date in the partnership becomes today. Decision-logged."""
+    if acting_membership.role != Role.DESIGNATED_OFFICER or not pack.is_current:
+        raise PermissionDenied("Only a designated officer signs the protocol in force for their organisation")
+    organisation = acting_membership.organisation
+    with transaction.atomic():
+        place = PartnershipMember.objects.select_for_update().filter(partnership_id=pack.partnership_id, organisation=organisation).first()
+        if place is None:
+            raise PermissionDenied("Your organisation is not a member of this partnership")
+        if ProtocolSignature.objects.filter(pack=pack, organisation=organisation).exists():
+            raise ValidationError("Your organisation has signed this version already")
+        signature = ProtocolSignature.objects.create(
+            pack=pack, organisation=organisation, signatory_name=signatory_name, signatory_title=signatory_title, signed_by=acting_user
+        )
+        place.signed_protocol_on = timezone.localdate()
+        place.save(update_fields=["signed_protocol_on"])
+        decision_record(
+            actor=acting_user,
+            organisation=organisation,
+            action="protocol.signed",
+            reasons=f"Authorised Signatory Form (Appendix 2) signed for version {pack.version} by {signatory_name}, {signatory_title}.",
+            reference=f"{pack.slug}/{pack.version}",
+            protocol_version=pack.version,
+            partnership=pack.partnership,
+        )
+    return signature

@@ -13,5 +13,7 @@ urlpatterns: list = [
     path("versions/<int:pk>/", views_versions.version, name="version"),
     path("versions/<int:pk>/approve/", views_versions.version_approve, name="version_approve"),
     path("signatories/", views_versions.signatories, name="signatories"),
+    path("signatories/sign/", views_versions.signature, name="signature"),
+    path("signatories/<int:org_pk>/form.pdf", views_versions.signature_form_pdf, name="signature_form_pdf"),
     path("versions/<int:pk>/changes/", views_versions.version_changes, name="version_changes"),
 ]

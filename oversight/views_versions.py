@@ -5,23 +5,32 @@ the board through the admin) approve it, and the last approval brings it into fo
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from oversight.diff import pack_diff
-from oversight.forms import ApprovalForm, PackUploadForm
-from oversight.models import ProposalStatus
+from oversight.forms import ApprovalForm, PackUploadForm, SignatureForm
+from oversight.models import ProposalStatus, ProtocolSignature
+from oversight.report import report_marking_name
 from oversight.selectors import access_proposed_version, approving_organisations, proposed_versions, signatory_register
 from oversight.services import (
     APPROVAL_LABELS,
+    protocol_sign,
     protocol_version_approve,
     protocol_version_propose,
     version_may_approve,
 )
+from portal.pdf import download_footer, render_pdf
 from portal.protocols.selectors import current_protocol_pack
 from portal.protocols.validation import ProtocolPackError
 from portal.roles import Role
-from portal.selectors.partnerships import membership_partnership, membership_partnerships, user_partnerships
+from portal.selectors.partnerships import (
+    membership_partnership,
+    membership_partnerships,
+    partnership_organisations,
+    user_partnerships,
+)
 from portal.views.decorators import role_required
 
 VERSION_READERS = (Role.ADMIN, Role.DESIGNATED_OFFICER, Role.AUDITOR)
@@ -144,3 +153,53 @@ def signatories(request):
             "blocks_sharing": blocks,
         },
     )
+
+
+@role_required(Role.DESIGNATED_OFFICER)
+@require_http_methods(["GET", "POST"])
+def signature(request):
+    """SDP Appendix 2 signed in the portal: the designated officer records their organisation's
+    signatory signing the version in force."""
+    partnership = _partnership(request)
+    pack = current_protocol_pack(partnership)
+    if pack is None:
+        raise Http404("No protocol in force")
+    signed = ProtocolSignature.objects.filter(pack=pack, organisation=request.membership.organisation).first()
+    form = SignatureForm(request.POST or None)
+    if request.method == "POST" and signed is None and form.is_valid():
+        try:
+            protocol_sign(
+                pack=pack, signatory_name=form.cleaned_data["signatory_name"], signatory_title=form.cleaned_data["signatory_title"],
+                acting_user=request.user, acting_membership=request.membership,
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages[0])
+        else:
+            return redirect("oversight:signature")
+    return render(
+        request,
+        "oversight/signature.html",
+        {"form": form, "pack": pack, "partnership": partnership, "signed": signed},
+        status=400 if form.errors else 200,
+    )
+
+
+@role_required(*VERSION_READERS)
+def signature_form_pdf(request, org_pk):
+    """The Authorised Signatory Form (SDP Appendix 2) of one member organisation for the version in
+    force, as a marked PDF: blank for signing on paper, or with the signature recorded in the portal."""
+    partnership = _partnership(request)
+    pack = current_protocol_pack(partnership)
+    organisation = partnership_organisations(partnership=partnership).filter(pk=org_pk).first()
+    if pack is None or organisation is None:
+        raise Http404("No such organisation in this partnership")
+    signed = ProtocolSignature.objects.filter(pack=pack, organisation=organisation).first()
+    pdf = render_pdf(
+        template_name="pdf/oversight/signatory_form.html",
+        context={"pack": pack, "organisation": organisation, "signed": signed, "partnership": partnership},
+        marking_text=report_marking_name(pack),
+        footer_text=download_footer(user=request.user, organisation_name=request.membership.organisation.name),
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="authorised-signatory-form-{pack.version}-{organisation.pk}.pdf"'
+    return response

@@ -183,6 +183,11 @@ MATRIX: dict[str, Entry] = {
     ),
     "oversight:version_changes": Entry(OK, {"no_membership": NOT_FOUND}, kwargs=lambda w: {"pk": version_world(w).pk}),
     "oversight:signatories": Entry(FORBIDDEN, REPORT_READERS),
+    "oversight:signature": Entry(FORBIDDEN, {"designated_officer": OK}),
+    # The designated officer's organisation's form; another partnership finds no such member.
+    "oversight:signature_form_pdf": Entry(
+        FORBIDDEN, REPORT_READERS, kwargs=lambda w: {"org_pk": w.designated_officer.organisation_id}
+    ),
 }
 
 
@@ -241,6 +246,7 @@ OTHER_PARTNERSHIP_NOT_FOUND = {
     "oversight:version",
     "oversight:version_approve",
     "oversight:version_changes",
+    "oversight:signature_form_pdf",
 }
 # The admin may approve (where the pack leaves it to the board), so another partnership's admin
 # passes the role check and finds no such proposal.

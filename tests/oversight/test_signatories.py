@@ -44,3 +44,27 @@ def test_the_register_flags_what_is_missing(db):
     ]
     html = _client_as(admin).get(reverse("oversight:signatories")).content.decode()
     assert "1 organisation needs attention" in html and "Michael Cullen" in html
+
+
+def test_a_designated_officer_signs_for_the_version_in_force_and_the_form_prints(db):
+    import io
+
+    from pypdf import PdfReader
+
+    from portal.models import DecisionLogEntry, PartnershipMember
+
+    pack = stockport_pack()
+    council = OrganisationFactory(name="Stockport Council", ico_registration="Z1234567", signed_protocol_on=datetime.date(2019, 1, 1))
+    do = MembershipFactory(organisation=council, role=Role.DESIGNATED_OFFICER)
+    client = _client_as(do)
+    url = reverse("oversight:signature")
+    bad = client.post(url, {"signatory_name": "Michael Cullen", "signatory_title": ""})
+    assert bad.status_code == 400 and 'value="Michael Cullen"' in bad.content.decode()
+    assert client.post(url, {"signatory_name": "Michael Cullen", "signatory_title": "Deputy Chief Executive", "confirm": "on"}).status_code == 302
+    assert PartnershipMember.objects.get(organisation=council).signed_protocol_on == datetime.date.today()
+    assert DecisionLogEntry.objects.filter(action="protocol.signed").count() == 1
+    rows = {row["organisation"].name: row for row in signatory_register(partnership_id=pack.partnership_id)}
+    assert "No signature for version 2020" not in rows["Stockport Council"]["flags"]
+    pdf = client.get(reverse("oversight:signature_form_pdf", kwargs={"org_pk": council.pk}))
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Michael Cullen" in text and "Deputy Chief Executive" in text and "Authorised Signatory Form" in text
