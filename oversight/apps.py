@@ -6,3 +6,29 @@ class OversightConfig(AppConfig):
 
     name = "oversight"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from oversight.roles import REPORT_ROLES
+        from oversight.sections import register_sections
+        from portal.navigation import register_nav_item
+        from portal.roles import Role
+
+        register_sections()
+
+        from oversight.events import DECISION_EVENTS
+        from portal.accountability.registry import register_decision_events
+
+        register_decision_events(DECISION_EVENTS)
+        register_nav_item(
+            label="Protocol versions",
+            url_name="oversight:versions",
+            roles={Role.ADMIN},
+            active_prefixes=("oversight:version",),
+            order=83,
+        )
+        register_nav_item(
+            label="Signatories", url_name="oversight:signatories", roles={Role.ADMIN}, active_prefixes=("oversight:signatories",), order=82
+        )
+        register_nav_item(
+            label="Reports", url_name="oversight:reports", roles=REPORT_ROLES, active_prefixes=("oversight:report",), order=84
+        )

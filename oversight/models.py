@@ -1,1 +1,113 @@
-"""Models of `oversight` (docs/architecture.md)."""
+"""Models of `oversight` (docs/architecture.md): protocol review reminders (SSP 17, SDP 13),
+new protocol versions proposed in the browser and their approvals, the signatory register.
+
+None holds personal data about data subjects; staff names only."""
+from django.conf import settings
+from django.db import models
+
+
+class ReminderKind(models.TextChoices):
+    DAYS_60 = "60_days", "60 days before the review date"
+    DAYS_14 = "14_days", "14 days before the review date"
+    PASSED = "passed", "The review date has passed"
+
+
+# The reminders in the order they fall due, with the days left at which each is due.
+REMINDER_DUE_AT = ((ReminderKind.DAYS_60, 60), (ReminderKind.DAYS_14, 14), (ReminderKind.PASSED, -1))
+
+
+class ReviewReminder(models.Model):
+    """One reminder of a pack version's review date, sent once: the row is the proof it went.
+    A reminder overtaken by a later one (a pack loaded 10 days before its review date) is
+    recorded as covered, not sent."""
+
+    pack = models.ForeignKey("portal.ProtocolPack", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=ReminderKind.choices)
+    review_date = models.DateField(help_text="The review date the reminder was about.")
+    sent_at = models.DateTimeField(auto_now_add=True)
+    recipients = models.PositiveIntegerField(default=0)
+    covered = models.BooleanField(default=False, help_text="Overtaken by a later reminder: not sent on its own.")
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [models.UniqueConstraint(fields=["pack", "kind"], name="oversight_review_reminder_once")]
+
+
+class ProposalStatus(models.TextChoices):
+    AWAITING = "awaiting", "Waiting for approval"
+    IN_FORCE = "in_force", "In force"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ProposedVersion(models.Model):
+    """A new version of a partnership's pack, uploaded in the browser by its admin and validated
+    with the loader `manage.py load_protocol` uses. It is loaded (and so comes into force) only
+    when approved as the pack in force says (`review.approval`); until then nothing else changes.
+
+        awaiting ─every approval─▶ in force      (loaded: `pack`)
+           └──────withdraw──────▶ withdrawn
+    """
+
+    partnership = models.ForeignKey("portal.Partnership", on_delete=models.PROTECT, related_name="+")
+    base_pack = models.ForeignKey(
+        "portal.ProtocolPack", on_delete=models.PROTECT, related_name="+", help_text="The version in force when uploaded."
+    )
+    version = models.SlugField(max_length=40)
+    text = models.TextField(help_text="The uploaded YAML, as loaded when approved.")
+    data = models.JSONField(help_text="The validated pack.")
+    source_name = models.CharField(max_length=300, blank=True)
+    approval_rule = models.CharField(max_length=48)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=12, choices=ProposalStatus.choices, default=ProposalStatus.AWAITING)
+    pack = models.ForeignKey(
+        "portal.ProtocolPack", null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="Once in force."
+    )
+    in_force_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership"], condition=models.Q(status="awaiting"), name="oversight_one_proposal_awaiting"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Proposed version {self.version}"
+
+
+class VersionApproval(models.Model):
+    """One organisation's approval of a proposed version (its designated officer's), or the
+    board's (recorded by the admin: `organisation` empty)."""
+
+    proposal = models.ForeignKey(ProposedVersion, on_delete=models.CASCADE, related_name="approvals")
+    organisation = models.ForeignKey("portal.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["approved_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "organisation"], name="oversight_version_approval_once", nulls_distinct=False
+            )
+        ]
+
+
+class ProtocolSignature(models.Model):
+    """SDP Appendix 2, the Authorised Signatory Form, signed in the portal for one version by an
+    organisation's signatory (recorded by its designated officer, who types the signatory's name
+    and title as they sign)."""
+
+    pack = models.ForeignKey("portal.ProtocolPack", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey("portal.Organisation", on_delete=models.PROTECT, related_name="+")
+    signatory_name = models.CharField(max_length=200)
+    signatory_title = models.CharField(max_length=300)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-signed_at"]
+        constraints = [models.UniqueConstraint(fields=["pack", "organisation"], name="oversight_signature_once")]

@@ -38,6 +38,7 @@ ADMIN_ONLY = dict(default=FORBIDDEN, expect={"admin": OK, "no_membership": FORBI
 REVIEWERS = {"officer": OK, "designated_officer": OK}
 COPY_REVIEWER = {"officer": NOT_FOUND, "designated_officer": OK}
 KEEPERS = {"designated_officer": OK, "admin": OK}
+REPORT_READERS = {"designated_officer": OK, "auditor": OK, "admin": OK}
 
 
 def verification_run(w):
@@ -264,6 +265,18 @@ DPO_ONLY = {"dpo": OK}
 
 def _rights_case(w):
     return {"pk": rights_world(w).case.pk}
+def version_world(w):
+    """Made on first use: version 2026 of the Stockport pack proposed by the admin, awaiting approval
+    by a designated officer of every signatory organisation (each role's organisation signed)."""
+    if not hasattr(w, "proposal"):
+        from oversight.services import protocol_version_propose
+
+        text = (settings.PORTAL_PROTOCOLS_DIR / "stockport-2020.yaml").read_text(encoding="utf-8")
+        w.proposal = protocol_version_propose(
+            partnership=w.pack.partnership, text=text.replace('version: "2020"', 'version: "2026"', 1),
+            source_name="stockport-2026.yaml", acting_user=w.admin.user, acting_membership=w.admin,
+        )
+    return w.proposal
 
 
 MATRIX: dict[str, Entry] = {
@@ -491,6 +504,26 @@ MATRIX: dict[str, Entry] = {
         FORBIDDEN, {"officer": OK, "designated_officer": REDIRECT},
         kwargs=lambda w: {"pk": distribution_world(w).issue.pk},
     ),
+    # Monitoring reports (oversight, issue 12): designated officers, auditors and the admin read
+    # their own partnership's report; another partnership's admin and auditor read theirs.
+    "oversight:reports": Entry(FORBIDDEN, REPORT_READERS),
+    "oversight:report_csv": Entry(FORBIDDEN, REPORT_READERS, kwargs=lambda w: {"table": "volumes"}),
+    "oversight:report_pdf": Entry(FORBIDDEN, REPORT_READERS),
+    # New protocol versions: the admin uploads (an empty upload: the page back with its errors),
+    # the admin, designated officers and auditors read a proposal, a designated officer of a
+    # signatory organisation approves it; what changed is for anyone in the partnership.
+    "oversight:versions": Entry(FORBIDDEN, REPORT_READERS),
+    "oversight:version": Entry(FORBIDDEN, REPORT_READERS, kwargs=lambda w: {"pk": version_world(w).pk}),
+    "oversight:version_approve": Entry(
+        FORBIDDEN, {"designated_officer": REDIRECT}, kwargs=lambda w: {"pk": version_world(w).pk}, method="post"
+    ),
+    "oversight:version_changes": Entry(OK, {"no_membership": NOT_FOUND}, kwargs=lambda w: {"pk": version_world(w).pk}),
+    "oversight:signatories": Entry(FORBIDDEN, REPORT_READERS),
+    "oversight:signature": Entry(FORBIDDEN, {"designated_officer": OK}),
+    # The designated officer's organisation's form; another partnership finds no such member.
+    "oversight:signature_form_pdf": Entry(
+        FORBIDDEN, REPORT_READERS, kwargs=lambda w: {"org_pk": w.designated_officer.organisation_id}
+    ),
 }
 
 
@@ -558,10 +591,19 @@ OTHER_PARTNERSHIP_NOT_FOUND = {
     "exchange:client_detail",
     "exchange:client_rotate",
     "exchange:client_revoke",
+    "oversight:version",
+    "oversight:version_approve",
+    "oversight:version_changes",
+    "oversight:signature_form_pdf",
 }
+# The admin may approve (where the pack leaves it to the board), so another partnership's admin
+# passes the role check and finds no such proposal.
+OTHER_PARTNERSHIP_OVERRIDES = {("oversight:version_approve", "admin"): NOT_FOUND}
 
 
 def other_partnership_outcome(url_name: str, entry: Entry, role: str):
+    if (url_name, role) in OTHER_PARTNERSHIP_OVERRIDES:
+        return OTHER_PARTNERSHIP_OVERRIDES[(url_name, role)]
     same = entry.outcome_for(role)
     if url_name in OTHER_PARTNERSHIP_NOT_FOUND and same not in (FORBIDDEN, NOT_ALLOWED):
         return NOT_FOUND

@@ -166,6 +166,7 @@ def worker_start(
         "DATABASE_URL": worker_database_url(),
         "REDIS_URL": redis_url,
         "PORTAL_TEST_REAL_WORKER": "1",
+        "PORTAL_TEST_WORKER_QUEUE": queue,  # what the worker itself queues comes back to it
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "DJANGO_EMAIL_FILE_PATH": str(mail_dir),
         "PORTAL_FILES_ROOT": str(settings.MEDIA_ROOT),

@@ -18,6 +18,9 @@ from portal.models import (
 from portal.roles import Role
 
 SCHEMA_VERSION = 1
+# How a new version comes into force (the pack's `review.approval`): a designated officer of every
+# signatory organisation approves it, or the partnership admin records the board's approval.
+REVIEW_APPROVALS = ("designated_officers_of_every_signatory", "board")
 
 CODE_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
 
@@ -290,6 +293,17 @@ PACK_SCHEMA = {
             "datasets": _list_of(_dataset, min_items=0),
             "disclosure_control": _disclosure_control,
             "roles": _list_of(_role),
+            # SSP 17, SDP 13 (optional; issue 12): how a new version comes into force, and whether
+            # an organisation without a current signature, designated officer or valid ICO number
+            # may share. Without it: every signatory's designated officer approves; nothing blocks.
+            "review": _object(
+                {
+                    "approval": _enum(REVIEW_APPROVALS, "approval rule"),
+                    "unsigned_blocks_sharing": {"type": "boolean"},
+                    "source": _source,
+                },
+                [],
+            ),
         },
         [
             "schema_version",

@@ -327,6 +327,8 @@ CELERY_BEAT_SCHEDULE = {
     # the head hash in the anchors' table (outside the log's). Runs whose worker died go on.
     "decision-log-verify-daily": {"task": "portal.decision_log_verify_daily", "schedule": crontab(hour=3, minute=45)},
     "decision-log-verify-resume": {"task": "portal.decision_log_verification_resume", "schedule": 300.0},
+    # SSP 17, SDP 13: the protocol's review date, 60 and 14 days ahead and once passed (oversight).
+    "protocol-review-reminders": {"task": "oversight.review_reminders", "schedule": crontab(hour=7, minute=10)},
 }
 # Task modules autodiscovery does not find (it looks only for each app's `tasks` module).
 CELERY_IMPORTS = ["portal.accountability.tasks"]

@@ -19,5 +19,9 @@ EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="") or (EMAIL_BACKEND if EMA
 EMAIL_FILE_PATH = env("DJANGO_EMAIL_FILE_PATH", default=str(MEDIA_ROOT / "mail"))
 # Tasks run in-process unless a test starts a real worker and sets PORTAL_TEST_REAL_WORKER.
 CELERY_TASK_ALWAYS_EAGER = not env.bool("PORTAL_TEST_REAL_WORKER", default=False)
+# A test's worker consumes a queue of the test's own (tests/workers.py): the tasks it queues in
+# turn (a beat job queueing the sending of its notifications) go to that queue too, as in
+# production, where every task shares the one default queue.
+CELERY_TASK_DEFAULT_QUEUE = env("PORTAL_TEST_WORKER_QUEUE", default="celery")
 PORTAL_DECISION_LOG_KEY = "test-decision-log-key"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)

@@ -1,0 +1,623 @@
+"""The monitoring report's figures (SSP 16.1, SDP 4.5 i): every number is one aggregate query
+(conditional counts, `percentile_cont`, GROUP BY month or organisation); no request, meeting or
+copy is ever loaded into Python, and nothing here names a person.
+
+What each figure counts (docs/howto-quarterly-report.md says the same for the board):
+- requests: the requests *raised* (submitted) in the period, and where they stand now — released in
+  full, in part, declined, withdrawn, under dispute, still open; turnaround is submitted → decided
+  of those decided, median and 90th percentile in days, and the share decided by the date needed;
+- overdue now: open requests past their needed-by date today (the period does not apply);
+- disputes, onward requests, overrides and sub judice consultations: those raised, requested,
+  decided or held in the period;
+- the basis of releases: current releases (in full or in part) decided in the period, relying on
+  consent or on an approved public-interest override;
+- retention: copies held by the partnership's organisations whose review date falls in the
+  period and are not destroyed, extensions and destructions in the period, legal holds in force;
+- meetings: meetings of each forum starting in the period, attendance (invited and signed in) and
+  papers destroyed.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+from django.db.models import Aggregate, Count, Exists, F, FloatField, Func, Max, OuterRef, Q
+from django.db.models.functions import TruncMonth
+from django.http import Http404
+from django.utils import timezone
+
+from meetings.models import Attendee, Meeting, Paper
+from oversight.models import ProposedVersion, ProtocolSignature
+from portal.models import HeldCopy, LegalHold, Organisation, PartnershipMember, RetentionExtension
+from portal.reports import Cell, ReportFilter, ReportRow, ReportTable
+from sharing.models import (
+    ConsentReliance,
+    Decision,
+    DisclosureRequest,
+    Dispute,
+    DisputeStatus,
+    OnwardRequest,
+    OnwardStatus,
+    Outcome,
+    OverrideStatus,
+    PublicInterestOverride,
+    Status,
+    SubJudiceConsultation,
+)
+
+OPEN_STATUSES = (Status.SUBMITTED, Status.RETURNED, Status.IN_REVIEW, Status.AWAITING_ADVICE)
+SECONDS_A_DAY = 86400.0
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's `percentile_cont(f) WITHIN GROUP (ORDER BY expr)`: the interpolated
+    percentile, computed in the database."""
+
+    function = "percentile_cont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression, *, fraction: float, **extra):
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+
+class DaysBetween(Func):
+    """(later − earlier) in days, as a float."""
+
+    template = "(EXTRACT(EPOCH FROM (%(expressions)s)) / 86400.0)"
+    arg_joiner = " - "
+    output_field = FloatField()
+
+
+# ---------------------------------------------------------------------------------------------
+# Filters
+# ---------------------------------------------------------------------------------------------
+
+
+def request_q(filters: ReportFilter, prefix: str = "", *, own_pack: bool = False) -> Q:
+    """The reader's filters as a Q on DisclosureRequest, reached through `prefix` ("request__").
+    `own_pack`: the model has its own protocol pack of the same partnership (a decision's), so the
+    partnership is checked there and the request is joined only for the other filters."""
+    p = prefix
+    q = Q(**{f"{'' if own_pack else p}protocol_pack__partnership_id": filters.partnership_id})
+    if filters.organisation_id:
+        as_requester = Q(**{f"{p}requesting_organisation_id": filters.organisation_id})
+        as_holder = Q(**{f"{p}holding_organisation_id": filters.organisation_id})
+        q &= {"requester": as_requester, "holder": as_holder}.get(filters.organisation_as, as_requester | as_holder)
+    for code, path in (
+        (filters.forum_code, "forum__code"),
+        (filters.purpose_code, "purpose__code"),
+        (filters.gateway_code, "legal_gateway__code"),
+    ):
+        if code:
+            q &= Q(**{f"{p}{path}": code})
+    if filters.marking_code:
+        request_ref = OuterRef(f"{p}pk") if p else OuterRef("pk")
+        marked = Decision.objects.filter(request=request_ref, is_current=True, marking__code=filters.marking_code)
+        q &= Q(Exists(marked))
+    return q
+
+
+def _requests(filters: ReportFilter):
+    return DisclosureRequest.objects.filter(request_q(filters))
+
+
+def _in_period(field: str, filters: ReportFilter) -> Q:
+    return Q(**{f"{field}__gte": filters.start, f"{field}__lt": filters.end})
+
+
+def _share(part: int | None, whole: int | None) -> Cell:
+    if not whole:
+        return Cell(None, "percent", base=whole or 0)
+    return Cell(round(100.0 * (part or 0) / whole, 1), "percent", base=whole)
+
+
+def _days(value: float | None, base: int) -> Cell:
+    return Cell(None if value is None else round(value, 1), "days", base=base)
+
+
+def _organisation_ids(filters: ReportFilter) -> frozenset[int]:
+    return frozenset({filters.organisation_id}) if filters.organisation_id else frozenset()
+
+
+# ---------------------------------------------------------------------------------------------
+# Requests: volumes, turnaround, overdue, disputes, onward, basis
+# ---------------------------------------------------------------------------------------------
+
+
+def request_figures(*, filters: ReportFilter) -> dict:
+    """One pass over the requests raised in the period."""
+    decided = Q(decided_at__isnull=False)
+    turnaround = DaysBetween(F("decided_at"), F("submitted_at"))
+    figures = _requests(filters).filter(_in_period("submitted_at", filters)).aggregate(
+        raised=Count("pk"),
+        released=Count("pk", filter=Q(status=Status.RELEASED)),
+        partly_released=Count("pk", filter=Q(status=Status.PARTLY_RELEASED)),
+        declined=Count("pk", filter=Q(status=Status.DECLINED)),
+        withdrawn=Count("pk", filter=Q(status=Status.WITHDRAWN)),
+        disputed=Count("pk", filter=Q(status=Status.DISPUTED)),
+        still_open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        decided=Count("pk", filter=decided),
+        median_days=PercentileCont(turnaround, fraction=0.5, filter=decided),
+        p90_days=PercentileCont(turnaround, fraction=0.9, filter=decided),
+        decided_with_needed_by=Count("pk", filter=decided & Q(needed_by__isnull=False)),
+        decided_by_needed_by=Count(
+            "pk", filter=decided & Q(needed_by__isnull=False) & Q(decided_at__date__lte=F("needed_by"))
+        ),
+        sub_judice_flagged=Count("pk", filter=Q(sub_judice=True)),
+    )
+    figures["overdue_now"] = (
+        _requests(filters)
+        .filter(status__in=OPEN_STATUSES, needed_by__lt=timezone.localdate())
+        .aggregate(n=Count("pk"))["n"]
+    )
+    return figures
+
+
+def dispute_figures(*, filters: ReportFilter) -> dict:
+    return Dispute.objects.filter(request_q(filters, "request__"), _in_period("raised_at", filters)).aggregate(
+        raised=Count("pk"),
+        open=Count("pk", filter=Q(status=DisputeStatus.OPEN)),
+        upheld=Count("pk", filter=Q(status=DisputeStatus.UPHELD)),
+        overturned=Count("pk", filter=Q(status=DisputeStatus.OVERTURNED)),
+    )
+
+
+def onward_figures(*, filters: ReportFilter) -> dict:
+    return OnwardRequest.objects.filter(request_q(filters, "request__"), _in_period("requested_at", filters)).aggregate(
+        requested=Count("pk"),
+        pending=Count("pk", filter=Q(status=OnwardStatus.PENDING)),
+        approved=Count("pk", filter=Q(status__in=(OnwardStatus.APPROVED, OnwardStatus.SHARED))),
+        shared=Count("pk", filter=Q(status=OnwardStatus.SHARED)),
+        declined=Count("pk", filter=Q(status=OnwardStatus.DECLINED)),
+    )
+
+
+def basis_figures(*, filters: ReportFilter) -> dict:
+    """SSP 6: what the releases decided in the period relied on, and the overrides decided."""
+    on_consent = Exists(ConsentReliance.objects.filter(decision=OuterRef("pk")))
+    on_override = Exists(
+        PublicInterestOverride.objects.filter(request=OuterRef("request"), status=OverrideStatus.APPROVED)
+    )
+    figures = Decision.objects.filter(
+        request_q(filters, "request__", own_pack=True),
+        _in_period("decided_at", filters),
+        is_current=True,
+        outcome__in=(Outcome.RELEASED, Outcome.PARTLY_RELEASED),
+    ).aggregate(
+        releases=Count("pk"),
+        on_consent=Count("pk", filter=Q(on_consent)),
+        on_override=Count("pk", filter=Q(on_override)),
+    )
+    figures.update(
+        PublicInterestOverride.objects.filter(request_q(filters, "request__")).aggregate(
+            overrides_approved=Count("pk", filter=Q(status=OverrideStatus.APPROVED) & _in_period("decided_at", filters)),
+            overrides_refused=Count("pk", filter=Q(status=OverrideStatus.REJECTED) & _in_period("decided_at", filters)),
+            overrides_waiting=Count("pk", filter=Q(status=OverrideStatus.PROPOSED)),
+        )
+    )
+    figures["sub_judice_consultations"] = SubJudiceConsultation.objects.filter(
+        request_q(filters, "request__"), _in_period("consulted_at", filters)
+    ).aggregate(n=Count("pk"))["n"]
+    return figures
+
+
+def _months(filters: ReportFilter) -> list[date]:
+    start = timezone.localtime(filters.start).date().replace(day=1)
+    last = timezone.localtime(filters.end - timedelta(microseconds=1)).date()
+    months = []
+    while start <= last:
+        months.append(start)
+        start = (start + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def trend_figures(*, filters: ReportFilter) -> list[tuple[date, int, int]]:
+    """(month, raised, decided) for each month of the period, in UK time."""
+    tz = timezone.get_current_timezone()
+    raised = dict(
+        _requests(filters)
+        .filter(_in_period("submitted_at", filters))
+        .annotate(month=TruncMonth("submitted_at", tzinfo=tz))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .values_list("month", "n")
+    )
+    decided = dict(
+        _requests(filters)
+        .filter(_in_period("decided_at", filters))
+        .annotate(month=TruncMonth("decided_at", tzinfo=tz))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .values_list("month", "n")
+    )
+    raised = {timezone.localtime(k).date(): v for k, v in raised.items()}
+    decided = {timezone.localtime(k).date(): v for k, v in decided.items()}
+    return [(month, raised.get(month, 0), decided.get(month, 0)) for month in _months(filters)]
+
+
+def organisation_figures(*, filters: ReportFilter) -> list[dict]:
+    """Per organisation of the partnership: requests it raised, and those it received and how it
+    decided them, over the requests raised in the period (the organisation filter narrows the
+    other side: "received from X" when X is the requester, and so on)."""
+    cohort = _requests(filters).filter(_in_period("submitted_at", filters))
+    decided = Q(decided_at__isnull=False)
+    as_holder = {
+        row["holding_organisation_id"]: row
+        for row in cohort.filter(holding_organisation__isnull=False)
+        .values("holding_organisation_id")
+        .annotate(
+            received=Count("pk"),
+            released=Count("pk", filter=Q(status=Status.RELEASED)),
+            partly_released=Count("pk", filter=Q(status=Status.PARTLY_RELEASED)),
+            declined=Count("pk", filter=Q(status=Status.DECLINED)),
+            decided=Count("pk", filter=decided),
+            median_days=PercentileCont(DaysBetween(F("decided_at"), F("submitted_at")), fraction=0.5, filter=decided),
+        )
+    }
+    as_requester = dict(
+        cohort.values("requesting_organisation_id").annotate(n=Count("pk")).values_list("requesting_organisation_id", "n")
+    )
+    names = dict(
+        Organisation.objects.filter(
+            pk__in=PartnershipMember.objects.filter(partnership_id=filters.partnership_id).values("organisation")
+        ).values_list("pk", "name")
+    )
+    rows = []
+    for pk in sorted(set(as_holder) | set(as_requester), key=lambda pk: names.get(pk, "")):
+        held = as_holder.get(pk, {})
+        rows.append(
+            {
+                "organisation_id": pk,
+                "name": names.get(pk, "Organisation no longer in the partnership"),
+                "raised": as_requester.get(pk, 0),
+                "received": held.get("received", 0),
+                "released": held.get("released", 0),
+                "partly_released": held.get("partly_released", 0),
+                "declined": held.get("declined", 0),
+                "decided": held.get("decided", 0),
+                "median_days": held.get("median_days"),
+            }
+        )
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Retention and meetings
+# ---------------------------------------------------------------------------------------------
+
+
+def _partnership_holders(filters: ReportFilter):
+    if filters.organisation_id:
+        return Organisation.objects.filter(
+            pk=filters.organisation_id, partnership_places__partnership_id=filters.partnership_id
+        ).values("pk")
+    return PartnershipMember.objects.filter(partnership_id=filters.partnership_id).values("organisation")
+
+
+def retention_figures(*, filters: ReportFilter) -> dict:
+    holders = _partnership_holders(filters)
+    figures = HeldCopy.objects.filter(holder__in=holders).aggregate(
+        due=Count(
+            "pk",
+            filter=Q(destroyed_at__isnull=True, review_date__gte=timezone.localtime(filters.start).date())
+            & Q(review_date__lt=timezone.localtime(filters.end).date()),
+        ),
+        destroyed=Count("pk", filter=_in_period("destroyed_at", filters)),
+    )
+    figures["extended"] = RetentionExtension.objects.filter(
+        copy__holder__in=holders, extended_at__gte=filters.start, extended_at__lt=filters.end
+    ).aggregate(n=Count("pk"))["n"]
+    figures["on_hold"] = LegalHold.objects.filter(organisation__in=holders, lifted_at__isnull=True).aggregate(
+        n=Count("pk")
+    )["n"]
+    return figures
+
+
+def _meetings(filters: ReportFilter, prefix: str = ""):
+    p = prefix
+    q = Q(**{f"{p}protocol_pack__partnership_id": filters.partnership_id}) & Q(
+        **{f"{p}starts_at__gte": filters.start, f"{p}starts_at__lt": filters.end}
+    )
+    if filters.forum_code:
+        q &= Q(**{f"{p}forum__code": filters.forum_code})
+    if filters.organisation_id:
+        meeting_ref = OuterRef(f"{p}pk") if p else OuterRef("pk")
+        q &= Q(Exists(Attendee.objects.filter(meeting=meeting_ref, organisation_id=filters.organisation_id)))
+    return q
+
+
+def meeting_figures(*, filters: ReportFilter) -> list[dict]:
+    """Per forum: meetings starting in the period, closed, attendees invited and signed in, papers destroyed."""
+    forums: dict[str, dict] = {}
+
+    def row(code, name):
+        return forums.setdefault(
+            code, {"code": code, "name": name, "meetings": 0, "closed": 0, "invited": 0, "signed": 0, "papers_destroyed": 0}
+        )
+
+    for item in (
+        Meeting.objects.filter(_meetings(filters))
+        .values("forum__code")
+        .annotate(name=Max("forum__name"), meetings=Count("pk"), closed=Count("pk", filter=Q(status="closed")))
+    ):
+        entry = row(item["forum__code"], item["name"])
+        entry.update(meetings=item["meetings"], closed=item["closed"])
+    for item in (
+        Attendee.objects.filter(_meetings(filters, "meeting__"))
+        .values("meeting__forum__code")
+        .annotate(name=Max("meeting__forum__name"), invited=Count("pk"), signed=Count("pk", filter=Q(signed_at__isnull=False)))
+    ):
+        entry = row(item["meeting__forum__code"], item["name"])
+        entry.update(invited=item["invited"], signed=item["signed"])
+    for item in (
+        Paper.objects.filter(_meetings(filters, "meeting__"), destroyed_at__isnull=False)
+        .values("meeting__forum__code")
+        .annotate(name=Max("meeting__forum__name"), n=Count("pk"))
+    ):
+        row(item["meeting__forum__code"], item["name"])["papers_destroyed"] = item["n"]
+    return sorted(forums.values(), key=lambda entry: entry["name"])
+
+
+# ---------------------------------------------------------------------------------------------
+# The tables the report shows (and exports)
+# ---------------------------------------------------------------------------------------------
+
+
+def _counts(*values) -> list[Cell]:
+    return [Cell(value) for value in values]
+
+
+def request_tables(*, filters: ReportFilter) -> list[ReportTable]:
+    """The sharing sections: volumes, turnaround, disputes and onward requests, the basis of releases."""
+    orgs = _organisation_ids(filters)
+    r = request_figures(filters=filters)
+    d = dispute_figures(filters=filters)
+    o = onward_figures(filters=filters)
+    b = basis_figures(filters=filters)
+    volumes = ReportTable(
+        key="volumes",
+        title="Requests raised and where they stand",
+        label_header="Requests",
+        columns=["Number"],
+        rows=[
+            ReportRow(label, [Cell(r[key])], orgs)
+            for label, key in (
+                ("Raised in the period", "raised"),
+                ("Released in full", "released"),
+                ("Released in part", "partly_released"),
+                ("Declined", "declined"),
+                ("Withdrawn", "withdrawn"),
+                ("Under dispute", "disputed"),
+                ("Still open", "still_open"),
+                ("Flagged sub judice (SSP 5.6)", "sub_judice_flagged"),
+                ("Overdue now (open, past the date needed)", "overdue_now"),
+            )
+        ],
+        note="Of the requests raised in the period, where each stands today. Overdue counts every open request, whenever raised.",
+    )
+    turnaround = ReportTable(
+        key="turnaround",
+        title="Turnaround: submitted to decided",
+        label_header="Measure",
+        columns=["Value"],
+        rows=[
+            ReportRow("Requests decided", [Cell(r["decided"])], orgs),
+            ReportRow("Median (days)", [_days(r["median_days"], r["decided"])], orgs),
+            ReportRow("90th percentile (days)", [_days(r["p90_days"], r["decided"])], orgs),
+            ReportRow(
+                "Decided by the date needed",
+                [_share(r["decided_by_needed_by"], r["decided_with_needed_by"])],
+                orgs,
+            ),
+        ],
+    )
+    disputes = ReportTable(
+        key="disputes-onward",
+        title="Disputes and onward-disclosure requests",
+        label_header="",
+        columns=["Number"],
+        rows=[
+            ReportRow("Disputes raised (SSP 9.2)", [Cell(d["raised"])], orgs),
+            ReportRow("Disputes open", [Cell(d["open"])], orgs),
+            ReportRow("Disputes: decision upheld", [Cell(d["upheld"])], orgs),
+            ReportRow("Disputes: decision overturned", [Cell(d["overturned"])], orgs),
+            ReportRow("Onward disclosure requested", [Cell(o["requested"])], orgs),
+            ReportRow("Onward: waiting for the originator", [Cell(o["pending"])], orgs),
+            ReportRow("Onward: approved", [Cell(o["approved"])], orgs),
+            ReportRow("Onward: shared", [Cell(o["shared"])], orgs),
+            ReportRow("Onward: declined", [Cell(o["declined"])], orgs),
+        ],
+    )
+    basis = ReportTable(
+        key="basis",
+        title="Consent and the public interest (SSP 6)",
+        label_header="",
+        columns=["Number", "Share of releases"],
+        rows=[
+            ReportRow("Releases decided in the period", [Cell(b["releases"]), Cell(None, "percent")], orgs),
+            ReportRow("Relying on consent", [Cell(b["on_consent"]), _share(b["on_consent"], b["releases"])], orgs),
+            ReportRow(
+                "In the public interest (approved override)",
+                [Cell(b["on_override"]), _share(b["on_override"], b["releases"])],
+                orgs,
+            ),
+            ReportRow("Overrides approved", [Cell(b["overrides_approved"]), Cell(None, "percent")], orgs),
+            ReportRow("Overrides refused", [Cell(b["overrides_refused"]), Cell(None, "percent")], orgs),
+            ReportRow("Overrides waiting for a decision now", [Cell(b["overrides_waiting"]), Cell(None, "percent")], orgs),
+            ReportRow("Sub judice consultations held", [Cell(b["sub_judice_consultations"]), Cell(None, "percent")], orgs),
+        ],
+    )
+    trend = ReportTable(
+        key="trend",
+        title="Requests raised and decided each month",
+        label_header="Month",
+        columns=["Raised", "Decided"],
+        rows=[ReportRow(month.strftime("%b %Y"), _counts(raised, decided), orgs) for month, raised, decided in trend_figures(filters=filters)],
+        chart="trend",
+        chart_columns=[0, 1],
+    )
+    comparison = ReportTable(
+        key="organisations",
+        title="Requests by organisation",
+        label_header="Organisation",
+        columns=["Raised", "Received", "Released in full", "Released in part", "Declined", "Median days to decide"],
+        rows=[
+            ReportRow(
+                row["name"],
+                [
+                    *_counts(row["raised"], row["received"], row["released"], row["partly_released"], row["declined"]),
+                    _days(row["median_days"], row["decided"]),
+                ],
+                frozenset({row["organisation_id"]}),
+            )
+            for row in organisation_figures(filters=filters)
+        ],
+        note="Raised: requests the organisation sent; received: requests sent to it, and how it decided them.",
+        chart="comparison",
+        chart_columns=[1, 2, 3, 4],
+    )
+    return [volumes, trend, turnaround, comparison, disputes, basis]
+
+
+def retention_tables(*, filters: ReportFilter) -> list[ReportTable]:
+    f = retention_figures(filters=filters)
+    orgs = _organisation_ids(filters)
+    return [
+        ReportTable(
+            key="retention",
+            title="Retention and destruction (SSP 8.4, 14)",
+            label_header="Copies",
+            columns=["Number"],
+            rows=[
+                ReportRow("Due for review in the period, not destroyed", [Cell(f["due"])], orgs),
+                ReportRow("Retention extended in the period", [Cell(f["extended"])], orgs),
+                ReportRow("Destroyed in the period", [Cell(f["destroyed"])], orgs),
+                ReportRow("Legal holds in force now", [Cell(f["on_hold"])], orgs),
+            ],
+            note="Copies held by the partnership's organisations (or the one chosen); the forum, purpose, gateway and marking filters do not apply.",
+        )
+    ]
+
+
+def meeting_tables(*, filters: ReportFilter) -> list[ReportTable]:
+    orgs = _organisation_ids(filters)
+    return [
+        ReportTable(
+            key="meetings",
+            title="Meetings by forum",
+            label_header="Forum",
+            columns=["Meetings", "Closed", "Invited", "Signed in", "Papers destroyed"],
+            rows=[
+                ReportRow(
+                    row["name"],
+                    _counts(row["meetings"], row["closed"], row["invited"], row["signed"], row["papers_destroyed"]),
+                    orgs,
+                )
+                for row in meeting_figures(filters=filters)
+            ],
+            note="Meetings starting in the period; with an organisation chosen, those it was invited to.",
+        )
+    ]
+
+
+def report_period_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """[first 00:00, day after last 00:00) in UK time, as aware datetimes."""
+    tz = timezone.get_current_timezone()
+    start = timezone.make_aware(datetime.combine(first, datetime.min.time()), tz)
+    end = timezone.make_aware(datetime.combine(last + timedelta(days=1), datetime.min.time()), tz)
+    return start, end
+
+
+# ---------------------------------------------------------------------------------------------
+# Protocol versions proposed in the browser (SSP 17, SDP 13)
+# ---------------------------------------------------------------------------------------------
+
+
+def access_proposed_version(*, partnership_ids, pk: int):
+    """A proposal of one of the reader's partnerships; 404 alike for missing and not-theirs."""
+    proposal = ProposedVersion.objects.filter(pk=pk, partnership_id__in=list(partnership_ids)).select_related("base_pack").first()
+    if proposal is None:
+        raise Http404("No such proposed version")
+    return proposal
+
+
+def proposed_versions(*, partnership_id: int):
+    return ProposedVersion.objects.filter(partnership_id=partnership_id).select_related("uploaded_by", "pack")
+
+
+def approving_organisations(*, proposal) -> list[Organisation]:
+    """Who must approve (SSP 17): the signatory organisations of the partnership, for the rule
+    `designated_officers_of_every_signatory`; nobody by organisation for `board`."""
+    if proposal.approval_rule == "board":
+        return []
+    return list(
+        Organisation.objects.filter(
+            partnership_places__partnership_id=proposal.partnership_id, partnership_places__signed_protocol_on__isnull=False
+        ).order_by("name")
+    )
+
+
+def drafts_raised_under(*, pack) -> list[tuple[int, str, int]]:
+    """(id, reference, requester id) of the drafts raised under `pack`: told when a new version
+    comes into force. References and ids only: the notification names nobody."""
+    return list(DisclosureRequest.objects.filter(protocol_pack=pack, status=Status.DRAFT).values_list("pk", "reference", "requester_id"))
+
+
+# ---------------------------------------------------------------------------------------------
+# The signatory register (SDP 4.5, Appendix 2; SSP Signatories, 9, 10.2)
+# ---------------------------------------------------------------------------------------------
+
+ICO_NUMBER = re.compile(r"^(?:Z\d{7}|ZA\d{6})$")
+
+
+def ico_number_valid(number: str) -> bool:
+    """An ICO registration number: Z and 7 digits, or ZA and 6."""
+    return bool(ICO_NUMBER.match((number or "").strip().upper()))
+
+
+def signatory_register(*, partnership_id: int) -> list[dict]:
+    """One row per member organisation: its signatory in the pack in force (name and title), the
+    date it signed, its designated officers, its ICO registration number, and what is missing.
+    Two queries, whatever the number of organisations."""
+    from portal.models import Membership, ProtocolPack
+    from portal.roles import Role
+
+    pack = ProtocolPack.objects.filter(partnership_id=partnership_id, is_current=True).first()
+    signatories = {p.get("name"): p.get("signatory") or {} for p in ((pack.data or {}).get("partners") or [])} if pack else {}
+    places = PartnershipMember.objects.filter(partnership_id=partnership_id).select_related("organisation").order_by("organisation__name")
+    signed_orgs = set(ProtocolSignature.objects.filter(pack=pack).values_list("organisation_id", flat=True)) if pack else set()
+    officers: dict[int, list[str]] = {}
+    for organisation_id, first, last, username in (
+        Membership.objects.active()
+        .filter(role=Role.DESIGNATED_OFFICER, organisation__in=places.values("organisation"))
+        .filter(Q(partnership__isnull=True) | Q(partnership_id=partnership_id))
+        .values_list("organisation_id", "user__first_name", "user__last_name", "user__username")
+    ):
+        officers.setdefault(organisation_id, []).append(f"{first} {last}".strip() or username)
+    rows = []
+    for place in places:
+        org = place.organisation
+        signatory = signatories.get(org.name, {})
+        flags = []
+        signed_here = org.pk in signed_orgs
+        if not signed_here and (place.signed_protocol_on is None or (pack and place.signed_protocol_on < pack.effective_date)):
+            flags.append(f"No signature for version {pack.version}" if pack else "Not signed")
+        if not officers.get(org.pk):
+            flags.append("No designated officer")
+        if not org.ico_registration:
+            flags.append("No ICO registration number")
+        elif not ico_number_valid(org.ico_registration):
+            flags.append("ICO registration number malformed (Z + 7 digits, or ZA + 6)")
+        rows.append(
+            {
+                "organisation": org,
+                "signatory_name": signatory.get("name", ""),
+                "signatory_title": signatory.get("role", ""),
+                "signed_on": place.signed_protocol_on,
+                "designated_officers": sorted(officers.get(org.pk, [])),
+                "ico_registration": org.ico_registration,
+                "flags": flags,
+            }
+        )
+    return rows

@@ -1,0 +1,10 @@
+"""Celery tasks of `oversight`: leaves that call services."""
+from celery import shared_task
+
+from oversight.services import review_reminders_send
+
+
+@shared_task(name="oversight.review_reminders")
+def review_reminders() -> int:
+    """Daily: tell the admin and designated officers of a protocol's review date (SSP 17)."""
+    return review_reminders_send()

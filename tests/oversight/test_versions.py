@@ -1,0 +1,132 @@
+"""New protocol versions through the portal (issue 12; SSP 17, SDP 13): validated by the loader's
+own checks with field paths and nothing kept when refused; set against the version in force;
+in force only once approved as the pack says, each approval decision-logged; decided requests
+keep their version; drafts raised under the old one are told."""
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from oversight.diff import pack_diff
+from oversight.models import ProposalStatus, ProposedVersion
+from oversight.services import protocol_version_approve
+from portal.models import DecisionLogEntry, Notification, OrganisationKind
+from portal.protocols.selectors import current_protocol_pack
+from portal.roles import Role
+from sharing.models import Status
+from tests.oversight.conftest import _client_as
+from tests.portal.factories import MembershipFactory, OrganisationFactory
+from tests.sharing.factories import DisclosureRequestFactory, stockport_pack
+
+pytestmark = pytest.mark.django_db
+
+ORIGINAL = (settings.PORTAL_PROTOCOLS_DIR / "stockport-2020.yaml").read_text(encoding="utf-8")
+
+
+def new_version(*, version="2026", board=False) -> str:
+    text = ORIGINAL.replace('version: "2020"', f'version: "{version}"', 1)
+    text = text.replace("review_date: 2022-05-01", "review_date: 2029-05-01", 1)
+    text = text.replace("    name: Domestic Abuse Steering Group", "    name: Domestic Abuse and Stalking Steering Group", 1)
+    text = text.replace("  - code: why\n", "  - code: why\n    text: Why do I want it, and is sharing it in the victim's or offender's best interests?\n    source: SSP Appendix 2 q1\n  - code: why-old\n", 1)
+    if board:
+        text += "review:\n  approval: board\n"
+    return text
+
+
+@pytest.fixture
+def partnership(db):
+    pack = stockport_pack()
+    police = OrganisationFactory(name="Greater Manchester Police", kind=OrganisationKind.POLICE)
+    council = OrganisationFactory(name="Stockport Council")
+    people = {
+        "admin": MembershipFactory(organisation=council, role=Role.ADMIN),
+        "do_police": MembershipFactory(organisation=police, role=Role.DESIGNATED_OFFICER),
+        "do_council": MembershipFactory(organisation=council, role=Role.DESIGNATED_OFFICER),
+        "requester": MembershipFactory(organisation=police),
+        "auditor": MembershipFactory(organisation=council, role=Role.AUDITOR),
+    }
+    return pack, police, council, people
+
+
+def upload(client, text, name="stockport-2026.yaml"):
+    return client.post(reverse("oversight:versions"), {"pack_file": SimpleUploadedFile(name, text.encode())})
+
+
+def test_a_refused_pack_shows_each_problem_with_its_field_path_and_keeps_nothing(partnership):
+    _, _, _, people = partnership
+    admin = _client_as(people["admin"])
+    broken = new_version().replace("review_date: 2029-05-01", "review_date: soon", 1).replace("    days: 365\n", "    days: -3\n", 1)
+    response = upload(admin, broken)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "There is a problem" in html and "review_date:" in html and "retention[0].days" in html
+    wrong_slug = upload(admin, new_version().replace("slug: safer-stockport", "slug: safer-elsewhere", 1)).content.decode()
+    assert "slug: must be &#x27;safer-stockport&#x27;" in wrong_slug
+    again = upload(admin, ORIGINAL).content.decode()
+    assert "version: version &#x27;2020&#x27; is already loaded" in again
+    assert ProposedVersion.objects.count() == 0
+    assert not DecisionLogEntry.objects.filter(action="protocol.version_proposed").exists()
+
+
+def test_the_diff_names_what_changed(partnership):
+    pack, *_ = partnership
+    from portal.protocols.validation import pack_parse
+
+    diff = {section.title: section.changes for section in pack_diff(old=pack.data, new=pack_parse(new_version()))}
+    assert [(c.code, c.change, c.fields) for c in diff["Checklist questions"]] == [("why", "changed", ["text"]), ("why-old", "added", [])]
+    assert [(c.code, c.change, c.fields) for c in diff["Forums"]] == [("domestic-abuse-steering-group", "changed", ["name"])]
+    assert diff["Review date"][0].label == "2022-05-01 → 2029-05-01"
+    assert diff["Partners"] == [] and diff["Markings"] == []
+
+
+def test_in_force_only_when_every_signatory_approves_and_drafts_are_told(partnership):
+    pack, police, council, people = partnership
+    decided = DisclosureRequestFactory(
+        requester=people["requester"].user, requesting_organisation=police, holding_organisation=council,
+        status=Status.RELEASED, decided_under=pack,
+    )
+    draft = DisclosureRequestFactory(
+        requester=people["requester"].user, requesting_organisation=police, holding_organisation=council, status=Status.DRAFT,
+    )
+    admin = _client_as(people["admin"])
+    response = upload(admin, new_version())
+    proposal = ProposedVersion.objects.get()
+    assert response.status_code == 302 and response.url == reverse("oversight:version", kwargs={"pk": proposal.pk})
+    page = _client_as(people["do_police"]).get(response.url).content.decode()
+    assert "Domestic Abuse and Stalking Steering Group" in page and "Approve version 2026" in page
+    # The admin cannot approve for the organisations; the police DO approves once.
+    assert admin.post(reverse("oversight:version_approve", kwargs={"pk": proposal.pk})).status_code == 403
+    police_do = _client_as(people["do_police"])
+    assert police_do.post(reverse("oversight:version_approve", kwargs={"pk": proposal.pk}), {"note": "Approved at the SSP board, 3 March."}).status_code == 302
+    assert police_do.post(reverse("oversight:version_approve", kwargs={"pk": proposal.pk})).status_code == 403
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.AWAITING and current_protocol_pack(pack.partnership).version == "2020"
+    protocol_version_approve(proposal=proposal, acting_user=people["do_council"].user, acting_membership=people["do_council"])
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.IN_FORCE
+    assert current_protocol_pack(pack.partnership).version == "2026" == proposal.pack.version
+    decided.refresh_from_db()
+    assert decided.decided_under_id == pack.pk  # decided requests keep their version
+    approvals = DecisionLogEntry.objects.filter(action="protocol.version_approved").order_by("pk")
+    assert [e.reasons for e in approvals] == ["Approved at the SSP board, 3 March.", "Approved for Stockport Council."]
+    assert DecisionLogEntry.objects.filter(action="protocol.version_in_force").count() == 1
+    told = Notification.objects.get(reference=draft.reference)
+    assert told.recipient == people["requester"].user
+    assert told.path == reverse("oversight:version_changes", kwargs={"pk": proposal.pk})
+    assert "Jordan" not in told.subject  # a reference, never the person
+    changes = _client_as(people["requester"]).get(told.path)
+    assert changes.status_code == 200 and "Domestic Abuse and Stalking Steering Group" in changes.content.decode()
+
+
+def test_where_the_pack_says_the_board_approves_the_admin_records_it(partnership):
+    pack, _, _, people = partnership
+    from portal.protocols.services import protocol_pack_load
+
+    board_pack, _ = protocol_pack_load(path_or_text=new_version(version="2025", board=True))
+    admin = _client_as(people["admin"])
+    assert upload(admin, new_version(version="2027")).status_code == 302
+    proposal = ProposedVersion.objects.get()
+    assert proposal.base_pack == board_pack and proposal.approval_rule == "board"
+    assert _client_as(people["do_police"]).post(reverse("oversight:version_approve", kwargs={"pk": proposal.pk})).status_code == 403
+    assert admin.post(reverse("oversight:version_approve", kwargs={"pk": proposal.pk}), {"note": "Board minute 12."}).status_code == 302
+    assert current_protocol_pack(pack.partnership).version == "2027"
