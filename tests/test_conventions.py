@@ -94,6 +94,9 @@ LOCK_AND_MANAGER_ALLOWLIST = {
     ("portal/services/accounts.py", ".select_for_update("): (
         "account services lock the organisation or user they change (accounts hold no case data)"
     ),
+    ("portal/services/identity_providers.py", ".select_for_update("): (
+        "single sign-on locks the provider configuration and the access request it decides (no case data)"
+    ),
     ("portal/notifications/services.py", ".select_for_update("): (
         "sending claims each notification with skip_locked so two workers never send one twice"
     ),

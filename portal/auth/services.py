@@ -121,6 +121,20 @@ def sign_in_complete(*, request, user: User, device) -> None:
     request.session.save()
 
 
+@transaction.atomic
+def sign_in_password_refuse(*, user: User, provider) -> None:
+    """A correct password for someone whose organisation signs its staff in itself: refused,
+    and decision-logged (username and id, as the account services log them)."""
+    decision_record(
+        actor=None,
+        organisation=provider.organisation,
+        partnership=provider.partnership,
+        action="sign_in.password_refused",
+        reasons=f"Password sign-in refused: {provider.organisation.name} signs its staff in through its own provider",
+        details={"user_id": user.pk, "username": user.username, "provider_id": provider.pk},
+    )
+
+
 def sign_in_locked(*, request, username: str) -> bool:
     """Whether the account is locked out now, by failures in any session (django-axes)."""
     return AxesProxyHandler.is_locked(request, credentials={"username": username})

@@ -125,6 +125,13 @@ AXES_VERBOSE = False
 
 # Second factor: TOTP (django-otp) with ten single-use backup codes; see docs/adr/0002.
 PORTAL_BACKUP_CODE_COUNT = 10
+# Single sign-on through organisations' own OpenID Connect providers (docs/sso.md, ADR 0011).
+# The keys that encrypt the providers' client secrets (first encrypts, all decrypt): kept out of
+# the database, like PORTAL_DECISION_LOG_KEY. A session signed in through a provider lasts at
+# most PORTAL_SSO_SESSION_MAX_MINUTES, then the provider is asked again (a leaver is refused).
+PORTAL_SSO_SECRET_KEYS = env.list("PORTAL_SSO_SECRET_KEYS", default=[])
+PORTAL_SSO_SESSION_MAX_MINUTES = env.int("PORTAL_SSO_SESSION_MAX_MINUTES", default=60)
+PORTAL_SSO_HTTP_TIMEOUT = env.int("PORTAL_SSO_HTTP_TIMEOUT", default=10)
 OTP_TOTP_ISSUER = env("PORTAL_OTP_ISSUER", default="CSP case-sharing portal")
 OTP_TOTP_THROTTLE_FACTOR = 1
 

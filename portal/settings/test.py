@@ -17,4 +17,5 @@ EMAIL_FILE_PATH = env("DJANGO_EMAIL_FILE_PATH", default=str(MEDIA_ROOT / "mail")
 # Tasks run in-process unless a test starts a real worker and sets PORTAL_TEST_REAL_WORKER.
 CELERY_TASK_ALWAYS_EAGER = not env.bool("PORTAL_TEST_REAL_WORKER", default=False)
 PORTAL_DECISION_LOG_KEY = "test-decision-log-key"
+PORTAL_SSO_SECRET_KEYS = ["test-sso-secret-key"]
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
