@@ -31,7 +31,11 @@ from portal.auth.forms import CodeForm, OrganisationSignInForm, PasswordChangeFo
 from portal.auth.oidc import authentication_is_strong, oidc_client
 from portal.forms.errors import form_add_service_errors
 from portal.models import IdentityProvider, User
-from portal.selectors.identity_providers import identity_provider_for_email, identity_provider_for_user
+from portal.selectors.identity_providers import (
+    identity_provider_for_email,
+    identity_provider_for_user,
+    identity_provider_origins,
+)
 from portal.services import identity_providers as sso
 
 PENDING_USER = "portal_pending_user"
@@ -83,9 +87,12 @@ def sign_in(request):
 
 def _sign_in_page(request, *, form, org_form, status=200):
     next_url = request.POST.get("next", "") if request.method == "POST" else request.GET.get("next", "")
-    return render(
+    response = render(
         request, "portal/auth/sign_in.html", {"form": form, "org_form": org_form, "next": next_url}, status=status
     )
+    if origins := identity_provider_origins():
+        response._csp_update = {"form-action": origins}
+    return response
 
 
 def _password_allowed(form) -> bool:

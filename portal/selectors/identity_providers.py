@@ -3,6 +3,8 @@ admin's view of their organisations' providers and the access requests waiting f
 partnership's admin sees only the providers their partnership configured (ADR 0009)."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -36,6 +38,18 @@ def identity_provider_for_user(*, user: User) -> IdentityProvider | None:
         .order_by("pk")
         .first()
     )
+
+
+def identity_provider_origins() -> list[str]:
+    """The origins of the enabled providers' issuers, for the sign-in page's CSP `form-action`:
+    the organisation form's POST is redirected to the provider, and browsers hold a form's
+    redirects to `form-action` too."""
+    origins = set()
+    for issuer in IdentityProvider.objects.filter(is_enabled=True).values_list("issuer", flat=True):
+        parts = urlsplit(issuer)
+        if parts.scheme in ("https", "http") and parts.netloc:
+            origins.add(f"{parts.scheme}://{parts.netloc}")
+    return sorted(origins)
 
 
 def identity_provider_list(*, partnership: Partnership | None) -> QuerySet[IdentityProvider]:

@@ -271,3 +271,11 @@ def test_another_partnerships_admin_finds_neither_providers_nor_requests(world, 
     pending = SsoAccessRequest.objects.get(email=person.email)
     assert client.post(reverse("portal:admin_sso_access_request_approve", args=[pending.pk]), {"role": "officer"}).status_code == 404
     assert person.email not in client.get(reverse("portal:admin_sso_access_requests")).content.decode()
+
+
+def test_the_sign_in_page_lets_its_form_go_on_to_the_providers(world, idp):
+    # Browsers hold a form's redirects to CSP form-action: without the provider's origin there,
+    # "Sign in with your organisation" would stop at the portal (the browser test found this).
+    policy = Client().get(reverse("portal:sign_in"))["Content-Security-Policy"]
+    form_action = next(part for part in policy.split(";") if part.strip().startswith("form-action"))
+    assert idp.base_url in form_action and "'self'" in form_action
