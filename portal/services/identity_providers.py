@@ -20,6 +20,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 
@@ -35,6 +36,7 @@ from portal.models import (
     SsoAccessRequest,
     User,
 )
+from portal.notifications.services import notify
 from portal.roles import Role
 from portal.selectors.identity_providers import email_domain
 from portal.selectors.partnerships import PARTNERSHIP_ROLES
@@ -335,6 +337,8 @@ def _account_just_in_time(*, provider, email, subject, claims) -> User | SsoOutc
             provider=provider, email=email.lower(), status=SsoAccessRequest.Status.PENDING,
             defaults={"subject": subject, **_names(provider, claims)},
         )
+        if created:
+            _admins_tell(provider=provider, access_request=pending)
         return _refuse(
             provider, reason="no approved membership", message=Refusal.PENDING, domain=domain,
             access_request_id=pending.pk, access_request_created=created,
@@ -365,6 +369,19 @@ def _account_just_in_time(*, provider, email, subject, claims) -> User | SsoOutc
     )
     membership_add(user=user, organisation=provider.organisation, role=approved.role, acting_user=approved.decided_by)
     return user
+
+
+def _admins_tell(*, provider: IdentityProvider, access_request: SsoAccessRequest) -> None:
+    """Email the partnership's admins a reference and a link (no name, no address)."""
+    admins = User.objects.filter(
+        memberships__role=Role.ADMIN, memberships__partnership=provider.partnership, memberships__is_active=True
+    ).distinct()
+    notify(
+        recipients=admins,
+        subject=f"An access request from {provider.organisation.name}'s sign-in is waiting for approval",
+        reference=f"SSO-{access_request.pk}",
+        path=reverse("portal:admin_sso_access_requests"),
+    )
 
 
 def _names(provider: IdentityProvider, claims: dict) -> dict:

@@ -20,6 +20,7 @@ from portal.models import (
     ExternalIdentity,
     IdentityProvider,
     Membership,
+    Notification,
     Partnership,
     SsoAccessRequest,
     User,
@@ -98,7 +99,12 @@ def test_unapproved_address_waits_for_an_admin_then_signs_in_into_its_membership
     assert not User.objects.filter(email__iexact=person.email).exists()
     assert SsoAccessRequest.objects.filter(email=person.email, status="pending").count() == 1
 
+    # The partnership's admins are told (a reference and a link, not who) and see it waiting.
+    note = Notification.objects.get(recipient=world.admin.user)
+    assert note.path == reverse("portal:admin_sso_access_requests") and note.reference.startswith("SSO-")
+    assert person.email not in note.subject and "Jo" not in note.subject
     admin = sign_in_fully(Client(), world.admin.user)
+    assert "Access requests from organisations" in admin.get(reverse("portal:home")).content.decode()
     page = admin.get(reverse("portal:admin_sso_access_requests"))
     assert person.email in page.content.decode()
     approve(world, person.email, role=Role.DESIGNATED_OFFICER)
