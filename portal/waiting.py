@@ -58,6 +58,8 @@ def sso_access_requests_waiting(*, user, membership) -> list[Waiting]:
     from portal.selectors.partnerships import membership_partnership
 
     count = sso_access_requests_pending(partnership=membership_partnership(membership=membership)).count()
+    if not count:  # an admin's home shows nothing waiting until someone asks
+        return []
     return [Waiting("Access requests from organisations' sign-in", count, reverse("portal:admin_sso_access_requests"), 60)]
 
 
