@@ -60,6 +60,7 @@ class IdentityProviderForm(forms.Form):
             self.fields["client_secret"].help_text = "Leave empty to keep the secret already stored"
         else:
             self.fields["organisation"].queryset = organisations
+            self.fields["client_secret"].required = True  # a new provider needs one
 
     @staticmethod
     def initial_from(provider) -> dict:

@@ -69,3 +69,49 @@ def test_sign_in_with_the_organisations_provider(page, live_server, idp, setting
     expect(page.locator("header")).to_contain_text("Test Constabulary")
     assert urlparse(page.url).path == "/"
     assert_accessible(page)
+
+
+def test_admin_pages_for_organisations_sign_in_are_accessible(page, assert_accessible):
+    from portal.auth.services import totp_code_now
+    from tests.portal.factories import TEST_PASSWORD, TOTPDeviceFactory
+
+    partnership = Partnership.objects.create(slug="sso-admin", name="SSO admin partnership")
+    police = OrganisationFactory(name="Test Constabulary", partnerships=[partnership])
+    admin = MembershipFactory(role=Role.ADMIN, organisation=OrganisationFactory(partnerships=[partnership]), partnership=partnership)
+    device = TOTPDeviceFactory(user=admin.user)
+    page.goto("/sign-in/")
+    page.get_by_label("Username").fill(admin.user.username)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Security code").fill(totp_code_now(key_hex=device.key))
+    page.get_by_role("button", name="Continue").click()
+
+    page.goto("/admin/identity-providers/")
+    assert_accessible(page)
+    page.get_by_role("button", name="Add an organisation’s provider").click()
+    assert_accessible(page)
+    page.get_by_label("Organisation", exact=True).select_option(label="Test Constabulary")
+    page.get_by_label("Issuer", exact=True).fill("not an address")
+    page.get_by_role("button", name="Save provider").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the client ID")
+    expect(page.get_by_label("Issuer", exact=True)).to_have_value("not an address")
+    assert_accessible(page)
+    page.get_by_label("Client ID", exact=True).fill("portal")
+    page.get_by_label(re.compile("^Client secret")).fill("s3cret")
+    page.get_by_label("Email domains").fill("police.example")
+    page.get_by_role("button", name="Save provider").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the issuer as a web address")
+    expect(page.get_by_label("Email domains")).to_have_value("police.example")
+    page.get_by_label("Issuer", exact=True).fill("https://login.example.com/tenant/v2.0")
+    page.get_by_label(re.compile("^Client secret")).fill("s3cret")
+    page.get_by_role("button", name="Save provider").click()
+    expect(page.get_by_role("table")).to_contain_text("police.example")
+    assert page.get_by_role("table").inner_text().count("Test Constabulary") == 1
+    SsoAccessRequest.objects.create(
+        provider=police.identity_provider, subject="1", email="sam@police.example", given_name="Sam"
+    )
+    page.goto("/admin/identity-providers/requests/")
+    assert_accessible(page)
+    page.get_by_label("Role for sam@police.example").select_option(label="Partner officer")
+    page.get_by_role("button", name="Approve sam@police.example").click()
+    expect(page.locator("body")).to_contain_text("Access approved")

@@ -285,3 +285,30 @@ def test_the_sign_in_page_lets_its_form_go_on_to_the_providers(world, idp):
     policy = Client().get(reverse("portal:sign_in"))["Content-Security-Policy"]
     form_action = next(part for part in policy.split(";") if part.strip().startswith("form-action"))
     assert idp.base_url in form_action and "'self'" in form_action
+
+
+def test_an_address_an_admin_refused_is_told_so_and_asks_no_more(world, idp):
+    person = idp_user(idp)
+    sso_sign_in(Client(), person)
+    admin = sign_in_fully(Client(), world.admin.user)
+    pending = SsoAccessRequest.objects.get(email=person.email)
+    assert admin.post(reverse("portal:admin_sso_access_request_refuse", args=[pending.pk])).status_code == 302
+    response = sso_sign_in(Client(), person)
+    assert response.status_code == 403 and "refused your access" in response.content.decode()
+    assert not SsoAccessRequest.objects.filter(email=person.email, status="pending").exists()
+    assert not User.objects.filter(email=person.email).exists()
+
+
+def test_a_forged_return_from_the_provider_signs_no_one_in(world, idp):
+    person = _approved_user(world, idp, mfa=True)
+    client = Client()
+    started = client.post(reverse("portal:sign_in_organisation"), {"organisation-email": person.email})
+    callback = provider_sign_in(started["Location"], username=person.username, password=IDP_PASSWORD)
+    forged = callback.replace("state=", "state=forged")
+    response = client.get(forged.removeprefix("http://testserver"))
+    assert response.status_code == 403
+    assert client.get(reverse("portal:home"))["Location"].startswith(reverse("portal:sign_in"))
+    refusal = DecisionLogEntry.objects.filter(action="sso.sign_in_refused").latest("id")
+    assert refusal.details["reason"].startswith("provider answer not accepted")
+    # The callback without a sign-in in progress just goes back to the start.
+    assert Client().get(callback.removeprefix("http://testserver"))["Location"] == reverse("portal:sign_in")
