@@ -312,3 +312,40 @@ def test_a_forged_return_from_the_provider_signs_no_one_in(world, idp):
     assert refusal.details["reason"].startswith("provider answer not accepted")
     # The callback without a sign-in in progress just goes back to the start.
     assert Client().get(callback.removeprefix("http://testserver"))["Location"] == reverse("portal:sign_in")
+
+
+@pytest.mark.parametrize(
+    ("claims", "strong"),
+    [
+        ({"amr": ["pwd"]}, False),
+        ({"amr": ["pwd", "mfa"]}, True),
+        ({"amr": ["otp"]}, True),
+        ({"amr": ["hwk"]}, True),
+        ({"amr": "mfa"}, True),
+        ({}, False),
+        ({"acr": "urn:test:loa:high"}, True),
+        ({"acr": "urn:test:loa:low", "amr": ["pwd"]}, False),
+    ],
+)
+def test_what_counts_as_the_providers_strong_authentication(claims, strong):
+    from portal.auth.oidc import authentication_is_strong
+
+    provider = IdentityProvider(accepted_acr=["urn:test:loa:high"])
+    assert authentication_is_strong(provider=provider, claims=claims) is strong
+
+
+def test_client_secrets_survive_a_key_rotation_and_need_a_key(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from portal.auth.oidc import secret_decrypt, secret_encrypt
+
+    settings.PORTAL_SSO_SECRET_KEYS = ["old-key"]
+    stored = secret_encrypt("the-secret")
+    settings.PORTAL_SSO_SECRET_KEYS = ["new-key", "old-key"]
+    assert secret_decrypt(stored) == "the-secret"
+    settings.PORTAL_SSO_SECRET_KEYS = ["new-key"]
+    with pytest.raises(ImproperlyConfigured):
+        secret_decrypt(stored)
+    settings.PORTAL_SSO_SECRET_KEYS = []
+    with pytest.raises(ImproperlyConfigured):
+        secret_encrypt("the-secret")
