@@ -93,6 +93,27 @@ class SessionLifetimeMiddleware:
         return self.get_response(request)
 
 
+class SsoSessionRecheckMiddleware:
+    """A session signed in through an organisation's provider is re-checked there every
+    PORTAL_SSO_RECHECK_MINUTES (portal.auth.services.sso_session_recheck): someone the provider
+    has disabled is signed out at their next request, not at the end of the short session."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.session.get(SSO_PROVIDER) is not None
+            and not request.path_info.startswith(settings.STATIC_URL)
+            and request.user.is_authenticated
+        ):
+            from portal.auth.services import sso_session_recheck
+
+            if not sso_session_recheck(request=request):
+                logout(request)
+        return self.get_response(request)
+
+
 class RequireSecondFactorMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response

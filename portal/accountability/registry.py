@@ -51,6 +51,7 @@ register_decision_events(
         "sso.sign_in_refused": "Sign-in through an identity provider refused",
         "sso.account_created": "Account created at first sign-in through an identity provider",
         "sso.identity_linked": "Account bound to its identity at a provider",
+        "sso.session_ended": "Session ended: the provider no longer accepts the sign-in",
         "sign_in.password_refused": "Password sign-in refused: the organisation signs its staff in",
         # Retention and destruction (portal/retention/).
         "retention.policy_changed": "Retention policy changed",

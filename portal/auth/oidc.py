@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 
+import requests
 from authlib.integrations.django_client import OAuth
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -76,3 +77,29 @@ def authentication_is_strong(*, provider: IdentityProvider, claims: dict) -> boo
         return True
     acr = claims.get("acr")
     return bool(acr) and str(acr) in set(provider.accepted_acr)
+
+
+def refresh_still_accepted(*, provider: IdentityProvider, refresh_token: str) -> tuple[bool | None, str]:
+    """Ask the provider whether the sign-in still stands, by using its refresh token (RFC 6749
+    §6). True and the refresh token to keep (it may have rotated); False when the provider
+    refuses it (revoked, the account disabled: Entra ID and CIS2 revoke a disabled user's
+    tokens); None when it could not be asked (the session then lasts until its short limit)."""
+    timeout = settings.PORTAL_SSO_HTTP_TIMEOUT
+    try:
+        endpoint = requests.get(metadata_url(provider.issuer), timeout=timeout).json()["token_endpoint"]
+        response = requests.post(
+            endpoint,
+            data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+            auth=(provider.client_id, secret_decrypt(provider.client_secret_encrypted)),
+            timeout=timeout,
+        )
+    except (requests.RequestException, ValueError, KeyError, ImproperlyConfigured):
+        return None, refresh_token
+    if response.status_code == 200:
+        try:
+            return True, response.json().get("refresh_token") or refresh_token
+        except ValueError:
+            return None, refresh_token
+    if response.status_code in (400, 401):
+        return False, ""
+    return None, refresh_token

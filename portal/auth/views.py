@@ -47,7 +47,6 @@ PENDING_SECONDS = 600
 # The provider a sign-in went to (before it comes back), and the one it signed in through
 # (SessionLifetimeMiddleware keeps such a session short: portal.middleware.SSO_PROVIDER).
 SSO_PENDING_PROVIDER = "portal_sso_pending_provider"
-SSO_PROVIDER = "portal_sso_provider"
 # The provider's answer can fail in these ways: its error, a token Authlib refuses, the network.
 PROVIDER_FAILURES = (OAuthError, JoseError, requests.RequestException, ImproperlyConfigured, ValueError, KeyError)
 
@@ -169,7 +168,7 @@ def sign_in_organisation_callback(request):
     user = outcome.user
     next_url = request.session.get(NEXT_URL)
     del request.session[SSO_PENDING_PROVIDER]
-    request.session[SSO_PROVIDER] = provider.pk
+    services.sso_session_remember(request=request, provider=provider, refresh_token=token.get("refresh_token"))
     if strong:
         services.sign_in_complete(request=request, user=user, device=sso.provider_device_for(user=user))
         return redirect(_safe_next(request, next_url))

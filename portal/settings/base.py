@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "portal.middleware.SsoSessionRecheckMiddleware",
     "portal.middleware.RequireSecondFactorMiddleware",
     "portal.middleware.ActingMembershipMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -131,6 +132,8 @@ PORTAL_BACKUP_CODE_COUNT = 10
 # most PORTAL_SSO_SESSION_MAX_MINUTES, then the provider is asked again (a leaver is refused).
 PORTAL_SSO_SECRET_KEYS = env.list("PORTAL_SSO_SECRET_KEYS", default=[])
 PORTAL_SSO_SESSION_MAX_MINUTES = env.int("PORTAL_SSO_SESSION_MAX_MINUTES", default=60)
+# ...and every PORTAL_SSO_RECHECK_MINUTES it asks the provider again with its refresh token.
+PORTAL_SSO_RECHECK_MINUTES = env.int("PORTAL_SSO_RECHECK_MINUTES", default=10)
 PORTAL_SSO_HTTP_TIMEOUT = env.int("PORTAL_SSO_HTTP_TIMEOUT", default=10)
 OTP_TOTP_ISSUER = env("PORTAL_OTP_ISSUER", default="CSP case-sharing portal")
 OTP_TOTP_THROTTLE_FACTOR = 1

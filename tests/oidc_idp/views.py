@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, User
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from oidc_provider.models import Client, ResponseType, RSAKey
+from oidc_provider.models import Client, ResponseType, RSAKey, Token
 
 
 def _body(request) -> dict:
@@ -60,4 +60,6 @@ def seed_user(request):
     if data.get("acr"):
         groups.append(Group.objects.get_or_create(name=f"acr:{data['acr']}")[0])
     user.groups.set(groups)
+    if not user.is_active:
+        Token.objects.filter(user=user).delete()  # as Entra ID revokes a disabled user's refresh tokens
     return JsonResponse({"sub": str(user.pk)})

@@ -349,3 +349,27 @@ def test_client_secrets_survive_a_key_rotation_and_need_a_key(settings):
     settings.PORTAL_SSO_SECRET_KEYS = []
     with pytest.raises(ImproperlyConfigured):
         secret_encrypt("the-secret")
+
+
+def test_a_session_is_rechecked_at_the_provider_and_ends_when_it_disables_the_user(world, idp, settings):
+    person = _approved_user(world, idp, mfa=True)
+    client = Client()
+    assert sso_sign_in(client, person)["Location"] == reverse("portal:home")
+
+    def recheck_due():
+        session = client.session
+        session["portal_sso_checked_at"] = time.time() - settings.PORTAL_SSO_RECHECK_MINUTES * 60 - 1
+        session.save()
+
+    # Still employed: the provider accepts the refresh token and the session goes on.
+    recheck_due()
+    assert client.get(reverse("portal:home")).status_code == 200
+    assert not DecisionLogEntry.objects.filter(action="sso.session_ended").exists()
+    # Disabled at the provider (its tokens revoked): the next request after the re-check is due
+    # is signed out, long before the session's own limit.
+    idp.seed_user(username=person.username, password=IDP_PASSWORD, email=person.email, mfa=True, active=False)
+    assert client.get(reverse("portal:home")).status_code == 200  # not due yet
+    recheck_due()
+    assert client.get(reverse("portal:home"))["Location"].startswith(reverse("portal:sign_in"))
+    ended = DecisionLogEntry.objects.get(action="sso.session_ended")
+    assert ended.details["username"] == User.objects.get(email=person.email).username
