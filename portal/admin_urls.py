@@ -3,7 +3,7 @@ Included in portal.urls' `portal_patterns`, so the names live in the "portal" na
 
 from django.urls import path
 
-from portal.views import admin
+from portal.views import admin, identity_providers
 
 admin_patterns = [
     path("admin/", admin.admin_home, name="admin_home"),
@@ -35,6 +35,32 @@ admin_patterns = [
     ),
     path("admin/users/<int:pk>/memberships/add/", admin.admin_membership_add, name="admin_membership_add"),
     path("admin/memberships/<int:pk>/end/", admin.admin_membership_end, name="admin_membership_end"),
+    path("admin/identity-providers/", identity_providers.admin_identity_providers, name="admin_identity_providers"),
+    path(
+        "admin/identity-providers/new/",
+        identity_providers.admin_identity_provider_create,
+        name="admin_identity_provider_create",
+    ),
+    path(
+        "admin/identity-providers/<int:pk>/",
+        identity_providers.admin_identity_provider_edit,
+        name="admin_identity_provider_edit",
+    ),
+    path(
+        "admin/identity-providers/requests/",
+        identity_providers.admin_sso_access_requests,
+        name="admin_sso_access_requests",
+    ),
+    path(
+        "admin/identity-providers/requests/<int:pk>/approve/",
+        identity_providers.admin_sso_access_request_approve,
+        name="admin_sso_access_request_approve",
+    ),
+    path(
+        "admin/identity-providers/requests/<int:pk>/refuse/",
+        identity_providers.admin_sso_access_request_refuse,
+        name="admin_sso_access_request_refuse",
+    ),
     path("admin/locked-accounts/", admin.admin_locked_accounts, name="admin_locked_accounts"),
     path("admin/locked-accounts/unlock/", admin.admin_account_unlock, name="admin_account_unlock"),
     path("admin/undelivered-emails/", admin.admin_undelivered_notifications, name="admin_undelivered_notifications"),

@@ -21,12 +21,15 @@ from django.utils.functional import SimpleLazyObject
 from portal.models import Membership
 
 SESSION_STARTED_AT = "portal_session_started_at"
+SSO_PROVIDER = "portal_sso_provider"  # set by portal.auth.views when a provider signed the session in
 ACTING_MEMBERSHIP = "portal_acting_membership"
 
 # URL names reachable without a full (password + second factor) sign-in.
 PUBLIC_URL_NAMES = {
     "portal:sign_in",
     "portal:sign_in_code",
+    "portal:sign_in_organisation",
+    "portal:sign_in_organisation_callback",
     "portal:sign_out",
     "portal:healthz",
     # Help, the privacy notice and the accessibility statement: for anyone, signed in or not.
@@ -78,7 +81,9 @@ def url_name(path: str) -> str | None:
 
 
 class SessionLifetimeMiddleware:
-    """Ends any session older than PORTAL_SESSION_MAX_HOURS, however active it is.
+    """Ends any session older than PORTAL_SESSION_MAX_HOURS, however active it is; one signed in
+    through an organisation's provider after PORTAL_SSO_SESSION_MAX_MINUTES, so that signing in
+    again asks the provider, which refuses someone who has left (issue 15).
     (The 30-minute idle limit is SESSION_COOKIE_AGE with SESSION_SAVE_EVERY_REQUEST.)"""
 
     def __init__(self, get_response):
@@ -86,8 +91,32 @@ class SessionLifetimeMiddleware:
 
     def __call__(self, request):
         started = request.session.get(SESSION_STARTED_AT)
-        if started is not None and time.time() - started > settings.PORTAL_SESSION_MAX_HOURS * 3600:
+        limit = settings.PORTAL_SESSION_MAX_HOURS * 3600
+        if request.session.get(SSO_PROVIDER) is not None:
+            limit = min(limit, settings.PORTAL_SSO_SESSION_MAX_MINUTES * 60)
+        if started is not None and time.time() - started > limit:
             request.session.flush()
+        return self.get_response(request)
+
+
+class SsoSessionRecheckMiddleware:
+    """A session signed in through an organisation's provider is re-checked there every
+    PORTAL_SSO_RECHECK_MINUTES (portal.auth.services.sso_session_recheck): someone the provider
+    has disabled is signed out at their next request, not at the end of the short session."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.session.get(SSO_PROVIDER) is not None
+            and not request.path_info.startswith(settings.STATIC_URL)
+            and request.user.is_authenticated
+        ):
+            from portal.auth.services import sso_session_recheck
+
+            if not sso_session_recheck(request=request):
+                logout(request)
         return self.get_response(request)
 
 

@@ -15,6 +15,12 @@ portal_patterns = [
     path("", home.home, name="home"),
     path("sign-in/", auth_views.sign_in, name="sign_in"),
     path("sign-in/code/", auth_views.sign_in_code, name="sign_in_code"),
+    path("sign-in/organisation/", auth_views.sign_in_organisation, name="sign_in_organisation"),
+    path(
+        "sign-in/organisation/callback/",
+        auth_views.sign_in_organisation_callback,
+        name="sign_in_organisation_callback",
+    ),
     path("sign-in/set-up-authenticator/", auth_views.enrol, name="enrol"),
     path("sign-in/set-up-authenticator/qr.svg", auth_views.enrol_qr, name="enrol_qr"),
     path("sign-out/", auth_views.sign_out, name="sign_out"),

@@ -50,4 +50,18 @@ def retention_reviews_waiting(*, user, membership) -> list[Waiting]:
     return [Waiting("Held records due for review in the next 30 days", count, reverse("portal:retention_due"), 70)]
 
 
+def sso_access_requests_waiting(*, user, membership) -> list[Waiting]:
+    """People an organisation's provider vouches for, waiting for a partnership admin (issue 15)."""
+    if membership.role != Role.ADMIN:
+        return []
+    from portal.selectors.identity_providers import sso_access_requests_pending
+    from portal.selectors.partnerships import membership_partnership
+
+    count = sso_access_requests_pending(partnership=membership_partnership(membership=membership)).count()
+    if not count:  # an admin's home shows nothing waiting until someone asks
+        return []
+    return [Waiting("Access requests from organisations' sign-in", count, reverse("portal:admin_sso_access_requests"), 60)]
+
+
 register_waiting_source(retention_reviews_waiting)
+register_waiting_source(sso_access_requests_waiting)

@@ -277,6 +277,21 @@ def version_world(w):
             source_name="stockport-2026.yaml", acting_user=w.admin.user, acting_membership=w.admin,
         )
     return w.proposal
+def sso_world(w):
+    """Made on first use: an identity provider configured by the admin's partnership, for an
+    organisation of its own, and an access request waiting for approval."""
+    if not hasattr(w, "sso"):
+        from portal.models import SsoAccessRequest
+        from portal.services.identity_providers import identity_provider_configure
+
+        organisation = OrganisationFactory(partnerships=[w.admin.partnership])
+        provider = identity_provider_configure(
+            organisation=organisation, partnership=w.admin.partnership, issuer="https://login.example.com/t/v2.0",
+            client_id="portal", client_secret="secret", allowed_domains="sso-matrix.example", acting_user=w.admin.user,
+        )
+        pending = SsoAccessRequest.objects.create(provider=provider, subject="s1", email="jo@sso-matrix.example")
+        w.sso = SimpleNamespace(provider=provider, pending=pending)
+    return w.sso
 
 
 MATRIX: dict[str, Entry] = {
@@ -286,6 +301,10 @@ MATRIX: dict[str, Entry] = {
     "portal:sign_in_code": Entry(SIGN_IN, {"password_only": OK}),
     "portal:enrol": Entry(SIGN_IN),
     "portal:enrol_qr": Entry(NOT_FOUND),  # only during enrolment
+    # "Sign in with your organisation": an empty address gets the sign-in page back with the error;
+    # the provider's return without a sign-in in progress goes back to the start.
+    "portal:sign_in_organisation": Entry(OK, PUBLIC, method="post"),
+    "portal:sign_in_organisation_callback": Entry(SIGN_IN),
     "portal:sign_out": Entry(NOT_ALLOWED, {"anonymous": NOT_ALLOWED, "password_only": NOT_ALLOWED}),
     "portal:healthz": Entry(OK, PUBLIC),
     # Help, the privacy notice and the accessibility statement are for anyone, signed in or not
@@ -345,6 +364,18 @@ MATRIX: dict[str, Entry] = {
     # An empty form: the admin gets the page back with errors.
     "portal:admin_membership_add": Entry(FORBIDDEN, {"admin": OK}, kwargs=lambda w: {"pk": w.officer.user_id}, method="post"),
     "portal:admin_membership_end": Entry(FORBIDDEN, {"admin": REDIRECT}, kwargs=lambda w: {"pk": w.chair.pk}, method="post"),
+    # Single sign-on (portal/views/identity_providers.py): the admin's partnership's providers and
+    # access requests; an empty approval goes back to the list with its error.
+    "portal:admin_identity_providers": Entry(**ADMIN_ONLY),
+    "portal:admin_identity_provider_create": Entry(**ADMIN_ONLY),
+    "portal:admin_identity_provider_edit": Entry(**ADMIN_ONLY, kwargs=lambda w: {"pk": sso_world(w).provider.pk}),
+    "portal:admin_sso_access_requests": Entry(**ADMIN_ONLY),
+    "portal:admin_sso_access_request_approve": Entry(
+        FORBIDDEN, {"admin": REDIRECT}, kwargs=lambda w: {"pk": sso_world(w).pending.pk}, method="post"
+    ),
+    "portal:admin_sso_access_request_refuse": Entry(
+        FORBIDDEN, {"admin": REDIRECT}, kwargs=lambda w: {"pk": sso_world(w).pending.pk}, method="post"
+    ),
     "portal:admin_locked_accounts": Entry(**ADMIN_ONLY),
     "portal:admin_undelivered_notifications": Entry(**ADMIN_ONLY),
     "portal:admin_account_unlock": Entry(
@@ -573,6 +604,9 @@ OTHER_PARTNERSHIP_NOT_FOUND = {
     "portal:admin_user_reset_second_factor",
     "portal:admin_membership_add",
     "portal:admin_membership_end",
+    "portal:admin_identity_provider_edit",
+    "portal:admin_sso_access_request_approve",
+    "portal:admin_sso_access_request_refuse",
     "portal:retention_policy_edit",
     "portal:retention_policy_remove",
     "portal:retention_hold_new_scope",

@@ -97,6 +97,9 @@ LOCK_AND_MANAGER_ALLOWLIST = {
     ("portal/accountability/services.py", ".select_for_update("): (
         "verification workers claim ranges of the decision log with skip_locked, and lock their run to finish it"
     ),
+    ("portal/services/identity_providers.py", ".select_for_update("): (
+        "single sign-on locks the provider configuration and the access request it decides (no case data)"
+    ),
     ("portal/notifications/services.py", ".select_for_update("): (
         "sending claims each notification with skip_locked so two workers never send one twice"
     ),

@@ -45,6 +45,16 @@ register_decision_events(
         "account.unlocked": "Sign-in lockout lifted",
         "membership.granted": "Role granted",
         "membership.ended": "Role ended",
+        # Single sign-on through organisations' providers (portal/services/identity_providers.py).
+        "sso.provider_configured": "Organisation's identity provider configured",
+        "sso.access_approved": "Access through an identity provider approved",
+        "sso.access_refused": "Access through an identity provider refused",
+        "sso.signed_in": "Signed in through an organisation's identity provider",
+        "sso.sign_in_refused": "Sign-in through an identity provider refused",
+        "sso.account_created": "Account created at first sign-in through an identity provider",
+        "sso.identity_linked": "Account bound to its identity at a provider",
+        "sso.session_ended": "Session ended: the provider no longer accepts the sign-in",
+        "sign_in.password_refused": "Password sign-in refused: the organisation signs its staff in",
         # Retention and destruction (portal/retention/).
         "retention.policy_changed": "Retention policy changed",
         "retention.policy_removed": "Retention policy removed (protocol default applies)",

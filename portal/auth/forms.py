@@ -23,6 +23,23 @@ class SignInForm(forms.Form):
         return data
 
 
+class OrganisationSignInForm(forms.Form):
+    """The address that tells which organisation's provider signs someone in."""
+
+    email = forms.EmailField(
+        label="Your work email address",
+        max_length=254,
+        error_messages={
+            "required": "Enter your work email address",
+            "invalid": "Enter an email address in the correct format, like name@organisation.gov.uk",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "organisation")
+        super().__init__(*args, **kwargs)
+
+
 class CodeForm(forms.Form):
     code = forms.CharField(
         label="Security code",

@@ -18,7 +18,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.sessions.models import Session
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -119,6 +119,75 @@ def sign_in_complete(*, request, user: User, device) -> None:
     otp_login(request, device)
     request.session[SESSION_STARTED_AT] = time.time()
     request.session.save()
+
+
+@transaction.atomic
+def sign_in_password_refuse(*, user: User, provider) -> None:
+    """A correct password for someone whose organisation signs its staff in itself: refused,
+    and decision-logged (username and id, as the account services log them)."""
+    decision_record(
+        actor=None,
+        organisation=provider.organisation,
+        partnership=provider.partnership,
+        action="sign_in.password_refused",
+        reasons=f"Password sign-in refused: {provider.organisation.name} signs its staff in through its own provider",
+        details={"user_id": user.pk, "username": user.username, "provider_id": provider.pk},
+    )
+
+
+SSO_PROVIDER = "portal_sso_provider"
+SSO_REFRESH = "portal_sso_refresh"
+SSO_CHECKED_AT = "portal_sso_checked_at"
+
+
+def sso_session_remember(*, request, provider, refresh_token: str | None) -> None:
+    """Keep what re-checking a provider's sign-in needs: the provider, and its refresh token
+    (encrypted, like the client secret) if it gave one."""
+    from portal.auth.oidc import secret_encrypt
+
+    request.session[SSO_PROVIDER] = provider.pk
+    request.session[SSO_CHECKED_AT] = time.time()
+    if refresh_token:
+        request.session[SSO_REFRESH] = secret_encrypt(refresh_token)
+
+
+def sso_session_recheck(*, request) -> bool:
+    """Every PORTAL_SSO_RECHECK_MINUTES, a session signed in through a provider asks it again
+    (its refresh token). False when the provider refuses: the caller signs the session out, and
+    the end is decision-logged. A provider that cannot be asked leaves the session to its short
+    limit (PORTAL_SSO_SESSION_MAX_MINUTES)."""
+    from portal.auth.oidc import refresh_still_accepted, secret_decrypt, secret_encrypt
+    from portal.models import IdentityProvider
+
+    stored = request.session.get(SSO_REFRESH)
+    if not stored or time.time() - request.session.get(SSO_CHECKED_AT, 0) < settings.PORTAL_SSO_RECHECK_MINUTES * 60:
+        return True
+    provider = IdentityProvider.objects.select_related("organisation", "partnership").filter(
+        pk=request.session.get(SSO_PROVIDER)
+    ).first()
+    if provider is None or not provider.is_enabled:
+        accepted, token = False, ""
+    else:
+        try:
+            accepted, token = refresh_still_accepted(provider=provider, refresh_token=secret_decrypt(stored))
+        except ImproperlyConfigured:
+            accepted, token = None, ""
+    request.session[SSO_CHECKED_AT] = time.time()
+    if accepted:
+        request.session[SSO_REFRESH] = secret_encrypt(token)
+    if accepted is False:
+        with transaction.atomic():
+            decision_record(
+                actor=request.user,
+                organisation=provider.organisation if provider else None,
+                partnership=provider.partnership if provider else None,
+                action="sso.session_ended",
+                reasons="Session ended: the organisation's provider no longer accepts the sign-in",
+                details={"user_id": request.user.pk, "username": request.user.username,
+                         "provider_id": provider.pk if provider else None},
+            )
+        return False
+    return True
 
 
 def sign_in_locked(*, request, username: str) -> bool:

@@ -11,10 +11,12 @@ import time
 
 import qrcode
 import qrcode.image.svg
+import requests
+from authlib.integrations.base_client import OAuthError
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,12 +24,20 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from joserfc.errors import JoseError
 
 from portal.auth import services
-from portal.auth.forms import CodeForm, NotificationChoiceForm, PasswordChangeForm, SignInForm
+from portal.auth.forms import CodeForm, NotificationChoiceForm, OrganisationSignInForm, PasswordChangeForm, SignInForm
+from portal.auth.oidc import authentication_is_strong, oidc_client
 from portal.forms.errors import form_add_service_errors
-from portal.models import User
+from portal.models import IdentityProvider, User
 from portal.notifications.services import notification_digest_choose
+from portal.selectors.identity_providers import (
+    identity_provider_for_email,
+    identity_provider_for_user,
+    identity_provider_origins,
+)
+from portal.services import identity_providers as sso
 
 PENDING_USER = "portal_pending_user"
 PENDING_AT = "portal_pending_at"
@@ -35,6 +45,11 @@ ENROLLING_USER = "portal_enrolling_user"
 ENROL_KEY = "portal_enrol_key"
 NEXT_URL = "portal_next"
 PENDING_SECONDS = 600
+# The provider a sign-in went to (before it comes back), and the one it signed in through
+# (SessionLifetimeMiddleware keeps such a session short: portal.middleware.SSO_PROVIDER).
+SSO_PENDING_PROVIDER = "portal_sso_pending_provider"
+# The provider's answer can fail in these ways: its error, a token Authlib refuses, the network.
+PROVIDER_FAILURES = (OAuthError, JoseError, requests.RequestException, ImproperlyConfigured, ValueError, KeyError)
 
 
 def _safe_next(request, candidate: str | None) -> str:
@@ -56,7 +71,7 @@ def sign_in(request):
     if request.user.is_authenticated and request.user.is_verified():
         return redirect(settings.LOGIN_REDIRECT_URL)
     form = SignInForm(request.POST or None, request=request)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and _password_allowed(form):
         user = form.user
         next_url = _safe_next(request, request.POST.get("next"))
         request.session.flush()  # a new session key, and nothing from before survives
@@ -67,8 +82,113 @@ def sign_in(request):
             return redirect("portal:sign_in_code")
         request.session[ENROLLING_USER] = user.pk
         return redirect("portal:enrol")
+    return _sign_in_page(request, form=form, org_form=OrganisationSignInForm())
+
+
+def _sign_in_page(request, *, form, org_form, status=200):
+    next_url = request.POST.get("next", "") if request.method == "POST" else request.GET.get("next", "")
+    response = render(
+        request, "portal/auth/sign_in.html", {"form": form, "org_form": org_form, "next": next_url}, status=status
+    )
+    if origins := identity_provider_origins():
+        response._csp_update = {"form-action": origins}
+    return response
+
+
+def _password_allowed(form) -> bool:
+    """Staff of an organisation with its own provider sign in there, never with a portal password:
+    someone who has left cannot come back through a password nobody remembered to change."""
+    provider = identity_provider_for_user(user=form.user)
+    if provider is None:
+        return True
+    services.sign_in_password_refuse(user=form.user, provider=provider)
+    form.add_error(
+        None,
+        f"Staff of {provider.organisation.name} sign in through their organisation: "
+        "use ‘Sign in with your organisation’ below",
+    )
+    return False
+
+
+def _callback_url() -> str:
+    return settings.PORTAL_BASE_URL.rstrip("/") + reverse("portal:sign_in_organisation_callback")
+
+
+@never_cache
+@require_POST
+def sign_in_organisation(request):
+    """Send someone whose address belongs to an organisation with a provider to that provider."""
+    org_form = OrganisationSignInForm(request.POST)
+    if org_form.is_valid():
+        email = org_form.cleaned_data["email"]
+        provider = identity_provider_for_email(email=email)
+        if provider is None:
+            org_form.add_error(
+                "email",
+                "Your organisation does not sign you in to the portal: sign in with your username and password",
+            )
+        else:
+            next_url = _safe_next(request, request.POST.get("next"))
+            request.session.flush()
+            request.session[SSO_PENDING_PROVIDER] = provider.pk
+            request.session[PENDING_AT] = time.time()
+            request.session[NEXT_URL] = next_url
+            try:
+                return oidc_client(provider).authorize_redirect(request, _callback_url(), login_hint=email)
+            except PROVIDER_FAILURES as error:
+                sso.sso_sign_in_refuse(provider=provider, reason=f"provider unreachable ({type(error).__name__})")
+                org_form.add_error("email", "Your organisation's sign-in is not answering. Try again later")
+    return _sign_in_page(request, form=SignInForm(request=request), org_form=org_form)
+
+
+@never_cache
+@require_GET
+def sign_in_organisation_callback(request):
+    """The provider sends the browser back here. Authlib checks `state`, swaps the code for the
+    tokens (PKCE) and verifies the ID token; then the service decides who, if anyone, signs in.
+    The provider's strong authentication stands for the second factor; otherwise the portal's
+    code (or enrolment) follows, as after a password."""
+    provider = IdentityProvider.objects.select_related("organisation").filter(
+        pk=request.session.get(SSO_PENDING_PROVIDER) or 0
+    ).first()
+    if provider is None or time.time() - request.session.get(PENDING_AT, 0) > PENDING_SECONDS:
+        return redirect("portal:sign_in")
+    try:
+        token = oidc_client(provider).authorize_access_token(request)
+        claims = token.get("userinfo")
+        if not claims:
+            raise OAuthError(error="no_id_token", description="The provider returned no ID token")
+    except PROVIDER_FAILURES as error:
+        reason = getattr(error, "error", "") or type(error).__name__
+        outcome = sso.sso_sign_in_refuse(provider=provider, reason=f"provider answer not accepted ({reason})")
+        return _sso_refused(request, outcome)
+    strong = authentication_is_strong(provider=provider, claims=claims)
+    outcome = sso.sso_sign_in_resolve(provider=provider, claims=dict(claims), strong=strong)
+    if outcome.user is None:
+        return _sso_refused(request, outcome)
+    user = outcome.user
+    next_url = request.session.get(NEXT_URL)
+    del request.session[SSO_PENDING_PROVIDER]
+    services.sso_session_remember(request=request, provider=provider, refresh_token=token.get("refresh_token"))
+    if strong:
+        services.sign_in_complete(request=request, user=user, device=sso.provider_device_for(user=user))
+        return redirect(_safe_next(request, next_url))
+    request.session[PENDING_AT] = time.time()
+    request.session.cycle_key()
+    if services.user_has_second_factor(user=user):
+        request.session[PENDING_USER] = user.pk
+        return redirect("portal:sign_in_code")
+    request.session[ENROLLING_USER] = user.pk
+    return redirect("portal:enrol")
+
+
+def _sso_refused(request, outcome):
+    request.session.flush()
     return render(
-        request, "portal/auth/sign_in.html", {"form": form, "next": request.GET.get("next", "")}
+        request,
+        "portal/auth/sign_in_refused.html",
+        {"message": outcome.refusal, "pending": outcome.pending},
+        status=200 if outcome.pending else 403,
     )
 
 

@@ -27,9 +27,13 @@ from .protocol import (
     RetentionRecordKind,
 )
 from .retention import DestructionRun, HeldCopy, LegalHold, LegalHoldReason, RetentionExtension, RetentionPolicy
+from .sso import ExternalIdentity, IdentityProvider, SsoAccessRequest
 from .subjects import DataSubject, SubjectRole
 
 __all__ = [
+    "ExternalIdentity",
+    "IdentityProvider",
+    "SsoAccessRequest",
     "DestructionRun",
     "HeldCopy",
     "LegalHold",

@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "portal.middleware.SsoSessionRecheckMiddleware",
     "portal.middleware.RequireSecondFactorMiddleware",
     "portal.middleware.ActingMembershipMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -128,6 +129,15 @@ AXES_VERBOSE = False
 
 # Second factor: TOTP (django-otp) with ten single-use backup codes; see docs/adr/0002.
 PORTAL_BACKUP_CODE_COUNT = 10
+# Single sign-on through organisations' own OpenID Connect providers (docs/sso.md, ADR 0011).
+# The keys that encrypt the providers' client secrets (first encrypts, all decrypt): kept out of
+# the database, like PORTAL_DECISION_LOG_KEY. A session signed in through a provider lasts at
+# most PORTAL_SSO_SESSION_MAX_MINUTES, then the provider is asked again (a leaver is refused).
+PORTAL_SSO_SECRET_KEYS = env.list("PORTAL_SSO_SECRET_KEYS", default=[])
+PORTAL_SSO_SESSION_MAX_MINUTES = env.int("PORTAL_SSO_SESSION_MAX_MINUTES", default=60)
+# ...and every PORTAL_SSO_RECHECK_MINUTES it asks the provider again with its refresh token.
+PORTAL_SSO_RECHECK_MINUTES = env.int("PORTAL_SSO_RECHECK_MINUTES", default=10)
+PORTAL_SSO_HTTP_TIMEOUT = env.int("PORTAL_SSO_HTTP_TIMEOUT", default=10)
 OTP_TOTP_ISSUER = env("PORTAL_OTP_ISSUER", default="CSP case-sharing portal")
 OTP_TOTP_THROTTLE_FACTOR = 1
 

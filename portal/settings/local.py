@@ -13,6 +13,7 @@ PORTAL_DEMO = True
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-development-only-not-secret")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 PORTAL_DECISION_LOG_KEY = env("PORTAL_DECISION_LOG_KEY", default="local-decision-log-key")
+PORTAL_SSO_SECRET_KEYS = env.list("PORTAL_SSO_SECRET_KEYS", default=["local-sso-secret-key"])
 
 # Demo notifications go to files, not the console: loading the demo sends hundreds of them, and
 # `make run` must end on the sign-in instructions. One file per sending process, in .local/mail/.

@@ -24,4 +24,5 @@ CELERY_TASK_ALWAYS_EAGER = not env.bool("PORTAL_TEST_REAL_WORKER", default=False
 # production, where every task shares the one default queue.
 CELERY_TASK_DEFAULT_QUEUE = env("PORTAL_TEST_WORKER_QUEUE", default="celery")
 PORTAL_DECISION_LOG_KEY = "test-decision-log-key"
+PORTAL_SSO_SECRET_KEYS = ["test-sso-secret-key"]
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)

@@ -1,0 +1,89 @@
+"""Forms for the partnership admin's identity-provider pages (shape only; the rules are
+portal.services.identity_providers')."""
+from __future__ import annotations
+
+from django import forms
+
+from portal.services.identity_providers import APPROVABLE_ROLES
+
+INPUT = "govuk-input"
+
+
+def _text(label, *, required=True, max_length=255, **kwargs):
+    return forms.CharField(
+        label=label, required=required, max_length=max_length,
+        widget=kwargs.pop("widget", forms.TextInput(attrs={"class": INPUT, "spellcheck": "false"})),
+        error_messages={"required": f"Enter the {label[0].lower() + label[1:]}",
+                        "max_length": f"{label} must be {max_length} characters or fewer"},
+        **kwargs,
+    )
+
+
+class IdentityProviderForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        label="Organisation",
+        queryset=None,
+        empty_label="Select an organisation",
+        error_messages={"required": "Select the organisation", "invalid_choice": "Select the organisation"},
+        widget=forms.Select(attrs={"class": "govuk-select"}),
+    )
+    issuer = _text("Issuer", max_length=500)
+    client_id = _text("Client ID")
+    client_secret = _text(
+        "Client secret", required=False,
+        widget=forms.PasswordInput(attrs={"class": INPUT, "autocomplete": "off", "spellcheck": "false"}),
+    )
+    allowed_domains = forms.CharField(
+        label="Email domains of the organisation's staff",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"class": "govuk-textarea", "rows": 3, "spellcheck": "false"}),
+        error_messages={"required": "Enter at least one email domain, like police.example.gov.uk"},
+    )
+    email_claim = _text("Claim holding the email address", max_length=100)
+    given_name_claim = _text("Claim holding the first name", max_length=100)
+    family_name_claim = _text("Claim holding the last name", max_length=100)
+    accepted_acr = forms.CharField(
+        label="acr values that mean strong authentication (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"class": "govuk-textarea", "rows": 2, "spellcheck": "false"}),
+    )
+    is_enabled = forms.BooleanField(
+        label="Sign the organisation's staff in through this provider", required=False,
+        widget=forms.CheckboxInput(attrs={"class": "govuk-checkboxes__input"}),
+    )
+
+    def __init__(self, *args, organisations=None, provider=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if provider is not None:
+            del self.fields["organisation"]
+            self.fields["client_secret"].help_text = "Leave empty to keep the secret already stored"
+        else:
+            self.fields["organisation"].queryset = organisations
+            self.fields["client_secret"].required = True  # a new provider needs one
+
+    @staticmethod
+    def initial_from(provider) -> dict:
+        return {
+            "issuer": provider.issuer,
+            "client_id": provider.client_id,
+            "allowed_domains": "\n".join(provider.allowed_domains),
+            "email_claim": provider.email_claim,
+            "given_name_claim": provider.given_name_claim,
+            "family_name_claim": provider.family_name_claim,
+            "accepted_acr": "\n".join(provider.accepted_acr),
+            "is_enabled": provider.is_enabled,
+        }
+
+    NEW_INITIAL = {
+        "email_claim": "email", "given_name_claim": "given_name", "family_name_claim": "family_name", "is_enabled": True,
+    }
+
+
+class AccessApproveForm(forms.Form):
+    role = forms.ChoiceField(
+        label="Role",
+        choices=[("", "Select a role"), *[(role.value, role.label) for role in APPROVABLE_ROLES]],
+        error_messages={"required": "Select the role they will have", "invalid_choice": "Select the role they will have"},
+        widget=forms.Select(attrs={"class": "govuk-select"}),
+    )
