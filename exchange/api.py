@@ -1,4 +1,4 @@
-"""The partner API, version 1 (`/api/v1/`; docs/api.md, ADR 0011-h14).
+"""The partner API, version 1 (`/api/v1/`; docs/api.md, ADR 0013).
 
 Each call authenticates with a client's key (`Authorization: Bearer csp_…`) and then acts as the
 client's account, an officer of the client's organisation: every read goes through the

@@ -1,4 +1,4 @@
-"""API keys and webhook signatures (docs/adr/0011-h14-partner-api-on-django-ninja.md).
+"""API keys and webhook signatures (docs/adr/0013-partner-api-on-django-ninja.md).
 
 A key is `csp_<prefix>.<secret>`: the prefix finds the row, and the row holds only an HMAC-SHA256
 of the whole key under the server's key (`PORTAL_API_KEY_SECRET`, kept outside the database), so

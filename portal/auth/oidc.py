@@ -1,4 +1,4 @@
-"""The OpenID Connect client for organisations' own identity providers (ADR 0011, Authlib).
+"""The OpenID Connect client for organisations' own identity providers (ADR 0015, Authlib).
 
 One provider per organisation, read from the database, so the client is built per request
 from the `IdentityProvider` row: discovery from `<issuer>/.well-known/openid-configuration`,

@@ -1,4 +1,4 @@
-"""Single sign-on through partner organisations' own identity providers (issue 15; ADR 0011).
+"""Single sign-on through partner organisations' own identity providers (issue 15; ADR 0015).
 
 An organisation whose staff have an OpenID Connect provider (Microsoft Entra ID, NHS CIS2) gets
 an `IdentityProvider`, configured by an admin of the partnership that set it up. Its users sign

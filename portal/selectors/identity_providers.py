@@ -1,4 +1,4 @@
-"""Reads for single sign-on (ADR 0011): which provider signs in an address, and the partnership
+"""Reads for single sign-on (ADR 0015): which provider signs in an address, and the partnership
 admin's view of their organisations' providers and the access requests waiting for them. A
 partnership's admin sees only the providers their partnership configured (ADR 0009)."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Single sign-on through partner organisations' identity providers (issue 15; ADR 0011).
+"""Single sign-on through partner organisations' identity providers (issue 15; ADR 0015).
 
 - A partnership admin configures an organisation's OpenID Connect provider
   (`identity_provider_configure`): issuer, client, allowed email domains, which claims carry the

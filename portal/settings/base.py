@@ -30,7 +30,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_celery_beat",
-    # The partner API's OpenAPI document and its vendored Swagger UI (ADR 0011-h14).
+    # The partner API's OpenAPI document and its vendored Swagger UI (ADR 0013).
     "ninja",
     "health_check",
     "portal",
@@ -129,7 +129,7 @@ AXES_VERBOSE = False
 
 # Second factor: TOTP (django-otp) with ten single-use backup codes; see docs/adr/0002.
 PORTAL_BACKUP_CODE_COUNT = 10
-# Single sign-on through organisations' own OpenID Connect providers (docs/sso.md, ADR 0011).
+# Single sign-on through organisations' own OpenID Connect providers (docs/sso.md, ADR 0015).
 # The keys that encrypt the providers' client secrets (first encrypts, all decrypt): kept out of
 # the database, like PORTAL_DECISION_LOG_KEY. A session signed in through a provider lasts at
 # most PORTAL_SSO_SESSION_MAX_MINUTES, then the provider is asked again (a leaver is refused).
