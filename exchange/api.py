@@ -16,10 +16,11 @@ import datetime
 import hashlib
 import json
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest
-from ninja import NinjaAPI, Query, Schema, Status
+from ninja import File, Form, NinjaAPI, Query, Schema, Status, UploadedFile
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.docs import Swagger
@@ -731,3 +732,101 @@ def protocol(request):
                               for o in partnership_organisations(partnership=partnership)],
         })
     return Status(200, {"items": items})
+
+
+# ---------------------------------------------------------------------------------------------
+# Depersonalised datasets (issue 13, docs/datasets.md): a partner system submits a period's file
+# through the same service as the upload page, and follows its check.
+# ---------------------------------------------------------------------------------------------
+
+
+class SubmissionProblemOut(Schema):
+    line: int | None
+    reason: str
+
+
+class SubmissionOut(Schema):
+    id: int
+    reference: str
+    dataset: str
+    partnership: str
+    period_start: datetime.date
+    period_end: datetime.date
+    status: str
+    progress_percent: int
+    rows_checked: int
+    rows_loaded: int
+    values_stripped: int
+    problem_count: int
+    problems: list[SubmissionProblemOut]
+    failure: str
+    link: str
+
+
+def _submission_body(submission) -> dict:
+    return {
+        "id": submission.pk, "reference": submission.reference, "dataset": submission.dataset_code,
+        "partnership": submission.partnership.slug, "period_start": submission.period_start,
+        "period_end": submission.period_end, "status": submission.status,
+        "progress_percent": submission.progress_percent, "rows_checked": submission.rows_checked,
+        "rows_loaded": submission.rows_loaded, "values_stripped": submission.values_stripped,
+        "problem_count": submission.problem_count,
+        "problems": [{"line": p.get("line"), "reason": p.get("reason", "")} for p in submission.problems or []],
+        "failure": submission.failure, "link": f"{API_PREFIX}/datasets/submissions/{submission.pk}",
+    }
+
+
+@api.post(
+    "/datasets/{dataset_code}/submissions", response={202: SubmissionOut, **ERRORS}, url_name="dataset_submit",
+    tags=["datasets"],
+    summary="Submit a period's dataset (CSV or XLSX, multipart); it is checked in the background",
+)
+def dataset_submit(
+    request,
+    dataset_code: str,
+    file: UploadedFile = File(...),  # noqa: B008 (ninja declares parameters by their defaults)
+    period_start: datetime.date = Form(...),  # noqa: B008
+    period_end: datetime.date = Form(...),  # noqa: B008
+    partnership: str | None = Form(None),  # noqa: B008
+):
+    """The upload page's service (`datasets.services.submission_create`): the same owner, period,
+    size and format rules, the same check afterwards. Follow `link` until `status` is accepted or
+    refused; a refused file's `problems` give each refused row's line and reason, never a value."""
+    from datasets import services as dataset_services
+    from portal.selectors.partnerships import organisation_partnerships
+
+    client = _require(request, Scope.DATASETS_WRITE)
+    mine = list(organisation_partnerships(organisation=client.organisation_id))
+    if partnership:
+        chosen = next((p for p in mine if p.slug == partnership), None)
+        if chosen is None:
+            raise Refused("Your organisation is not a member of that partnership", {"partnership": ["No such partnership"]})
+    elif len(mine) == 1:
+        chosen = mine[0]
+    else:
+        raise Refused("Say which partnership the dataset is for", {"partnership": ["Required: your organisation is in several"]})
+    if file.size > settings.PORTAL_MAX_DATASET_BYTES:
+        file.oversize = True  # the service's own message, as on the page
+    try:
+        submission = dataset_services.submission_create(
+            membership=request.membership, partnership=chosen, dataset_code=dataset_code,
+            period_start=period_start, period_end=period_end, upload=file, acting_user=request.user,
+        )
+    except PermissionDenied as denied:
+        raise Refused(str(denied) or "This organisation may not submit that dataset", status=403) from None
+    except ValidationError as error:
+        message, fields = _refusal_fields(error)
+        raise Refused(message, fields) from None
+    return Status(202, _submission_body(submission))
+
+
+@api.get(
+    "/datasets/submissions/{submission_id}", response={200: SubmissionOut, **ERRORS}, url_name="dataset_submission",
+    tags=["datasets"], summary="A submission of this organisation: its check's progress, result and refused rows",
+)
+def dataset_submission(request, submission_id: int):
+    from datasets.selectors import access_submission
+
+    _require(request, Scope.DATASETS_WRITE)
+    submission = access_submission(membership=request.membership, pk=submission_id)
+    return Status(200, _submission_body(submission))

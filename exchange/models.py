@@ -20,6 +20,7 @@ class Scope(models.TextChoices):
     INBOX_READ = "inbox:read", "List the holding inbox (triage fields only)"
     RELEASED_READ = "released:read", "Fetch released items and attachments"
     WEBHOOKS = "webhooks", "Be told when a request changes state (webhooks)"
+    DATASETS_WRITE = "datasets:write", "Submit depersonalised datasets and read their checks"
 
 
 class ApiClient(models.Model):

@@ -77,11 +77,13 @@ def world(db):
         )
         return issued
 
-    def call(key, method, path, json=None, headers=None):
+    def call(key, method, path, json=None, headers=None, form=None):
         extra = {"HTTP_AUTHORIZATION": f"Bearer {key}"} if key else {}
         for name, value in (headers or {}).items():
             extra["HTTP_" + name.upper().replace("-", "_")] = value
         send = getattr(w.http, method.lower())
+        if form is not None:  # multipart, files included
+            return send(path, data=form, **extra)
         if json is not None:
             return send(path, data=jsonlib.dumps(json), content_type="application/json", **extra)
         return send(path, **extra)

@@ -8,6 +8,8 @@ organisation, but an officer there has no need-to-know until assigned), `third` 
 `other_partnership` (a system of a Durham-only organisation), `no_key`, `revoked`."""
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
@@ -49,7 +51,23 @@ MATRIX = {
     # Every organisation's system reads its own inbox (triage fields only).
     "api-v1:inbox": ("get", lambda w: {}, Scope.INBOX_READ,
                      {**{v: 200 for v in VISITORS}, "own_unscoped": 403, **KEYLESS}),
+    # Datasets (issue 13): A is the police, the owner kind of `police-asb`; the council (B), the
+    # housing association (C) and the Durham council are refused it. Each reads only its own
+    # organisation's submissions.
+    "api-v1:dataset_submit": ("post", lambda w: {"dataset_code": "police-asb"}, Scope.DATASETS_WRITE,
+                              {"own": 202, "own_unscoped": 403, "holding": 403, "third": 403,
+                               "other_partnership": 403, **KEYLESS}),
+    "api-v1:dataset_submission": ("get", lambda w: {"submission_id": w.submission.pk}, Scope.DATASETS_WRITE, CASE),
 }
+MULTIPART = {"api-v1:dataset_submit"}
+
+
+def dataset_form() -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    content = b"occurred_on,occurred_at,category,postcode,street\n2025-01-03,22:15,asb-personal,SK1 3XE,North Road\n"
+    return {"file": SimpleUploadedFile("asb.csv", content, content_type="text/csv"),
+            "period_start": "2025-01-01", "period_end": "2025-01-31"}
 
 
 def test_every_api_url_is_in_the_matrix():
@@ -70,6 +88,12 @@ def api_world(other_partnership_world):
     )
     revoked = w.register(w.a, name="Retired system")
     api_client_revoke(client=revoked.client, reason="Retired", acting_user=w.admin.user)
+    from tests.datasets.factories import accepted_submission
+
+    w.submission = accepted_submission(
+        organisation=w.a, partnership=w.partnership, user=w.officer_a.user, dataset_code="police-asb",
+        counts={("SK1", "asb-personal", datetime.date(2025, 1, 1)): 7},
+    )
     w.keys = {"own": w.client_a.key, "holding": w.client_b.key, "third": w.client_c.key,
               "other_partnership": w.client_other.key, "no_key": None, "revoked": revoked.key}
     return w
@@ -89,8 +113,11 @@ def test_api_authorization_matrix(api_world, url_name):
     keys = {**w.keys, "own_unscoped": unscoped_key(w, scope)}
     failures = []
     for visitor in VISITORS:
-        body = raise_body(w) if method == "post" else None
-        response = w.call(keys[visitor], method, path, json=body)
+        if url_name in MULTIPART:
+            response = w.call(keys[visitor], method, path, form=dataset_form())
+        else:
+            body = raise_body(w) if method == "post" else None
+            response = w.call(keys[visitor], method, path, json=body)
         if response.status_code != expected[visitor]:
             failures.append(f"{visitor}: expected {expected[visitor]}, got {response.status_code}")
         elif response.status_code >= 400 and response.get("Content-Type", "").startswith("application/json"):
