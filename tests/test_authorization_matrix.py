@@ -39,6 +39,9 @@ REVIEWERS = {"officer": OK, "designated_officer": OK}
 COPY_REVIEWER = {"officer": NOT_FOUND, "designated_officer": OK}
 KEEPERS = {"designated_officer": OK, "admin": OK}
 REPORT_READERS = {"designated_officer": OK, "auditor": OK, "admin": OK}
+# The monitoring report is the DPOs' too (issue 12: "designated officers, DPOs, auditors and the
+# partnership admin"); versions and signatories are not.
+REPORT_VIEWERS = {**REPORT_READERS, "dpo": OK}
 
 
 def verification_run(w):
@@ -537,9 +540,9 @@ MATRIX: dict[str, Entry] = {
     ),
     # Monitoring reports (oversight, issue 12): designated officers, auditors and the admin read
     # their own partnership's report; another partnership's admin and auditor read theirs.
-    "oversight:reports": Entry(FORBIDDEN, REPORT_READERS),
-    "oversight:report_csv": Entry(FORBIDDEN, REPORT_READERS, kwargs=lambda w: {"table": "volumes"}),
-    "oversight:report_pdf": Entry(FORBIDDEN, REPORT_READERS),
+    "oversight:reports": Entry(FORBIDDEN, REPORT_VIEWERS),
+    "oversight:report_csv": Entry(FORBIDDEN, REPORT_VIEWERS, kwargs=lambda w: {"table": "volumes"}),
+    "oversight:report_pdf": Entry(FORBIDDEN, REPORT_VIEWERS),
     # New protocol versions: the admin uploads (an empty upload: the page back with its errors),
     # the admin, designated officers and auditors read a proposal, a designated officer of a
     # signatory organisation approves it; what changed is for anyone in the partnership.

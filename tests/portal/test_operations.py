@@ -11,10 +11,12 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -28,7 +30,18 @@ ADDRESS = "1 Example Street"
 
 
 def health(**headers) -> tuple[int, dict]:
-    response = Client().get(HEALTHZ, HTTP_ACCEPT="application/json", **headers)
+    """GET /healthz/ from a thread of its own, as a server's worker thread would: the view is
+    async (django-health-check), and a browser test's Playwright leaves an event loop running in
+    the main thread of the test process, where Django could not run it."""
+
+    def get():
+        try:
+            return Client().get(HEALTHZ, HTTP_ACCEPT="application/json", **headers)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        response = pool.submit(get).result()
     return response.status_code, json.loads(response.content)
 
 
