@@ -6,7 +6,6 @@ the case closes. Emails carry the reference and a link only.
 from __future__ import annotations
 
 import datetime
-import uuid
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from governance.models import Breach, BreachStatus, DataCategory, IcoDecision
+from governance.references import create_with_reference
 from governance.selectors.breaches import (
     RELEASED,
     access_breach,
@@ -180,8 +180,8 @@ def breach_report(
     if errors:
         raise ValidationError(errors)
 
-    breach = Breach.objects.create(
-        reference=f"new-{uuid.uuid4().hex[:16]}",  # unique until the id gives the real one
+    breach = create_with_reference(
+        Breach, lambda row: f"BR-{timezone.localdate():%Y}-{row.pk:06d}",
         partnership=partnership,
         reported_by=reporter,
         reporter_organisation=membership.organisation,
@@ -192,8 +192,6 @@ def breach_report(
         data_categories=categories,
         people_affected=people_affected,
     )
-    breach.reference = f"BR-{timezone.localdate():%Y}-{breach.pk:06d}"
-    breach.save(update_fields=["reference"])
     breach.requests.set(requests)
     breach.releases.set(releases)
     breach.meetings.set(meetings)

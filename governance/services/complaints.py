@@ -6,7 +6,6 @@ legal hold (reason: complaint) while it is open. Emails carry the reference and 
 from __future__ import annotations
 
 import datetime
-import uuid
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from governance.models import Complaint, ComplaintAbout, ComplaintOutcome, ComplaintPart, ComplaintStatus
+from governance.references import create_with_reference
 from governance.selectors.complaints import (
     COMPLAINT_ROLES,
     access_complaint,
@@ -106,12 +106,10 @@ def complaint_record(
     if errors:
         raise ValidationError(errors)
     partnership = requests[0].protocol_pack.partnership
-    complaint = Complaint.objects.create(
-        reference=f"new-{uuid.uuid4().hex[:16]}", partnership=partnership, received_by=membership.organisation,
+    complaint = create_with_reference(
+        Complaint, lambda row: f"CP-{timezone.localdate():%Y}-{row.pk:06d}", partnership=partnership, received_by=membership.organisation,
         received_on=received_on, acknowledged_on=acknowledged_on, about=about, summary=text, recorded_by=acting_user,
     )
-    complaint.reference = f"CP-{timezone.localdate():%Y}-{complaint.pk:06d}"
-    complaint.save(update_fields=["reference"])
     complaint.requests.set(requests)
     organisation_ids = {membership.organisation_id}
     for request in requests:

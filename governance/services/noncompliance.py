@@ -18,7 +18,6 @@ carry the report's text.
 from __future__ import annotations
 
 import datetime
-import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -27,6 +26,7 @@ from django.utils import timezone
 
 from governance import lifecycle
 from governance.models import Finding, NonComplianceReport, NonComplianceStatus, SuspensionDecision
+from governance.references import create_with_reference
 from governance.roles import CASE_HANDLERS
 from governance.selectors.noncompliance import (
     access_noncompliance,
@@ -82,8 +82,8 @@ def noncompliance_report(
     )
     if errors:
         raise ValidationError(errors)
-    report = NonComplianceReport.objects.create(
-        reference=f"TMP-{uuid.uuid4().hex[:12]}",
+    report = create_with_reference(
+        NonComplianceReport, lambda row: f"NC-{row.pk:06d}",
         partnership=partnership,
         reporting_organisation=membership.organisation,
         reported_by=acting_user,
@@ -91,8 +91,6 @@ def noncompliance_report(
         details=details,
         request_references=references,
     )
-    report.reference = f"NC-{report.pk:06d}"
-    report.save(update_fields=["reference"])
     lifecycle.noncompliance_decision_record(
         report,
         actor=acting_user,
@@ -268,8 +266,8 @@ def suspension_decide(
         raise ValidationError(
             {"organisation": f"Sharing with {organisation.name} is already suspended in {partnership.name} by the partnership admin"}
         )
-    decision = SuspensionDecision.objects.create(
-        reference=f"TMP-{uuid.uuid4().hex[:12]}",
+    decision = create_with_reference(
+        SuspensionDecision, lambda row: f"SUS-{row.pk:06d}",
         partnership=partnership,
         organisation=organisation,
         deciding_organisation=membership.organisation,
@@ -278,8 +276,6 @@ def suspension_decide(
         reasons=reasons,
         review_date=review_date,
     )
-    decision.reference = f"SUS-{decision.pk:06d}"
-    decision.save(update_fields=["reference"])
     organisation_suspend_sharing(
         organisation=organisation,
         partnership=partnership,

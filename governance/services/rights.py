@@ -20,7 +20,6 @@ Decision-log entries name the case's reference and organisations; never the pers
 from __future__ import annotations
 
 import datetime
-import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -39,6 +38,7 @@ from governance.models import (
     RightsStatus,
 )
 from governance.models.rights import one_calendar_month
+from governance.references import create_with_reference
 from governance.selectors.rights import (
     access_consultation,
     access_rights_case,
@@ -105,8 +105,8 @@ def rights_case_open(
         errors["__all__"] = "Your organisation is in no partnership"
     if errors:
         raise ValidationError(errors)
-    case = RightsCase.objects.create(
-        reference=f"TMP-{uuid.uuid4().hex[:12]}",
+    case = create_with_reference(
+        RightsCase, lambda row: f"DSR-{row.pk:06d}",
         partnership=partnership,
         receiving_organisation=membership.organisation,
         opened_by=acting_user,
@@ -114,8 +114,6 @@ def rights_case_open(
         received_on=received_on,
         request_summary=summary,
     )
-    case.reference = f"DSR-{case.pk:06d}"
-    case.save(update_fields=["reference"])
     lifecycle.rights_decision_record(
         case,
         actor=acting_user,
