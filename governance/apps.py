@@ -79,3 +79,13 @@ class GovernanceConfig(AppConfig):
         from governance.demo import rights_demo_load
 
         register_demo_loader("Rights requests", rights_demo_load)
+
+        # Rights, non-compliance and suspension cases under retention (governance/retention.py).
+        from governance.retention import retention_register
+
+        retention_register()
+
+        from governance.selectors.rights import restrictions_standing_for
+        from portal.restrictions import register_processing_restriction_check
+
+        register_processing_restriction_check(restrictions_standing_for)

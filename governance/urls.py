@@ -37,5 +37,10 @@ urlpatterns: list = [
     path("rights/<int:pk>/extend/", rights.rights_extend, name="rights_extend"),
     path("rights/<int:pk>/decide/", rights.rights_decide, name="rights_decide"),
     path("rights/<int:pk>/response-pack.pdf", rights.rights_pack, name="rights_pack"),
+    path("rights/<int:pk>/rectify/", rights.rights_rectify, name="rights_rectify"),
+    path("rights/<int:pk>/erase/", rights.rights_erase, name="rights_erase"),
+    path("rights/<int:pk>/restrict/", rights.rights_restrict, name="rights_restrict"),
+    path("rights/<int:pk>/objection/", rights.rights_objection, name="rights_objection"),
+    path("rights/<int:pk>/restriction/lift/", rights.rights_restriction_lift, name="rights_restriction_lift"),
     path("rights/consultations/<int:pk>/", rights.rights_consultation, name="rights_consultation"),
 ]

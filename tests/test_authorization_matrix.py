@@ -469,6 +469,13 @@ MATRIX: dict[str, Entry] = {
     "governance:rights_decide": Entry(FORBIDDEN, DPO_ONLY, kwargs=_rights_case),
     # Open: the pack is not ready, the DPO is sent back to the case.
     "governance:rights_pack": Entry(FORBIDDEN, {"dpo": REDIRECT}, kwargs=_rights_case),
+    # The case is an access case: each other right's step sends the DPO back to the case, and
+    # no restriction stands to lift (tests/governance/test_rights_actions.py does the steps).
+    "governance:rights_rectify": Entry(FORBIDDEN, {"dpo": REDIRECT}, kwargs=_rights_case),
+    "governance:rights_erase": Entry(FORBIDDEN, {"dpo": REDIRECT}, kwargs=_rights_case),
+    "governance:rights_restrict": Entry(FORBIDDEN, {"dpo": REDIRECT}, kwargs=_rights_case),
+    "governance:rights_objection": Entry(FORBIDDEN, {"dpo": REDIRECT}, kwargs=_rights_case),
+    "governance:rights_restriction_lift": Entry(FORBIDDEN, {"dpo": REDIRECT}, kwargs=_rights_case),
     "governance:rights_consultation": Entry(
         FORBIDDEN, DPO_ONLY, kwargs=lambda w: {"pk": rights_world(w).consultation.pk}
     ),

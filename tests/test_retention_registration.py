@@ -38,6 +38,12 @@ COVERED = {
     "meetings.Paper": "meetings.paper",
     "meetings.AgendaItem": "meetings.agenda_item",
     "meetings.MeetingAction": "meetings.agenda_item",
+    # governance/retention.py: one copy per organisation party to the case, six years after it closes
+    "governance.RightsCase": "governance.rights_case",
+    "governance.RightsConsultation": "governance.rights_case",
+    "governance.ProcessingRestriction": "governance.rights_case",
+    "governance.NonComplianceReport": "governance.noncompliance",
+    "governance.SuspensionDecision": "governance.suspension",
 }
 
 # model label -> why it is not destroyed by the retention engine
@@ -100,20 +106,6 @@ EXEMPT = {
         "(the complainant's details stay in the receiving organisation's own complaints system)"
     ),
     "governance.ComplaintPart": "one organisation's findings on a complaint, part of the complaint's accountability record",
-    "governance.NonComplianceReport": (
-        "an accountability record between two partner organisations (SSP 13.2, 13.5): kept like the decision log it "
-        "stands beside; it names organisations and requests by reference, not the people the requests are about"
-    ),
-    "governance.RightsCase": (
-        "the receiving organisation's record of how it answered a statutory data-subject rights request (SDP 9), "
-        "kept as accountability for the ICO; the people are linked data subjects, under their own records' "
-        "retention (and held while the case is open)"
-    ),
-    "governance.RightsConsultation": "one partner's answer on a rights case, part of the case's accountability record",
-    "governance.SuspensionDecision": (
-        "an accountability record of a partnership's decision to stop and resume sharing (SSP 13.3), kept like the "
-        "decision log; it holds the reasons, not personal data"
-    ),
 }
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-from governance.models import ConsultationAnswer, Exemption, FinalDecision, RightKind
-from portal.forms.dates import REVIEW, date_bounds
+from governance.models import ConsultationAnswer, Exemption, FinalDecision, ObjectionOutcome, RightKind
+from portal.forms.dates import BIRTH, REVIEW, date_bounds
 from portal.forms.retention import DATE_FORMATS
 
 TEXT_MAX = 20_000
@@ -134,3 +134,69 @@ class DecideForm(forms.Form):
     reasons = _text("Reasons for the decision", message="Enter the reasons for the decision")
     released = _text("What is released to the person", required=False)
     redactions = _text("What is redacted or withheld, and under which exemption", required=False)
+
+
+def _subject_label(s) -> str:
+    born = f", born {s.date_of_birth:%d/%m/%Y}" if s.date_of_birth else ""
+    return f"{s.full_name or 'Erased record'}{born} ({s.holder.name})"
+
+
+class _SubjectsForm(forms.Form):
+    subjects = forms.TypedMultipleChoiceField(
+        label="Which person records?", coerce=int, widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Select the person records this applies to",
+                        "invalid_choice": "Select person records linked to this case"},
+    )
+
+    def __init__(self, *args, subjects=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subjects"].choices = [(s.pk, _subject_label(s)) for s in subjects]
+
+
+class EraseForm(_SubjectsForm):
+    reasons = _text("Why is erasure agreed?", message="Enter why erasure is agreed and no exemption (Art 17(3)) applies",
+                    help_text="Say why the grounds of Art 17(1) are met and no exemption in Art 17(3) applies.")
+
+
+class RestrictForm(_SubjectsForm):
+    reasons = _text("Why is processing restricted?", message="Enter why processing is restricted")
+
+
+class ObjectionForm(_SubjectsForm):
+    outcome = forms.ChoiceField(
+        label="Is the objection upheld?", choices=ObjectionOutcome.choices, widget=forms.RadioSelect,
+        error_messages={"required": "Select whether the objection is upheld",
+                        "invalid_choice": "Select whether the objection is upheld"},
+    )
+    reasons = _text("Reasons for the outcome", message="Enter the reasons for the outcome")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subjects"].required = False
+        self.fields["subjects"].label = "If upheld: whose processing stops?"
+
+
+class LiftForm(forms.Form):
+    reasons = _text("Why is the restriction lifted?", message="Enter why the restriction is lifted")
+
+
+class RectifyForm(forms.Form):
+    full_name = forms.CharField(label="Full name", max_length=200, strip=True,
+                                error_messages={"required": "Enter the corrected name",
+                                                "max_length": "The name must be 200 characters or fewer"})
+    aliases = forms.CharField(label="Aliases", required=False, max_length=500, strip=True,
+                              error_messages={"max_length": "Aliases must be 500 characters or fewer"})
+    date_of_birth = forms.DateField(
+        label="Date of birth", required=False, input_formats=DATE_FORMATS, help_text="For example 27/3/1990",
+        error_messages={"invalid": "Enter the date of birth as a real date, for example 27/3/1990"},
+        validators=[date_bounds(BIRTH, "Date of birth")], widget=forms.DateInput(format="%d/%m/%Y"),
+    )
+    nhs_number = forms.CharField(label="NHS number", required=False, max_length=12, strip=True,
+                                 error_messages={"max_length": "The NHS number must be 12 characters or fewer"})
+    address = forms.CharField(label="Address", required=False, max_length=2000, strip=True, widget=forms.Textarea(attrs={"rows": 3}),
+                              error_messages={"max_length": "The address must be 2,000 characters or fewer"})
+
+    FIELDS = ("full_name", "aliases", "date_of_birth", "nhs_number", "address")
+
+    def changes_from(self, subject) -> dict:
+        return {f: self.cleaned_data[f] for f in self.FIELDS if self.cleaned_data[f] != getattr(subject, f)}

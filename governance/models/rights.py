@@ -55,6 +55,11 @@ class FinalDecision(models.TextChoices):
     REFUSE = "refuse", "Refuse"
 
 
+class ObjectionOutcome(models.TextChoices):
+    UPHELD = "upheld", "Upheld: processing stops (restricted)"
+    NOT_UPHELD = "not_upheld", "Not upheld: compelling legitimate grounds override"
+
+
 def one_calendar_month(received: datetime.date) -> datetime.date:
     """The ICO's calendar month: the same day next month, or that month's last day if it has
     no such day (received 31 January: due 28 or 29 February)."""
@@ -82,6 +87,9 @@ class RightsCase(models.Model):
     redactions = models.TextField(blank=True, help_text="What is redacted or withheld, and under which exemption.")
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
+    # An objection's outcome (Art 21), recorded by the receiving organisation before its decision.
+    objection_outcome = models.CharField(max_length=16, choices=ObjectionOutcome.choices, blank=True)
+    objection_reasons = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-opened_at", "-pk"]
@@ -131,3 +139,37 @@ class RightsConsultation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.reference}: {self.organisation.name}"
+
+
+class RestrictionGrounds(models.TextChoices):
+    RESTRICTION = "restriction", "Restriction of processing (Art 18)"
+    OBJECTION = "objection", "Objection upheld (Art 21)"
+
+
+class ProcessingRestriction(models.Model):
+    """A person record the receiving organisation agreed to restrict on a rights case (UK GDPR
+    Art 18, or Art 21 when an objection is upheld): while it stands, no request naming this
+    person (matched as the rights search does) is raised by, sent to or released by the
+    organisation (portal.restrictions, enforced in sharing's services), until it is lifted."""
+
+    case = models.ForeignKey(RightsCase, on_delete=models.PROTECT, related_name="restrictions")
+    organisation = models.ForeignKey("portal.Organisation", on_delete=models.PROTECT, related_name="+")
+    subject = models.ForeignKey("portal.DataSubject", on_delete=models.PROTECT, related_name="+")
+    grounds = models.CharField(max_length=16, choices=RestrictionGrounds.choices)
+    placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    placed_at = models.DateTimeField(auto_now_add=True)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    lift_reasons = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "subject"], condition=models.Q(lifted_at__isnull=True),
+                name="governance_one_standing_restriction",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.reference}: restriction {self.pk}"

@@ -207,3 +207,58 @@ def dpos_of(*, organisation: Organisation | int) -> list:
 def subjects_matching_ids(*, ids) -> QuerySet[DataSubject]:
     """The person records chosen from a search's results (the form posts their ids back)."""
     return DataSubject.objects.filter(pk__in=list(ids)[:MAX_MATCHES]).exclude(full_name="").select_related("holder")
+
+
+def restrictions_standing(*, case: RightsCase) -> QuerySet:
+    from governance.models import ProcessingRestriction
+
+    return ProcessingRestriction.objects.filter(case=case, lifted_at__isnull=True).select_related("subject", "organisation")
+
+
+def _identity_keys(subject: DataSubject) -> set[tuple]:
+    keys = {("pk", subject.pk)}
+    digits = "".join(ch for ch in subject.nhs_number or "" if ch.isdigit())
+    if digits:
+        keys.add(("nhs", digits))
+    name = normal_text(subject.full_name)
+    if name:
+        for born in dates_of_birth(subject.date_of_birth) or [None]:
+            keys.add(("name", name, born))
+    return keys
+
+
+def restrictions_standing_for(*, organisation_ids, subject_ids) -> list[str]:
+    """portal.restrictions' check: each standing restriction one of these organisations placed on
+    one of these people, matched as the rights search matches (same record, NHS number, or name
+    with case, accents and spacing ignored and the same date of birth, day and month either way),
+    so a new request's own record of the person is caught too. Organisation and case only."""
+    from governance.models import ProcessingRestriction
+
+    standing = list(
+        ProcessingRestriction.objects.filter(organisation_id__in=list(organisation_ids), lifted_at__isnull=True)
+        .select_related("subject", "organisation", "case")
+    )
+    if not standing:
+        return []
+    wanted: set[tuple] = set()
+    for subject in DataSubject.objects.filter(pk__in=list(subject_ids)):
+        wanted |= _identity_keys(subject)
+    return [
+        f"{r.organisation.name}, {r.case.reference}" for r in standing if _identity_keys(r.subject) & wanted
+    ]
+
+
+def copies_to_erase(*, organisation, subject_ids) -> QuerySet:
+    """What an erasure would destroy: the organisation's live copies naming these people."""
+    from portal.models import HeldCopy
+
+    return HeldCopy.objects.filter(
+        holder=organisation, destroyed_at__isnull=True, subject_ids__overlap=[int(pk) for pk in subject_ids]
+    ).order_by("reference")
+
+
+def case_events(*, case: RightsCase, action: str) -> int:
+    """How many times `action` was decision-logged on this case."""
+    from portal.models import DecisionLogEntry
+
+    return DecisionLogEntry.objects.filter(reference=case.reference, action=action).count()

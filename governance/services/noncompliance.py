@@ -27,6 +27,7 @@ from django.utils import timezone
 from governance import lifecycle
 from governance.models import Finding, NonComplianceReport, NonComplianceStatus, SuspensionDecision
 from governance.references import create_with_reference
+from governance.retention import noncompliance_copies_record, suspension_copies_record
 from governance.roles import CASE_HANDLERS
 from governance.selectors.noncompliance import (
     access_noncompliance,
@@ -91,6 +92,7 @@ def noncompliance_report(
         details=details,
         request_references=references,
     )
+    noncompliance_copies_record(report=report, officer=acting_user)
     lifecycle.noncompliance_decision_record(
         report,
         actor=acting_user,
@@ -208,6 +210,7 @@ def noncompliance_close(
         reasons=outcome,
         update_fields=["outcome", "closed_by", "closed_at"],
     )
+    noncompliance_copies_record(report=report, closed=True)
     notify(
         recipients=case_handlers(organisation=report.concerns_organisation_id, partnership=report.partnership_id),
         subject="The outcome of a report of a failure to comply has been recorded",
@@ -276,6 +279,7 @@ def suspension_decide(
         reasons=reasons,
         review_date=review_date,
     )
+    suspension_copies_record(decision=decision, officer=acting_user)
     organisation_suspend_sharing(
         organisation=organisation,
         partnership=partnership,
@@ -327,6 +331,7 @@ def suspension_lift(
     decision.lifted_by = acting_user
     decision.lift_reasons = reasons
     decision.save(update_fields=["lifted_at", "lifted_by", "lift_reasons"])
+    suspension_copies_record(decision=decision, lifted=True)
     organisation_resume_sharing(
         organisation=decision.organisation,
         partnership=decision.partnership,

@@ -39,6 +39,7 @@ from governance.models import (
 )
 from governance.models.rights import one_calendar_month
 from governance.references import create_with_reference
+from governance.retention import rights_case_copies_record
 from governance.selectors.rights import (
     access_consultation,
     access_rights_case,
@@ -114,6 +115,7 @@ def rights_case_open(
         received_on=received_on,
         request_summary=summary,
     )
+    rights_case_copies_record(case=case, officer=acting_user)
     lifecycle.rights_decision_record(
         case,
         actor=acting_user,
@@ -214,6 +216,7 @@ def rights_case_subjects_link(
             consultation.save(update_fields=["records"])
         if created:
             opened.append(consultation)
+    rights_case_copies_record(case=case)
     lifecycle.rights_decision_record(
         case,
         actor=acting_user,
@@ -360,6 +363,7 @@ def rights_case_decide(
         details={"decision": decision, "on_time": timezone.localdate() <= case.deadline, "rectified": len(rectifications)},
         update_fields=["decision", "decision_reasons", "released", "redactions", "decided_by", "decided_at"],
     )
+    rights_case_copies_record(case=case, closed=True)
     legal_holds_for_case_lift(
         case_reference=case.reference,
         holds=case_holds(case=case),
@@ -368,3 +372,207 @@ def rights_case_decide(
         partnership=case.partnership,
     )
     return case
+
+
+# --- carrying out what was agreed (UK GDPR Arts 16-18, 21) ----------------------------------
+# Each is done by the receiving organisation's DPO while the case is open, through the service
+# that owns the records, and decision-logged with the case's reference as the reason.
+
+ACTION_RIGHTS = {
+    "rectify": RightKind.RECTIFICATION,
+    "erase": RightKind.ERASURE,
+    "restrict": RightKind.RESTRICTION,
+    "objection": RightKind.OBJECTION,
+}
+
+
+def _require_right(case: RightsCase, action: str) -> None:
+    if case.right != ACTION_RIGHTS[action]:
+        raise ValidationError(f"This is a case of {RightKind(case.right).label.lower()}, not {ACTION_RIGHTS[action].label.lower()}")
+
+
+def _linked(case: RightsCase, subject_ids, *, held_by=None) -> list[DataSubject]:
+    ids = {int(pk) for pk in subject_ids}
+    subjects = case.subjects.filter(pk__in=ids)
+    if held_by is not None:
+        subjects = subjects.filter(holder_id=held_by)
+    subjects = list(subjects)
+    if not ids or len(subjects) != len(ids):
+        raise ValidationError({"subjects": "Select person records linked to this case" + (
+            " that your organisation holds" if held_by is not None else "")})
+    return subjects
+
+
+@transaction.atomic
+def rights_case_rectify(
+    *, case: RightsCase, subject_id: int, changes: dict, acting_user: User, acting_membership: Membership | None
+) -> DataSubject:
+    """Correct a person record the receiving organisation holds (Art 16), through
+    `data_subject_rectify`; the decision log names the case and the fields, never the values."""
+    membership = _require_dpo(acting_membership)
+    case = access_rights_case(membership=membership, pk=case.pk, for_update=True)
+    _require_receiving(case, membership, "rectify records")
+    _require_right(case, "rectify")
+    (subject,) = _linked(case, [subject_id], held_by=membership.organisation_id)
+    before = {field: getattr(subject, field) for field in changes}
+    subject = data_subject_rectify(
+        subject=subject, changes=changes, reference=case.reference, acting_user=acting_user, acting_membership=membership
+    )
+    changed = sorted(field for field in changes if getattr(subject, field) != before[field])
+    if not changed:
+        raise ValidationError({"__all__": "Nothing was changed: enter the corrected details"})
+    lifecycle.rights_decision_record(
+        case, actor=acting_user, organisation=membership.organisation, action="governance.rights_rectified",
+        reasons=f"Rectification agreed under {case.reference}: {', '.join(changed)} corrected on the person record.",
+        details={"subject": subject.pk, "fields": changed},
+    )
+    return subject
+
+
+@transaction.atomic
+def rights_case_erase(
+    *, case: RightsCase, subject_ids, reasons: str, acting_user: User, acting_membership: Membership | None
+):
+    """Erase what the receiving organisation holds about the person (Art 17) through the
+    retention engine's destruction: one tombstone and one decision-log entry per copy. Copies
+    under another legal hold or still in use are kept (not lawful to erase now) and reported."""
+    from consent.retention import data_subjects_purge
+    from portal.models import DestructionRun
+    from portal.retention.services import retention_erase_for_subjects
+
+    membership = _require_dpo(acting_membership)
+    case = access_rights_case(membership=membership, pk=case.pk, for_update=True)
+    _require_receiving(case, membership, "erase records")
+    _require_right(case, "erase")
+    errors: dict = {}
+    reasons = collect_text(
+        reasons, field="reasons", label="The reasons", errors=errors, max_length=MAX_TEXT,
+        missing="Enter why erasure is agreed and no exemption (Art 17(3)) applies",
+    )
+    if errors:
+        raise ValidationError(errors)
+    subjects = _linked(case, subject_ids)
+    erasure = retention_erase_for_subjects(
+        holder=membership.organisation,
+        subject_ids=[s.pk for s in subjects],
+        reasons=f"Erasure agreed under {case.reference} (UK GDPR Art 17): {reasons}",
+        trigger=DestructionRun.Trigger.ERASURE,
+        except_case_reference=case.reference,
+    )
+    cleared = data_subjects_purge(subject_ids=[s.pk for s in subjects if s.holder_id == membership.organisation_id])
+    lifecycle.rights_decision_record(
+        case, actor=acting_user, organisation=membership.organisation, action="governance.rights_erased",
+        reasons=f"{len(erasure.destroyed)} held cop{'y' if len(erasure.destroyed) == 1 else 'ies'} destroyed, "
+        f"{len(erasure.kept)} kept (legal hold or still in use): {reasons}",
+        details={
+            "destroyed": [c.reference for c in erasure.destroyed],
+            "kept": [{"reference": c.reference, "why": why} for c, why in erasure.kept],
+            "run": erasure.run.pk if erasure.run else None,
+            "subjects_cleared": len(cleared),
+        },
+    )
+    return erasure
+
+
+def _restrict(case, subjects, *, grounds, acting_user, membership) -> list:
+    from governance.models import ProcessingRestriction
+
+    standing = set(case.restrictions.filter(lifted_at__isnull=True).values_list("subject_id", flat=True))
+    return [
+        ProcessingRestriction.objects.create(
+            case=case, organisation=membership.organisation, subject=s, grounds=grounds, placed_by=acting_user
+        )
+        for s in subjects if s.pk not in standing
+    ]
+
+
+@transaction.atomic
+def rights_case_restrict(
+    *, case: RightsCase, subject_ids, reasons: str, acting_user: User, acting_membership: Membership | None
+) -> list:
+    """Restrict processing of the person (Art 18): no request about them is raised, sent or
+    released by the organisation until lifted (portal.restrictions, checked in sharing)."""
+    from governance.models import RestrictionGrounds
+
+    membership = _require_dpo(acting_membership)
+    case = access_rights_case(membership=membership, pk=case.pk, for_update=True)
+    _require_receiving(case, membership, "restrict processing")
+    _require_right(case, "restrict")
+    errors: dict = {}
+    reasons = collect_text(reasons, field="reasons", label="The reasons", errors=errors, max_length=MAX_TEXT,
+                           missing="Enter why processing is restricted")
+    if errors:
+        raise ValidationError(errors)
+    placed = _restrict(case, _linked(case, subject_ids), grounds=RestrictionGrounds.RESTRICTION,
+                       acting_user=acting_user, membership=membership)
+    lifecycle.rights_decision_record(
+        case, actor=acting_user, organisation=membership.organisation, action="governance.rights_restricted",
+        reasons=f"Processing restricted on {len(placed)} person record(s) (UK GDPR Art 18): {reasons}",
+        details={"restrictions": [r.pk for r in placed], "grounds": "restriction"},
+    )
+    return placed
+
+
+@transaction.atomic
+def rights_case_objection(
+    *, case: RightsCase, outcome: str, reasons: str, subject_ids=(), acting_user: User, acting_membership: Membership | None
+) -> RightsCase:
+    """Record the outcome of an objection (Art 21); upheld, processing of the chosen person
+    records is restricted as for Art 18."""
+    from governance.models import ObjectionOutcome, RestrictionGrounds
+
+    membership = _require_dpo(acting_membership)
+    case = access_rights_case(membership=membership, pk=case.pk, for_update=True)
+    _require_receiving(case, membership, "record the objection's outcome")
+    _require_right(case, "objection")
+    errors: dict = {}
+    if outcome not in ObjectionOutcome.values:
+        errors["outcome"] = "Select whether the objection is upheld"
+    reasons = collect_text(reasons, field="reasons", label="The reasons", errors=errors, max_length=MAX_TEXT,
+                           missing="Enter the reasons for the outcome")
+    subjects = []
+    if outcome == ObjectionOutcome.UPHELD:
+        try:
+            subjects = _linked(case, subject_ids)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    case.objection_outcome = outcome
+    case.objection_reasons = reasons
+    case.save(update_fields=["objection_outcome", "objection_reasons", "updated_at"])
+    placed = _restrict(case, subjects, grounds=RestrictionGrounds.OBJECTION, acting_user=acting_user, membership=membership)
+    lifecycle.rights_decision_record(
+        case, actor=acting_user, organisation=membership.organisation, action="governance.rights_objection",
+        reasons=f"Objection {ObjectionOutcome(outcome).label.lower()}: {reasons}",
+        details={"outcome": outcome, "restrictions": [r.pk for r in placed]},
+    )
+    return case
+
+
+@transaction.atomic
+def rights_restriction_lift(
+    *, case: RightsCase, reasons: str, acting_user: User, acting_membership: Membership | None
+) -> int:
+    """Lift the case's standing restrictions (the person's processing may resume), with reasons."""
+    membership = _require_dpo(acting_membership)
+    case = access_rights_case(membership=membership, pk=case.pk, for_update=True)
+    if case.receiving_organisation_id != membership.organisation_id:
+        raise ValidationError("Only the organisation that received the request can lift its restriction")
+    errors: dict = {}
+    reasons = collect_text(reasons, field="reasons", label="The reasons", errors=errors, max_length=MAX_TEXT,
+                           missing="Enter why the restriction is lifted")
+    standing = list(case.restrictions.select_for_update().filter(lifted_at__isnull=True))
+    if not standing:
+        errors["__all__"] = "No restriction stands on this case"
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    for restriction in standing:
+        restriction.lifted_at, restriction.lifted_by, restriction.lift_reasons = now, acting_user, reasons
+        restriction.save(update_fields=["lifted_at", "lifted_by", "lift_reasons"])
+    lifecycle.rights_decision_record(
+        case, actor=acting_user, organisation=membership.organisation, action="governance.rights_restriction_lifted",
+        reasons=reasons, details={"restrictions": [r.pk for r in standing]},
+    )
+    return len(standing)

@@ -13,11 +13,24 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from governance.forms.rights import AnswerForm, DecideForm, ExtendForm, LinkForm, OpenForm, SearchForm
-from governance.models import ConsultationStatus, RightsStatus
+from governance.forms.rights import (
+    AnswerForm,
+    DecideForm,
+    EraseForm,
+    ExtendForm,
+    LiftForm,
+    LinkForm,
+    ObjectionForm,
+    OpenForm,
+    RectifyForm,
+    RestrictForm,
+    SearchForm,
+)
+from governance.models import ConsultationStatus, ObjectionOutcome, RightKind, RightsStatus
 from governance.selectors import rights as selectors
 from governance.services import rights as services
 from portal.accountability.exports import audit_marking_name
@@ -100,6 +113,7 @@ def rights_case(request, pk: int):
     access_record(user=request.user, organisation=membership.organisation, kind="view", object_type="rights_case",
                   reference=case.reference, path=request.path)
     waiting = [c for c in consultations if c.status == ConsultationStatus.AWAITING]
+    standing = list(selectors.restrictions_standing(case=case))
     return render(
         request,
         "governance/rights/case.html",
@@ -111,9 +125,32 @@ def rights_case(request, pk: int):
             "waiting": waiting,
             "is_open": case.status == RightsStatus.OPEN,
             "holds": selectors.case_holds(case=case).filter(lifted_at__isnull=True).count(),
+            "standing": standing,
+            **_action_task(case, standing),
             **_deadline_context(case),
         },
     )
+
+
+ACTIONS = {
+    RightKind.RECTIFICATION: ("governance:rights_rectify", "Rectify the record", "governance.rights_rectified"),
+    RightKind.ERASURE: ("governance:rights_erase", "Erase your organisation's records", "governance.rights_erased"),
+    RightKind.RESTRICTION: ("governance:rights_restrict", "Restrict processing", "governance.rights_restricted"),
+    RightKind.OBJECTION: ("governance:rights_objection", "Record the objection's outcome", "governance.rights_objection"),
+}
+
+
+def _action_task(case, standing) -> dict:
+    """The task list's step carrying out what was agreed, for every right but access."""
+    if case.right not in ACTIONS:
+        return {}
+    url_name, label, event = ACTIONS[case.right]
+    done = selectors.case_events(case=case, action=event)
+    if case.right == RightKind.OBJECTION and case.objection_outcome:
+        status = case.get_objection_outcome_display()
+    else:
+        status = f"Done ({done})" if done else ""
+    return {"action_url": reverse(url_name, kwargs={"pk": case.pk}), "action_label": label, "action_done": status}
 
 
 def _receiving_case(request, pk: int):
@@ -277,3 +314,152 @@ def rights_consultation(request, pk: int):
         "governance/rights/consultation.html",
         {"consultation": consultation, "case": case, "subjects": subjects, "form": form, **_deadline_context(case)},
     )
+
+
+# --- carrying out what was agreed (rectify, erase, restrict, objection; lift) ----------------
+
+
+def _action_case(request, pk: int, right: str):
+    case, back = _receiving_case(request, pk)
+    if back is None and case.right != right:
+        messages.error(request, "That step belongs to another kind of rights case")
+        back = redirect("governance:rights_case", pk=case.pk)
+    return case, back
+
+
+@role_required(Role.DPO)
+@require_http_methods(["GET", "POST"])
+def rights_rectify(request, pk: int):
+    """Choose a person record the organisation holds, correct it, check the answers, confirm."""
+    case, back = _action_case(request, pk, RightKind.RECTIFICATION)
+    if back:
+        return back
+    held = list(case.subjects.filter(holder_id=request.membership.organisation_id).select_related("holder"))
+    chosen_id = request.POST.get("subject") or request.GET.get("subject")
+    subject = next((s for s in held if str(s.pk) == chosen_id), None)
+    if subject is None:
+        _log_subjects(request, held)
+        return render(request, "governance/rights/rectify_choose.html", {"case": case, "held": held})
+    _log_subjects(request, [subject])
+    initial = {f: getattr(subject, f) for f in RectifyForm.FIELDS}
+    form = RectifyForm(_posted(request), initial=initial)
+    context = {"case": case, "subject": subject, "form": form}
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes_from(subject)
+        if not changes:
+            form.add_error(None, "Nothing was changed: enter the corrected details")
+        elif "confirm" in request.POST:
+            try:
+                services.rights_case_rectify(case=case, subject_id=subject.pk, changes=changes,
+                                             acting_user=request.user, acting_membership=request.membership)
+            except ValidationError as error:
+                form_add_service_errors(form, error)
+            else:
+                return render(request, "governance/rights/done.html", {
+                    "case": case, "title": "Record rectified",
+                    "body": f"{len(changes)} detail{'s' if len(changes) != 1 else ''} corrected",
+                    "next": "Tell the person, and each organisation the record was shared with (Art 19)."})
+        elif "change" not in request.POST:
+            rows = [{"label": form.fields[f].label, "before": getattr(subject, f), "after": v} for f, v in changes.items()]
+            return render(request, "governance/rights/rectify_check.html", {**context, "rows": rows})
+    return render(request, "governance/rights/rectify.html", context)
+
+
+@role_required(Role.DPO)
+@require_http_methods(["GET", "POST"])
+def rights_erase(request, pk: int):
+    """Choose the people, give the reasons, check what will be destroyed, confirm."""
+    case, back = _action_case(request, pk, RightKind.ERASURE)
+    if back:
+        return back
+    subjects = list(case.subjects.select_related("holder"))
+    form = EraseForm(_posted(request), subjects=subjects)
+    _log_subjects(request, subjects)
+    if request.method == "POST" and form.is_valid():
+        ids = form.cleaned_data["subjects"]
+        if "confirm" in request.POST:
+            try:
+                erasure = services.rights_case_erase(case=case, subject_ids=ids, reasons=form.cleaned_data["reasons"],
+                                                     acting_user=request.user, acting_membership=request.membership)
+            except ValidationError as error:
+                form_add_service_errors(form, error)
+            else:
+                return render(request, "governance/rights/erased.html", {"case": case, "erasure": erasure})
+        elif "change" not in request.POST:
+            copies = selectors.copies_to_erase(organisation=request.membership.organisation, subject_ids=ids)
+            return render(request, "governance/rights/erase_check.html", {"case": case, "form": form, "copies": copies})
+    return render(request, "governance/rights/erase.html", {"case": case, "form": form})
+
+
+@role_required(Role.DPO)
+@require_http_methods(["GET", "POST"])
+def rights_restrict(request, pk: int):
+    case, back = _action_case(request, pk, RightKind.RESTRICTION)
+    if back:
+        return back
+    subjects = list(case.subjects.select_related("holder"))
+    form = RestrictForm(_posted(request), subjects=subjects)
+    _log_subjects(request, subjects)
+    if request.method == "POST" and form.is_valid():
+        try:
+            placed = services.rights_case_restrict(case=case, subject_ids=form.cleaned_data["subjects"],
+                                                   reasons=form.cleaned_data["reasons"], acting_user=request.user,
+                                                   acting_membership=request.membership)
+        except ValidationError as error:
+            form_add_service_errors(form, error)
+        else:
+            return render(request, "governance/rights/done.html", {
+                "case": case, "title": "Processing restricted",
+                "body": f"{len(placed)} person record{'s' if len(placed) != 1 else ''} restricted",
+                "next": "No request about this person can be raised, sent or released by your organisation until the restriction is lifted."})
+    return render(request, "governance/rights/restrict.html", {"case": case, "form": form, "heading": "Restrict processing",
+                                                                "button": "Restrict processing"})
+
+
+@role_required(Role.DPO)
+@require_http_methods(["GET", "POST"])
+def rights_objection(request, pk: int):
+    case, back = _action_case(request, pk, RightKind.OBJECTION)
+    if back:
+        return back
+    subjects = list(case.subjects.select_related("holder"))
+    form = ObjectionForm(_posted(request), subjects=subjects)
+    _log_subjects(request, subjects)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.rights_case_objection(
+                case=case, outcome=form.cleaned_data["outcome"], reasons=form.cleaned_data["reasons"],
+                subject_ids=form.cleaned_data["subjects"], acting_user=request.user, acting_membership=request.membership)
+        except ValidationError as error:
+            form_add_service_errors(form, error)
+        else:
+            upheld = case.objection_outcome == ObjectionOutcome.UPHELD
+            return render(request, "governance/rights/done.html", {
+                "case": case, "title": "Objection's outcome recorded", "body": case.get_objection_outcome_display(),
+                "next": "Processing of the person's information is restricted until lifted." if upheld else
+                "Tell the person the compelling legitimate grounds and their right to complain to the ICO."})
+    return render(request, "governance/rights/restrict.html", {"case": case, "form": form,
+                                                                "heading": "Record the objection's outcome", "button": "Record the outcome"})
+
+
+@role_required(Role.DPO)
+@require_http_methods(["GET", "POST"])
+def rights_restriction_lift(request, pk: int):
+    case = selectors.access_rights_case(membership=request.membership, pk=pk)
+    standing = list(selectors.restrictions_standing(case=case))
+    if case.receiving_organisation_id != request.membership.organisation_id or not standing:
+        messages.error(request, "No restriction of your organisation stands on this case")
+        return redirect("governance:rights_case", pk=case.pk)
+    form = LiftForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            lifted = services.rights_restriction_lift(case=case, reasons=form.cleaned_data["reasons"],
+                                                      acting_user=request.user, acting_membership=request.membership)
+        except ValidationError as error:
+            form_add_service_errors(form, error)
+        else:
+            return render(request, "governance/rights/done.html", {
+                "case": case, "title": "Restriction lifted", "body": f"{lifted} person record{'s' if lifted != 1 else ''}",
+                "next": "Tell the person before processing resumes (Art 18(3))."})
+    _log_subjects(request, [r.subject for r in standing])
+    return render(request, "governance/rights/lift.html", {"case": case, "form": form, "standing": standing})

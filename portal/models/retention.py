@@ -63,6 +63,7 @@ class DestructionRun(models.Model):
         MEETING_CLOSED = "meeting_closed", "Meeting closed"
         DISTRIBUTION_ISSUED = "distribution", "Next issue of a distribution arrived"
         RECOVERY = "recovery", "Resumed after an abandoned run"
+        ERASURE = "erasure", "Erasure agreed on a rights case"
 
     trigger = models.CharField(max_length=20, choices=Trigger.choices)
     started_at = models.DateTimeField(auto_now_add=True)

@@ -882,6 +882,62 @@ def retention_destroy_now(*, content_type: str, content_ids: Iterable[int], reas
     return run
 
 
+@dataclass(frozen=True)
+class Erasure:
+    run: DestructionRun | None
+    destroyed: list[HeldCopy]
+    kept: list[tuple[HeldCopy, str]]
+
+
+def retention_erase_for_subjects(
+    *, holder: Organisation, subject_ids: Iterable[int], reasons: str, trigger: str, except_case_reference: str = ""
+) -> Erasure:
+    """Erasure agreed on a rights case (UK GDPR Art 17): destroy now every live copy `holder`
+    holds of content naming these people, through the same tombstones, content purge and one
+    decision-log entry per copy as the sweep. Only where lawful: a copy under a legal hold (other
+    than the case's own, `except_case_reference`) or whose content is still being worked on (an
+    open request) is kept, with the reason. Call it inside the case service's transaction."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("retention_erase_for_subjects must run inside the case's transaction")
+    ids = sorted({int(pk) for pk in subject_ids})
+    copies = list(
+        HeldCopy.objects.filter(holder=holder, destroyed_at__isnull=True, subject_ids__overlap=ids)
+        .select_for_update(of=("self",))
+        .select_related("holder")
+        .order_by("id")
+    )
+    if not copies:
+        return Erasure(None, [], [])
+    holds = LegalHold.objects.filter(lifted_at__isnull=True)
+    if except_case_reference:
+        holds = holds.exclude(case_reference=except_case_reference)
+    held_refs, held_subjects = set(), set()
+    for ref, subject_id in holds.values_list("request_reference", "subject_id"):
+        if ref:
+            held_refs.add(ref)
+        if subject_id:
+            held_subjects.add(subject_id)
+    in_use = _in_use(copies)
+    kept, destroy = [], []
+    for copy in copies:
+        if (copy.request_reference and copy.request_reference in held_refs) or held_subjects & set(copy.subject_ids):
+            kept.append((copy, "under a legal hold"))
+        elif (copy.content_type, copy.content_id) in in_use:
+            kept.append((copy, "still being worked on"))
+        else:
+            destroy.append(copy)
+    run = None
+    if destroy:
+        run = _run_start(trigger)
+        try:
+            _destroy_locked(destroy, run=run, reasons_for=lambda copy: reasons)
+            run.finished_at = timezone.now()
+            run.save(update_fields=["finished_at"])
+        finally:
+            _run_release(run)
+    return Erasure(run, destroy, kept)
+
+
 def access_log_prune(*, run: DestructionRun, today: datetime.date | None = None) -> int:
     """Delete access-log entries older than their organisation's access-log policy, 5,000 a
     transaction, with one decision-log entry per organisation and batch."""

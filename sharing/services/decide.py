@@ -35,6 +35,7 @@ from django.utils import timezone
 from portal.models import MarkingLevel, Membership, Organisation, User
 from portal.protocols.markings import marking_allowed_here, marking_refusal
 from portal.protocols.selectors import current_version_of
+from portal.restrictions import processing_restriction_refusal
 from portal.selectors.partnerships import suspension_refusal
 from portal.uploads import clean_filename, validate_upload
 from sharing import lifecycle
@@ -270,6 +271,13 @@ def disclosure_decide_problems(
         )
         if suspended:
             _refuse(errors, None, suspended)
+        restricted = processing_restriction_refusal(
+            organisation_ids=[disclosure.requesting_organisation_id, disclosure.holding_organisation_id],
+            subject_ids=disclosure.subjects.values_list("subject_id", flat=True),
+            doing="release information on this request",
+        )
+        if restricted:
+            _refuse(errors, None, restricted)
         basis = _release_basis_problems(disclosure=disclosure, errors=errors)
         _marking_problems(disclosure=disclosure, marking=marking, errors=errors)
         _item_problems(items=items, attachments=attachments, errors=errors)

@@ -41,6 +41,7 @@ from portal.models import (
     User,
 )
 from portal.protocols.selectors import current_protocol_pack
+from portal.restrictions import processing_restriction_refusal
 from portal.roles import Role
 from portal.selectors.partnerships import partnerships_shared
 from portal.text import collect_text
@@ -551,6 +552,13 @@ def disclosure_submit_problems(*, disclosure: DisclosureRequest) -> list[Problem
             holding=disclosure.holding_organisation,
         )
     ]
+    restricted = processing_restriction_refusal(
+        organisation_ids=[disclosure.requesting_organisation_id, disclosure.holding_organisation_id],
+        subject_ids=disclosure.subjects.values_list("subject_id", flat=True),
+        doing="send this request",
+    )
+    if restricted:
+        problems.append(Problem("", restricted))
     for section in (_subject_problems, _purpose_problems, _information_problems, _urgency_problems, _checklist_problems):
         problems.extend(section(disclosure=disclosure))
     return problems

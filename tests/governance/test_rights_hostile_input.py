@@ -73,3 +73,54 @@ def test_consultation_answer_form(w, answer, exemption, third, reasons):
     client = w.client("dpo_a")
     url = reverse("governance:rights_consultation", args=[consultation.pk])
     safe(client.post(url, {"answer": answer, "exemption": exemption, "third_party_information": third, "reasons": reasons}), client)
+
+
+def action_case(w, right, who="dpo_a"):
+    case = RightsCase.objects.filter(right=right, status="open").first()
+    if case is None:
+        membership = w.m[who]
+        case = services.rights_case_open(
+            right=right, received_on=timezone.localdate() - datetime.timedelta(days=1), request_summary="All",
+            acting_user=membership.user, acting_membership=membership,
+        )
+        services.rights_case_subjects_link(case=case, subject_ids=[w.subject.pk], acting_user=membership.user,
+                                           acting_membership=membership)
+    return case
+
+
+@HYPOTHESIS
+@given(subject=hostile_value, name=hostile_text, aliases=hostile_text, dob=hostile_value, nhs=hostile_value,
+       address=hostile_text, step=st.sampled_from(["", "confirm", "change"]))
+def test_rectify_form(w, subject, name, aliases, dob, nhs, address, step):
+    case = action_case(w, "rectification")
+    client = w.client("dpo_a")
+    url = reverse("governance:rights_rectify", args=[case.pk])
+    form = {"full_name": name, "aliases": aliases, "date_of_birth": dob, "nhs_number": nhs, "address": address}
+    if step:
+        form[step] = "1"
+    safe(client.post(url, {**form, "subject": subject}), client)
+    safe(client.post(url, {**form, "subject": w.subject.pk}), client)
+    safe(client.get(url, {"subject": subject}), client)
+
+
+@HYPOTHESIS
+@given(chosen=st.lists(hostile_value, max_size=3), reasons=hostile_text, step=st.sampled_from(["", "confirm", "change"]))
+def test_erase_form(w, chosen, reasons, step):
+    case = action_case(w, "erasure")
+    client = w.client("dpo_a")
+    form = {"subjects": chosen, "reasons": reasons}
+    if step:
+        form[step] = "1"
+    safe(client.post(reverse("governance:rights_erase", args=[case.pk]), form), client)
+
+
+@HYPOTHESIS
+@given(chosen=st.lists(hostile_value, max_size=3), reasons=hostile_text, outcome=hostile_value)
+def test_restrict_objection_and_lift_forms(w, chosen, reasons, outcome):
+    client = w.client("dpo_a")
+    restriction = action_case(w, "restriction")
+    objection = action_case(w, "objection")
+    safe(client.post(reverse("governance:rights_restrict", args=[restriction.pk]), {"subjects": chosen, "reasons": reasons}), client)
+    safe(client.post(reverse("governance:rights_objection", args=[objection.pk]),
+                     {"outcome": outcome, "subjects": chosen, "reasons": reasons}), client)
+    safe(client.post(reverse("governance:rights_restriction_lift", args=[restriction.pk]), {"reasons": reasons}), client)
