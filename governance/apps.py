@@ -75,6 +75,13 @@ class GovernanceConfig(AppConfig):
             order=45,
         )
         register_waiting_source(rights_waiting)
+        register_nav_item(
+            label="Rights cases",
+            url_name="governance:rights_audit_list",
+            roles={Role.AUDITOR},
+            active_prefixes=("governance:rights_audit",),
+            order=46,
+        )
 
         from governance.demo import rights_demo_load
 

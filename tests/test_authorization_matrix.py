@@ -471,6 +471,9 @@ MATRIX: dict[str, Entry] = {
     "governance:rights_pack": Entry(FORBIDDEN, {"dpo": REDIRECT}, kwargs=_rights_case),
     # The case is an access case: each other right's step sends the DPO back to the case, and
     # no restriction stands to lift (tests/governance/test_rights_actions.py does the steps).
+    # Auditors read their partnership's rights cases, nothing else; DPOs handle theirs elsewhere.
+    "governance:rights_audit_list": Entry(FORBIDDEN, {"auditor": OK}),
+    "governance:rights_audit_case": Entry(FORBIDDEN, {"auditor": OK}, kwargs=_rights_case),
     "governance:rights_rectify": Entry(FORBIDDEN, {"dpo": REDIRECT}, kwargs=_rights_case),
     "governance:rights_erase": Entry(FORBIDDEN, {"dpo": REDIRECT}, kwargs=_rights_case),
     "governance:rights_restrict": Entry(FORBIDDEN, {"dpo": REDIRECT}, kwargs=_rights_case),

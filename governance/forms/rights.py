@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from governance.models import ConsultationAnswer, Exemption, FinalDecision, ObjectionOutcome, RightKind
+from governance.models import ConsultationAnswer, Exemption, FinalDecision, ObjectionOutcome, RightKind, RightsStatus
 from portal.forms.dates import BIRTH, REVIEW, date_bounds
 from portal.forms.retention import DATE_FORMATS
 
@@ -200,3 +200,10 @@ class RectifyForm(forms.Form):
 
     def changes_from(self, subject) -> dict:
         return {f: self.cleaned_data[f] for f in self.FIELDS if self.cleaned_data[f] != getattr(subject, f)}
+
+
+class AuditSearchForm(forms.Form):
+    q = forms.CharField(label="Reference or organisation", required=False, max_length=100, strip=True,
+                        error_messages={"max_length": "Enter 100 characters or fewer"})
+    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any")] + list(RightsStatus.choices),
+                               error_messages={"invalid_choice": "Select a status from the list"})

@@ -262,3 +262,31 @@ def case_events(*, case: RightsCase, action: str) -> int:
     from portal.models import DecisionLogEntry
 
     return DecisionLogEntry.objects.filter(reference=case.reference, action=action).count()
+
+
+def audit_rights_cases(*, membership: Membership | None, q: str = "", status: str = "") -> QuerySet[RightsCase]:
+    """The auditor's read of the partnership's rights cases (issue 11): its own partnership only,
+    searched by reference or organisation; nothing but the case's own record."""
+    if membership is None or membership.role != Role.AUDITOR:
+        return RightsCase.objects.none()
+    cases = RightsCase.objects.filter(partnership_id=membership.partnership_id).select_related("receiving_organisation")
+    q = (q or "").strip()[:100]
+    if q:
+        cases = cases.filter(Q(reference__icontains=q) | Q(receiving_organisation__name__icontains=q))
+    if status:
+        cases = cases.filter(status=status)
+    return cases
+
+
+def audit_rights_case(*, membership: Membership | None, pk: int) -> RightsCase:
+    case = audit_rights_cases(membership=membership).filter(pk=pk).first()
+    if case is None:
+        raise Http404("No such case")
+    return case
+
+
+def case_log(*, case: RightsCase) -> QuerySet:
+    """The case's decision-log entries (actions, organisations, times; reasons as recorded)."""
+    from portal.models import DecisionLogEntry
+
+    return DecisionLogEntry.objects.filter(reference=case.reference).select_related("organisation").order_by("pk")[:200]

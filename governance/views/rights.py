@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from governance.forms.rights import (
     AnswerForm,
+    AuditSearchForm,
     DecideForm,
     EraseForm,
     ExtendForm,
@@ -463,3 +464,37 @@ def rights_restriction_lift(request, pk: int):
                 "next": "Tell the person before processing resumes (Art 18(3))."})
     _log_subjects(request, [r.subject for r in standing])
     return render(request, "governance/rights/lift.html", {"case": case, "form": form, "standing": standing})
+
+
+# --- the auditor's read-only view (access-logged) ---------------------------------------------
+
+
+@role_required(Role.AUDITOR)
+@require_GET
+def rights_audit_list(request):
+    form = AuditSearchForm(request.GET or None)
+    q, status = "", ""
+    if form.is_bound and form.is_valid():
+        q, status = form.cleaned_data["q"], form.cleaned_data["status"]
+    cases = selectors.audit_rights_cases(membership=request.membership, q=q, status=status)
+    page_obj = Paginator(cases, PER_PAGE).get_page(request.GET.get("page"))
+    rows = [{"case": case, **_deadline_context(case)} for case in page_obj.object_list]
+    access_records(user=request.user, organisation=request.membership.organisation, kind="view",
+                   object_type="rights_case", references=[r["case"].reference for r in rows], path=request.path)
+    return render(request, "governance/rights/audit_list.html", {"form": form, "page_obj": page_obj, "rows": rows})
+
+
+@role_required(Role.AUDITOR)
+@require_GET
+def rights_audit_case(request, pk: int):
+    case = selectors.audit_rights_case(membership=request.membership, pk=pk)
+    access_record(user=request.user, organisation=request.membership.organisation, kind="view", object_type="rights_case",
+                  reference=case.reference, path=request.path)
+    return render(request, "governance/rights/audit_case.html", {
+        "case": case,
+        "subject_count": case.subjects.count(),
+        "consultations": list(case.consultations.select_related("organisation")),
+        "restrictions": list(case.restrictions.select_related("organisation")),
+        "entries": selectors.case_log(case=case),
+        **_deadline_context(case),
+    })
