@@ -27,8 +27,6 @@ from portal.selectors.partnerships import organisation_partnerships
 from sharing.models import Decision, Outcome
 from sharing.selectors import request_subjects_visible_to, visible_disclosures
 
-# How many of each kind of record the report form offers (the most recent).
-LINK_CHOICES_LIMIT = 50
 WARNING_HOURS = 24
 URGENT_HOURS = 6
 RELEASED = (Outcome.RELEASED, Outcome.PARTLY_RELEASED)
@@ -175,26 +173,91 @@ def breach_clock(breach: Breach, *, now: datetime.datetime | None = None) -> Bre
 
 
 @dataclasses.dataclass
+class LinkKind:
+    """One kind of record the reporter may link: the ones already chosen, then one page of the
+    search's results among what the reporter can see (issue 11: picked by search, not the latest 50)."""
+
+    items: list
+    query: str
+    page: int
+    has_next: bool
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self):
+        return len(self.items)
+
+    def __bool__(self):
+        return bool(self.items) or bool(self.query) or self.page > 1
+
+
+@dataclasses.dataclass
 class LinkChoices:
-    requests: list
-    releases: list
-    meetings: list
-    subjects: list
+    requests: LinkKind
+    releases: LinkKind
+    meetings: LinkKind
+    subjects: LinkKind
 
 
-def breach_link_choices(*, user: User) -> LinkChoices:
-    """The records the reporter may link: what they can see, the most recent of each kind."""
-    requests = visible_disclosures(user=user).exclude(reference="").order_by("-pk")[:LINK_CHOICES_LIMIT]
-    releases = (
-        Decision.objects.filter(request__in=visible_disclosures(user=user), outcome__in=RELEASED, is_current=True)
-        .select_related("request", "organisation")
-        .order_by("-pk")[:LINK_CHOICES_LIMIT]
-    )
-    meetings = visible_meetings(user=user).order_by("-starts_at", "-pk")[:LINK_CHOICES_LIMIT]
-    subjects = request_subjects_visible_to(user=user).exclude(full_name="").order_by("-pk")[:LINK_CHOICES_LIMIT]
-    return LinkChoices(
-        requests=list(requests), releases=list(releases), meetings=list(meetings), subjects=list(subjects)
-    )
+LINK_KINDS = ("requests", "releases", "meetings", "subjects")
+LINK_PAGE = 20
+
+
+def _page(queryset, *, query: str, page: int, selected, search) -> LinkKind:
+    query = "".join(ch for ch in str(query or "") if ch.isprintable()).strip()[:100]
+    page = max(1, min(page or 1, 1000))
+    chosen_ids = [int(v) for v in selected or () if str(v).isascii() and str(v).isdigit() and len(str(v)) < 19]
+    chosen = list(queryset.filter(pk__in=chosen_ids)) if chosen_ids else []
+    found = search(queryset, query) if query else queryset
+    start = (page - 1) * LINK_PAGE
+    rows = list(found.exclude(pk__in=[c.pk for c in chosen])[start:start + LINK_PAGE + 1])
+    return LinkKind(items=chosen + rows[:LINK_PAGE], query=query, page=page, has_next=len(rows) > LINK_PAGE)
+
+
+def _search_requests(qs, q):
+    return qs.filter(reference__icontains=q)
+
+
+def _search_releases(qs, q):
+    return qs.filter(Q(request__reference__icontains=q) | Q(organisation__name__icontains=q))
+
+
+def _search_meetings(qs, q):
+    return qs.filter(Q(reference__icontains=q) | Q(title__icontains=q))
+
+
+def _search_subjects(qs, q):
+    from django.db.models import Func, Value
+    from django.db.models.functions import Lower
+
+    key = " ".join(q.split()).lower()
+    return qs.annotate(
+        name_key=Lower(Func(Func("full_name", function="unaccent"), Value(r"\s+"), Value(" "), Value("g"),
+                            function="regexp_replace")),
+    ).filter(Q(name_key__contains=Func(Value(key), function="unaccent")) | Q(aliases__icontains=q))
+
+
+def breach_link_choices(*, user: User, queries: dict | None = None, pages: dict | None = None,
+                        selected: dict | None = None) -> LinkChoices:
+    """The records the reporter may link, each kind searched and paged on its own; what was
+    already chosen stays offered (and chosen) whatever the search."""
+    queries, pages, selected = queries or {}, pages or {}, selected or {}
+    visible = visible_disclosures(user=user)
+    sources = {
+        "requests": (visible.exclude(reference="").order_by("-pk"), _search_requests),
+        "releases": (
+            Decision.objects.filter(request__in=visible, outcome__in=RELEASED, is_current=True)
+            .select_related("request", "organisation").order_by("-pk"),
+            _search_releases,
+        ),
+        "meetings": (visible_meetings(user=user).order_by("-starts_at", "-pk"), _search_meetings),
+        "subjects": (request_subjects_visible_to(user=user).exclude(full_name="").order_by("-pk"), _search_subjects),
+    }
+    return LinkChoices(**{
+        kind: _page(qs, query=queries.get(kind, ""), page=pages.get(kind, 1), selected=selected.get(kind), search=search)
+        for kind, (qs, search) in sources.items()
+    })
 
 
 def breach_occurred_choices(*, membership: Membership) -> QuerySet[Organisation]:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from governance.forms.breaches import BreachReportForm, IcoDecisionForm, InvestigationForm, LessonsForm, SummaryForm
 from governance.models import BreachStatus, DataCategory, IcoDecision
 from governance.selectors.breaches import (
+    LINK_KINDS,
     access_breach,
     breach_clock,
     breach_link_choices,
@@ -104,18 +105,37 @@ def _report_summary(form: BreachReportForm) -> list[dict]:
     ]
 
 
+def _int(value) -> int:
+    value = str(value or "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 5 else 1
+
+
+def _as_initial(post) -> dict:
+    multiple = {"data_categories", *LINK_KINDS}
+    return {key: post.getlist(key) if key in multiple else post.get(key) for key in post if key != "csrfmiddlewaretoken"}
+
+
 @role_required(*ANY_ROLE)
 @require_http_methods(["GET", "POST"])
 def breach_report(request):
     """Step 1, the form; step 2, check your answers (the answers travel as hidden fields, so a
     change keeps everything typed); sending reports it and starts the clock."""
-    links = breach_link_choices(user=request.user)
-    form = BreachReportForm(
-        request.POST if request.method == "POST" else None,
-        organisations=breach_occurred_choices(membership=request.membership),
-        links=links,
+    data = request.POST if request.method == "POST" else None
+    step = request.POST.get("step", "") if data else ""
+    searching = step == "search" or any(f"page_{kind}" in request.POST for kind in LINK_KINDS)
+    links = breach_link_choices(
+        user=request.user,
+        queries={kind: (data or {}).get(f"q_{kind}", "") for kind in LINK_KINDS},
+        pages={kind: _int((data or {}).get(f"page_{kind}")) for kind in LINK_KINDS},
+        selected={kind: data.getlist(kind) for kind in LINK_KINDS} if data else {},
     )
-    step = request.POST.get("step", "") if request.method == "POST" else ""
+    organisations = breach_occurred_choices(membership=request.membership)
+    if searching:
+        # A search or a page of one kind: everything typed comes back as it was, without errors yet.
+        form = BreachReportForm(initial=_as_initial(request.POST), organisations=organisations, links=links)
+        _log_offered_subjects(request, links)
+        return render(request, "governance/breaches/report.html", {"form": form, "links": links})
+    form = BreachReportForm(data, organisations=organisations, links=links)
     if request.method == "POST" and form.is_valid() and step != "change":
         if step == "send":
             data = form.cleaned_data

@@ -142,3 +142,17 @@ def test_the_dpos_steps(w, step, text, value):
     assert response.status_code in (200, 302), response.status_code
     body = (client.get(response["Location"]) if response.status_code == 302 else response).content.decode()
     assert PROBE not in body
+
+
+@settings(HYPOTHESIS, max_examples=10)
+@given(queries=st.lists(hostile_text, min_size=4, max_size=4), pages=st.lists(hostile_value, min_size=4, max_size=4),
+       chosen=st.lists(hostile_value, max_size=3))
+def test_link_searches_and_pages(w, queries, pages, chosen):
+    client = w.client("officer_a")
+    kinds = ("requests", "releases", "meetings", "subjects")
+    data = {**{f"q_{k}": q for k, q in zip(kinds, queries)}, "requests": chosen, "subjects": chosen, "step": "search"}
+    response = client.post(reverse("governance:breach_report"), data)
+    assert response.status_code == 200 and PROBE not in response.content.decode()
+    for kind, page in zip(kinds, pages):
+        response = client.post(reverse("governance:breach_report"), {**data, "step": "", f"page_{kind}": page})
+        assert response.status_code == 200 and PROBE not in response.content.decode()

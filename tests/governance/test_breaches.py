@@ -193,3 +193,40 @@ def test_the_dpo_queue_costs_the_same_whatever_its_length(w, django_assert_max_n
     with django_assert_max_num_queries(len(one.captured_queries)):
         page = client.get(reverse("governance:breach_list")).content.decode()
     assert page.count("BR-") >= 6 and "Overdue" in page
+
+
+def test_the_report_form_finds_links_by_search_beyond_the_latest_and_keeps_what_was_ticked(w):
+    from governance.selectors.breaches import LINK_PAGE
+    from tests.sharing.factories import DisclosureRequestFactory
+
+    old = DisclosureRequestFactory(
+        reference="DR-OLDEST1", requesting_organisation=w.a, requester=w.m["officer_a"].user, holding_organisation=w.b,
+        assignee=w.m["officer_b"].user, protocol_pack=w.pack,
+    )
+    for _ in range(LINK_PAGE + 5):
+        DisclosureRequestFactory(requesting_organisation=w.a, requester=w.m["officer_a"].user, holding_organisation=w.b,
+                                 assignee=w.m["officer_b"].user, protocol_pack=w.pack)
+    client = w.client("officer_a")
+    url = reverse("governance:breach_report")
+    first = client.get(url).content.decode()
+    assert "DR-OLDEST1" not in first and "More requests" in first  # one page of the latest only
+    discovered = timezone.localtime() - datetime.timedelta(hours=2)
+    typed = {
+        "what_happened": "Posted to the wrong address.", "happened_date": discovered.strftime("%d/%m/%Y"),
+        "happened_time": discovered.strftime("%H:%M"), "discovered_date": discovered.strftime("%d/%m/%Y"),
+        "discovered_time": discovered.strftime("%H:%M"), "occurred_organisation": str(w.a.pk),
+        "data_categories": ["identifiers"], "people_affected": "3",
+    }
+    found = client.post(url, {**typed, "q_requests": "oldest", "step": "search"}).content.decode()
+    assert "DR-OLDEST1" in found and "Posted to the wrong address." in found and "There is a problem" not in found
+    # Ticked, then another kind searched: the tick and everything typed stay.
+    again = client.post(url, {**typed, "requests": [str(old.pk)], "q_requests": "", "q_subjects": "jordan",
+                              "step": "search"}).content.decode()
+    assert "DR-OLDEST1" in again and f'value="{old.pk}"' in again and "Jordan Example" in again
+    assert "Posted to the wrong address." in again
+    # Paging the requests keeps the tick too.
+    paged = client.post(url, {**typed, "requests": [str(old.pk)], "page_requests": "2"}).content.decode()
+    assert "DR-OLDEST1" in paged and "Previous requests" in paged
+    client.post(url, {**typed, "requests": [str(old.pk)], "step": "send"})
+    breach = Breach.objects.get()
+    assert list(breach.requests.values_list("pk", flat=True)) == [old.pk]
