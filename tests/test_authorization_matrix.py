@@ -634,6 +634,7 @@ OTHER_PARTNERSHIP_NOT_FOUND = {
     "datasets:trends_csv",
     "governance:noncompliance_detail",
     "governance:suspension_detail",
+    "governance:rights_audit_case",
     "datasets:trends_pdf",
     "exchange:client_detail",
     "exchange:client_rotate",
