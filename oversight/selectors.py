@@ -76,9 +76,10 @@ class PercentileCont(Aggregate):
 
 
 class DaysBetween(Func):
-    """(later − earlier) in days, as a float."""
+    """(later − earlier) in days, as a float: `date_part` gives double precision, where EXTRACT
+    gives numeric, whose arithmetic and sort made the percentiles a third slower at 1M requests."""
 
-    template = "(EXTRACT(EPOCH FROM (%(expressions)s)) / 86400.0)"
+    template = "(date_part('epoch', (%(expressions)s)) / 86400.0)"
     arg_joiner = " - "
     output_field = FloatField()
 
