@@ -30,6 +30,9 @@ def monitoring_report(*, filters: ReportFilter) -> list[ReportTable]:
     tables: list[ReportTable] = []
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
+        # JIT compiling these few large aggregates cost more than it saved: 1.9 s of a 1.4 s
+        # query over a year of a million requests (docs/performance.md, issue 12).
+        cursor.execute("SET LOCAL jit = off")
         for _name, source in report_sources():
             tables.extend(source(filters=filters))
     return tables

@@ -19,9 +19,23 @@ What each figure counts (docs/howto-quarterly-report.md says the same for the bo
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Aggregate, Count, Exists, F, FloatField, Func, Max, OuterRef, Q
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    Max,
+    OuterRef,
+    Q,
+)
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
@@ -62,9 +76,10 @@ class PercentileCont(Aggregate):
 
 
 class DaysBetween(Func):
-    """(later − earlier) in days, as a float."""
+    """(later − earlier) in days, as a float: `date_part` gives double precision, where EXTRACT
+    gives numeric, whose arithmetic and sort made the percentiles a third slower at 1M requests."""
 
-    template = "(EXTRACT(EPOCH FROM (%(expressions)s)) / 86400.0)"
+    template = "(date_part('epoch', (%(expressions)s)) / 86400.0)"
     arg_joiner = " - "
     output_field = FloatField()
 
@@ -125,34 +140,138 @@ def _organisation_ids(filters: ReportFilter) -> frozenset[int]:
 # ---------------------------------------------------------------------------------------------
 
 
-def request_figures(*, filters: ReportFilter) -> dict:
-    """One pass over the requests raised in the period."""
-    decided = Q(decided_at__isnull=False)
-    turnaround = DaysBetween(F("decided_at"), F("submitted_at"))
-    figures = _requests(filters).filter(_in_period("submitted_at", filters)).aggregate(
-        raised=Count("pk"),
-        released=Count("pk", filter=Q(status=Status.RELEASED)),
-        partly_released=Count("pk", filter=Q(status=Status.PARTLY_RELEASED)),
-        declined=Count("pk", filter=Q(status=Status.DECLINED)),
-        withdrawn=Count("pk", filter=Q(status=Status.WITHDRAWN)),
-        disputed=Count("pk", filter=Q(status=Status.DISPUTED)),
-        still_open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-        decided=Count("pk", filter=decided),
-        median_days=PercentileCont(turnaround, fraction=0.5, filter=decided),
-        p90_days=PercentileCont(turnaround, fraction=0.9, filter=decided),
-        decided_with_needed_by=Count("pk", filter=decided & Q(needed_by__isnull=False)),
-        decided_by_needed_by=Count(
-            "pk", filter=decided & Q(needed_by__isnull=False) & Q(decided_at__date__lte=F("needed_by"))
-        ),
-        sub_judice_flagged=Count("pk", filter=Q(sub_judice=True)),
+COHORT_SQL = """
+SELECT GROUPING(c.holding_organisation_id) AS g_holder,
+       GROUPING(c.requesting_organisation_id) AS g_requester,
+       GROUPING(c.raised_month) AS g_month,
+       c.holding_organisation_id, c.requesting_organisation_id, c.raised_month,
+       count(*) AS raised,
+       count(*) FILTER (WHERE c.status = %(released)s) AS released,
+       count(*) FILTER (WHERE c.status = %(partly_released)s) AS partly_released,
+       count(*) FILTER (WHERE c.status = %(declined)s) AS declined,
+       count(*) FILTER (WHERE c.status = %(withdrawn)s) AS withdrawn,
+       count(*) FILTER (WHERE c.status = %(disputed)s) AS disputed,
+       count(*) FILTER (WHERE c.status = ANY(%(open)s)) AS still_open,
+       count(*) FILTER (WHERE c.days IS NOT NULL) AS decided,
+       count(*) FILTER (WHERE c.days IS NOT NULL AND c.needed_by IS NOT NULL) AS decided_with_needed_by,
+       count(*) FILTER (WHERE c.in_time) AS decided_by_needed_by,
+       count(*) FILTER (WHERE c.sub_judice) AS sub_judice_flagged
+FROM ({cohort}) AS c
+GROUP BY GROUPING SETS ((), (c.holding_organisation_id), (c.requesting_organisation_id), (c.raised_month))
+"""
+
+# The percentiles apart: an ordered-set aggregate forces sorted grouping of every set (2.4 s in
+# one query over a year of a million requests, against 0.4 s + 0.5 s for the two).
+PERCENTILES_SQL = """
+SELECT GROUPING(c.holding_organisation_id) AS g_holder, c.holding_organisation_id,
+       percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY c.days) AS percentiles
+FROM ({cohort}) AS c
+GROUP BY GROUPING SETS ((), (c.holding_organisation_id))
+"""
+
+FIGURE_KEYS = (
+    "raised", "released", "partly_released", "declined", "withdrawn", "disputed", "still_open", "decided",
+    "median_days", "p90_days", "decided_with_needed_by", "decided_by_needed_by", "sub_judice_flagged",
+)
+
+
+@dataclass
+class Cohort:
+    """The requests figures of one report, from one pass (`cohort_pass`)."""
+
+    totals: dict
+    by_holder: dict[int, dict]
+    by_requester: dict[int, int]
+    raised_by_month: dict[date, int]
+    decided_by_month: dict[date, int]
+
+
+def _month_date(value) -> date:
+    """A month from the raw pass: `date_trunc` of the UK-time timestamp (naive, already local),
+    or an aware one (as the ORM would give it) made local first."""
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.date() if isinstance(value, datetime) else value
+
+
+def cohort_pass(*, filters: ReportFilter) -> Cohort:
+    """Every figure about the requests raised in the period, by the partnership, by holder, by
+    requester and by month raised, in one scan (`GROUP BY GROUPING SETS`) of the covering index
+    `sharing_request_report_raised`; then the requests decided in the period by month decided
+    (the covering index `sharing_request_report_decided`). The percentiles are exact
+    (`percentile_cont` over the period's own turnarounds)."""
+    tz = timezone.get_current_timezone()
+    raised = _in_period("submitted_at", filters)
+    decided_in_period = _in_period("decided_at", filters)
+    boolean = BooleanField()
+    cohort = (
+        _requests(filters)
+        .filter(raised)
+        .annotate(
+            raised_month=TruncMonth("submitted_at", tzinfo=tz),
+            days=DaysBetween(F("decided_at"), F("submitted_at")),
+            in_time=ExpressionWrapper(Q(decided_at__date__lte=F("needed_by")), output_field=boolean),
+        )
+        .values(
+            "status", "holding_organisation_id", "requesting_organisation_id", "needed_by", "sub_judice",
+            "raised_month", "days", "in_time",
+        )
     )
+    cohort_sql, cohort_params = cohort.query.sql_with_params()
+    # The cohort's own %s placeholders become named ones, so the outer query can name its own.
+    names = {f"c{n}": value for n, value in enumerate(cohort_params)}
+    cohort_sql = cohort_sql.replace("%", "%%").replace("%%s", "%s") % tuple(f"%({name})s" for name in names)
+    params = {
+        **names,
+        "released": Status.RELEASED, "partly_released": Status.PARTLY_RELEASED, "declined": Status.DECLINED,
+        "withdrawn": Status.WITHDRAWN, "disputed": Status.DISPUTED, "open": list(OPEN_STATUSES),
+    }
+    result = Cohort(totals={key: 0 for key in FIGURE_KEYS} | {"median_days": None, "p90_days": None},
+                    by_holder={}, by_requester={}, raised_by_month={}, decided_by_month={})
+    with connection.cursor() as cursor:
+        cursor.execute(PERCENTILES_SQL.format(cohort=cohort_sql), params)
+        percentiles = {
+            ("all" if g_holder else holder): dict(zip(("median_days", "p90_days"), values or (None, None), strict=True))
+            for g_holder, holder, values in cursor.fetchall()
+        }
+        cursor.execute(COHORT_SQL.format(cohort=cohort_sql), params)
+        columns = [column[0] for column in cursor.description]
+        for values in cursor.fetchall():
+            row = dict(zip(columns, values, strict=True))
+            figures = {key: row[key] for key in FIGURE_KEYS if key in row}
+            # GROUPING(x) is 1 where x is not a key of the row's set: all three for the totals.
+            if row["g_holder"] and row["g_requester"] and row["g_month"]:
+                result.totals = figures | percentiles.get("all", {})
+            elif not row["g_holder"]:
+                if row["holding_organisation_id"] is not None and row["raised"]:
+                    holder = row["holding_organisation_id"]
+                    result.by_holder[holder] = figures | percentiles.get(holder, {})
+            elif not row["g_requester"]:
+                if row["raised"]:
+                    result.by_requester[row["requesting_organisation_id"]] = row["raised"]
+            elif row["raised_month"] is not None:
+                result.raised_by_month[_month_date(row["raised_month"])] = row["raised"]
+    decided = (
+        _requests(filters)
+        .filter(decided_in_period)
+        .annotate(month=TruncMonth("decided_at", tzinfo=tz))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .values_list("month", "n")
+    )
+    result.decided_by_month = {_month_date(month): n for month, n in decided}
+    return result
+
+
+def request_figures(*, filters: ReportFilter, cohort: Cohort | None = None) -> dict:
+    """The requests raised in the period (the cohort pass), and those overdue now."""
+    figures = dict((cohort or cohort_pass(filters=filters)).totals)
     figures["overdue_now"] = (
         _requests(filters)
         .filter(status__in=OPEN_STATUSES, needed_by__lt=timezone.localdate())
         .aggregate(n=Count("pk"))["n"]
     )
     return figures
-
 
 def dispute_figures(*, filters: ReportFilter) -> dict:
     return Dispute.objects.filter(request_q(filters, "request__"), _in_period("raised_at", filters)).aggregate(
@@ -175,9 +294,11 @@ def onward_figures(*, filters: ReportFilter) -> dict:
 
 def basis_figures(*, filters: ReportFilter) -> dict:
     """SSP 6: what the releases decided in the period relied on, and the overrides decided."""
-    on_consent = Exists(ConsentReliance.objects.filter(decision=OuterRef("pk")))
-    on_override = Exists(
-        PublicInterestOverride.objects.filter(request=OuterRef("request"), status=OverrideStatus.APPROVED)
+    # `IN (SELECT …)`, not a correlated EXISTS: PostgreSQL hashes the subquery once instead of
+    # probing an index for each of a year's releases (325,000 probes: 0.63 s at 1M requests).
+    on_consent = Q(pk__in=ConsentReliance.objects.values("decision_id"))
+    on_override = Q(
+        request_id__in=PublicInterestOverride.objects.filter(status=OverrideStatus.APPROVED).values("request_id")
     )
     figures = Decision.objects.filter(
         request_q(filters, "request__", own_pack=True),
@@ -186,8 +307,8 @@ def basis_figures(*, filters: ReportFilter) -> dict:
         outcome__in=(Outcome.RELEASED, Outcome.PARTLY_RELEASED),
     ).aggregate(
         releases=Count("pk"),
-        on_consent=Count("pk", filter=Q(on_consent)),
-        on_override=Count("pk", filter=Q(on_override)),
+        on_consent=Count("pk", filter=on_consent),
+        on_override=Count("pk", filter=on_override),
     )
     figures.update(
         PublicInterestOverride.objects.filter(request_q(filters, "request__")).aggregate(
@@ -212,66 +333,33 @@ def _months(filters: ReportFilter) -> list[date]:
     return months
 
 
-def trend_figures(*, filters: ReportFilter) -> list[tuple[date, int, int]]:
+def trend_figures(*, filters: ReportFilter, cohort: Cohort | None = None) -> list[tuple[date, int, int]]:
     """(month, raised, decided) for each month of the period, in UK time."""
-    tz = timezone.get_current_timezone()
-    raised = dict(
-        _requests(filters)
-        .filter(_in_period("submitted_at", filters))
-        .annotate(month=TruncMonth("submitted_at", tzinfo=tz))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .values_list("month", "n")
-    )
-    decided = dict(
-        _requests(filters)
-        .filter(_in_period("decided_at", filters))
-        .annotate(month=TruncMonth("decided_at", tzinfo=tz))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .values_list("month", "n")
-    )
-    raised = {timezone.localtime(k).date(): v for k, v in raised.items()}
-    decided = {timezone.localtime(k).date(): v for k, v in decided.items()}
-    return [(month, raised.get(month, 0), decided.get(month, 0)) for month in _months(filters)]
+    cohort = cohort or cohort_pass(filters=filters)
+    return [
+        (month, cohort.raised_by_month.get(month, 0), cohort.decided_by_month.get(month, 0)) for month in _months(filters)
+    ]
 
 
-def organisation_figures(*, filters: ReportFilter) -> list[dict]:
+def organisation_figures(*, filters: ReportFilter, cohort: Cohort | None = None) -> list[dict]:
     """Per organisation of the partnership: requests it raised, and those it received and how it
     decided them, over the requests raised in the period (the organisation filter narrows the
     other side: "received from X" when X is the requester, and so on)."""
-    cohort = _requests(filters).filter(_in_period("submitted_at", filters))
-    decided = Q(decided_at__isnull=False)
-    as_holder = {
-        row["holding_organisation_id"]: row
-        for row in cohort.filter(holding_organisation__isnull=False)
-        .values("holding_organisation_id")
-        .annotate(
-            received=Count("pk"),
-            released=Count("pk", filter=Q(status=Status.RELEASED)),
-            partly_released=Count("pk", filter=Q(status=Status.PARTLY_RELEASED)),
-            declined=Count("pk", filter=Q(status=Status.DECLINED)),
-            decided=Count("pk", filter=decided),
-            median_days=PercentileCont(DaysBetween(F("decided_at"), F("submitted_at")), fraction=0.5, filter=decided),
-        )
-    }
-    as_requester = dict(
-        cohort.values("requesting_organisation_id").annotate(n=Count("pk")).values_list("requesting_organisation_id", "n")
-    )
+    cohort = cohort or cohort_pass(filters=filters)
     names = dict(
         Organisation.objects.filter(
             pk__in=PartnershipMember.objects.filter(partnership_id=filters.partnership_id).values("organisation")
         ).values_list("pk", "name")
     )
     rows = []
-    for pk in sorted(set(as_holder) | set(as_requester), key=lambda pk: names.get(pk, "")):
-        held = as_holder.get(pk, {})
+    for pk in sorted(set(cohort.by_holder) | set(cohort.by_requester), key=lambda pk: names.get(pk, "")):
+        held = cohort.by_holder.get(pk, {})
         rows.append(
             {
                 "organisation_id": pk,
                 "name": names.get(pk, "Organisation no longer in the partnership"),
-                "raised": as_requester.get(pk, 0),
-                "received": held.get("received", 0),
+                "raised": cohort.by_requester.get(pk, 0),
+                "received": held.get("raised", 0),
                 "released": held.get("released", 0),
                 "partly_released": held.get("partly_released", 0),
                 "declined": held.get("declined", 0),
@@ -282,7 +370,6 @@ def organisation_figures(*, filters: ReportFilter) -> list[dict]:
     return rows
 
 
-# ---------------------------------------------------------------------------------------------
 # Retention and meetings
 # ---------------------------------------------------------------------------------------------
 
@@ -371,7 +458,8 @@ def _counts(*values) -> list[Cell]:
 def request_tables(*, filters: ReportFilter) -> list[ReportTable]:
     """The sharing sections: volumes, turnaround, disputes and onward requests, the basis of releases."""
     orgs = _organisation_ids(filters)
-    r = request_figures(filters=filters)
+    cohort = cohort_pass(filters=filters)
+    r = request_figures(filters=filters, cohort=cohort)
     d = dispute_figures(filters=filters)
     o = onward_figures(filters=filters)
     b = basis_figures(filters=filters)
@@ -453,7 +541,7 @@ def request_tables(*, filters: ReportFilter) -> list[ReportTable]:
         title="Requests raised and decided each month",
         label_header="Month",
         columns=["Raised", "Decided"],
-        rows=[ReportRow(month.strftime("%b %Y"), _counts(raised, decided), orgs) for month, raised, decided in trend_figures(filters=filters)],
+        rows=[ReportRow(month.strftime("%b %Y"), _counts(raised, decided), orgs) for month, raised, decided in trend_figures(filters=filters, cohort=cohort)],
         chart="trend",
         chart_columns=[0, 1],
     )
@@ -471,7 +559,7 @@ def request_tables(*, filters: ReportFilter) -> list[ReportTable]:
                 ],
                 frozenset({row["organisation_id"]}),
             )
-            for row in organisation_figures(filters=filters)
+            for row in organisation_figures(filters=filters, cohort=cohort)
         ],
         note="Raised: requests the organisation sent; received: requests sent to it, and how it decided them.",
         chart="comparison",
