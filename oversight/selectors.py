@@ -576,32 +576,39 @@ def ico_number_valid(number: str) -> bool:
     return bool(ICO_NUMBER.match((number or "").strip().upper()))
 
 
-def signatory_register(*, partnership_id: int) -> list[dict]:
-    """One row per member organisation: its signatory in the pack in force (name and title), the
-    date it signed, its designated officers, its ICO registration number, and what is missing.
-    Two queries, whatever the number of organisations."""
+def unsigned_blocks_sharing(pack) -> bool:
+    """Whether the pack says an organisation the register flags may not share (`review.unsigned_blocks_sharing`)."""
+    return bool(pack is not None and ((pack.data or {}).get("review") or {}).get("unsigned_blocks_sharing"))
+
+
+def signatory_gaps(*, partnership_id: int, organisation_ids=None):
+    """(pack in force, [(place, designated officers' names, what is missing)]) for the member
+    organisations of the partnership (or those of `organisation_ids`): no signature for the
+    version in force, no designated officer, an ICO number missing or malformed. Four queries,
+    whatever the number of organisations."""
     from portal.models import Membership, ProtocolPack
     from portal.roles import Role
 
     pack = ProtocolPack.objects.filter(partnership_id=partnership_id, is_current=True).first()
-    signatories = {p.get("name"): p.get("signatory") or {} for p in ((pack.data or {}).get("partners") or [])} if pack else {}
     places = PartnershipMember.objects.filter(partnership_id=partnership_id).select_related("organisation").order_by("organisation__name")
-    signed_orgs = set(ProtocolSignature.objects.filter(pack=pack).values_list("organisation_id", flat=True)) if pack else set()
+    if organisation_ids is not None:
+        places = places.filter(organisation_id__in=list(organisation_ids))
+    places = list(places)
+    place_orgs = [place.organisation_id for place in places]
+    signed_orgs = set(ProtocolSignature.objects.filter(pack=pack, organisation_id__in=place_orgs).values_list("organisation_id", flat=True)) if pack else set()
     officers: dict[int, list[str]] = {}
     for organisation_id, first, last, username in (
         Membership.objects.active()
-        .filter(role=Role.DESIGNATED_OFFICER, organisation__in=places.values("organisation"))
+        .filter(role=Role.DESIGNATED_OFFICER, organisation_id__in=place_orgs)
         .filter(Q(partnership__isnull=True) | Q(partnership_id=partnership_id))
         .values_list("organisation_id", "user__first_name", "user__last_name", "user__username")
     ):
         officers.setdefault(organisation_id, []).append(f"{first} {last}".strip() or username)
-    rows = []
+    result = []
     for place in places:
         org = place.organisation
-        signatory = signatories.get(org.name, {})
         flags = []
-        signed_here = org.pk in signed_orgs
-        if not signed_here and (place.signed_protocol_on is None or (pack and place.signed_protocol_on < pack.effective_date)):
+        if org.pk not in signed_orgs and (place.signed_protocol_on is None or (pack and place.signed_protocol_on < pack.effective_date)):
             flags.append(f"No signature for version {pack.version}" if pack else "Not signed")
         if not officers.get(org.pk):
             flags.append("No designated officer")
@@ -609,15 +616,43 @@ def signatory_register(*, partnership_id: int) -> list[dict]:
             flags.append("No ICO registration number")
         elif not ico_number_valid(org.ico_registration):
             flags.append("ICO registration number malformed (Z + 7 digits, or ZA + 6)")
+        result.append((place, sorted(officers.get(org.pk, [])), flags))
+    return pack, result
+
+
+def signatory_sharing_blocks(*, partnership_id: int, organisation_ids) -> dict[int, list[str]]:
+    """The register as a condition on sharing (registered with portal.sharing_conditions): where the
+    pack in force says so, each flagged organisation is blocked, with what it is missing."""
+    from portal.models import ProtocolPack
+
+    pack = ProtocolPack.objects.filter(partnership_id=partnership_id, is_current=True).only("data").first()
+    if not unsigned_blocks_sharing(pack):
+        return {}
+    _, gaps = signatory_gaps(partnership_id=partnership_id, organisation_ids=organisation_ids)
+    return {place.organisation_id: flags for place, _, flags in gaps if flags}
+
+
+def signatory_register(*, partnership_id: int) -> list[dict]:
+    """One row per member organisation: its signatory in the pack in force (name and title), the
+    date it signed, its designated officers, its ICO registration number, what is missing, and
+    whether that blocks its sharing (where the pack says so)."""
+    pack, gaps = signatory_gaps(partnership_id=partnership_id)
+    blocks = unsigned_blocks_sharing(pack)
+    signatories = {p.get("name"): p.get("signatory") or {} for p in ((pack.data or {}).get("partners") or [])} if pack else {}
+    rows = []
+    for place, officers, flags in gaps:
+        org = place.organisation
+        signatory = signatories.get(org.name, {})
         rows.append(
             {
                 "organisation": org,
                 "signatory_name": signatory.get("name", ""),
                 "signatory_title": signatory.get("role", ""),
                 "signed_on": place.signed_protocol_on,
-                "designated_officers": sorted(officers.get(org.pk, [])),
+                "designated_officers": officers,
                 "ico_registration": org.ico_registration,
                 "flags": flags,
+                "blocked": blocks and bool(flags),
             }
         )
     return rows
