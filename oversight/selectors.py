@@ -564,6 +564,23 @@ def drafts_raised_under(*, pack) -> list[tuple[int, str, int]]:
     return list(DisclosureRequest.objects.filter(protocol_pack=pack, status=Status.DRAFT).values_list("pk", "reference", "requester_id"))
 
 
+def review_lessons(*, pack) -> list[dict]:
+    """SDP 8, SSP 17: the lessons learnt that breach reports marked as an input to the next review
+    of the protocol, for the review of `pack` (the version in force): those of breaches in its
+    partnership reported since it took effect, oldest first. The reference, the organisation, when
+    it was discovered and the lessons note (written for the review: no personal data); nothing of
+    what happened."""
+    from governance.models import Breach
+
+    if pack is None:
+        return []
+    return list(
+        Breach.objects.filter(partnership_id=pack.partnership_id, lessons_learnt=True, reported_at__date__gte=pack.effective_date)
+        .order_by("reported_at", "pk")
+        .values("reference", "occurred_organisation__name", "discovered_at", "lessons_note")[:200]
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # The signatory register (SDP 4.5, Appendix 2; SSP Signatories, 9, 10.2)
 # ---------------------------------------------------------------------------------------------
@@ -582,7 +599,7 @@ def unsigned_blocks_sharing(pack) -> bool:
 
 
 def signatory_gaps(*, partnership_id: int, organisation_ids=None):
-    """(pack in force, [(place, designated officers' names, what is missing)]) for the member
+    """(pack in force, [(place, designated officers' names, DPOs' names, what is missing)]) for the member
     organisations of the partnership (or those of `organisation_ids`): no signature for the
     version in force, no designated officer, an ICO number missing or malformed. Four queries,
     whatever the number of organisations."""
@@ -597,13 +614,15 @@ def signatory_gaps(*, partnership_id: int, organisation_ids=None):
     place_orgs = [place.organisation_id for place in places]
     signed_orgs = set(ProtocolSignature.objects.filter(pack=pack, organisation_id__in=place_orgs).values_list("organisation_id", flat=True)) if pack else set()
     officers: dict[int, list[str]] = {}
-    for organisation_id, first, last, username in (
+    dpos: dict[int, list[str]] = {}
+    for organisation_id, role, first, last, username in (
         Membership.objects.active()
-        .filter(role=Role.DESIGNATED_OFFICER, organisation_id__in=place_orgs)
+        .filter(role__in=[Role.DESIGNATED_OFFICER, Role.DPO], organisation_id__in=place_orgs)
         .filter(Q(partnership__isnull=True) | Q(partnership_id=partnership_id))
-        .values_list("organisation_id", "user__first_name", "user__last_name", "user__username")
+        .values_list("organisation_id", "role", "user__first_name", "user__last_name", "user__username")
     ):
-        officers.setdefault(organisation_id, []).append(f"{first} {last}".strip() or username)
+        names = officers if role == Role.DESIGNATED_OFFICER else dpos
+        names.setdefault(organisation_id, []).append(f"{first} {last}".strip() or username)
     result = []
     for place in places:
         org = place.organisation
@@ -616,7 +635,7 @@ def signatory_gaps(*, partnership_id: int, organisation_ids=None):
             flags.append("No ICO registration number")
         elif not ico_number_valid(org.ico_registration):
             flags.append("ICO registration number malformed (Z + 7 digits, or ZA + 6)")
-        result.append((place, sorted(officers.get(org.pk, [])), flags))
+        result.append((place, sorted(officers.get(org.pk, [])), sorted(dpos.get(org.pk, [])), flags))
     return pack, result
 
 
@@ -629,7 +648,7 @@ def signatory_sharing_blocks(*, partnership_id: int, organisation_ids) -> dict[i
     if not unsigned_blocks_sharing(pack):
         return {}
     _, gaps = signatory_gaps(partnership_id=partnership_id, organisation_ids=organisation_ids)
-    return {place.organisation_id: flags for place, _, flags in gaps if flags}
+    return {place.organisation_id: flags for place, _, _, flags in gaps if flags}
 
 
 def signatory_register(*, partnership_id: int) -> list[dict]:
@@ -640,7 +659,7 @@ def signatory_register(*, partnership_id: int) -> list[dict]:
     blocks = unsigned_blocks_sharing(pack)
     signatories = {p.get("name"): p.get("signatory") or {} for p in ((pack.data or {}).get("partners") or [])} if pack else {}
     rows = []
-    for place, officers, flags in gaps:
+    for place, officers, dpos, flags in gaps:
         org = place.organisation
         signatory = signatories.get(org.name, {})
         rows.append(
@@ -650,6 +669,7 @@ def signatory_register(*, partnership_id: int) -> list[dict]:
                 "signatory_title": signatory.get("role", ""),
                 "signed_on": place.signed_protocol_on,
                 "designated_officers": officers,
+                "dpos": dpos,
                 "ico_registration": org.ico_registration,
                 "flags": flags,
                 "blocked": blocks and bool(flags),

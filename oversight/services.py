@@ -75,7 +75,7 @@ def review_reminder_send(*, pack: ProtocolPack, today: date | None = None) -> Re
                 recipients=recipients,
                 subject=SUBJECTS[latest].format(name=pack.partnership_name),
                 reference=f"{pack.slug}@{pack.version}",
-                path=reverse("portal:protocol"),
+                path=reverse("oversight:versions"),  # the review's inputs (lessons learnt) are listed there
             )
             reminder.recipients = len(recipients)
             reminder.save(update_fields=["recipients"])

@@ -18,6 +18,7 @@ from oversight.selectors import (
     access_proposed_version,
     approving_organisations,
     proposed_versions,
+    review_lessons,
     signatory_register,
     unsigned_blocks_sharing,
 )
@@ -53,6 +54,7 @@ def _partnership(request):
 @require_http_methods(["GET", "POST"])
 def versions(request):
     partnership = _partnership(request)
+    current = current_protocol_pack(partnership)
     form = PackUploadForm()
     if request.method == "POST":
         if request.membership.role != Role.ADMIN:
@@ -78,7 +80,8 @@ def versions(request):
         {
             "form": form,
             "partnership": partnership,
-            "current": current_protocol_pack(partnership),
+            "current": current,
+            "lessons": review_lessons(pack=current),
             "proposals": proposed_versions(partnership_id=partnership.pk)[:50],
             "can_upload": request.membership.role == Role.ADMIN,
         },

@@ -187,3 +187,35 @@ def test_the_withdraw_form_takes_any_text_without_failing(reason):
         assert cleaned and cleaned == cleaned.strip() and len(cleaned) <= 2000 and "\x00" not in cleaned
     else:
         assert form.errors["reason"][0]
+
+
+def test_lessons_learnt_from_breach_reports_are_listed_as_inputs_to_the_review(partnership):
+    import datetime
+
+    from django.utils import timezone
+
+    from governance.models import Breach
+    from oversight.services import review_reminder_send
+
+    pack, police, council, people = partnership
+
+    def breach(reference, *, lessons, note="", reported=None):
+        made = Breach.objects.create(
+            reference=reference, partnership=pack.partnership, reported_by=people["do_police"].user, reporter_organisation=police,
+            occurred_organisation=police, what_happened="A letter naming Jordan went to the wrong address.",
+            happened_at=timezone.now() - datetime.timedelta(days=3), discovered_at=timezone.now() - datetime.timedelta(days=2),
+            data_categories=["identifiers"], people_affected=1, lessons_learnt=lessons, lessons_note=note,
+        )
+        if reported:
+            Breach.objects.filter(pk=made.pk).update(reported_at=reported)
+
+    breach("BR-2026-000001", lessons=True, note="Check the address against two sources before sending.")
+    breach("BR-2026-000002", lessons=False)
+    breach("BR-2021-000003", lessons=True, note="Considered at the last review.", reported=timezone.make_aware(datetime.datetime(2021, 1, 5)))
+    page = _client_as(people["do_council"]).get(reverse("oversight:versions")).content.decode()
+    assert "Inputs to the review" in page and "BR-2026-000001" in page and "Check the address against two sources" in page
+    assert "BR-2026-000002" not in page and "BR-2021-000003" not in page
+    assert "Jordan" not in page  # what happened stays in the breach case
+    # The review reminders point at the page that lists them.
+    review_reminder_send(pack=pack, today=pack.review_date - datetime.timedelta(days=10))
+    assert set(Notification.objects.values_list("path", flat=True)) == {reverse("oversight:versions")}
