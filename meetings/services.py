@@ -48,7 +48,7 @@ from portal.notifications.services import notify
 from portal.protocols.markings import marking_allowed_here, marking_refusal
 from portal.retention.services import active_holds, retention_destroy_now
 from portal.roles import Role
-from portal.selectors.partnerships import membership_partnerships, suspension_refusal
+from portal.selectors.partnerships import membership_partnerships, sharing_refusal
 from portal.text import signature_matches
 from portal.uploads import clean_filename, validate_upload
 from sharing.selectors import visible_disclosures
@@ -86,7 +86,7 @@ def _require_sharing(meeting: Meeting, doing: str, *, also=()) -> None:
     organisations.update(
         meeting.attendees.filter(organisation__isnull=False).values_list("organisation_id", flat=True)
     )
-    refusal = suspension_refusal(
+    refusal = sharing_refusal(
         partnership=meeting.protocol_pack.partnership_id, organisations=organisations, doing=doing
     )
     if refusal:
@@ -334,7 +334,7 @@ def attendee_invite_member(
         raise ValidationError({"membership": "That person cannot be invited: select someone from the search results"})
     if meeting.attendees.filter(user=membership.user).exists():
         raise ValidationError({"membership": f"{membership.user.display_name} is already invited"})
-    refusal = suspension_refusal(
+    refusal = sharing_refusal(
         partnership=meeting.protocol_pack.partnership_id,
         organisations=[membership.organisation_id],
         doing="invite its staff to this meeting",

@@ -19,6 +19,11 @@ class OversightConfig(AppConfig):
         from portal.accountability.registry import register_decision_events
 
         register_decision_events(DECISION_EVENTS)
+
+        from oversight.selectors import signatory_sharing_blocks
+        from portal.sharing_conditions import register_sharing_condition
+
+        register_sharing_condition(signatory_sharing_blocks)
         register_nav_item(
             label="Protocol versions",
             url_name="oversight:versions",

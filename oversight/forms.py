@@ -163,3 +163,20 @@ class SignatureForm(forms.Form):
                 else:
                     data[name] = text
         return data
+
+
+class WithdrawForm(forms.Form):
+    """Withdrawing a proposed version: the reason goes in the decision log (shape only here; the
+    service checks it again and decides who may)."""
+
+    reason = forms.CharField(
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 4}), label="Why is this version withdrawn?",
+        help_text="For example, what the review found that the uploaded version gets wrong. Do not include personal data.",
+        error_messages={"required": "Enter why the version is withdrawn", "max_length": "The reason must be 2,000 characters or fewer"},
+    )
+
+    def clean_reason(self):
+        text, problem = text_problem(self.cleaned_data["reason"], label="The reason", max_length=2000, missing="Enter why the version is withdrawn")
+        if problem:
+            raise forms.ValidationError(problem)
+        return text

@@ -45,7 +45,7 @@ class ProposedVersion(models.Model):
     when approved as the pack in force says (`review.approval`); until then nothing else changes.
 
         awaiting ─every approval─▶ in force      (loaded: `pack`)
-           └──────withdraw──────▶ withdrawn
+           └──────withdraw──────▶ withdrawn     (by a partnership admin, with a reason; its approvals void)
     """
 
     partnership = models.ForeignKey("portal.Partnership", on_delete=models.PROTECT, related_name="+")
@@ -64,6 +64,9 @@ class ProposedVersion(models.Model):
         "portal.ProtocolPack", null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="Once in force."
     )
     in_force_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.TextField(blank=True, help_text="Why the admin withdrew it (also in the decision log).")
 
     class Meta:
         ordering = ["-uploaded_at", "-pk"]
@@ -86,6 +89,9 @@ class VersionApproval(models.Model):
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     approved_at = models.DateTimeField(auto_now_add=True)
     note = models.TextField(blank=True)
+    voided_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when the version is withdrawn: the approval counts for nothing."
+    )
 
     class Meta:
         ordering = ["approved_at", "pk"]

@@ -652,6 +652,23 @@ def drafts_raised_under(*, pack) -> list[tuple[int, str, int]]:
     return list(DisclosureRequest.objects.filter(protocol_pack=pack, status=Status.DRAFT).values_list("pk", "reference", "requester_id"))
 
 
+def review_lessons(*, pack) -> list[dict]:
+    """SDP 8, SSP 17: the lessons learnt that breach reports marked as an input to the next review
+    of the protocol, for the review of `pack` (the version in force): those of breaches in its
+    partnership reported since it took effect, oldest first. The reference, the organisation, when
+    it was discovered and the lessons note (written for the review: no personal data); nothing of
+    what happened."""
+    from governance.models import Breach
+
+    if pack is None:
+        return []
+    return list(
+        Breach.objects.filter(partnership_id=pack.partnership_id, lessons_learnt=True, reported_at__date__gte=pack.effective_date)
+        .order_by("reported_at", "pk")
+        .values("reference", "occurred_organisation__name", "discovered_at", "lessons_note")[:200]
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # The signatory register (SDP 4.5, Appendix 2; SSP Signatories, 9, 10.2)
 # ---------------------------------------------------------------------------------------------
@@ -664,32 +681,41 @@ def ico_number_valid(number: str) -> bool:
     return bool(ICO_NUMBER.match((number or "").strip().upper()))
 
 
-def signatory_register(*, partnership_id: int) -> list[dict]:
-    """One row per member organisation: its signatory in the pack in force (name and title), the
-    date it signed, its designated officers, its ICO registration number, and what is missing.
-    Two queries, whatever the number of organisations."""
+def unsigned_blocks_sharing(pack) -> bool:
+    """Whether the pack says an organisation the register flags may not share (`review.unsigned_blocks_sharing`)."""
+    return bool(pack is not None and ((pack.data or {}).get("review") or {}).get("unsigned_blocks_sharing"))
+
+
+def signatory_gaps(*, partnership_id: int, organisation_ids=None):
+    """(pack in force, [(place, designated officers' names, DPOs' names, what is missing)]) for the member
+    organisations of the partnership (or those of `organisation_ids`): no signature for the
+    version in force, no designated officer, an ICO number missing or malformed. Four queries,
+    whatever the number of organisations."""
     from portal.models import Membership, ProtocolPack
     from portal.roles import Role
 
     pack = ProtocolPack.objects.filter(partnership_id=partnership_id, is_current=True).first()
-    signatories = {p.get("name"): p.get("signatory") or {} for p in ((pack.data or {}).get("partners") or [])} if pack else {}
     places = PartnershipMember.objects.filter(partnership_id=partnership_id).select_related("organisation").order_by("organisation__name")
-    signed_orgs = set(ProtocolSignature.objects.filter(pack=pack).values_list("organisation_id", flat=True)) if pack else set()
+    if organisation_ids is not None:
+        places = places.filter(organisation_id__in=list(organisation_ids))
+    places = list(places)
+    place_orgs = [place.organisation_id for place in places]
+    signed_orgs = set(ProtocolSignature.objects.filter(pack=pack, organisation_id__in=place_orgs).values_list("organisation_id", flat=True)) if pack else set()
     officers: dict[int, list[str]] = {}
-    for organisation_id, first, last, username in (
+    dpos: dict[int, list[str]] = {}
+    for organisation_id, role, first, last, username in (
         Membership.objects.active()
-        .filter(role=Role.DESIGNATED_OFFICER, organisation__in=places.values("organisation"))
+        .filter(role__in=[Role.DESIGNATED_OFFICER, Role.DPO], organisation_id__in=place_orgs)
         .filter(Q(partnership__isnull=True) | Q(partnership_id=partnership_id))
-        .values_list("organisation_id", "user__first_name", "user__last_name", "user__username")
+        .values_list("organisation_id", "role", "user__first_name", "user__last_name", "user__username")
     ):
-        officers.setdefault(organisation_id, []).append(f"{first} {last}".strip() or username)
-    rows = []
+        names = officers if role == Role.DESIGNATED_OFFICER else dpos
+        names.setdefault(organisation_id, []).append(f"{first} {last}".strip() or username)
+    result = []
     for place in places:
         org = place.organisation
-        signatory = signatories.get(org.name, {})
         flags = []
-        signed_here = org.pk in signed_orgs
-        if not signed_here and (place.signed_protocol_on is None or (pack and place.signed_protocol_on < pack.effective_date)):
+        if org.pk not in signed_orgs and (place.signed_protocol_on is None or (pack and place.signed_protocol_on < pack.effective_date)):
             flags.append(f"No signature for version {pack.version}" if pack else "Not signed")
         if not officers.get(org.pk):
             flags.append("No designated officer")
@@ -697,15 +723,44 @@ def signatory_register(*, partnership_id: int) -> list[dict]:
             flags.append("No ICO registration number")
         elif not ico_number_valid(org.ico_registration):
             flags.append("ICO registration number malformed (Z + 7 digits, or ZA + 6)")
+        result.append((place, sorted(officers.get(org.pk, [])), sorted(dpos.get(org.pk, [])), flags))
+    return pack, result
+
+
+def signatory_sharing_blocks(*, partnership_id: int, organisation_ids) -> dict[int, list[str]]:
+    """The register as a condition on sharing (registered with portal.sharing_conditions): where the
+    pack in force says so, each flagged organisation is blocked, with what it is missing."""
+    from portal.models import ProtocolPack
+
+    pack = ProtocolPack.objects.filter(partnership_id=partnership_id, is_current=True).only("data").first()
+    if not unsigned_blocks_sharing(pack):
+        return {}
+    _, gaps = signatory_gaps(partnership_id=partnership_id, organisation_ids=organisation_ids)
+    return {place.organisation_id: flags for place, _, _, flags in gaps if flags}
+
+
+def signatory_register(*, partnership_id: int) -> list[dict]:
+    """One row per member organisation: its signatory in the pack in force (name and title), the
+    date it signed, its designated officers, its ICO registration number, what is missing, and
+    whether that blocks its sharing (where the pack says so)."""
+    pack, gaps = signatory_gaps(partnership_id=partnership_id)
+    blocks = unsigned_blocks_sharing(pack)
+    signatories = {p.get("name"): p.get("signatory") or {} for p in ((pack.data or {}).get("partners") or [])} if pack else {}
+    rows = []
+    for place, officers, dpos, flags in gaps:
+        org = place.organisation
+        signatory = signatories.get(org.name, {})
         rows.append(
             {
                 "organisation": org,
                 "signatory_name": signatory.get("name", ""),
                 "signatory_title": signatory.get("role", ""),
                 "signed_on": place.signed_protocol_on,
-                "designated_officers": sorted(officers.get(org.pk, [])),
+                "designated_officers": officers,
+                "dpos": dpos,
                 "ico_registration": org.ico_registration,
                 "flags": flags,
+                "blocked": blocks and bool(flags),
             }
         )
     return rows

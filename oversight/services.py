@@ -30,6 +30,7 @@ from portal.protocols.selectors import current_protocol_pack
 from portal.protocols.services import protocol_pack_load
 from portal.protocols.validation import PackIssue, ProtocolPackError, pack_parse, pack_validate
 from portal.roles import Role
+from portal.text import text_problem
 
 SUBJECTS = {
     ReminderKind.DAYS_60: "The {name} protocol is due for review in 60 days",
@@ -74,7 +75,7 @@ def review_reminder_send(*, pack: ProtocolPack, today: date | None = None) -> Re
                 recipients=recipients,
                 subject=SUBJECTS[latest].format(name=pack.partnership_name),
                 reference=f"{pack.slug}@{pack.version}",
-                path=reverse("portal:protocol"),
+                path=reverse("oversight:versions"),  # the review's inputs (lessons learnt) are listed there
             )
             reminder.recipients = len(recipients)
             reminder.save(update_fields=["recipients"])
@@ -151,7 +152,7 @@ def protocol_version_propose(
 
 
 def version_approval_missing(*, proposal: ProposedVersion) -> list[Organisation]:
-    approved = set(proposal.approvals.values_list("organisation_id", flat=True))
+    approved = set(proposal.approvals.filter(voided_at__isnull=True).values_list("organisation_id", flat=True))
     return [org for org in approving_organisations(proposal=proposal) if org.pk not in approved]
 
 
@@ -223,21 +224,55 @@ def _bring_into_force(*, proposal: ProposedVersion, acting_user: User, acting_me
         )
 
 
-def protocol_version_withdraw(*, proposal: ProposedVersion, acting_user: User, acting_membership: Membership) -> ProposedVersion:
+def version_may_withdraw(*, proposal: ProposedVersion, membership: Membership | None) -> bool:
+    """Any admin of the proposal's partnership (the one who uploaded it or another), while it waits."""
+    return (
+        membership is not None
+        and proposal.status == ProposalStatus.AWAITING
+        and membership.role == Role.ADMIN
+        and membership.partnership_id == proposal.partnership_id
+    )
+
+
+def protocol_version_withdraw(
+    *, proposal: ProposedVersion, reason: str, acting_user: User, acting_membership: Membership
+) -> ProposedVersion:
+    """Withdraw a version waiting for approval (SSP 17): it never comes into force, the approvals
+    recorded on it are void, and the designated officers who approved it are told (reference and
+    link only). Decision-logged with the reason; the version in force is untouched."""
+    text, problem = text_problem(reason, label="The reason", max_length=2000, missing="Enter why the version is withdrawn")
+    if problem:
+        raise ValidationError({"reason": problem})
     with transaction.atomic():
-        proposal = ProposedVersion.objects.select_for_update().get(pk=proposal.pk)
+        proposal = ProposedVersion.objects.select_for_update().select_related("base_pack").get(pk=proposal.pk)
         if proposal.status != ProposalStatus.AWAITING:
             raise ValidationError("Only a version waiting for approval can be withdrawn")
+        if not version_may_withdraw(proposal=proposal, membership=acting_membership):
+            raise PermissionDenied("Only an admin of this partnership withdraws a proposed version")
+        now = timezone.now()
+        approvers = list(
+            User.objects.filter(pk__in=proposal.approvals.filter(voided_at__isnull=True).values("approved_by")).order_by("pk")
+        )
+        voided = proposal.approvals.filter(voided_at__isnull=True).update(voided_at=now)
         proposal.status = ProposalStatus.WITHDRAWN
-        proposal.save(update_fields=["status"])
+        proposal.withdrawn_by, proposal.withdrawn_at, proposal.withdrawn_reason = acting_user, now, text
+        proposal.save(update_fields=["status", "withdrawn_by", "withdrawn_at", "withdrawn_reason"])
+        reference = f"{proposal.base_pack.slug}/{proposal.version}"
         decision_record(
             actor=acting_user,
             organisation=acting_membership.organisation,
             action="protocol.version_withdrawn",
-            reasons=f"Proposed version {proposal.version} withdrawn.",
-            reference=f"{proposal.base_pack.slug}/{proposal.version}",
+            reasons=f"Proposed version {proposal.version} withdrawn; {voided} approval(s) on it void. {text}",
+            reference=reference,
             protocol_version=proposal.base_pack.version,
             partnership=proposal.partnership,
+            details={"approvals_voided": voided},
+        )
+        notify(
+            recipients=[user for user in approvers if user.pk != acting_user.pk],
+            subject=f"A proposed protocol version you approved has been withdrawn: {reference}",
+            reference=reference,
+            path=reverse("oversight:version", kwargs={"pk": proposal.pk}),
         )
     return proposal
 

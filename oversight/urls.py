@@ -12,6 +12,7 @@ urlpatterns: list = [
     path("versions/", views_versions.versions, name="versions"),
     path("versions/<int:pk>/", views_versions.version, name="version"),
     path("versions/<int:pk>/approve/", views_versions.version_approve, name="version_approve"),
+    path("versions/<int:pk>/withdraw/", views_versions.version_withdraw, name="version_withdraw"),
     path("signatories/", views_versions.signatories, name="signatories"),
     path("signatories/sign/", views_versions.signature, name="signature"),
     path("signatories/<int:org_pk>/form.pdf", views_versions.signature_form_pdf, name="signature_form_pdf"),

@@ -4,22 +4,32 @@ kept); the version is set against the one in force; designated officers (or, as 
 the board through the admin) approve it, and the last approval brings it into force."""
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from oversight.diff import pack_diff
-from oversight.forms import ApprovalForm, PackUploadForm, SignatureForm
+from oversight.forms import ApprovalForm, PackUploadForm, SignatureForm, WithdrawForm
 from oversight.models import ProposalStatus, ProtocolSignature
 from oversight.report import report_marking_name
-from oversight.selectors import access_proposed_version, approving_organisations, proposed_versions, signatory_register
+from oversight.selectors import (
+    access_proposed_version,
+    approving_organisations,
+    proposed_versions,
+    review_lessons,
+    signatory_register,
+    unsigned_blocks_sharing,
+)
 from oversight.services import (
     APPROVAL_LABELS,
     protocol_sign,
     protocol_version_approve,
     protocol_version_propose,
+    protocol_version_withdraw,
     version_may_approve,
+    version_may_withdraw,
 )
 from portal.pdf import download_footer, render_pdf
 from portal.protocols.selectors import current_protocol_pack
@@ -44,6 +54,7 @@ def _partnership(request):
 @require_http_methods(["GET", "POST"])
 def versions(request):
     partnership = _partnership(request)
+    current = current_protocol_pack(partnership)
     form = PackUploadForm()
     if request.method == "POST":
         if request.membership.role != Role.ADMIN:
@@ -69,7 +80,8 @@ def versions(request):
         {
             "form": form,
             "partnership": partnership,
-            "current": current_protocol_pack(partnership),
+            "current": current,
+            "lessons": review_lessons(pack=current),
             "proposals": proposed_versions(partnership_id=partnership.pk)[:50],
             "can_upload": request.membership.role == Role.ADMIN,
         },
@@ -95,6 +107,7 @@ def _version_page(request, proposal, form, status=200):
             "approvals": _approval_rows(proposal),
             "rule": APPROVAL_LABELS.get(proposal.approval_rule, proposal.approval_rule),
             "may_approve": version_may_approve(proposal=proposal, membership=request.membership),
+            "may_withdraw": version_may_withdraw(proposal=proposal, membership=request.membership),
             "form": form,
             "awaiting": proposal.status == ProposalStatus.AWAITING,
         },
@@ -124,6 +137,32 @@ def version_approve(request, pk):
     return redirect("oversight:version", pk=proposal.pk)
 
 
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def version_withdraw(request, pk):
+    """Confirm withdrawing a proposed version, with the reason for the record (SSP 17)."""
+    proposal = access_proposed_version(partnership_ids=membership_partnerships(membership=request.membership).values_list("pk", flat=True), pk=pk)
+    if not version_may_withdraw(proposal=proposal, membership=request.membership):
+        raise PermissionDenied("Only a partnership admin withdraws a version waiting for approval")
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            protocol_version_withdraw(
+                proposal=proposal, reason=form.cleaned_data["reason"], acting_user=request.user, acting_membership=request.membership
+            )
+        except ValidationError as error:
+            form.add_error("reason" if hasattr(error, "error_dict") else None, error.messages[0])
+        else:
+            messages.success(request, f"Version {proposal.version} withdrawn: it will not come into force")
+            return redirect("oversight:version", pk=proposal.pk)
+    return render(
+        request,
+        "oversight/version_withdraw.html",
+        {"proposal": proposal, "form": form, "approved": proposal.approvals.filter(voided_at__isnull=True).count()},
+        status=400 if form.errors else 200,
+    )
+
+
 def version_changes(request, pk):
     """What changed in a version, for anyone taking part in its partnership (the protocol is read
     by every partner; a requester with a draft under the old version is sent here)."""
@@ -141,7 +180,7 @@ def signatories(request):
     partnership = _partnership(request)
     rows = signatory_register(partnership_id=partnership.pk)
     pack = current_protocol_pack(partnership)
-    blocks = bool(((pack.data if pack else {}) or {}).get("review", {}).get("unsigned_blocks_sharing"))
+    blocks = unsigned_blocks_sharing(pack)
     return render(
         request,
         "oversight/signatories.html",
@@ -151,6 +190,7 @@ def signatories(request):
             "rows": sorted(rows, key=lambda row: (not row["flags"], row["organisation"].name)),
             "flagged": sum(1 for row in rows if row["flags"]),
             "blocks_sharing": blocks,
+            "blocked": sum(1 for row in rows if row["blocked"]),
         },
     )
 

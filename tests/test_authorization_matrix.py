@@ -561,6 +561,8 @@ MATRIX: dict[str, Entry] = {
     "oversight:version_approve": Entry(
         FORBIDDEN, {"designated_officer": REDIRECT}, kwargs=lambda w: {"pk": version_world(w).pk}, method="post"
     ),
+    # Withdrawing a proposal (its confirmation page): any admin of its partnership.
+    "oversight:version_withdraw": Entry(FORBIDDEN, {"admin": OK}, kwargs=lambda w: {"pk": version_world(w).pk}),
     "oversight:version_changes": Entry(OK, {"no_membership": NOT_FOUND}, kwargs=lambda w: {"pk": version_world(w).pk}),
     "oversight:signatories": Entry(FORBIDDEN, REPORT_READERS),
     "oversight:signature": Entry(FORBIDDEN, {"designated_officer": OK}),
@@ -641,6 +643,7 @@ OTHER_PARTNERSHIP_NOT_FOUND = {
     "exchange:client_revoke",
     "oversight:version",
     "oversight:version_approve",
+    "oversight:version_withdraw",
     "oversight:version_changes",
     "oversight:signature_form_pdf",
 }

@@ -139,3 +139,15 @@ def protocol_flowchart(*, pack: ProtocolPack) -> list[FlowchartQuestion]:
             )
         questions.append(FlowchartQuestion(number=number, node=node, steps=steps))
     return questions
+
+
+def protocol_changes_since(*, pack: ProtocolPack):
+    """(the version in force, what changed) when a newer version of `pack`'s partnership's protocol
+    is in force, else None: what a draft raised under `pack` is told (SSP 17, issue 12). Only the
+    sections that changed."""
+    from portal.protocols.diff import pack_diff
+
+    current = current_protocol_pack(pack.partnership_id)
+    if current is None or current.pk == pack.pk:
+        return None
+    return current, [section for section in pack_diff(old=pack.data or {}, new=current.data or {}) if section.changes]

@@ -86,3 +86,14 @@ def suspension_refusal(*, partnership: Partnership | int, organisations, doing: 
     names = " and ".join(o.name for o in suspended)
     verb = "is" if len(suspended) == 1 else "are"
     return f"Sharing with {names} {verb} suspended, so you cannot {doing} until the suspension is lifted (SSP 13.3)"
+
+
+def sharing_refusal(*, partnership: Partnership | int, organisations, doing: str) -> str:
+    """Why an action that shares with `organisations` is refused now, or "": a suspension (SSP 13.3)
+    or a condition of the protocol in force that one of them does not meet (portal.sharing_conditions:
+    no current signature, no designated officer, no valid ICO number, where the pack says it blocks)."""
+    from portal.sharing_conditions import sharing_block_refusal
+
+    return suspension_refusal(partnership=partnership, organisations=organisations, doing=doing) or sharing_block_refusal(
+        partnership=partnership, organisations=organisations, doing=doing
+    )

@@ -36,7 +36,7 @@ from portal.models import MarkingLevel, Membership, Organisation, User
 from portal.protocols.markings import marking_allowed_here, marking_refusal
 from portal.protocols.selectors import current_version_of
 from portal.restrictions import processing_restriction_refusal
-from portal.selectors.partnerships import suspension_refusal
+from portal.selectors.partnerships import sharing_refusal
 from portal.uploads import clean_filename, validate_upload
 from sharing import lifecycle
 from sharing.models import (
@@ -264,7 +264,7 @@ def disclosure_decide_problems(
         if marking is not None:
             _refuse(errors, "marking", "A decline has no protective marking")
     else:
-        suspended = suspension_refusal(
+        suspended = sharing_refusal(
             partnership=disclosure.protocol_pack.partnership_id,
             organisations=[disclosure.requesting_organisation_id, disclosure.holding_organisation_id],
             doing="release information on this request",

@@ -33,6 +33,7 @@ from portal.models import Membership, Organisation, PartnershipMember, Purpose, 
 from portal.protocols.selectors import current_version_of
 from portal.roles import Role
 from portal.selectors.partnerships import partnership_member
+from portal.sharing_conditions import sharing_block_message, sharing_blocks
 from portal.text import clean_text, collect_text
 from sharing import lifecycle
 from sharing.lifecycle import disclosure_decision_record
@@ -149,6 +150,9 @@ def _destination_problem(*, organisation: Organisation, disclosure: DisclosureRe
         return f"Sharing with {organisation.name} is suspended (SSP 13.3)"
     if not member.has_signed:
         return f"{organisation.name} has not signed the information sharing protocol"
+    blocked = sharing_blocks(partnership=partnership, organisations=[organisation])
+    if blocked:
+        return sharing_block_message(*blocked[0])
     return ""
 
 

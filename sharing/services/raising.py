@@ -44,6 +44,7 @@ from portal.protocols.selectors import current_protocol_pack
 from portal.restrictions import processing_restriction_refusal
 from portal.roles import Role
 from portal.selectors.partnerships import partnerships_shared
+from portal.sharing_conditions import sharing_block_message, sharing_blocks
 from portal.text import collect_text
 from sharing import lifecycle
 from sharing.models import (
@@ -143,7 +144,7 @@ def sharing_refusals(
 ) -> list[str]:
     """Why no new request may go from `requesting` to `holding` under `partnership`'s protocol now:
     both must be its members (a request never leaves its partnership), the holder a signatory,
-    neither suspended there (SSP 13.3)."""
+    neither suspended there (SSP 13.3), and neither blocked by the protocol's conditions (SDP 4.5)."""
     members = {
         member.organisation_id: member
         for member in PartnershipMember.objects.filter(
@@ -166,6 +167,11 @@ def sharing_refusals(
             problems.append(
                 f"{holding.name} has not signed the information sharing protocol, so it cannot be sent requests"
             )
+    if not problems:  # the protocol's own conditions (SDP 4.5), where the pack says they block sharing
+        problems.extend(
+            sharing_block_message(organisation, gaps)
+            for organisation, gaps in sharing_blocks(partnership=partnership, organisations=[requesting, holding])
+        )
     return problems
 
 

@@ -24,6 +24,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.forms.errors import form_add_service_errors
+from portal.protocols.selectors import protocol_changes_since
 from portal.roles import Role
 from portal.views.decorators import role_required
 from sharing import lifecycle
@@ -174,6 +175,8 @@ def draft_tasks(request, disclosure):
             "completed": completed,
             "ready": not problems,
             "refusals": [p.message for p in problems if not p.section],
+            # A newer version came into force after this draft was started (SSP 17, issue 12).
+            "newer_protocol": protocol_changes_since(pack=disclosure.protocol_pack),
         },
     )
 

@@ -32,18 +32,20 @@ def test_the_register_flags_what_is_missing(db):
     )
     council = OrganisationFactory(name="Stockport Council", ico_registration="ZA12345", signed_protocol_on=datetime.date(2019, 1, 1))
     MembershipFactory(organisation=police, role=Role.DESIGNATED_OFFICER, user__first_name="Dana", user__last_name="Officer")
+    MembershipFactory(organisation=police, role=Role.DPO, user__first_name="Priya", user__last_name="Protection")
     admin = MembershipFactory(organisation=council, role=Role.ADMIN)
     rows = {row["organisation"].name: row for row in signatory_register(partnership_id=pack.partnership_id)}
     assert rows[police.name]["flags"] == []
     assert rows[police.name]["signatory_name"] == "Shaun Donnellan"
     assert rows[police.name]["designated_officers"] == ["Dana Officer"]
+    assert rows[police.name]["dpos"] == ["Priya Protection"] and rows["Stockport Council"]["dpos"] == []
     assert rows["Stockport Council"]["flags"] == [
         "No signature for version 2020",
         "No designated officer",
         "ICO registration number malformed (Z + 7 digits, or ZA + 6)",
     ]
     html = _client_as(admin).get(reverse("oversight:signatories")).content.decode()
-    assert "1 organisation needs attention" in html and "Michael Cullen" in html
+    assert "1 organisation needs attention" in html and "Michael Cullen" in html and "Priya Protection" in html
 
 
 def test_a_designated_officer_signs_for_the_version_in_force_and_the_form_prints(db):
@@ -68,3 +70,21 @@ def test_a_designated_officer_signs_for_the_version_in_force_and_the_form_prints
     pdf = client.get(reverse("oversight:signature_form_pdf", kwargs={"org_pk": council.pk}))
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "Michael Cullen" in text and "Deputy Chief Executive" in text and "Authorised Signatory Form" in text
+
+
+def test_the_register_shows_who_is_blocked_where_the_pack_says_so(db):
+    pack = stockport_pack()
+    police = OrganisationFactory(name="Greater Manchester Police", kind=OrganisationKind.POLICE, ico_registration="Z4888193")
+    council = OrganisationFactory(name="Stockport Council", ico_registration="")
+    MembershipFactory(organisation=police, role=Role.DESIGNATED_OFFICER)
+    MembershipFactory(organisation=council, role=Role.DESIGNATED_OFFICER)
+    admin = MembershipFactory(organisation=council, role=Role.ADMIN)
+    client = _client_as(admin)
+    html = client.get(reverse("oversight:signatories")).content.decode()
+    assert ">Blocked<" not in html and "does not block sharing" in html
+    pack.data = {**pack.data, "review": {"unsigned_blocks_sharing": True}}
+    pack.save(update_fields=["data"])
+    rows = {row["organisation"].name: row for row in signatory_register(partnership_id=pack.partnership_id)}
+    assert rows["Stockport Council"]["blocked"] and not rows["Greater Manchester Police"]["blocked"]
+    html = client.get(reverse("oversight:signatories")).content.decode()
+    assert html.count(">Blocked<") == 1 and "so 1 is blocked from sharing now" in html

@@ -6,6 +6,9 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from oversight.diff import pack_diff
 from oversight.models import ProposalStatus, ProposedVersion
@@ -116,6 +119,11 @@ def test_in_force_only_when_every_signatory_approves_and_drafts_are_told(partner
     assert "Jordan" not in told.subject  # a reference, never the person
     changes = _client_as(people["requester"]).get(told.path)
     assert changes.status_code == 200 and "Domestic Abuse and Stalking Steering Group" in changes.content.decode()
+    # The draft itself says so, with what changed, until it is sent.
+    tasks = _client_as(people["requester"]).get(reverse("sharing:draft_tasks", kwargs={"pk": draft.pk})).content.decode()
+    assert "A new version of the protocol is in force" in tasks
+    assert "You started this draft under version 2020. Version 2026 is now in force" in tasks
+    assert "Domestic Abuse and Stalking Steering Group" in tasks and "Checklist questions" in tasks
 
 
 def test_where_the_pack_says_the_board_approves_the_admin_records_it(partnership):
@@ -130,3 +138,84 @@ def test_where_the_pack_says_the_board_approves_the_admin_records_it(partnership
     assert _client_as(people["do_police"]).post(reverse("oversight:version_approve", kwargs={"pk": proposal.pk})).status_code == 403
     assert admin.post(reverse("oversight:version_approve", kwargs={"pk": proposal.pk}), {"note": "Board minute 12."}).status_code == 302
     assert current_protocol_pack(pack.partnership).version == "2027"
+
+
+def test_an_admin_withdraws_a_proposal_with_a_reason_and_its_approvals_are_void(partnership):
+    pack, police, council, people = partnership
+    admin = _client_as(people["admin"])
+    proposal = ProposedVersion.objects.get(pk=int(upload(admin, new_version())["Location"].rstrip("/").split("/")[-1]))
+    protocol_version_approve(proposal=proposal, acting_user=people["do_police"].user, acting_membership=people["do_police"])
+    page = admin.get(reverse("oversight:version", kwargs={"pk": proposal.pk})).content.decode()
+    assert "Withdraw version 2026" in page
+    # Only admins are offered it; a designated officer's page has no such button and the page refuses them.
+    assert "Withdraw version 2026" not in _client_as(people["do_council"]).get(reverse("oversight:version", kwargs={"pk": proposal.pk})).content.decode()
+    url = reverse("oversight:version_withdraw", kwargs={"pk": proposal.pk})
+    assert _client_as(people["do_council"]).post(url, {"reason": "No."}).status_code == 403
+    confirm = admin.get(url).content.decode()
+    assert "The 1 approval already recorded on version 2026 will be void" in confirm
+    empty = admin.post(url, {"reason": "   "})
+    assert empty.status_code == 400 and "Enter why the version is withdrawn" in empty.content.decode()
+    # Another admin of the partnership withdraws it (not only the one who uploaded it).
+    other_admin = MembershipFactory(organisation=police, role=Role.ADMIN)
+    done = _client_as(other_admin).post(url, {"reason": "The board found the retention periods wrong."})
+    assert done.status_code == 302
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.WITHDRAWN and proposal.withdrawn_by == other_admin.user
+    assert proposal.withdrawn_reason == "The board found the retention periods wrong."
+    assert proposal.approvals.get().voided_at is not None
+    entry = DecisionLogEntry.objects.get(action="protocol.version_withdrawn")
+    assert "1 approval(s) on it void" in entry.reasons and "retention periods wrong" in entry.reasons
+    assert Notification.objects.filter(recipient=people["do_police"].user, subject__contains="withdrawn").exists()
+    assert current_protocol_pack(pack.partnership) == pack  # the version in force is untouched
+    page = admin.get(reverse("oversight:version", kwargs={"pk": proposal.pk})).content.decode()
+    assert "Void: version withdrawn" in page and "retention periods wrong" in page and "Approve version" not in page
+    # Nothing more can be done to it, and the designated officer cannot approve it now.
+    assert _client_as(other_admin).get(url).status_code == 403
+    assert _client_as(people["do_council"]).post(reverse("oversight:version_approve", kwargs={"pk": proposal.pk}), {}).status_code == 403
+    # A corrected file can be proposed again.
+    assert upload(admin, new_version()).status_code == 302
+
+
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(reason=st.text(max_size=2100))
+def test_the_withdraw_form_takes_any_text_without_failing(reason):
+    from oversight.forms import WithdrawForm
+
+    form = WithdrawForm({"reason": reason})
+    if form.is_valid():
+        cleaned = form.cleaned_data["reason"]
+        assert cleaned and cleaned == cleaned.strip() and len(cleaned) <= 2000 and "\x00" not in cleaned
+    else:
+        assert form.errors["reason"][0]
+
+
+def test_lessons_learnt_from_breach_reports_are_listed_as_inputs_to_the_review(partnership):
+    import datetime
+
+    from django.utils import timezone
+
+    from governance.models import Breach
+    from oversight.services import review_reminder_send
+
+    pack, police, council, people = partnership
+
+    def breach(reference, *, lessons, note="", reported=None):
+        made = Breach.objects.create(
+            reference=reference, partnership=pack.partnership, reported_by=people["do_police"].user, reporter_organisation=police,
+            occurred_organisation=police, what_happened="A letter naming Jordan went to the wrong address.",
+            happened_at=timezone.now() - datetime.timedelta(days=3), discovered_at=timezone.now() - datetime.timedelta(days=2),
+            data_categories=["identifiers"], people_affected=1, lessons_learnt=lessons, lessons_note=note,
+        )
+        if reported:
+            Breach.objects.filter(pk=made.pk).update(reported_at=reported)
+
+    breach("BR-2026-000001", lessons=True, note="Check the address against two sources before sending.")
+    breach("BR-2026-000002", lessons=False)
+    breach("BR-2021-000003", lessons=True, note="Considered at the last review.", reported=timezone.make_aware(datetime.datetime(2021, 1, 5)))
+    page = _client_as(people["do_council"]).get(reverse("oversight:versions")).content.decode()
+    assert "Inputs to the review" in page and "BR-2026-000001" in page and "Check the address against two sources" in page
+    assert "BR-2026-000002" not in page and "BR-2021-000003" not in page
+    assert "Jordan" not in page  # what happened stays in the breach case
+    # The review reminders point at the page that lists them.
+    review_reminder_send(pack=pack, today=pack.review_date - datetime.timedelta(days=10))
+    assert set(Notification.objects.values_list("path", flat=True)) == {reverse("oversight:versions")}

@@ -68,3 +68,38 @@ def test_upload_diff_and_approve_a_new_version(open_page, live_server, partnersh
         assert_accessible(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Version 2026: in force")
     assert current_protocol_pack(pack.partnership).version == "2026"
+
+
+def test_withdraw_a_proposed_version(open_page, live_server, partnership, assert_accessible):  # noqa: F811
+    from oversight.models import ProposalStatus, ProposedVersion
+
+    pack, _, _, people = partnership
+    admin = as_member(open_page, people["admin"], live_server)
+    admin.goto("/oversight/versions/")
+    admin.get_by_label("The new version's YAML file").set_input_files(
+        files=[{"name": "stockport-2026.yaml", "mimeType": "application/yaml", "buffer": new_version().encode()}]
+    )
+    admin.get_by_role("button", name="Check and propose this version").click()
+    expect(admin.get_by_role("heading", level=1)).to_have_text("Version 2026: waiting for approval")
+    url = admin.url
+    officer = as_member(open_page, people["do_police"], live_server)
+    officer.goto(url)
+    officer.get_by_role("button", name="Approve version 2026").click()
+    expect(officer.get_by_text("Withdraw version 2026")).to_have_count(0)
+
+    admin.reload()
+    admin.get_by_role("button", name="Withdraw version 2026").click()
+    expect(admin.get_by_role("heading", level=1)).to_have_text("Withdraw version 2026?")
+    expect(admin.get_by_text("The 1 approval already recorded on version 2026 will be void")).to_be_visible()
+    assert_accessible(admin)
+    admin.get_by_role("button", name="Withdraw version 2026").click()
+    expect(admin.locator(".govuk-error-summary")).to_contain_text("Enter why the version is withdrawn")
+    assert_accessible(admin)
+    admin.get_by_label("Why is this version withdrawn?").fill("The board found the retention periods wrong.")
+    admin.get_by_role("button", name="Withdraw version 2026").click()
+    expect(admin.get_by_role("heading", level=1)).to_have_text("Version 2026: withdrawn")
+    expect(admin.get_by_text("Void: version withdrawn")).to_be_visible()
+    expect(admin.get_by_role("button", name="Withdraw version 2026")).to_have_count(0)
+    assert_accessible(admin)
+    assert ProposedVersion.objects.get().status == ProposalStatus.WITHDRAWN
+    assert current_protocol_pack(pack.partnership).version == "2020"
