@@ -21,6 +21,8 @@ class Scope(models.TextChoices):
     RELEASED_READ = "released:read", "Fetch released items and attachments"
     WEBHOOKS = "webhooks", "Be told when a request changes state (webhooks)"
     DATASETS_WRITE = "datasets:write", "Submit depersonalised datasets and read their checks"
+    COHORTS_READ = "cohorts:read", "Read the cohort workspaces the system is a member of"
+    COHORTS_WRITE = "cohorts:write", "Add and update the organisation's own cohort entries"
 
 
 class ApiClient(models.Model):

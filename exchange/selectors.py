@@ -255,11 +255,16 @@ def cohorts_at_meeting(*, user, meeting) -> QuerySet:
 
 def cohort_people(*, cohort) -> list:
     """The people still in the programme, each with every organisation's entries and their history."""
+    return list(cohort_people_current(cohort=cohort))
+
+
+def cohort_people_current(*, cohort) -> QuerySet:
+    """As `cohort_people`, as a queryset (the API pages it by cursor)."""
     from django.db.models import Prefetch
 
     from exchange.models import CohortEntry, CohortEntryChange
 
-    return list(
+    return (
         cohort.people.filter(left_at__isnull=True, destroyed_at__isnull=True).prefetch_related(
             Prefetch("entries", queryset=CohortEntry.objects.select_related("organisation", "updated_by").prefetch_related(
                 Prefetch("changes", queryset=CohortEntryChange.objects.select_related("changed_by"))

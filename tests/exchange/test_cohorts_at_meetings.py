@@ -9,8 +9,8 @@ from django.urls import reverse
 from exchange import services as exchange
 from portal.models import AccessLogEntry
 from tests.meetings.conftest import world  # noqa: F401  (fixture)
-from tests.sharing.conftest import pack, parties  # noqa: F401  (fixtures)
 from tests.meetings.factories import invite, sign_in, start
+from tests.sharing.conftest import pack, parties  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 
