@@ -830,3 +830,167 @@ def dataset_submission(request, submission_id: int):
     _require(request, Scope.DATASETS_WRITE)
     submission = access_submission(membership=request.membership, pk=submission_id)
     return Status(200, _submission_body(submission))
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared case workspaces (IOM, SDP 5.8): a partner system that the cohort's coordinator made a
+# member (its account is added like any officer) reads the cohort and keeps its organisation's
+# own entries, through the pages' selectors and `cohort_entry_save`.
+# ---------------------------------------------------------------------------------------------
+
+COHORT_CONDITIONS = (
+    "Only for the work of the cohort's forum.",
+    "No onward sharing without the originating organisation's consent.",
+    "Each organisation changes only its own entries; every change is kept.",
+)
+
+
+def _cohort_handling(cohort) -> dict:
+    return {"marking": cohort.marking.name, "conditions": list(COHORT_CONDITIONS)}
+
+
+class CohortOut(Schema):
+    id: int
+    reference: str
+    title: str
+    forum: str
+    coordinating_organisation: str
+    marking: str
+    people_link: str
+
+
+class CohortListOut(Schema):
+    items: list[CohortOut]
+    next_cursor: str | None
+    handling: HandlingOut
+
+
+def _cohort_summary(cohort) -> dict:
+    return {
+        "id": cohort.pk, "reference": cohort.reference, "title": cohort.title, "forum": cohort.forum.name,
+        "coordinating_organisation": cohort.organisation.name, "marking": cohort.marking.name,
+        "people_link": f"{API_PREFIX}/cohorts/{cohort.pk}/people",
+    }
+
+
+@api.get("/cohorts", response={200: CohortListOut, **ERRORS}, url_name="cohorts", tags=["cohorts"],
+         summary="The cohort workspaces this system is a current member of, newest first")
+def cohorts_list(request, cursor: str | None = None, limit: int = Query(PAGE_DEFAULT, ge=1, le=PAGE_MAX)):
+    from exchange.selectors import cohorts_of
+
+    _require(request, Scope.COHORTS_READ)
+    rows, next_cursor = _page(cohorts_of(user=request.user), cursor=cursor, limit=limit)
+    # Titles and forums only, no one's personal data: the marking of each is in its row.
+    return Status(200, {"items": [_cohort_summary(c) for c in rows], "next_cursor": next_cursor,
+                        "handling": {"marking": None, "conditions": list(COHORT_CONDITIONS)}})
+
+
+class EntryOut(Schema):
+    person_id: int
+    kind: str
+    organisation: str
+    text: str
+    updated_by: str
+    updated_at: datetime.datetime
+
+
+class CohortPersonOut(Schema):
+    id: int
+    full_name: str
+    date_of_birth: datetime.date | None
+    entries: list[EntryOut]
+
+
+class CohortPeopleOut(Schema):
+    cohort: CohortOut
+    items: list[CohortPersonOut]
+    next_cursor: str | None
+    handling: HandlingOut
+
+
+def _entry_body(entry) -> dict:
+    return {"person_id": entry.person_id, "kind": entry.kind, "organisation": entry.organisation.name,
+            "text": entry.text, "updated_by": entry.updated_by.display_name, "updated_at": entry.updated_at}
+
+
+@api.get("/cohorts/{cohort_id}/people", response={200: CohortPeopleOut, **ERRORS}, url_name="cohort_people",
+         tags=["cohorts"], summary="The cohort's people still in the programme, with every organisation's entries")
+def cohort_people(request, cohort_id: int, cursor: str | None = None,
+                  limit: int = Query(PAGE_DEFAULT, ge=1, le=PAGE_MAX)):
+    from exchange.selectors import access_cohort, cohort_people_current
+
+    _require(request, Scope.COHORTS_READ)
+    cohort = access_cohort(user=request.user, pk=cohort_id)
+    rows, next_cursor = _page(cohort_people_current(cohort=cohort), cursor=cursor, limit=limit)
+    access_record(
+        user=request.user, organisation=request.membership.organisation, kind="view", object_type="cohort",
+        reference=cohort.reference, path=request.path,
+    )
+    return Status(200, {
+        "cohort": _cohort_summary(cohort),
+        "items": [
+            {"id": p.pk, "full_name": p.full_name, "date_of_birth": p.date_of_birth,
+             "entries": [_entry_body(e) for e in p.entries.all()]}
+            for p in rows
+        ],
+        "next_cursor": next_cursor,
+        "handling": _cohort_handling(cohort),
+    })
+
+
+class EntryIn(Schema):
+    kind: str = Field(description="risk, actions or contacts")
+    text: str = Field(max_length=10000)
+
+
+class EntrySavedOut(EntryOut):
+    handling: HandlingOut
+
+
+@api.post(
+    "/cohorts/{cohort_id}/people/{person_id}/entries", response={200: EntrySavedOut, **ERRORS},
+    url_name="cohort_entry_save", tags=["cohorts"],
+    summary="Add or update this organisation's entry of one kind about one person; send an Idempotency-Key to retry safely",
+)
+def cohort_entry_save(request, cohort_id: int, person_id: int, payload: EntryIn):
+    """The page's service (`cohort_entry_save`): only the organisation's own entry changes, and
+    the change is kept in its history."""
+    from exchange import services as exchange_services
+    from exchange.selectors import access_cohort
+    from exchange.selectors import cohort_person as cohort_person_of
+
+    client = _require(request, Scope.COHORTS_WRITE)
+    cohort = access_cohort(user=request.user, pk=cohort_id)
+    person = cohort_person_of(cohort=cohort, pk=person_id)
+    idempotency_key = (request.headers.get("Idempotency-Key") or "").strip()[:200]
+    fingerprint = hashlib.sha256(request.path.encode() + b"\n" + (request.body or b"")).hexdigest()
+    if idempotency_key:
+        earlier = IdempotencyRecord.objects.filter(client=client, key=idempotency_key).first()
+        if earlier is not None:
+            if earlier.fingerprint != fingerprint:
+                raise Refused("This Idempotency-Key was used with a different request",
+                              {"Idempotency-Key": ["Used before with another body"]})
+            # The entry as it stands (the record keeps its id only, never the text).
+            entry = person.entries.select_related("organisation", "updated_by").filter(
+                pk=earlier.body.get("entry_id")
+            ).first()
+            if entry is None:
+                raise Http404("No such entry")
+            return Status(200, {**_entry_body(entry), "handling": _cohort_handling(cohort)})
+    try:
+        with transaction.atomic():
+            entry = exchange_services.cohort_entry_save(
+                person=person, kind=payload.kind, text=payload.text, acting_user=request.user,
+                acting_membership=request.membership,
+            )
+            entry = type(entry).objects.select_related("organisation", "updated_by").get(pk=entry.pk)
+            body = {**_entry_body(entry), "handling": _cohort_handling(cohort)}
+            if idempotency_key:
+                idempotency_store(client=client, key=idempotency_key, fingerprint=fingerprint, status_code=200,
+                                  body={"entry_id": entry.pk})
+    except ValidationError as error:
+        message, fields = _refusal_fields(error)
+        raise Refused(message, fields) from None
+    except IntegrityError:
+        raise Refused("An entry with this Idempotency-Key is being saved; retry to get its answer") from None
+    return Status(200, body)

@@ -6,6 +6,7 @@ DECISION_EVENTS = {
     "api_client.revoked": "Partner API client revoked",
     "distribution.created": "Marked distribution set up",
     "distribution.recipient_added": "Marked distribution: recipient added",
+    "distribution.role_recipient_added": "Marked distribution: recipient role added",
     "distribution.issued": "Marked distribution: issue sent",
     "distribution.acknowledged": "Marked distribution: handling rules acknowledged",
     "cohort.created": "Shared case workspace set up",
@@ -49,7 +50,8 @@ class ExchangeConfig(AppConfig):
             link=distribution_issue_path,
         )
         officers = {Role.OFFICER, Role.DESIGNATED_OFFICER}
-        register_nav_item(label="Distributions", url_name="exchange:distributions", roles=officers, order=60)
+        register_nav_item(label="Distributions", url_name="exchange:distributions",
+                          roles=officers | {Role.DPO, Role.CHAIR}, order=60)
 
         from exchange.retention import COHORT_CONTENT_TYPE, cohort_people_purge, cohort_person_path
 
@@ -58,3 +60,9 @@ class ExchangeConfig(AppConfig):
             link=cohort_person_path,
         )
         register_nav_item(label="Cohorts", url_name="exchange:cohorts", roles=officers, order=61)
+
+        # The cohort list and entries at the forum's meetings, instead of papers (issue 14).
+        from exchange.meeting_panel import cohort_meeting_panel
+        from meetings.panels import register_meeting_panel
+
+        register_meeting_panel(cohort_meeting_panel)

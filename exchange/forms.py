@@ -71,6 +71,24 @@ class RecipientForm(forms.Form):
         )
 
 
+class RoleRecipientForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        queryset=None, label="Organisation",
+        error_messages={"required": "Select the organisation", "invalid_choice": "Select the organisation"},
+    )
+    role = forms.ChoiceField(
+        choices=(), label="Role", widget=forms.RadioSelect,
+        error_messages={"required": "Select the role that receives it", "invalid_choice": "Select the role that receives it"},
+    )
+
+    def __init__(self, *args, organisations, **kwargs):
+        from exchange.models import RecipientRole
+
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+        self.fields["role"].choices = RecipientRole.choices
+
+
 class IssueUploadForm(forms.Form):
     file = forms.FileField(label="Upload the next issue", required=False)
 

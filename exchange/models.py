@@ -21,6 +21,8 @@ class Scope(models.TextChoices):
     RELEASED_READ = "released:read", "Fetch released items and attachments"
     WEBHOOKS = "webhooks", "Be told when a request changes state (webhooks)"
     DATASETS_WRITE = "datasets:write", "Submit depersonalised datasets and read their checks"
+    COHORTS_READ = "cohorts:read", "Read the cohort workspaces the system is a member of"
+    COHORTS_WRITE = "cohorts:write", "Add and update the organisation's own cohort entries"
 
 
 class ApiClient(models.Model):
@@ -174,6 +176,38 @@ class DistributionRecipient(models.Model):
         ]
 
 
+class RecipientRole(models.TextChoices):
+    """The roles a series can be sent to by role (SDP 5.9: "named recipient roles")."""
+
+    OFFICER = "officer", "Partner officers"
+    DESIGNATED_OFFICER = "designated_officer", "Designated officers"
+    DPO = "dpo", "Data protection officers"
+    CHAIR = "chair", "Meeting chairs"
+
+
+class DistributionRoleRecipient(models.Model):
+    """Everyone holding `role` in `organisation`, resolved afresh at each issue: someone who gains
+    the role later receives the next issue; someone who loses it (the membership ends) loses
+    access to what they were sent."""
+
+    distribution = models.ForeignKey(Distribution, on_delete=models.CASCADE, related_name="role_recipients")
+    organisation = models.ForeignKey("portal.Organisation", on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=32, choices=RecipientRole.choices)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation__name", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["distribution", "organisation", "role"],
+                                    name="exchange_role_recipient_unique")
+        ]
+
+    @property
+    def label(self) -> str:
+        return f"{self.get_role_display()} of {self.organisation.name}"
+
+
 def issue_path(instance, filename: str) -> str:
     import uuid
 
@@ -202,6 +236,23 @@ class DistributionIssue(models.Model):
     @property
     def reference(self) -> str:
         return f"DIST-{self.distribution_id}-{self.number}"
+
+
+class IssueRecipient(models.Model):
+    """Who an issue was sent to, resolved when it was uploaded (the named people and everyone
+    holding a recipient role then), through the membership it reached them by. Access needs the
+    membership still active and the recipient organisation's copy of the issue (its held copy,
+    ADR 0006) not yet destroyed."""
+
+    issue = models.ForeignKey("DistributionIssue", on_delete=models.CASCADE, related_name="recipients")
+    membership = models.ForeignKey("portal.Membership", on_delete=models.PROTECT, related_name="+")
+    via = models.CharField(max_length=200, help_text="Named, or the role rule it came through")
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "membership"], name="exchange_issue_recipient_unique")
+        ]
 
 
 class IssueAcknowledgement(models.Model):

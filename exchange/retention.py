@@ -1,7 +1,9 @@
 """Distribution issues under retention (SDP Appendix 3: destroyed when the next issue arrives).
 
-Each issue is one held copy (`exchange.distribution_issue`, kind RELEASED_DATA) held by the
-sending organisation, recorded at upload under its policy. Uploading the next issue destroys the
+Each issue has one held copy (`exchange.distribution_issue`, kind RELEASED_DATA) per holder: the
+sending organisation's and each recipient organisation's (ADR 0006), recorded at upload under
+each holder's policy. A recipient organisation's copy destroyed (at its period) ends its people's
+access to the issue, whatever the other holders keep. Uploading the next issue destroys the
 previous ones at once through the retention engine (`retention_destroy_now`), so each leaves a
 tombstone and a `retention.destroyed` decision-log entry; a legal hold still keeps one. Destroying
 an issue deletes its file; the row stays (number, name, size, uploader, when destroyed)."""
@@ -19,15 +21,18 @@ CONTENT_TYPE = "exchange.distribution_issue"
 
 
 def distribution_issue_path(content_id: int) -> str:
-    distribution_id = DistributionIssue.objects.filter(pk=content_id).values_list("distribution_id", flat=True).first()
-    return reverse("exchange:distribution_detail", kwargs={"pk": distribution_id}) if distribution_id else ""
+    # The issue's page: the sender's officers and the recipients alike reach it (until destroyed).
+    return reverse("exchange:issue", kwargs={"pk": content_id})
 
 
-def issue_held_copy_record(*, issue: DistributionIssue):
+def issue_held_copy_record(*, issue: DistributionIssue, holder: int | None = None):
+    """The sender's copy (default) or a recipient organisation's (`holder`): each is destroyed at
+    the next issue, or at its holder's own retention period, whichever comes first; the file goes
+    with the last of them."""
     distribution = issue.distribution
     return held_copy_record(
         content_type=CONTENT_TYPE, content_id=issue.pk, kind=RetentionRecordKind.RELEASED_DATA,
-        holder=distribution.organisation_id, reference=issue.reference, officer=issue.uploaded_by,
+        holder=holder or distribution.organisation_id, reference=issue.reference, officer=issue.uploaded_by,
         marking=distribution.marking,
     )
 

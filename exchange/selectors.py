@@ -77,18 +77,41 @@ def distributions_sent(*, membership) -> QuerySet:
     return Distribution.objects.filter(organisation_id=membership.organisation_id).select_related("marking")
 
 
+RECIPIENT_ROLES = ("officer", "designated_officer", "dpo", "chair")
+
+
+def _live_copy_of_recipient_organisation():
+    """The recipient organisation still holds its copy of the issue (ADR 0006): destroyed at its
+    own period, or at the next issue, it ends its people's access."""
+    from django.db.models import Exists, OuterRef
+
+    from exchange.retention import CONTENT_TYPE
+    from portal.models import HeldCopy
+
+    return Exists(HeldCopy.objects.filter(
+        content_type=CONTENT_TYPE, content_id=OuterRef("issue_id"), holder_id=OuterRef("membership__organisation_id"),
+        destroyed_at__isnull=True,
+    ))
+
+
+def issue_recipients_with_access(*, user) -> QuerySet:
+    """The issue-recipient rows through which `user` may read an issue now: sent to one of their
+    memberships when it was uploaded, the membership still active, their organisation's copy live."""
+    from exchange.models import IssueRecipient
+
+    return IssueRecipient.objects.filter(
+        membership__user=user, membership__is_active=True, membership__user__is_active=True,
+        issue__destroyed_at__isnull=True,
+    ).filter(_live_copy_of_recipient_organisation())
+
+
 def issues_received(*, user) -> QuerySet:
-    """The live issues of every series `user` receives through an active membership."""
+    """The live issues `user` was sent (named, or holding a recipient role when it was issued)."""
     from exchange.models import DistributionIssue
 
     return (
-        DistributionIssue.objects.filter(
-            distribution__recipients__membership__user=user,
-            distribution__recipients__membership__is_active=True,
-            destroyed_at__isnull=True,
-        )
+        DistributionIssue.objects.filter(pk__in=issue_recipients_with_access(user=user).values("issue_id"))
         .select_related("distribution", "distribution__organisation", "distribution__marking")
-        .distinct()
         .order_by("-uploaded_at", "-pk")
     )
 
@@ -130,27 +153,48 @@ def access_issue(*, user, membership, pk):
 
 
 def distribution_recipient_status(*, distribution) -> list[dict]:
-    """For the sender: each recipient, and for the latest issue whether and when they acknowledged
-    its handling rules and first downloaded it."""
+    """For the sender: everyone the latest issue reached (named, or through a role then), and
+    whether and when each acknowledged its handling rules and first downloaded it. Before any
+    issue: the named recipients."""
     from exchange.models import IssueAcknowledgement
 
     latest = distribution.issues.order_by("-number").first()
-    acks = {}
-    if latest is not None:
-        acks = {a.user_id: a for a in IssueAcknowledgement.objects.filter(issue=latest)}
+    if latest is None:
+        return [
+            {"name": r.membership.user.display_name, "organisation": r.membership.organisation.name,
+             "via": "Named", "active": r.membership.is_active, "acknowledged_at": None, "downloaded_at": None}
+            for r in distribution.recipients.select_related("membership__user", "membership__organisation").order_by(
+                "membership__organisation__name", "membership__user__last_name", "pk")
+        ]
+    acks = {a.user_id: a for a in IssueAcknowledgement.objects.filter(issue=latest)}
     rows = []
-    for recipient in distribution.recipients.select_related("membership__user", "membership__organisation").order_by(
+    for recipient in latest.recipients.select_related("membership__user", "membership__organisation").order_by(
         "membership__organisation__name", "membership__user__last_name", "pk"
     ):
         ack = acks.get(recipient.membership.user_id)
         rows.append({
             "name": recipient.membership.user.display_name,
             "organisation": recipient.membership.organisation.name,
+            "via": recipient.via,
             "active": recipient.membership.is_active,
             "acknowledged_at": ack.acknowledged_at if ack else None,
             "downloaded_at": ack.first_downloaded_at if ack else None,
         })
     return rows
+
+
+def distribution_role_rules(*, distribution) -> list:
+    return list(distribution.role_recipients.select_related("organisation"))
+
+
+def role_recipient_organisations(*, distribution) -> QuerySet:
+    """The partnership's other organisations, for sending by role."""
+    from portal.models import Organisation
+
+    return (
+        Organisation.objects.filter(partnership_places__partnership=distribution.partnership)
+        .exclude(pk=distribution.organisation_id).order_by("name").distinct()
+    )
 
 
 def recipient_candidates(*, distribution) -> QuerySet:
@@ -199,13 +243,28 @@ def access_cohort(*, user, pk):
     return cohort
 
 
+def cohorts_at_meeting(*, user, meeting) -> QuerySet:
+    """The cohorts of the meeting's forum that `user` is a current member of (in the meeting's
+    partnership): shown at the meeting instead of papers. Anyone else, nothing."""
+    queryset = cohorts_of(user=user).filter(forum_id=meeting.forum_id)
+    partnership_id = getattr(meeting, "partnership_id", None)
+    if partnership_id is not None:
+        queryset = queryset.filter(partnership_id=partnership_id)
+    return queryset.order_by("title", "pk")
+
+
 def cohort_people(*, cohort) -> list:
     """The people still in the programme, each with every organisation's entries and their history."""
+    return list(cohort_people_current(cohort=cohort))
+
+
+def cohort_people_current(*, cohort) -> QuerySet:
+    """As `cohort_people`, as a queryset (the API pages it by cursor)."""
     from django.db.models import Prefetch
 
     from exchange.models import CohortEntry, CohortEntryChange
 
-    return list(
+    return (
         cohort.people.filter(left_at__isnull=True, destroyed_at__isnull=True).prefetch_related(
             Prefetch("entries", queryset=CohortEntry.objects.select_related("organisation", "updated_by").prefetch_related(
                 Prefetch("changes", queryset=CohortEntryChange.objects.select_related("changed_by"))

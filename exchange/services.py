@@ -379,6 +379,61 @@ def distribution_recipient_add(*, distribution, recipient_membership, acting_use
 
 
 @transaction.atomic
+def distribution_role_recipient_add(*, distribution, organisation, role: str, acting_user: User, acting_membership):
+    """Send the series to everyone holding `role` in `organisation` (another organisation of the
+    partnership), resolved afresh at each issue."""
+    from exchange.models import DistributionRoleRecipient, RecipientRole
+
+    if not distribution_may_manage(membership=acting_membership, distribution=distribution):
+        raise ValidationError("Only the sending organisation's officers manage this distribution")
+    errors: dict = {}
+    if (
+        organisation is None or organisation.pk == distribution.organisation_id
+        or not organisation.partnership_places.filter(partnership=distribution.partnership).exists()
+    ):
+        errors["organisation"] = "Select another organisation of the partnership"
+    if role not in RecipientRole.values:
+        errors["role"] = "Select the role that receives it"
+    if errors:
+        raise ValidationError(errors)
+    rule, created = DistributionRoleRecipient.objects.get_or_create(
+        distribution=distribution, organisation=organisation, role=role, defaults={"added_by": acting_user}
+    )
+    if not created:
+        raise ValidationError({"role": f"{rule.label} already receive it"})
+    _distribution_record(
+        distribution=distribution, action="distribution.role_recipient_added", acting_user=acting_user,
+        reasons=f"{rule.label} receive it, resolved at each issue",
+        details={"organisation_id": organisation.pk, "role": role},
+    )
+    return rule
+
+
+def _issue_recipients_resolve(*, issue, distribution) -> list:
+    """The named people and everyone holding a recipient role now, once each, each through one
+    active membership of another organisation of the partnership."""
+    from exchange.models import IssueRecipient
+    from portal.models import Membership
+
+    chosen: dict[int, tuple] = {}
+    named = Membership.objects.active().filter(
+        pk__in=distribution.recipients.values("membership_id")
+    ).exclude(organisation_id=distribution.organisation_id)
+    for membership in named.select_related("user", "organisation"):
+        chosen.setdefault(membership.pk, (membership, "Named"))
+    for rule in distribution.role_recipients.select_related("organisation"):
+        holders = Membership.objects.active().filter(organisation_id=rule.organisation_id, role=rule.role).filter(
+            organisation__partnership_places__partnership=distribution.partnership
+        ).select_related("user", "organisation").order_by("pk")
+        for membership in holders:
+            chosen.setdefault(membership.pk, (membership, rule.label))
+    IssueRecipient.objects.bulk_create(
+        [IssueRecipient(issue=issue, membership=m, via=via[:200]) for m, via in chosen.values()]
+    )
+    return [m for m, _ in chosen.values()]
+
+
+@transaction.atomic
 def distribution_issue_upload(*, distribution, file, acting_user: User, acting_membership):
     """Store the next issue, tell the recipients (a link only), and, once committed, destroy the
     previous issues through the retention engine."""
@@ -413,16 +468,19 @@ def distribution_issue_upload(*, distribution, file, acting_user: User, acting_m
     try:
         issue.save()
         issue_held_copy_record(issue=issue)
+        memberships = _issue_recipients_resolve(issue=issue, distribution=distribution)
+        for organisation_id in sorted({m.organisation_id for m in memberships}):
+            # Each recipient organisation's copy is its own, under its own policy (ADR 0006).
+            issue_held_copy_record(issue=issue, holder=organisation_id)
     except Exception:
         issue.file.storage.delete(issue.file.name)
         raise
     _distribution_record(
         distribution=distribution, action="distribution.issued", acting_user=acting_user,
         reasons=f"Issue {issue.number} of {distribution.title} sent, marked {distribution.marking.name}",
-        details={"issue": issue.number, "sha256": digest},
+        details={"issue": issue.number, "sha256": digest, "recipient_memberships": sorted(m.pk for m in memberships)},
     )
-    recipients = [r.membership.user for r in distribution.recipients.select_related("membership__user")
-                  if r.membership.is_active]
+    recipients = list({m.user_id: m.user for m in memberships}.values())
     notify(
         recipients=recipients, subject=f"A new issue of a marked distribution is ready ({issue.reference})",
         reference=issue.reference, path=f"/exchange/distributions/issues/{issue.pk}/",
@@ -433,7 +491,8 @@ def distribution_issue_upload(*, distribution, file, acting_user: User, acting_m
 
 def distribution_superseded_destroy(*, distribution_id: int) -> int:
     """Destroy every issue but the latest, through the retention engine (one run, tombstones,
-    decision-log entries). Safe to run twice."""
+    decision-log entries): the sender's copy and every recipient organisation's copy, each a
+    held copy of its own. Safe to run twice."""
     from exchange.models import DistributionIssue
     from exchange.retention import CONTENT_TYPE
     from portal.models import DestructionRun

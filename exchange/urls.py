@@ -18,6 +18,8 @@ urlpatterns += [
     path("distributions/new/", views.distribution_new, name="distribution_new"),
     path("distributions/<int:pk>/", views.distribution_detail, name="distribution_detail"),
     path("distributions/<int:pk>/recipients/", views.distribution_recipient_add, name="distribution_recipient_add"),
+    path("distributions/<int:pk>/recipient-roles/", views.distribution_role_recipient_add,
+         name="distribution_role_recipient_add"),
     path("distributions/<int:pk>/issues/", views.distribution_issue_upload, name="distribution_issue_upload"),
     path("distributions/issues/<int:pk>/", views.issue, name="issue"),
     path("distributions/issues/<int:pk>/acknowledge/", views.issue_acknowledge, name="issue_acknowledge"),

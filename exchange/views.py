@@ -103,7 +103,13 @@ def client_revoke(request, pk: int):
 from django.http import Http404  # noqa: E402
 from django.views.decorators.http import require_POST  # noqa: E402
 
-from exchange.forms import AcknowledgeForm, DistributionForm, IssueUploadForm, RecipientForm  # noqa: E402
+from exchange.forms import (  # noqa: E402
+    AcknowledgeForm,
+    DistributionForm,
+    IssueUploadForm,
+    RecipientForm,
+    RoleRecipientForm,
+)
 from portal.accountability.services import access_record  # noqa: E402
 from portal.marked import Stamp, marked_file, marked_response, read_stored  # noqa: E402
 from portal.pdf import marked_download_footer  # noqa: E402
@@ -112,16 +118,19 @@ from portal.protocols.selectors import current_protocol_pack  # noqa: E402
 from portal.uploads import upload_limited  # noqa: E402
 
 officers_only = role_required(Role.OFFICER, Role.DESIGNATED_OFFICER)
+# Issues reach people by role too ("the DPOs of organisation X"): they read, acknowledge and download.
+recipients_only = role_required(Role.OFFICER, Role.DESIGNATED_OFFICER, Role.DPO, Role.CHAIR)
 
 
-@officers_only
+@recipients_only
 @require_GET
 def distributions(request):
     sent = Paginator(selectors.distributions_sent(membership=request.membership), PER_PAGE).get_page(
         request.GET.get("sent")
     )
     received = Paginator(selectors.issues_received(user=request.user), PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "exchange/distributions.html", {"sent": sent, "page_obj": received})
+    can_send = request.membership.role in (Role.OFFICER, Role.DESIGNATED_OFFICER)
+    return render(request, "exchange/distributions.html", {"sent": sent, "page_obj": received, "can_send": can_send})
 
 
 def _markings(partnership):
@@ -152,15 +161,19 @@ def distribution_new(request):
     return render(request, "exchange/distribution_form.html", {"form": form, "partnership": partnership})
 
 
-def _detail(request, distribution, *, recipient_form=None, upload_form=None, status=200):
+def _detail(request, distribution, *, recipient_form=None, upload_form=None, role_form=None, status=200):
     context = {
         "distribution": distribution,
         "recipients": selectors.distribution_recipient_status(distribution=distribution),
+        "role_rules": selectors.distribution_role_rules(distribution=distribution),
+        "role_form": role_form or RoleRecipientForm(
+            organisations=selectors.role_recipient_organisations(distribution=distribution)
+        ),
         "issues": list(distribution.issues.order_by("-number")),
         "recipient_form": recipient_form or RecipientForm(candidates=selectors.recipient_candidates(distribution=distribution)),
         "upload_form": upload_form or IssueUploadForm(),
     }
-    errors = [f for f in (recipient_form, upload_form) if f is not None and f.errors]
+    errors = [f for f in (recipient_form, role_form, upload_form) if f is not None and f.errors]
     context["error_form"] = errors[0] if errors else None
     return render(request, "exchange/distribution_detail.html", context, status=status)
 
@@ -190,6 +203,25 @@ def distribution_recipient_add(request, pk: int):
     return _detail(request, distribution, recipient_form=form)
 
 
+@officers_only
+@require_POST
+def distribution_role_recipient_add(request, pk: int):
+    distribution = selectors.access_distribution(membership=request.membership, pk=pk)
+    form = RoleRecipientForm(request.POST, organisations=selectors.role_recipient_organisations(distribution=distribution))
+    if form.is_valid():
+        try:
+            rule = services.distribution_role_recipient_add(
+                distribution=distribution, organisation=form.cleaned_data["organisation"],
+                role=form.cleaned_data["role"], acting_user=request.user, acting_membership=request.membership,
+            )
+        except ValidationError as error:
+            form_add_service_errors(form, error)
+        else:
+            messages.success(request, f"{rule.label} receive it from the next issue")
+            return redirect("exchange:distribution_detail", pk=distribution.pk)
+    return _detail(request, distribution, role_form=form)
+
+
 @upload_limited
 @officers_only
 @require_POST
@@ -210,7 +242,7 @@ def distribution_issue_upload(request, pk: int):
     return _detail(request, distribution, upload_form=form)
 
 
-@officers_only
+@recipients_only
 @require_GET
 def issue(request, pk: int):
     issue, as_recipient = selectors.access_issue(user=request.user, membership=request.membership, pk=pk)
@@ -221,7 +253,7 @@ def issue(request, pk: int):
     })
 
 
-@officers_only
+@recipients_only
 @require_POST
 def issue_acknowledge(request, pk: int):
     issue, as_recipient = selectors.access_issue(user=request.user, membership=request.membership, pk=pk)
@@ -238,7 +270,7 @@ def issue_acknowledge(request, pk: int):
     })
 
 
-@officers_only
+@recipients_only
 @require_GET
 def issue_download(request, pk: int):
     """The issue, stamped with the marking and who downloaded it, when (a PDF; anything else in a

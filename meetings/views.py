@@ -40,6 +40,7 @@ from meetings.forms import (
     SummaryForm,
 )
 from meetings.models import AgendaItem, Meeting, MeetingAction, MeetingStatus
+from meetings.panels import meeting_panels
 from meetings.pdf import MAX_BLANK_ROWS, minutes_pdf, signing_sheet_pdf
 from meetings.selectors import (
     access_meeting,
@@ -241,6 +242,7 @@ def meeting_detail(request, pk: int):
         actions=_chair_actions(meeting) if role.is_chair else [],
         can_sign_in=bool(role.attendee and not role.signed and meeting.status in lifecycle.OPEN_STATUSES),
         level_sentence=level_sentence(meeting.marking),
+        panels=meeting_panels(request=request, meeting=meeting, role=role),
     )
     if held_papers:
         # Paper names can say whom they are about: showing them is a view of the meeting's papers.

@@ -501,7 +501,9 @@ MATRIX: dict[str, Entry] = {
     # Marked distributions (SDP 5.9): the officer's organisation sends one to the designated
     # officer, another organisation's. Senders manage it; the named recipient reads, acknowledges
     # (an empty form: the page back with its error) and only then downloads.
-    "exchange:distributions": Entry(FORBIDDEN, REVIEWERS),
+    # Issues also reach people by role (DPOs, chairs): they may open the list; an issue not sent
+    # to them is a 404 like any other.
+    "exchange:distributions": Entry(FORBIDDEN, {**REVIEWERS, "dpo": OK, "chair": OK}),
     "exchange:distribution_new": Entry(FORBIDDEN, REVIEWERS),
     "exchange:distribution_detail": Entry(
         FORBIDDEN, {"officer": OK, "designated_officer": NOT_FOUND},
@@ -511,13 +513,18 @@ MATRIX: dict[str, Entry] = {
         FORBIDDEN, {"officer": OK, "designated_officer": NOT_FOUND}, method="post",
         kwargs=lambda w: {"pk": distribution_world(w).distribution.pk},
     ),
+    "exchange:distribution_role_recipient_add": Entry(
+        FORBIDDEN, {"officer": OK, "designated_officer": NOT_FOUND}, method="post",
+        kwargs=lambda w: {"pk": distribution_world(w).distribution.pk},
+    ),
     "exchange:distribution_issue_upload": Entry(
         FORBIDDEN, {"officer": OK, "designated_officer": NOT_FOUND}, method="post",
         kwargs=lambda w: {"pk": distribution_world(w).distribution.pk},
     ),
-    "exchange:issue": Entry(FORBIDDEN, REVIEWERS, kwargs=lambda w: {"pk": distribution_world(w).issue.pk}),
+    "exchange:issue": Entry(FORBIDDEN, {**REVIEWERS, "dpo": NOT_FOUND, "chair": NOT_FOUND},
+                            kwargs=lambda w: {"pk": distribution_world(w).issue.pk}),
     "exchange:issue_acknowledge": Entry(
-        FORBIDDEN, {"officer": NOT_FOUND, "designated_officer": OK}, method="post",
+        FORBIDDEN, {"officer": NOT_FOUND, "designated_officer": OK, "dpo": NOT_FOUND, "chair": NOT_FOUND}, method="post",
         kwargs=lambda w: {"pk": distribution_world(w).issue.pk},
     ),
     # Cohort workspaces (SDP 5.8): the officer's organisation coordinates one whose members are
@@ -545,7 +552,7 @@ MATRIX: dict[str, Entry] = {
         kwargs=lambda w: {"pk": cohort_world(w).cohort.pk, "person_pk": cohort_world(w).person.pk},
     ),
     "exchange:issue_download": Entry(
-        FORBIDDEN, {"officer": OK, "designated_officer": REDIRECT},
+        FORBIDDEN, {"officer": OK, "designated_officer": REDIRECT, "dpo": NOT_FOUND, "chair": NOT_FOUND},
         kwargs=lambda w: {"pk": distribution_world(w).issue.pk},
     ),
     # Monitoring reports (oversight, issue 12): designated officers, auditors and the admin read

@@ -1,6 +1,6 @@
 """Issue 14 in a real browser: a police officer sets up the monthly Force Threat and Risk
-distribution, names a council officer and sends an issue; the council officer acknowledges the
-handling rules and downloads it; the sender sees who has acknowledged. Every page passes axe-core.
+distribution, names a council officer and the council's DPOs (by role) and sends an issue; each
+acknowledges the handling rules and downloads it; the sender sees who has acknowledged. Every page passes axe-core.
 And the partner API's interactive reference renders under the portal's CSP, from its own files."""
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ def test_a_marked_distribution_from_set_up_to_acknowledged_download(page, live_s
     council = OrganisationFactory(name="Stockport Council", kind=OrganisationKind.LOCAL_AUTHORITY)
     sender = MembershipFactory(organisation=police, role=Role.OFFICER, user__first_name="Pat", user__last_name="Sender")
     recipient = MembershipFactory(organisation=council, role=Role.OFFICER, user__first_name="Sam", user__last_name="Reader")
+    dpo = MembershipFactory(organisation=council, role=Role.DPO, user__first_name="Dee", user__last_name="Protector")
 
     sign_in(page, live_server, sender.user)
     page.goto("/")
@@ -62,10 +63,33 @@ def test_a_marked_distribution_from_set_up_to_acknowledged_download(page, live_s
     expect(page.get_by_role("heading", level=1)).to_have_text("Force Threat and Risk Assessment")
     page.get_by_label("Add a recipient").select_option(label="Sam Reader, Stockport Council (partner officer)")
     page.get_by_role("button", name="Add the recipient").click()
+    # By role: "the DPOs of Stockport Council", resolved when each issue is sent.
+    page.get_by_label("Organisation", exact=True).select_option(label="Stockport Council")
+    page.get_by_role("button", name="Add the role").click()  # no role chosen: the error, the organisation kept
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select the role that receives it")
+    expect(page.get_by_label("Organisation", exact=True)).to_have_value(str(council.pk))
+    assert_accessible(page)
+    page.get_by_label("Data protection officers").check()
+    page.get_by_role("button", name="Add the role").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Data protection officers of Stockport Council")
     page.get_by_label("Upload the next issue").set_input_files(str(pdf_file(tmp_path)))
     page.get_by_role("button", name="Send the issue").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Issue 1 sent")
     expect(page.locator("table").first).to_contain_text("Not yet")
+    expect(page.locator("table").first).to_contain_text("Dee Protector")
+    expect(page.locator("table").first).to_contain_text("Data protection officers of Stockport Council")
+    assert_accessible(page)
+
+    sign_in(page, live_server, dpo.user)
+    page.goto("/")
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Distributions").click()
+    expect(page.get_by_role("button", name="Set up a distribution")).to_have_count(0)
+    page.get_by_role("link", name="Force Threat and Risk Assessment, issue 1").click()
+    page.get_by_label("I will keep to these handling rules").check()
+    page.get_by_role("button", name="Acknowledge the handling rules").click()
+    with page.expect_download() as dpo_download:
+        page.get_by_role("link", name="Download the issue").click()
+    assert dpo_download.value.suggested_filename.endswith(".pdf")
     assert_accessible(page)
 
     sign_in(page, live_server, recipient.user)

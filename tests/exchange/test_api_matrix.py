@@ -58,7 +58,14 @@ MATRIX = {
                               {"own": 202, "own_unscoped": 403, "holding": 403, "third": 403,
                                "other_partnership": 403, **KEYLESS}),
     "api-v1:dataset_submission": ("get", lambda w: {"submission_id": w.submission.pk}, Scope.DATASETS_WRITE, CASE),
+    # Cohorts (SDP 5.8): A's system is a member of A's cohort; B, C and Durham systems are not.
+    "api-v1:cohorts": ("get", lambda w: {}, Scope.COHORTS_READ,
+                       {**{v: 200 for v in VISITORS}, "own_unscoped": 403, **KEYLESS}),
+    "api-v1:cohort_people": ("get", lambda w: {"cohort_id": w.cohort.pk}, Scope.COHORTS_READ, CASE),
+    "api-v1:cohort_entry_save": ("post", lambda w: {"cohort_id": w.cohort.pk, "person_id": w.person.pk},
+                                 Scope.COHORTS_WRITE, CASE),
 }
+BODIES = {"api-v1:cohort_entry_save": lambda w: {"kind": "risk", "text": "Risk entry"}}
 MULTIPART = {"api-v1:dataset_submit"}
 
 
@@ -94,6 +101,16 @@ def api_world(other_partnership_world):
         organisation=w.a, partnership=w.partnership, user=w.officer_a.user, dataset_code="police-asb",
         counts={("SK1", "asb-personal", datetime.date(2025, 1, 1)): 7},
     )
+    from exchange import services as exchange
+
+    w.cohort = exchange.cohort_create(
+        membership=w.officer_a, partnership=w.partnership, forum=w.pack.forums.order_by("order").first(),
+        title="IOM cohort", marking=w.pack.marking_levels.get(code="restricted"), acting_user=w.officer_a.user,
+    )
+    exchange.cohort_member_add(cohort=w.cohort, member_membership=w.client_a.client.membership,
+                               acting_user=w.officer_a.user, acting_membership=w.officer_a)
+    w.person = exchange.cohort_person_add(cohort=w.cohort, full_name="Jordan Example", date_of_birth=None,
+                                          acting_user=w.officer_a.user, acting_membership=w.officer_a)
     w.keys = {"own": w.client_a.key, "holding": w.client_b.key, "third": w.client_c.key,
               "other_partnership": w.client_other.key, "no_key": None, "revoked": revoked.key}
     return w
@@ -116,7 +133,7 @@ def test_api_authorization_matrix(api_world, url_name):
         if url_name in MULTIPART:
             response = w.call(keys[visitor], method, path, form=dataset_form())
         else:
-            body = raise_body(w) if method == "post" else None
+            body = (BODIES[url_name](w) if url_name in BODIES else raise_body(w)) if method == "post" else None
             response = w.call(keys[visitor], method, path, json=body)
         if response.status_code != expected[visitor]:
             failures.append(f"{visitor}: expected {expected[visitor]}, got {response.status_code}")

@@ -106,9 +106,13 @@ def test_the_next_issue_destroys_the_previous_through_the_retention_engine(ftra)
     upload(w, "april.pdf")
     first.refresh_from_db()
     assert first.destroyed_at is not None and not first.file
-    tombstone = HeldCopy.objects.get(content_type="exchange.distribution_issue", content_id=first.pk)
-    assert tombstone.destroyed_at is not None
-    assert DecisionLogEntry.objects.filter(action="retention.destroyed", reference=first.reference).exists()
+    # The sender's copy and the council's (the recipient organisation's) copy: each tombstoned,
+    # each decision-logged under its holder.
+    tombstones = HeldCopy.objects.filter(content_type="exchange.distribution_issue", content_id=first.pk)
+    assert {t.holder_id for t in tombstones} == {w.a.pk, w.b.pk}
+    assert all(t.destroyed_at is not None for t in tombstones)
+    logged = DecisionLogEntry.objects.filter(action="retention.destroyed", reference=first.reference)
+    assert {e.organisation_id for e in logged} == {w.a.pk, w.b.pk}
     recipient = sign_in_fully(Client(), w.council_do.user)
     assert recipient.get(reverse("exchange:issue", kwargs={"pk": first.pk})).status_code == 404
     latest = DistributionIssue.objects.get(destroyed_at__isnull=True)
@@ -147,3 +151,96 @@ def test_a_bad_upload_is_refused_on_the_page(ftra):
     assert response.status_code == 200 and "govuk-error-summary" in response.content.decode()
     assert not DistributionIssue.objects.exists()
     assert not mail.outbox
+
+
+def add_role(w, organisation, role):
+    return w.sender.post(
+        reverse("exchange:distribution_role_recipient_add", kwargs={"pk": w.distribution.pk}),
+        {"organisation": organisation.pk, "role": role},
+    )
+
+
+def test_recipients_by_role_are_resolved_at_each_issue(ftra):
+    """"The DPOs of organisation C": whoever holds the role when an issue is sent receives it;
+    someone who gains the role later gets the next issue, not this one; someone who loses it
+    loses access. The sender sees each of them and whether they acknowledged."""
+    w = ftra
+    dpo_c = MembershipFactory(organisation=w.c, role=Role.DPO)
+    assert add_role(w, w.c, Role.DPO).status_code == 302
+    assert DecisionLogEntry.objects.filter(action="distribution.role_recipient_added").exists()
+    upload(w, "march.pdf")
+    first = DistributionIssue.objects.get()
+    assert Notification.objects.filter(reference=first.reference, recipient_id=dpo_c.user_id).exists()
+    dpo = sign_in_fully(Client(), dpo_c.user)
+    assert dpo.get(reverse("exchange:issue", kwargs={"pk": first.pk})).status_code == 200
+    assert dpo.post(reverse("exchange:issue_acknowledge", kwargs={"pk": first.pk}), {"agree": "on"}).status_code == 302
+    assert dpo.get(reverse("exchange:issue_download", kwargs={"pk": first.pk})).status_code == 200
+    # C's officer is not a DPO: nothing.
+    outsider = sign_in_fully(Client(), w.outsider.user)
+    assert outsider.get(reverse("exchange:issue", kwargs={"pk": first.pk})).status_code == 404
+
+    detail = w.sender.get(reverse("exchange:distribution_detail", kwargs={"pk": w.distribution.pk})).content.decode()
+    rows = detail.split("Who has acknowledged the latest issue")[1].split("</table>")[0]
+    assert dpo_c.user.display_name in rows and "Data protection officers of" in rows
+    assert w.council_officer.user.display_name in rows and "Not yet" in rows
+
+    # A new DPO of C, after the first issue: not that issue, but the next.
+    late = MembershipFactory(organisation=w.c, role=Role.DPO)
+    late_client = sign_in_fully(Client(), late.user)
+    assert late_client.get(reverse("exchange:issue", kwargs={"pk": first.pk})).status_code == 404
+    from portal.services.accounts import membership_end
+
+    membership_end(membership=dpo_c, acting_user=w.admin.user)  # the first DPO loses the role
+    upload(w, "april.pdf")
+    second = DistributionIssue.objects.get(number=2)
+    assert late_client.get(reverse("exchange:issue", kwargs={"pk": second.pk})).status_code == 200
+    assert sign_in_fully(Client(), dpo_c.user).get(
+        reverse("exchange:issue", kwargs={"pk": second.pk})
+    ).status_code in (403, 404)
+    rows = w.sender.get(reverse("exchange:distribution_detail", kwargs={"pk": w.distribution.pk})).content.decode()
+    rows = rows.split("Who has acknowledged the latest issue")[1].split("</table>")[0]
+    assert late.user.display_name in rows and dpo_c.user.display_name not in rows
+
+
+def test_a_role_of_the_senders_own_organisation_or_no_role_is_refused_with_nothing_lost(ftra):
+    w = ftra
+    own = add_role(w, w.a, Role.DPO)
+    assert own.status_code == 200 and "govuk-error-summary" in own.content.decode()
+    no_role = w.sender.post(reverse("exchange:distribution_role_recipient_add", kwargs={"pk": w.distribution.pk}),
+                            {"organisation": w.c.pk})
+    page = no_role.content.decode()
+    assert no_role.status_code == 200 and "Select the role that receives it" in page
+    assert f'value="{w.c.pk}" selected' in page
+    from exchange.models import DistributionRoleRecipient
+
+    assert not DistributionRoleRecipient.objects.exists()
+
+
+def test_each_recipient_organisations_copy_follows_its_own_retention_period(ftra):
+    """The council's copy of an issue is the council's held copy: at its review date the sweep
+    destroys it (tombstone, decision log) and the council's people lose the issue, while the
+    sender, whose copy still runs, keeps it."""
+    import datetime
+
+    from django.utils import timezone
+
+    from portal.retention.services import retention_sweep
+
+    w = ftra
+    upload(w)
+    issue = DistributionIssue.objects.get()
+    council_copy = HeldCopy.objects.get(content_type="exchange.distribution_issue", content_id=issue.pk, holder=w.b)
+    HeldCopy.objects.filter(pk=council_copy.pk).update(review_date=timezone.localdate() - datetime.timedelta(days=1))
+    HeldCopy.objects.filter(content_type="exchange.distribution_issue", content_id=issue.pk, holder=w.a).update(
+        review_date=timezone.localdate() + datetime.timedelta(days=30)
+    )
+    retention_sweep()
+    council_copy.refresh_from_db()
+    assert council_copy.destroyed_at is not None
+    assert DecisionLogEntry.objects.filter(action="retention.destroyed", reference=issue.reference,
+                                           organisation_id=w.b.pk).exists()
+    recipient = sign_in_fully(Client(), w.council_officer.user)
+    assert recipient.get(reverse("exchange:issue", kwargs={"pk": issue.pk})).status_code == 404
+    issue.refresh_from_db()
+    assert issue.destroyed_at is None and issue.file  # the sender's copy is still held
+    assert w.sender.get(reverse("exchange:issue", kwargs={"pk": issue.pk})).status_code == 200
