@@ -398,6 +398,7 @@ MATRIX: dict[str, Entry] = {
     # access requests; an empty approval goes back to the list with its error.
     "portal:admin_identity_providers": Entry(**ADMIN_ONLY),
     "portal:admin_identity_provider_create": Entry(**ADMIN_ONLY),
+    "portal:admin_saml_provider_create": Entry(**ADMIN_ONLY),
     "portal:admin_identity_provider_edit": Entry(**ADMIN_ONLY, kwargs=lambda w: {"pk": sso_world(w).provider.pk}),
     "portal:admin_sso_access_requests": Entry(**ADMIN_ONLY),
     "portal:admin_sso_access_request_approve": Entry(

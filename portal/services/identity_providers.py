@@ -101,6 +101,8 @@ def identity_provider_configure(
     before = None if created else _provider_summary(provider)
     if created:
         provider = IdentityProvider(organisation=organisation, partnership=partnership)
+    provider.protocol = IdentityProvider.Protocol.OIDC
+    provider.saml_metadata_url = provider.saml_metadata_xml = provider.saml_sso_url = ""
     provider.issuer = issuer
     provider.client_id = client_id
     if client_secret:

@@ -14,6 +14,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from portal.auth.services import totp_code_now
 from portal.models import DecisionLogEntry, ExternalIdentity, IdentityProvider, Membership, SsoAccessRequest, User
@@ -245,3 +247,72 @@ def test_bad_metadata_is_refused_with_a_message_and_nothing_saved(world):
         )
     assert "metadata_xml" in error.value.message_dict
     assert not IdentityProvider.objects.filter(organisation=other).exists()
+
+
+def test_admin_adds_and_edits_a_saml_provider_on_its_pages(world, idp):
+    admin = sign_in_fully(Client(), world.admin.user)
+    listing = admin.get(reverse("portal:admin_identity_providers")).content.decode()
+    assert reverse("portal:admin_saml_provider_create") in listing
+    council = OrganisationFactory(name="Test Council", partnerships=[world.partnership])
+    form = {
+        "organisation": council.pk, "metadata_url": "", "metadata_xml": "", "entity_id": "",
+        "allowed_domains": "council.example", "email_claim": "email", "given_name_claim": "givenName",
+        "family_name_claim": "sn", "accepted_acr": "", "is_enabled": "on",
+    }
+    # Neither address nor metadata: the error, and what was typed kept.
+    missing = admin.post(reverse("portal:admin_saml_provider_create"), form)
+    assert missing.status_code == 200
+    page = missing.content.decode()
+    assert "Enter the address of the identity provider" in page and "council.example" in page
+    assert not IdentityProvider.objects.filter(organisation=council).exists()
+    # The metadata pasted (the IdP's own, read over HTTP here as its IT team would hand it over).
+    import requests
+
+    form["metadata_xml"] = requests.get(idp.metadata_url, timeout=10).text
+    saved = admin.post(reverse("portal:admin_saml_provider_create"), form)
+    assert saved.status_code == 302
+    provider = IdentityProvider.objects.get(organisation=council)
+    assert provider.protocol == "saml" and provider.saml_sso_url == f"{idp.base_url}/sso/"
+    assert DecisionLogEntry.objects.filter(action="sso.provider_configured").latest("id").details["after"]["protocol"] == "saml"
+    edit_url = reverse("portal:admin_identity_provider_edit", args=[provider.pk])
+    edit = admin.get(edit_url).content.decode()
+    assert f"{PORTAL}/sign-in/organisation/saml/{provider.pk}/metadata/" in edit  # for the IdP's IT team
+    form.pop("organisation")
+    clash = admin.post(edit_url, {**form, "allowed_domains": "nhs.example"})
+    assert clash.status_code == 200 and "already signs in" in clash.content.decode()
+
+
+PROBE = '<i data-probe="1">'
+hostile_text = st.one_of(
+    st.text(max_size=300),
+    st.text(alphabet=st.characters(codec="utf-8", categories=["Cc"]), min_size=1, max_size=20),
+    st.sampled_from([
+        "\x00", "<script>alert(1)</script>", "{{ 7*7 }}", "javascript:alert(1)", "file:///etc/passwd",
+        "http://169.254.169.254/latest/meta-data/", '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>',
+        "<md:EntityDescriptor xmlns:md='urn:oasis:names:tc:SAML:2.0:metadata'/>",
+    ]),
+    st.just("y" * 6000),
+).map(lambda text: text + PROBE)
+FIELDS = ["metadata_url", "metadata_xml", "entity_id", "allowed_domains", "email_claim", "given_name_claim",
+          "family_name_claim", "accepted_acr"]
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(field=st.sampled_from(FIELDS), value=hostile_text)
+def test_hostile_input_to_the_saml_form_is_refused_with_what_was_typed_kept(world, field, value):
+    admin = sign_in_fully(Client(), world.admin.user)
+    council = OrganisationFactory(partnerships=[world.partnership])
+    form = {
+        "organisation": council.pk, "metadata_url": "", "metadata_xml": "<x/>", "entity_id": "",
+        "allowed_domains": "council.example", "email_claim": "email", "given_name_claim": "givenName",
+        "family_name_claim": "sn", "accepted_acr": "", "is_enabled": "on", field: value,
+    }
+    response = admin.post(reverse("portal:admin_saml_provider_create"), form)
+    # The probe makes every value invalid metadata, address, domain or attribute name, or the
+    # pasted "<x/>" is no metadata: never saved, never a 500, never unescaped.
+    assert response.status_code == 200, response.status_code
+    body = response.content.decode()
+    assert PROBE not in body
+    assert 'class="govuk-error-summary' in body
+    assert not IdentityProvider.objects.filter(organisation=council).exists()
