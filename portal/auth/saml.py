@@ -103,6 +103,8 @@ def _settings(provider: IdentityProvider) -> dict:
             "requestedAuthnContext": False,
             "rejectUnsolicitedResponsesWithInResponseTo": True,
             "allowRepeatAttributeName": True,
+            # The SP URLs come from PORTAL_BASE_URL (the browser tests run on http://localhost:PORT).
+            "allowSingleLabelDomains": True,
         },
     }
     return OneLogin_Saml2_IdPMetadataParser.merge_settings(base, parsed)
