@@ -42,6 +42,11 @@ admin_patterns = [
         name="admin_identity_provider_create",
     ),
     path(
+        "admin/identity-providers/saml/new/",
+        identity_providers.admin_saml_provider_create,
+        name="admin_saml_provider_create",
+    ),
+    path(
         "admin/identity-providers/<int:pk>/",
         identity_providers.admin_identity_provider_edit,
         name="admin_identity_provider_edit",

@@ -30,6 +30,9 @@ PUBLIC_URL_NAMES = {
     "portal:sign_in_code",
     "portal:sign_in_organisation",
     "portal:sign_in_organisation_callback",
+    "portal:sign_in_saml_metadata",
+    "portal:sign_in_saml_acs",
+    "portal:sign_in_saml_continue",
     "portal:sign_out",
     "portal:healthz",
     # Help, the privacy notice and the accessibility statement: for anyone, signed in or not.

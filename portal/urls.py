@@ -16,6 +16,11 @@ portal_patterns = [
     path("sign-in/", auth_views.sign_in, name="sign_in"),
     path("sign-in/code/", auth_views.sign_in_code, name="sign_in_code"),
     path("sign-in/organisation/", auth_views.sign_in_organisation, name="sign_in_organisation"),
+    path("sign-in/organisation/saml/<int:pk>/metadata/", auth_views.sign_in_saml_metadata, name="sign_in_saml_metadata"),
+    path("sign-in/organisation/saml/<int:pk>/acs/", auth_views.sign_in_saml_acs, name="sign_in_saml_acs"),
+    path(
+        "sign-in/organisation/saml/<int:pk>/continue/", auth_views.sign_in_saml_continue, name="sign_in_saml_continue"
+    ),
     path(
         "sign-in/organisation/callback/",
         auth_views.sign_in_organisation_callback,

@@ -297,6 +297,28 @@ def sso_world(w):
     return w.sso
 
 
+SAML_MATRIX_METADATA = """<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata"
+ xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="https://idp.saml-matrix.example/">
+ <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+  <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>MIIBmatrix</ds:X509Certificate>
+  </ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+  <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+   Location="https://idp.saml-matrix.example/sso"/>
+ </md:IDPSSODescriptor></md:EntityDescriptor>"""
+
+
+def saml_provider(w):
+    """Made on first use: a SAML identity provider (metadata pasted) for another organisation."""
+    if not hasattr(w, "saml_provider"):
+        from portal.services.identity_providers import identity_provider_configure_saml
+
+        w.saml_provider = identity_provider_configure_saml(
+            organisation=OrganisationFactory(partnerships=[w.admin.partnership]), partnership=w.admin.partnership,
+            metadata_xml=SAML_MATRIX_METADATA, allowed_domains="saml-matrix.example", acting_user=w.admin.user,
+        )
+    return w.saml_provider
+
+
 MATRIX: dict[str, Entry] = {
     # Sign-in pages are public; a fully signed-in visitor is sent home.
     "portal:sign_in": Entry(REDIRECT, PUBLIC),
@@ -308,6 +330,11 @@ MATRIX: dict[str, Entry] = {
     # the provider's return without a sign-in in progress goes back to the start.
     "portal:sign_in_organisation": Entry(OK, PUBLIC, method="post"),
     "portal:sign_in_organisation_callback": Entry(SIGN_IN),
+    # SAML: the SP metadata is public (the IdP's IT team loads it); the IdP's post back and its
+    # same-site continuation without a response, or without a sign-in in progress, go to the start.
+    "portal:sign_in_saml_metadata": Entry(OK, PUBLIC, kwargs=lambda w: {"pk": saml_provider(w).pk}),
+    "portal:sign_in_saml_acs": Entry(SIGN_IN, method="post", kwargs=lambda w: {"pk": saml_provider(w).pk}),
+    "portal:sign_in_saml_continue": Entry(SIGN_IN, kwargs=lambda w: {"pk": saml_provider(w).pk}),
     "portal:sign_out": Entry(NOT_ALLOWED, {"anonymous": NOT_ALLOWED, "password_only": NOT_ALLOWED}),
     "portal:healthz": Entry(OK, PUBLIC),
     # Help, the privacy notice and the accessibility statement are for anyone, signed in or not
@@ -371,6 +398,7 @@ MATRIX: dict[str, Entry] = {
     # access requests; an empty approval goes back to the list with its error.
     "portal:admin_identity_providers": Entry(**ADMIN_ONLY),
     "portal:admin_identity_provider_create": Entry(**ADMIN_ONLY),
+    "portal:admin_saml_provider_create": Entry(**ADMIN_ONLY),
     "portal:admin_identity_provider_edit": Entry(**ADMIN_ONLY, kwargs=lambda w: {"pk": sso_world(w).provider.pk}),
     "portal:admin_sso_access_requests": Entry(**ADMIN_ONLY),
     "portal:admin_sso_access_request_approve": Entry(

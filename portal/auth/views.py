@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import io
+import secrets
 import time
 
 import qrcode
@@ -16,17 +17,19 @@ from authlib.integrations.base_client import OAuthError
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
+from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from joserfc.errors import JoseError
 
-from portal.auth import services
+from portal.auth import saml, services
 from portal.auth.forms import CodeForm, NotificationChoiceForm, OrganisationSignInForm, PasswordChangeForm, SignInForm
 from portal.auth.oidc import authentication_is_strong, oidc_client
 from portal.forms.errors import form_add_service_errors
@@ -48,8 +51,13 @@ PENDING_SECONDS = 600
 # The provider a sign-in went to (before it comes back), and the one it signed in through
 # (SessionLifetimeMiddleware keeps such a session short: portal.middleware.SSO_PROVIDER).
 SSO_PENDING_PROVIDER = "portal_sso_pending_provider"
+SAML_REQUEST_ID = "portal_saml_request_id"
+SAML_HOLD_SECONDS = 120
+SAML_MAX_RESPONSE = 500_000
 # The provider's answer can fail in these ways: its error, a token Authlib refuses, the network.
-PROVIDER_FAILURES = (OAuthError, JoseError, requests.RequestException, ImproperlyConfigured, ValueError, KeyError)
+PROVIDER_FAILURES = (
+    OAuthError, JoseError, requests.RequestException, ImproperlyConfigured, ValueError, KeyError, *saml.SAML_FAILURES
+)
 
 
 def _safe_next(request, candidate: str | None) -> str:
@@ -134,6 +142,10 @@ def sign_in_organisation(request):
             request.session[PENDING_AT] = time.time()
             request.session[NEXT_URL] = next_url
             try:
+                if provider.protocol == IdentityProvider.Protocol.SAML:
+                    url, request_id = saml.authn_redirect(request, provider)
+                    request.session[SAML_REQUEST_ID] = request_id
+                    return redirect(url)
                 return oidc_client(provider).authorize_redirect(request, _callback_url(), login_hint=email)
             except PROVIDER_FAILURES as error:
                 sso.sso_sign_in_refuse(provider=provider, reason=f"provider unreachable ({type(error).__name__})")
@@ -163,13 +175,19 @@ def sign_in_organisation_callback(request):
         outcome = sso.sso_sign_in_refuse(provider=provider, reason=f"provider answer not accepted ({reason})")
         return _sso_refused(request, outcome)
     strong = authentication_is_strong(provider=provider, claims=claims)
-    outcome = sso.sso_sign_in_resolve(provider=provider, claims=dict(claims), strong=strong)
+    return _sso_resolved(request, provider, claims=dict(claims), strong=strong, refresh_token=token.get("refresh_token"))
+
+
+def _sso_resolved(request, provider, *, claims: dict, strong: bool, refresh_token: str | None):
+    """After either protocol has verified the provider's answer: who it signs in (the same rules
+    for OIDC and SAML, `sso_sign_in_resolve`), then the second factor unless the provider did it."""
+    outcome = sso.sso_sign_in_resolve(provider=provider, claims=claims, strong=strong)
     if outcome.user is None:
         return _sso_refused(request, outcome)
     user = outcome.user
     next_url = request.session.get(NEXT_URL)
     del request.session[SSO_PENDING_PROVIDER]
-    services.sso_session_remember(request=request, provider=provider, refresh_token=token.get("refresh_token"))
+    services.sso_session_remember(request=request, provider=provider, refresh_token=refresh_token)
     if strong:
         services.sign_in_complete(request=request, user=user, device=sso.provider_device_for(user=user))
         return redirect(_safe_next(request, next_url))
@@ -180,6 +198,61 @@ def sign_in_organisation_callback(request):
         return redirect("portal:sign_in_code")
     request.session[ENROLLING_USER] = user.pk
     return redirect("portal:enrol")
+
+
+def _saml_provider(pk: int):
+    return get_object_or_404(
+        IdentityProvider.objects.select_related("organisation"),
+        pk=pk, protocol=IdentityProvider.Protocol.SAML, is_enabled=True,
+    )
+
+
+@require_GET
+def sign_in_saml_metadata(request, pk: int):
+    """The portal's SP metadata for this provider, for the organisation's IT team to load into
+    their IdP (public: it holds the entity ID and the assertion consumer address only)."""
+    provider = _saml_provider(pk)
+    return HttpResponse(saml.sp_metadata(provider), content_type="application/samlmetadata+xml")
+
+
+@csrf_exempt  # the IdP's HTTP-POST binding is a cross-site form; InResponseTo binds it to the session
+@never_cache
+@require_POST
+def sign_in_saml_acs(request, pk: int):
+    """The IdP posts its response here, cross-site, so the (Lax) session cookie is not sent: keep
+    the response for two minutes under a random key and continue with a same-site GET, where
+    the session that sent the request checks it."""
+    provider = _saml_provider(pk)
+    response = request.POST.get("SAMLResponse", "")
+    if not response or len(response) > SAML_MAX_RESPONSE:
+        return redirect("portal:sign_in")
+    key = secrets.token_urlsafe(32)
+    caches["sso"].set(f"saml:{key}", {"provider": provider.pk, "response": response}, SAML_HOLD_SECONDS)
+    return redirect(reverse("portal:sign_in_saml_continue", args=[provider.pk]) + f"?key={key}", permanent=False)
+
+
+@never_cache
+@require_GET
+def sign_in_saml_continue(request, pk: int):
+    provider = _saml_provider(pk)
+    key = f"saml:{request.GET.get('key', '')[:100]}"
+    held = caches["sso"].get(key)
+    caches["sso"].delete(key)
+    if (
+        held is None or held["provider"] != provider.pk or request.session.get(SSO_PENDING_PROVIDER) != provider.pk
+        or time.time() - request.session.get(PENDING_AT, 0) > PENDING_SECONDS
+    ):
+        return redirect("portal:sign_in")
+    request_id = request.session.pop(SAML_REQUEST_ID, None)
+    try:
+        claims, reason = saml.response_claims(request, provider, saml_response=held["response"], request_id=request_id)
+    except PROVIDER_FAILURES as error:
+        claims, reason = None, type(error).__name__
+    if claims is None:
+        outcome = sso.sso_sign_in_refuse(provider=provider, reason=f"SAML response not accepted ({reason})")
+        return _sso_refused(request, outcome)
+    strong = saml.authentication_is_strong(provider=provider, claims=claims)
+    return _sso_resolved(request, provider, claims=claims, strong=strong, refresh_token=None)
 
 
 def _sso_refused(request, outcome):

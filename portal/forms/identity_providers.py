@@ -87,3 +87,64 @@ class AccessApproveForm(forms.Form):
         error_messages={"required": "Select the role they will have", "invalid_choice": "Select the role they will have"},
         widget=forms.Select(attrs={"class": "govuk-select"}),
     )
+
+
+class SamlIdentityProviderForm(forms.Form):
+    """An organisation's SAML 2.0 identity provider (ADR 0016): its metadata by address or pasted."""
+
+    organisation = forms.ModelChoiceField(
+        label="Organisation",
+        queryset=None,
+        empty_label="Select an organisation",
+        error_messages={"required": "Select the organisation", "invalid_choice": "Select the organisation"},
+        widget=forms.Select(attrs={"class": "govuk-select"}),
+    )
+    metadata_url = _text("Metadata address", required=False, max_length=500)
+    metadata_xml = forms.CharField(
+        label="Or paste the metadata", required=False, max_length=200_000,
+        widget=forms.Textarea(attrs={"class": "govuk-textarea", "rows": 6, "spellcheck": "false"}),
+        error_messages={"max_length": "The metadata must be 200,000 characters or fewer"},
+    )
+    entity_id = _text("Entity ID of the identity provider (optional)", required=False, max_length=500)
+    allowed_domains = forms.CharField(
+        label="Email domains of the organisation's staff",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"class": "govuk-textarea", "rows": 3, "spellcheck": "false"}),
+        error_messages={"required": "Enter at least one email domain, like nhs.example.gov.uk"},
+    )
+    email_claim = _text("Attribute holding the email address", max_length=100)
+    given_name_claim = _text("Attribute holding the first name", max_length=100)
+    family_name_claim = _text("Attribute holding the last name", max_length=100)
+    accepted_acr = forms.CharField(
+        label="AuthnContextClassRef values that mean strong authentication (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"class": "govuk-textarea", "rows": 2, "spellcheck": "false"}),
+    )
+    is_enabled = forms.BooleanField(
+        label="Sign the organisation's staff in through this provider", required=False,
+        widget=forms.CheckboxInput(attrs={"class": "govuk-checkboxes__input"}),
+    )
+
+    def __init__(self, *args, organisations=None, provider=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if provider is not None:
+            del self.fields["organisation"]
+        else:
+            self.fields["organisation"].queryset = organisations
+
+    @staticmethod
+    def initial_from(provider) -> dict:
+        return {
+            "metadata_url": provider.saml_metadata_url,
+            "metadata_xml": "" if provider.saml_metadata_url else provider.saml_metadata_xml,
+            "entity_id": provider.issuer,
+            "allowed_domains": "\n".join(provider.allowed_domains),
+            "email_claim": provider.email_claim,
+            "given_name_claim": provider.given_name_claim,
+            "family_name_claim": provider.family_name_claim,
+            "accepted_acr": "\n".join(provider.accepted_acr),
+            "is_enabled": provider.is_enabled,
+        }
+
+    NEW_INITIAL = {"email_claim": "email", "given_name_claim": "givenName", "family_name_claim": "sn", "is_enabled": True}

@@ -20,6 +20,11 @@ from .people import Organisation, User
 
 
 class IdentityProvider(models.Model):
+    class Protocol(models.TextChoices):
+        OIDC = "oidc", "OpenID Connect"
+        SAML = "saml", "SAML 2.0"
+
+    protocol = models.CharField(max_length=8, choices=Protocol.choices, default=Protocol.OIDC)
     organisation = models.OneToOneField(Organisation, on_delete=models.PROTECT, related_name="identity_provider")
     partnership = models.ForeignKey(
         Partnership, on_delete=models.PROTECT, related_name="+",
@@ -36,6 +41,13 @@ class IdentityProvider(models.Model):
     accepted_acr = models.JSONField(
         default=list, help_text="`acr` values that mean the provider did strong (multi-factor) authentication."
     )
+    # SAML 2.0 (ADR 0016): `issuer` holds the IdP's entity ID, the claim fields name its
+    # attributes and `accepted_acr` its AuthnContextClassRef values; client fields stay empty.
+    saml_metadata_url = models.URLField("IdP metadata URL", max_length=500, blank=True)
+    saml_metadata_xml = models.TextField(
+        "IdP metadata", blank=True, help_text="The IdP's metadata as last read (pasted, or fetched from the URL)."
+    )
+    saml_sso_url = models.URLField("IdP single sign-on URL", max_length=500, blank=True)
     is_enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

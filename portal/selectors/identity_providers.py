@@ -45,8 +45,8 @@ def identity_provider_origins() -> list[str]:
     the organisation form's POST is redirected to the provider, and browsers hold a form's
     redirects to `form-action` too."""
     origins = set()
-    for issuer in IdentityProvider.objects.filter(is_enabled=True).values_list("issuer", flat=True):
-        parts = urlsplit(issuer)
+    for issuer, sso_url in IdentityProvider.objects.filter(is_enabled=True).values_list("issuer", "saml_sso_url"):
+        parts = urlsplit(sso_url or issuer)
         if parts.scheme in ("https", "http") and parts.netloc:
             origins.add(f"{parts.scheme}://{parts.netloc}")
     return sorted(origins)

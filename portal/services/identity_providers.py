@@ -101,6 +101,8 @@ def identity_provider_configure(
     before = None if created else _provider_summary(provider)
     if created:
         provider = IdentityProvider(organisation=organisation, partnership=partnership)
+    provider.protocol = IdentityProvider.Protocol.OIDC
+    provider.saml_metadata_url = provider.saml_metadata_xml = provider.saml_sso_url = ""
     provider.issuer = issuer
     provider.client_id = client_id
     if client_secret:
@@ -120,6 +122,83 @@ def identity_provider_configure(
             f"{organisation.name}'s identity provider {'added' if created else 'changed'}"
             + ("; client secret replaced" if client_secret and not created else "")
         ),
+        details={"provider_id": provider.pk, "before": before, "after": _provider_summary(provider)},
+    )
+    return provider
+
+
+@transaction.atomic
+def identity_provider_configure_saml(
+    *,
+    organisation: Organisation,
+    partnership: Partnership | None,
+    metadata_url: str = "",
+    metadata_xml: str = "",
+    entity_id: str = "",
+    allowed_domains,
+    email_claim: str = "email",
+    given_name_claim: str = "givenName",
+    family_name_claim: str = "sn",
+    accepted_acr=(),
+    is_enabled: bool = True,
+    acting_user: User | None,
+) -> IdentityProvider:
+    """Create or change an organisation's SAML 2.0 identity provider (ADR 0016): its metadata
+    (fetched from the URL, or pasted), which IdP of it (entity ID, optional when there is one),
+    the email domains, which attributes hold the email and names, and which
+    AuthnContextClassRef values count as strong authentication. The same partnership and domain
+    rules as an OpenID Connect provider."""
+    from portal.auth import saml
+
+    if partnership is None or not PartnershipMember.objects.filter(partnership=partnership, organisation=organisation).exists():
+        raise ValidationError("This organisation is not a member of your partnership")
+    provider = IdentityProvider.objects.select_for_update().filter(organisation=organisation).first()
+    if provider is not None and provider.partnership_id != partnership.pk:
+        raise ValidationError("Another partnership's admins configure this organisation's provider")
+    metadata_url, metadata_xml, entity_id = metadata_url.strip(), metadata_xml.strip(), entity_id.strip()
+    domains = sorted({domain.lower().lstrip("@") for domain in _split(allowed_domains)})
+    claims = {"email_claim": email_claim, "given_name_claim": given_name_claim, "family_name_claim": family_name_claim}
+    errors = {
+        **_domain_errors(domains, organisation=organisation),
+        **{field: ["Enter an attribute name: letters, digits and _ : . / - only"]
+           for field, value in claims.items() if not CLAIM_PATTERN.match(value.strip())},
+    }
+    parsed = None
+    if metadata_url and _issuer_errors(metadata_url):
+        errors["metadata_url"] = ["Enter the metadata address as https://…"]
+    elif not metadata_url and not metadata_xml:
+        errors["metadata_url"] = ["Enter the address of the identity provider's metadata, or paste the metadata"]
+    else:
+        try:
+            metadata_xml = saml.metadata_fetch(metadata_url) if metadata_url else metadata_xml
+            parsed = saml.metadata_parse(metadata_xml, entity_id=entity_id)
+        except saml.SamlMetadataError as error:
+            errors["metadata_url" if metadata_url else "metadata_xml"] = [str(error)]
+    if errors:
+        raise ValidationError(errors)
+    created = provider is None
+    before = None if created else _provider_summary(provider)
+    if created:
+        provider = IdentityProvider(organisation=organisation, partnership=partnership)
+    provider.protocol = IdentityProvider.Protocol.SAML
+    provider.issuer = parsed["entity_id"]
+    provider.saml_sso_url = parsed["sso_url"]
+    provider.saml_metadata_url = metadata_url
+    provider.saml_metadata_xml = metadata_xml
+    provider.client_id = ""
+    provider.client_secret_encrypted = ""
+    provider.allowed_domains = domains
+    for field, value in claims.items():
+        setattr(provider, field, value.strip())
+    provider.accepted_acr = sorted(set(_split(accepted_acr)))
+    provider.is_enabled = is_enabled
+    provider.save()
+    decision_record(
+        actor=acting_user,
+        organisation=organisation,
+        partnership=partnership,
+        action="sso.provider_configured",
+        reasons=f"{organisation.name}'s SAML identity provider {'added' if created else 'changed'}",
         details={"provider_id": provider.pk, "before": before, "after": _provider_summary(provider)},
     )
     return provider
@@ -154,7 +233,9 @@ def _domain_errors(domains: list[str], *, organisation: Organisation) -> dict:
 def _provider_summary(provider: IdentityProvider) -> dict:
     """What the log keeps of a configuration: everything but the secret."""
     return {
+        "protocol": provider.protocol,
         "issuer": provider.issuer,
+        "saml_metadata_url": provider.saml_metadata_url,
         "client_id": provider.client_id,
         "allowed_domains": provider.allowed_domains,
         "claims": [provider.email_claim, provider.given_name_claim, provider.family_name_claim],

@@ -211,6 +211,15 @@ PORTAL_PERMISSIONS_POLICY = ", ".join(
 # Celery. With no REDIS_URL, tasks run in-process (eagerly) so `make run` needs no broker.
 REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+# SAML responses arrive by a cross-site POST, which carries no Lax session cookie: the portal
+# keeps the response here for two minutes and continues with a same-site GET (docs/sso.md).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "sso": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "portal-sso"}
+        if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal-sso"}
+    ),
+}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -11,8 +11,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from portal.auth.saml import sp_entity_id
 from portal.forms.errors import form_add_service_errors
-from portal.forms.identity_providers import AccessApproveForm, IdentityProviderForm
+from portal.forms.identity_providers import AccessApproveForm, IdentityProviderForm, SamlIdentityProviderForm
+from portal.models import IdentityProvider
 from portal.roles import Role
 from portal.selectors import identity_providers as selectors
 from portal.selectors.partnerships import membership_partnership
@@ -74,10 +76,60 @@ def admin_identity_provider_create(request):
     return render(request, "portal/admin/identity_provider_form.html", {"form": form, "provider": None})
 
 
+def _configure_saml(request, form, *, organisation):
+    data = dict(form.cleaned_data)
+    data.pop("organisation", None)
+    try:
+        provider = services.identity_provider_configure_saml(
+            organisation=organisation, partnership=_partnership(request), acting_user=request.user, **data
+        )
+    except ValidationError as error:
+        form_add_service_errors(form, error)
+        return None
+    messages.success(request, f"{provider.organisation.name}'s SAML identity provider has been saved")
+    return redirect("portal:admin_identity_providers")
+
+
+def _saml_page(request, form, provider):
+    sp_metadata_url = sp_entity_id(provider) if provider else None
+    return render(
+        request, "portal/admin/saml_provider_form.html",
+        {"form": form, "provider": provider, "sp_metadata_url": sp_metadata_url},
+    )
+
+
+@admin_only
+@require_http_methods(["GET", "POST"])
+def admin_saml_provider_create(request):
+    organisations = selectors.organisations_without_provider(partnership=_partnership(request))
+    form = SamlIdentityProviderForm(
+        request.POST or None, organisations=organisations, initial=SamlIdentityProviderForm.NEW_INITIAL
+    )
+    if request.method == "POST" and form.is_valid():
+        response = _configure_saml(request, form, organisation=form.cleaned_data["organisation"])
+        if response is not None:
+            return response
+    return _saml_page(request, form, None)
+
+
+def _saml_edit(request, provider):
+    if request.method == "POST":
+        form = SamlIdentityProviderForm(request.POST, provider=provider)
+        if form.is_valid():
+            response = _configure_saml(request, form, organisation=provider.organisation)
+            if response is not None:
+                return response
+    else:
+        form = SamlIdentityProviderForm(provider=provider, initial=SamlIdentityProviderForm.initial_from(provider))
+    return _saml_page(request, form, provider)
+
+
 @admin_only
 @require_http_methods(["GET", "POST"])
 def admin_identity_provider_edit(request, pk: int):
     provider = selectors.access_identity_provider(pk=pk, partnership=_partnership(request))
+    if provider.protocol == IdentityProvider.Protocol.SAML:
+        return _saml_edit(request, provider)
     if request.method == "POST":
         form = IdentityProviderForm(request.POST, provider=provider)
         if form.is_valid():
