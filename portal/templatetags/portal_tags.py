@@ -302,11 +302,15 @@ def message_lines(message) -> list[str]:
 
 
 @register.simple_tag
-def personal_data_marking() -> str:
+def personal_data_marking(pack_id=None) -> str:
     """The marking of pages that show material about people before anything is released under a
     chosen level (the requests inbox, the audit pages): the pack's level for personal data about
     an offender, victim or witness (portal.accountability.exports.audit_marking_name). For
-    `{% block marking %}{% personal_data_marking %}{% endblock %}`; "" (no banner) with no pack."""
-    from portal.accountability.exports import audit_marking_name
+    `{% block marking %}{% personal_data_marking %}{% endblock %}`; "" (no banner) with no pack.
+    A request's pages pass its pack (`{% personal_data_marking disclosure.protocol_pack_id %}`):
+    that pack's level, whatever other partnerships use."""
+    from portal.accountability.exports import audit_marking_name, personal_data_marking_name
 
+    if pack_id:
+        return personal_data_marking_name(pack_id=pack_id)
     return audit_marking_name()
