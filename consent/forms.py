@@ -7,7 +7,7 @@ from django import forms
 
 from consent import services
 from consent.models import GivenBy
-from portal.forms.dates import BIRTH, FUTURE, PAST, DateBounds, date_bounds
+from portal.forms.dates import FUTURE, PAST, DateBounds, DateOfBirthField, date_bounds
 from portal.models import Organisation, Purpose
 from portal.uploads import ACCEPT_ATTRIBUTE, ACCEPTED, max_upload_bytes, size_label
 
@@ -99,9 +99,7 @@ class ConsentRecordForm(forms.Form):
         "Full name", max_length=services.MAX_NAME,
         required_message="Enter the full name of the person the information is about",
     )
-    date_of_birth = _date(
-        "Date of birth", bounds=BIRTH, noun="Date of birth", required=False, invalid="Enter the date of birth as a real date, for example 27/3/1990"
-    )
+    date_of_birth = DateOfBirthField(label="Date of birth", noun="Date of birth", required=False)
     address = _text("Address", max_length=services.MAX_ADDRESS, required=False, textarea=True)
 
     given_by = forms.ChoiceField(
@@ -126,9 +124,9 @@ class ConsentRecordForm(forms.Form):
         "Their address", max_length=services.MAX_ADDRESS, required=False, textarea=True,
         help_text="If a parent, guardian, carer or someone else gave it.",
     )
-    signatory_date_of_birth = _date(
-        "Their date of birth", bounds=BIRTH, noun="Their date of birth", required=False, invalid="Enter their date of birth as a real date, for example 27/3/1970",
-        help_text="If a parent, guardian, carer or someone else gave it.",
+    signatory_date_of_birth = DateOfBirthField(
+        label="Their date of birth", noun="Their date of birth", required=False,
+        help_text="If a parent, guardian, carer or someone else gave it. For example, 27 3 1970",
     )
     reasons_explained = forms.ChoiceField(
         label="Were the reasons for asking for consent explained to them?",

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django import forms
 
 from exchange.models import Scope
+from portal.forms.dates import DateOfBirthField
 from portal.models import Organisation
 
 
@@ -129,9 +130,7 @@ class MemberForm(forms.Form):
 
 class PersonForm(forms.Form):
     full_name = forms.CharField(label="Full name", max_length=200, error_messages={"required": "Enter the person's full name"})
-    date_of_birth = forms.DateField(label="Date of birth (optional)", required=False,
-                                    input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-                                    error_messages={"invalid": "Enter the date of birth like 01/04/1990"})
+    date_of_birth = DateOfBirthField(label="Date of birth", noun="Date of birth", required=False)
 
 
 class EntryForm(forms.Form):

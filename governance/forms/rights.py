@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from governance.models import ConsultationAnswer, Exemption, FinalDecision, ObjectionOutcome, RightKind, RightsStatus
-from portal.forms.dates import BIRTH, REVIEW, date_bounds
+from portal.forms.dates import BIRTH, REVIEW, DateOfBirthField, date_bounds
 from portal.forms.retention import DATE_FORMATS
 
 TEXT_MAX = 20_000
@@ -58,9 +58,9 @@ class OpenForm(forms.Form):
 class SearchForm(forms.Form):
     name = forms.CharField(label="Name or alias", required=False, max_length=200, strip=True,
                            error_messages={"max_length": "The name must be 200 characters or fewer"})
-    date_of_birth = _date(
-        "Date of birth (optional)", required=False, required_message="",
-        invalid="Enter the date of birth as a real date, for example 27/3/1990", help_text="Day and month the other way round are found too",
+    date_of_birth = DateOfBirthField(
+        label="Date of birth", noun="Date of birth", required=False,
+        help_text="For example, 27 3 1990. Day and month the other way round are found too",
     )
     nhs_number = forms.CharField(label="NHS number (optional)", required=False, max_length=20, strip=True,
                                  error_messages={"max_length": "Enter the NHS number: 10 digits"})

@@ -1,5 +1,14 @@
 """The decision log's hash chain: HMAC-SHA256 over a canonical encoding of each entry's fields
-and the previous entry's hash. Only this module knows the encoding."""
+and the previous entry's hash. Only this module knows the encoding.
+
+Key epochs (issue 15: rotating PORTAL_DECISION_LOG_KEY). The chain is signed with one key at a
+time; a rotation is itself an entry of the chain (`ROTATION_ACTION`), signed with the *new* key,
+whose details name the new key's id and the id of the key before it. So the epochs are anchored
+in the chain: an entry after a rotation verifies only under the key the rotation names, the
+rotation entry only under that key too, and no one can move the rotation point without a key
+the portal holds. A key's id is its fingerprint (`key_id`), an HMAC of a fixed text under the
+key: it says which key, and gives nothing towards the key itself. Retired keys are kept
+(PORTAL_DECISION_LOG_RETIRED_KEYS) to verify the entries written under them, never to sign."""
 from __future__ import annotations
 
 import hashlib
@@ -29,11 +38,36 @@ CHAINED_FIELDS = (
 OPTIONAL_CHAINED_FIELDS = ("partnership_id",)
 
 
+ROTATION_ACTION = "decision_log.key_rotated"
+
+
 def _key() -> bytes:
     key = getattr(settings, "PORTAL_DECISION_LOG_KEY", "")
     if not key:
         raise RuntimeError("PORTAL_DECISION_LOG_KEY is not set: the decision log cannot be written or verified.")
     return key.encode()
+
+
+def key_id(key: bytes) -> str:
+    """The fingerprint naming `key` in rotation entries (16 hex digits)."""
+    return hmac.new(key, b"portal decision log key id", hashlib.sha256).hexdigest()[:16]
+
+
+def current_key_id() -> str:
+    return key_id(_key())
+
+
+def known_keys() -> dict[str, bytes]:
+    """Every key this portal can verify with, by id: the current one and the retired ones."""
+    keys = {key_id(_key()): _key()}
+    for retired in getattr(settings, "PORTAL_DECISION_LOG_RETIRED_KEYS", ()) or ():
+        if retired:
+            keys.setdefault(key_id(retired.encode()), retired.encode())
+    return keys
+
+
+def rotation_details(*, previous_key_id: str, new_key_id: str) -> dict:
+    return {"key": new_key_id, "previous_key": previous_key_id}
 
 
 def _canonical(value):
@@ -42,13 +76,14 @@ def _canonical(value):
     return value
 
 
-def entry_digest(*, previous_hash: str, fields: dict) -> str:
+def entry_digest(*, previous_hash: str, fields: dict, key: bytes | None = None) -> str:
+    """The entry's HMAC, under `key` (default: the current key, the only one that signs)."""
     payload = {name: _canonical(fields[name]) for name in CHAINED_FIELDS}
     for name in OPTIONAL_CHAINED_FIELDS:
         if fields.get(name) is not None:
             payload[name] = fields[name]
     message = previous_hash.encode() + json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
-    return hmac.new(_key(), message, hashlib.sha256).hexdigest()
+    return hmac.new(key or _key(), message, hashlib.sha256).hexdigest()
 
 
 # --- Verifying a range of entries fast --------------------------------------------------------
@@ -113,27 +148,51 @@ class RangeResult:
     last_id: int | None = None
     broken_id: int | None = None
     problem: str = ""
+    key_id: str = ""  # the key in force after the last entry read
 
 
 NOT_FOLLOWING = "does not follow the entry before it (one was removed or inserted)"
 EDITED = "its content does not match its hash (it was edited)"
+UNKNOWN_KEY = "it is signed with a key this portal does not hold (set PORTAL_DECISION_LOG_RETIRED_KEYS)"
+BAD_ROTATION = "it rotates the key but does not follow from the key in use before it"
+RETIRED_HEAD = ("the newest entries are signed with a retired key, not the current one "
+                "(a key rotation was removed, or the key was changed without rotate_decision_log_key)")
 
 
-def rows_verify(rows, *, previous_hash: str) -> RangeResult:
-    """Check `rows` (in `RANGE_SQL`'s shape, in id order) follow `previous_hash` and each other."""
-    key = _key()
+def rows_verify(rows, *, previous_hash: str, key_id: str | None = None) -> RangeResult:
+    """Check `rows` (in `RANGE_SQL`'s shape, in id order) follow `previous_hash` and each other,
+    starting under the key `key_id` (default: the current key) and moving to the next key at
+    each rotation entry."""
+    keys = known_keys()
+    epoch = key_id or current_key_id()
+    result = RangeResult(last_hash=previous_hash, key_id=epoch)
+    key = keys.get(epoch)
     digest = hmac.digest
-    result = RangeResult(last_hash=previous_hash)
     previous = previous_hash
     count = 0
+
+    def broken(entry_id, problem):
+        result.count, result.last_hash, result.broken_id, result.problem = count, previous, entry_id, problem
+        return result
+
     for row in rows:
         count += 1
         if row[1] != previous:
-            result.count, result.last_hash, result.broken_id, result.problem = count, previous, row[0], NOT_FOLLOWING
-            return result
+            return broken(row[0], NOT_FOLLOWING)
+        if row[9] == ROTATION_ACTION:
+            try:
+                details = json.loads(row[15])
+                new_epoch, from_epoch = details["key"], details["previous_key"]
+            except (ValueError, KeyError, TypeError):
+                return broken(row[0], BAD_ROTATION)
+            if from_epoch != epoch:
+                return broken(row[0], BAD_ROTATION)
+            epoch, key = new_epoch, keys.get(new_epoch)
+            result.key_id = epoch
+        if key is None:
+            return broken(row[0], UNKNOWN_KEY)
         if digest(key, _row_message(previous, row, _iso(row[3])), "sha256").hex() != row[2]:
-            result.count, result.last_hash, result.broken_id, result.problem = count, previous, row[0], EDITED
-            return result
+            return broken(row[0], EDITED)
         previous = row[2]
         result.last_id = row[0]
     result.count, result.last_hash = count, previous

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from portal.accountability.registry import decision_event_label
 from portal.accountability.selectors import DecisionLogFilter, decision_log_export_rows, decision_log_newest
-from portal.models import User
+from portal.models import MarkingLevel, User
 from portal.pdf import download_footer, pdf_text, render_pdf
 from portal.protocols.selectors import current_protocol_packs
 
@@ -107,6 +107,16 @@ def audit_marking_name() -> str:
             return restricted.name
     first = packs[0].marking_levels.order_by("order").first()
     return first.name if first else ""
+
+
+def personal_data_marking_name(*, pack_id: int) -> str:
+    """The same choice as `audit_marking_name` within one pack (a request's): its "restricted"
+    level where it has one, else its first. One query."""
+    levels = list(MarkingLevel.objects.filter(pack_id=pack_id).order_by("order").values_list("code", "name"))
+    for code, name in levels:
+        if code == "restricted":
+            return name
+    return levels[0][1] if levels else ""
 
 
 def decision_log_pdf(

@@ -55,6 +55,8 @@ register_decision_events(
         "sso.identity_linked": "Account bound to its identity at a provider",
         "sso.session_ended": "Session ended: the provider no longer accepts the sign-in",
         "sign_in.password_refused": "Password sign-in refused: the organisation signs its staff in",
+        # The decision log itself (portal/accountability/services.py decision_log_key_rotate).
+        "decision_log.key_rotated": "Decision log signing key rotated",
         # Retention and destruction (portal/retention/).
         "retention.policy_changed": "Retention policy changed",
         "retention.policy_removed": "Retention policy removed (protocol default applies)",

@@ -119,6 +119,7 @@ def _decisions_write(entries: list[DecisionEntry], *, who: str) -> list[Decision
             raise ValueError(f"Unknown decision event {entry.action!r}: register it in the app's AppConfig.ready()")
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_ID])
+    _signing_key_check()
     previous = DecisionLogEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first() or chain.GENESIS
     now = timezone.now()
     rows = []
@@ -132,6 +133,110 @@ def _decisions_write(entries: list[DecisionEntry], *, who: str) -> list[Decision
         rows[0].save(force_insert=True)
         return rows
     return DecisionLogEntry.objects.bulk_create(rows)
+
+
+# --- Key epochs (chain.py's module docstring) --------------------------------------------------
+# Key ids this process has seen in force at the head of the chain. Epochs only move forward (a
+# rotation runs with the web and workers stopped, docs/runbook.md), so one check per process and
+# key is enough, and writes cost no extra query after the first.
+_signing_key_confirmed: set[str] = set()
+
+
+def _rotation_details(row) -> dict:
+    details = row if isinstance(row, dict) else {}
+    return details if isinstance(details.get("key"), str) and isinstance(details.get("previous_key"), str) else {}
+
+
+def decision_log_key_in_force(*, before_id: int | None = None) -> str:
+    """The id of the key the chain's entries are signed with just before `before_id` (None: at
+    the head): the key named by the last rotation before it; before any rotation, the key the
+    first rotation says it replaced; with no rotation at all, the entry that is first in the
+    chain decides (the current key, unless it no longer verifies under it and a retired key does)."""
+    rotations = DecisionLogEntry.objects.filter(action=chain.ROTATION_ACTION)
+    earlier = rotations.filter(id__lt=before_id) if before_id is not None else rotations
+    last = earlier.order_by("-id").values_list("details", flat=True).first()
+    if last is not None and _rotation_details(last):
+        return last["key"]
+    first = rotations.order_by("id").values_list("details", flat=True).first()
+    if first is not None and _rotation_details(first):
+        return first["previous_key"]
+    head = DecisionLogEntry.objects.order_by("id").values_list("id", flat=True).first()
+    if head is None:
+        return chain.current_key_id()
+    rows = list(_range_rows(head, head))
+    for key_id in [chain.current_key_id(), *chain.known_keys()]:
+        if chain.rows_verify(rows, previous_hash=chain.GENESIS, key_id=key_id).broken_id is None:
+            return key_id
+    return chain.current_key_id()  # the first entry verifies under no key: the verifier says so
+
+
+def _signing_key_check() -> None:
+    """Refuse to sign with a key that is not the one in force at the chain's head: the key was
+    changed in the environment without `rotate_decision_log_key`, so every entry from here would
+    break the chain. Called under the chain lock."""
+    current = chain.current_key_id()
+    if current in _signing_key_confirmed:
+        return
+    in_force = decision_log_key_in_force()
+    if in_force != current:
+        raise RuntimeError(
+            "PORTAL_DECISION_LOG_KEY is not the key the decision log is signed with: run "
+            "`manage.py rotate_decision_log_key` with the old key in PORTAL_DECISION_LOG_RETIRED_KEYS "
+            "(docs/runbook.md) before anything is recorded."
+        )
+    _signing_key_confirmed.add(current)
+
+
+@dataclass
+class RotationReport:
+    entry: DecisionLogEntry
+    previous_key_id: str
+    new_key_id: str
+    count: int
+
+
+def decision_log_key_rotate(*, reasons: str, acting_user: User | None = None) -> RotationReport:
+    """Start a new key epoch: the current key (PORTAL_DECISION_LOG_KEY) signs from now on, the
+    key in force until now becomes verify-only (it must be in PORTAL_DECISION_LOG_RETIRED_KEYS).
+    The whole chain is verified first, and nothing is rotated over a broken chain (a rotation
+    would seem to vouch for it). The rotation is an entry of the chain, signed with the new key,
+    naming both keys' ids; the head after it is anchored."""
+    if not reasons.strip():
+        raise ValueError("Give the reason for rotating the key (for example: routine, or a suspected leak)")
+    report = decision_log_verify(head_under_current_key=False)
+    if not report.intact:
+        raise ValueError(
+            f"The decision log is broken at entry {report.first_broken_id} ({report.problem}): "
+            "follow the runbook's 'When the chain breaks' before rotating."
+        )
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_ID])
+        previous_key_id = decision_log_key_in_force()
+        new_key_id = chain.current_key_id()
+        if previous_key_id == new_key_id:
+            raise ValueError(
+                "PORTAL_DECISION_LOG_KEY is already the key in force: set the new key there and the old one "
+                "in PORTAL_DECISION_LOG_RETIRED_KEYS, then rotate."
+            )
+        if previous_key_id not in chain.known_keys():
+            raise ValueError("The key in force is not in PORTAL_DECISION_LOG_RETIRED_KEYS: it must stay to verify its entries.")
+        previous = DecisionLogEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first() or chain.GENESIS
+        fields = DecisionEntry(
+            actor=acting_user, organisation=None, action=chain.ROTATION_ACTION, reasons=reasons.strip(),
+            details=chain.rotation_details(previous_key_id=previous_key_id, new_key_id=new_key_id),
+        ).fields(occurred_at=timezone.now())
+        entry = DecisionLogEntry(
+            **fields, previous_hash=previous, entry_hash=chain.entry_digest(previous_hash=previous, fields=fields)
+        )
+        entry.save(force_insert=True)
+        decision_log_anchor_record(
+            source=DecisionLogAnchor.Source.VERIFICATION, count=report.count + 1, head_id=entry.pk,
+            head_hash=entry.entry_hash,
+        )
+    _signing_key_confirmed.add(new_key_id)
+    logger.info("Decision log key rotated at entry %s", entry.pk)
+    return RotationReport(entry=entry, previous_key_id=previous_key_id, new_key_id=new_key_id, count=report.count + 1)
 
 
 def access_record(
@@ -267,11 +372,26 @@ def _anchored_hash(anchor: DecisionLogAnchor | None) -> str | None:
     return DecisionLogEntry.objects.filter(id=anchor.head_id).values_list("entry_hash", flat=True).first()
 
 
-def decision_log_verify(*, chunk_size: int = 50_000) -> ChainReport:
-    """Walk the chain in order in this process, recomputing every HMAC, then check it still
-    reaches the last anchor. Reports the first broken entry; an intact log is anchored at its
-    head. (The verify page queues `decision_log_verification_start` instead: a run off the
-    request, in parallel ranges.)"""
+def _retired_head_problem(*, key_id: str, upto: int | None):
+    """(first_broken_id, problem) when the chain up to `upto` ends under a key other than the
+    current one, else None: a rotation entry was taken out and the entries after it re-signed
+    with a retired (perhaps leaked) key, or the key was changed without a rotation."""
+    if upto is None or key_id == chain.current_key_id():
+        return None
+    since = (
+        DecisionLogEntry.objects.filter(action=chain.ROTATION_ACTION, id__lte=upto).order_by("-id")
+        .values_list("id", flat=True).first()
+        or DecisionLogEntry.objects.order_by("id").values_list("id", flat=True).first()
+    )
+    return since, chain.RETIRED_HEAD
+
+
+def decision_log_verify(*, chunk_size: int = 50_000, head_under_current_key: bool = True) -> ChainReport:
+    """Walk the chain in order in this process, recomputing every HMAC under the key of each
+    entry's epoch, then check it still reaches the last anchor and (unless a rotation is about
+    to start the current key's epoch) that its newest entries are under the current key.
+    Reports the first broken entry; an intact log is anchored at its head. (The verify page
+    queues `decision_log_verification_start` instead: a run off the request, in parallel ranges.)"""
     # Read before the walk, so the walk sees at least every entry the anchor counted.
     anchor = _latest_anchor()
     upto = DecisionLogEntry.objects.order_by("-id").values_list("id", flat=True).first()
@@ -279,14 +399,22 @@ def decision_log_verify(*, chunk_size: int = 50_000) -> ChainReport:
     head_id = None
     count = 0
     first = DecisionLogEntry.objects.order_by("id").values_list("id", flat=True).first()
+    key_id = decision_log_key_in_force(before_id=first) if first is not None else chain.current_key_id()
     if upto is not None:
         for low in range(first, upto + 1, chunk_size):
-            result = chain.rows_verify(_range_rows(low, min(low + chunk_size - 1, upto)), previous_hash=previous)
+            result = chain.rows_verify(
+                _range_rows(low, min(low + chunk_size - 1, upto)), previous_hash=previous, key_id=key_id
+            )
             if result.broken_id is not None:
                 return ChainReport(count + result.count, result.last_hash, result.broken_id, result.problem)
             count += result.count
             previous = result.last_hash
+            key_id = result.key_id
             head_id = result.last_id or head_id
+    if head_under_current_key:
+        retired = _retired_head_problem(key_id=key_id, upto=upto)
+        if retired:
+            return ChainReport(count, previous, retired[0], retired[1], head_id)
     broken = _anchor_problem(anchor, count=count, head_id=head_id, anchored_hash=_anchored_hash(anchor))
     if broken:
         return ChainReport(count, previous, broken[0], broken[1], head_id)
@@ -347,7 +475,10 @@ def decision_log_verification_work(*, run_id: int, pause: float | None = None) -
             )
             if chunk is None:
                 break
-            result = chain.rows_verify(_range_rows(chunk.first_id, chunk.last_id), previous_hash=_hash_before(chunk.first_id))
+            result = chain.rows_verify(
+                _range_rows(chunk.first_id, chunk.last_id), previous_hash=_hash_before(chunk.first_id),
+                key_id=decision_log_key_in_force(before_id=chunk.first_id),
+            )
             now = timezone.now()
             chunk.done_at = now
             chunk.count = result.count
@@ -379,6 +510,10 @@ def _verification_finish(*, run_id: int) -> bool:
             count += chunk.count
             if chunk.last_id_seen is not None:
                 head_id, head_hash = chunk.last_id_seen, chunk.last_hash
+        if broken is None and head_id is not None:
+            retired = _retired_head_problem(key_id=decision_log_key_in_force(before_id=head_id + 1), upto=head_id)
+            if retired:
+                broken = (count, head_hash, retired[0], retired[1])
         if broken is None:
             problem = _anchor_problem(run.anchor, count=count, head_id=head_id, anchored_hash=_anchored_hash(run.anchor))
             if problem:

@@ -4,13 +4,15 @@ a year either side of today, and so on. A date outside its bounds is refused on 
 GOV.UK-style message ("Date of birth must be the same as or after 1 January 1900"), never saved.
 
 Forms attach them with `date_bounds(BOUNDS, "Date of birth")` as a validator of the DateField;
-the services' own rules (in the past, today or later) stay where they are."""
+the services' own rules (in the past, today or later) stay where they are. Every date of birth is
+a `DateOfBirthField`: the GOV.UK date input, three boxes (below)."""
 from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -81,3 +83,101 @@ def date_bounds(bounds: DateBounds, noun: str) -> Callable[[datetime.date], None
             raise ValidationError(_too_late(noun, latest, today), code="too_late")
 
     return validate
+
+
+# --- The GOV.UK date input: three boxes for a date of birth (issue 15) ------------------------
+# https://design-system.service.gov.uk/components/date-input/ and its error messages: a part
+# left out is named ("Date of birth must include a month"), a date that does not exist is "a
+# real date", a year is four numbers; the bounds above then say "in the past". What was typed
+# comes back in the boxes on error, as it was.
+
+PARTS = ("day", "month", "year")
+MONTH_NAMES = {
+    name: number
+    for number in range(1, 13)
+    for name in (datetime.date(2000, number, 1).strftime("%B").lower(), datetime.date(2000, number, 1).strftime("%b").lower())
+}
+
+
+class DatePartsInput(forms.MultiWidget):
+    """Three text boxes, named `<name>_day`, `<name>_month`, `<name>_year`. components/field.html
+    renders them in the GOV.UK markup (portal_tags.govuk_field_context, kind "dateparts")."""
+
+    def __init__(self, attrs=None):
+        super().__init__({part: forms.TextInput() for part in PARTS}, attrs)
+
+    def decompress(self, value):
+        if isinstance(value, str):  # an ISO date kept in a session (a search in force)
+            try:
+                value = datetime.date.fromisoformat(value)
+            except ValueError:
+                value = None
+        if isinstance(value, datetime.date):
+            return [str(value.day), str(value.month), str(value.year)]
+        return [None, None, None]
+
+    def value_from_datadict(self, data, files, name):
+        return ["" if value is None else str(value)[:20] for value in super().value_from_datadict(data, files, name)]
+
+    def value_omitted_from_data(self, data, files, name):
+        return all(f"{name}_{part}" not in data for part in PARTS)
+
+
+def _listed(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else " and ".join([", ".join(parts[:-1]), parts[-1]])
+
+
+def date_parts_problem(values, noun: str) -> tuple[str | None, datetime.date | None, tuple[str, ...]]:
+    """(message, date, parts in error) for what was typed in the three boxes: the date and no
+    message when they make a real date; otherwise the GOV.UK message and the boxes to highlight."""
+    values = [(value or "").strip() for value in (list(values or []) + ["", "", ""])[:3]]
+    missing = [part for part, value in zip(PARTS, values, strict=True) if not value]
+    if len(missing) == 3:
+        return None, None, ()
+    if missing:
+        return f"{noun} must include a {_listed(missing)}", None, tuple(missing)
+    day, month, year = values
+    month_number = MONTH_NAMES.get(month.lower(), month)
+    if not (day.isascii() and day.isdigit() and str(month_number).isascii() and str(month_number).isdigit()
+            and year.isascii() and year.isdigit()):
+        return f"{noun} must be a real date", None, PARTS
+    if len(year) != 4:
+        return "Year must include 4 numbers", None, ("year",)
+    try:
+        return None, datetime.date(int(year), int(month_number), int(day)), ()
+    except (ValueError, OverflowError):
+        return f"{noun} must be a real date", None, PARTS
+
+
+class DateOfBirthField(forms.Field):
+    """A date of birth in three boxes (day, month, year), within `bounds` (BIRTH: 1 January 1900
+    to yesterday). `noun` starts every message ("Date of birth", "Their date of birth")."""
+
+    widget = DatePartsInput
+
+    def __init__(self, *, noun: str = "Date of birth", bounds: DateBounds = BIRTH, required_message: str = "", **kwargs):
+        self.noun = noun
+        kwargs.setdefault("validators", [date_bounds(bounds, noun)])
+        super().__init__(**kwargs)
+        self.error_messages["required"] = required_message or f"Enter {noun[0].lower()}{noun[1:]}"
+
+    def to_python(self, value):
+        if isinstance(value, datetime.date):
+            return value
+        message, day, _ = date_parts_problem(value, self.noun)
+        if message:
+            raise ValidationError(message, code="invalid")
+        return day
+
+    def validate(self, value):
+        if value is None and self.required:
+            raise ValidationError(self.error_messages["required"], code="required")
+
+    def has_changed(self, initial, data):
+        return self.to_python_or_none(data) != initial
+
+    def to_python_or_none(self, data):
+        try:
+            return self.to_python(data)
+        except ValidationError:
+            return data

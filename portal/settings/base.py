@@ -355,6 +355,10 @@ CELERY_IMPORTS = ["portal.accountability.tasks"]
 # checked by this many workers side by side, optionally pausing between ranges (seconds) to
 # leave a busy machine to others; a run no worker has moved for STALE_AFTER seconds is queued
 # again by the resume job (each range takes about a second at 20,000 ids).
+# Keys the decision log was signed with before a rotation (docs/runbook.md, "Rotating
+# PORTAL_DECISION_LOG_KEY"): comma-separated, kept like the current key outside the database and
+# its backups, used only to verify the entries written under them, never to sign.
+PORTAL_DECISION_LOG_RETIRED_KEYS = env.list("PORTAL_DECISION_LOG_RETIRED_KEYS", default=[])
 PORTAL_DECISION_LOG_VERIFY_CHUNK = env.int("PORTAL_DECISION_LOG_VERIFY_CHUNK", default=20_000)
 PORTAL_DECISION_LOG_VERIFY_PARALLEL = env.int("PORTAL_DECISION_LOG_VERIFY_PARALLEL", default=2)
 PORTAL_DECISION_LOG_VERIFY_PAUSE = env.float("PORTAL_DECISION_LOG_VERIFY_PAUSE", default=0.0)

@@ -17,10 +17,13 @@ from django.template.loader import render_to_string
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from portal.forms.dates import PARTS, DatePartsInput, date_parts_problem
+
 register = template.Library()
 
 # Widget class -> how components/field.html renders it. Checked in order, so subclasses first.
 _KINDS: list[tuple[type, str]] = [
+    (DatePartsInput, "dateparts"),  # the GOV.UK date input: three boxes in a fieldset
     (forms.HiddenInput, "hidden"),
     (forms.MultipleHiddenInput, "hidden"),
     (forms.PasswordInput, "password"),
@@ -54,6 +57,8 @@ def widget_type(bound_field) -> str:
 
 
 def _anchor_id(bound_field) -> str:
+    if _kind(bound_field.field.widget) == "dateparts":
+        return f"{bound_field.auto_id or bound_field.html_name}_day"
     if _kind(bound_field.field.widget) in ("radios", "checkboxes"):
         subwidgets = bound_field.subwidgets
         if subwidgets:
@@ -203,6 +208,8 @@ def govuk_field_context(
         )
     elif kind == "hidden":
         control = bound_field.as_widget()
+    elif kind == "dateparts":
+        options = _date_parts(bound_field, base_id, errors)
     else:
         control = bound_field.as_widget(widget=_without_maxlength(render_widget or widget), attrs=attrs)
 
@@ -227,6 +234,34 @@ def govuk_field_context(
         "count_id": count_id,
         "count_message": f"You can enter up to {count_limit:,} characters" if count_limit else "",
     }
+
+
+_PART_LABELS = {"day": ("Day", "govuk-input--width-2"), "month": ("Month", "govuk-input--width-2"),
+                "year": ("Year", "govuk-input--width-4")}
+
+
+def _date_parts(bound_field, base_id: str, errors: list) -> list[dict]:
+    """The three boxes of a GOV.UK date input: what was typed (or the initial date), and which
+    boxes to highlight: the parts left out or wrong, or all three for a date that is not real or
+    out of bounds."""
+    value = bound_field.value()
+    if not isinstance(value, list | tuple):
+        value = bound_field.field.widget.decompress(value)
+    values = ["" if v is None else str(v) for v in (list(value) + [None, None, None])[:3]]
+    in_error: tuple[str, ...] = ()
+    if errors:
+        message, _, parts = date_parts_problem(values, getattr(bound_field.field, "noun", bound_field.label))
+        in_error = parts if message else PARTS
+    boxes = []
+    for part, typed in zip(PARTS, values, strict=True):
+        label, width = _PART_LABELS[part]
+        boxes.append({
+            "id": f"{base_id}_{part}", "name": f"{bound_field.html_name}_{part}", "value": typed, "label": label,
+            "class": _merge_classes("govuk-input govuk-date-input__input", width,
+                                    "govuk-input--error" if part in in_error else ""),
+            "autocomplete": "",
+        })
+    return boxes
 
 
 def _without_maxlength(widget):
@@ -302,11 +337,15 @@ def message_lines(message) -> list[str]:
 
 
 @register.simple_tag
-def personal_data_marking() -> str:
+def personal_data_marking(pack_id=None) -> str:
     """The marking of pages that show material about people before anything is released under a
     chosen level (the requests inbox, the audit pages): the pack's level for personal data about
     an offender, victim or witness (portal.accountability.exports.audit_marking_name). For
-    `{% block marking %}{% personal_data_marking %}{% endblock %}`; "" (no banner) with no pack."""
-    from portal.accountability.exports import audit_marking_name
+    `{% block marking %}{% personal_data_marking %}{% endblock %}`; "" (no banner) with no pack.
+    A request's pages pass its pack (`{% personal_data_marking disclosure.protocol_pack_id %}`):
+    that pack's level, whatever other partnerships use."""
+    from portal.accountability.exports import audit_marking_name, personal_data_marking_name
 
+    if pack_id:
+        return personal_data_marking_name(pack_id=pack_id)
     return audit_marking_name()

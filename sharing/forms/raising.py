@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django import forms
 
-from portal.forms.dates import BIRTH, NEEDED_BY, DateBounds, date_bounds
+from portal.forms.dates import NEEDED_BY, DateBounds, DateOfBirthField, date_bounds
 from portal.models import LawfulBasisCategory, Organisation, PartnershipMember, SubjectRole
 from sharing.models import DisclosureRequest, Urgency, YesNo
 from sharing.services import raising as services
@@ -132,9 +132,7 @@ class SubjectForm(forms.Form):
         max_length=services.MAX_ALIASES,
         error_messages=_too_long("Other names", services.MAX_ALIASES),
     )
-    date_of_birth = _date(
-        "Date of birth", bounds=BIRTH, noun="Date of birth", required=False, invalid="Enter the date of birth as a real date, for example 27/3/1990"
-    )
+    date_of_birth = DateOfBirthField(label="Date of birth", noun="Date of birth", required=False)
     address = _textarea("Address", max_length=services.MAX_ADDRESS, required=False, rows=3)
     nhs_number = forms.CharField(
         label="NHS number",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django import forms
 
+from portal.forms.dates import DateOfBirthField
 from portal.text import text_problem
-from sharing.forms.raising import DATE_FORMATS
 from sharing.models import Status
 
 INPUT = "govuk-input"
@@ -24,11 +24,7 @@ class RequestSearchForm(forms.Form):
         error_messages={"max_length": "A name is at most 200 characters"},
         widget=forms.TextInput(attrs={"class": f"{INPUT} govuk-!-width-two-thirds", "autocomplete": "off"}),
     )
-    date_of_birth = forms.DateField(
-        label="Their date of birth", required=False, input_formats=DATE_FORMATS,
-        error_messages={"invalid": "Enter the date of birth as a real date, for example 27/3/1990"},
-        widget=forms.DateInput(format="%Y-%m-%d", attrs={"class": f"{INPUT} govuk-input--width-10", "type": "date"}),
-    )
+    date_of_birth = DateOfBirthField(label="Their date of birth", noun="Their date of birth", required=False)
     status = forms.ChoiceField(
         label="Status", required=False, choices=[("", "All statuses"), *Status.choices],
         widget=forms.Select(attrs={"class": "govuk-select"}),

@@ -186,7 +186,8 @@ def add_subject(page, a11y):
     expect(page.get_by_role("heading", level=1)).to_have_text("Add a person")
     a11y(page, "raise: add a person")
     page.get_by_label("Full name").fill(SUBJECT["name"])
-    page.get_by_label("Date of birth").fill(SUBJECT["dob"])
+    for box, value in zip(("Day", "Month", "Year"), SUBJECT["dob"].split("/"), strict=True):
+        page.get_by_role("group", name="Date of birth").get_by_label(box).fill(value)
     page.get_by_label("Address").fill(SUBJECT["address"])
     role = page.get_by_role("group", name="What is their role in the matter?")
     role.get_by_role("radio", name="Offender or alleged offender").check()

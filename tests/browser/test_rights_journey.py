@@ -77,7 +77,10 @@ def test_a_subject_access_case_across_two_organisations(browser, live_server, as
 
     page.get_by_role("link", name="Find the person across the portal").click()
     page.get_by_label("Name or alias").fill("JORDAN  example")
-    page.get_by_label("Date of birth (optional)").fill("4/1/1990")  # day and month the other way round
+    born = page.get_by_role("group", name="Date of birth (optional)")  # day and month the other way round
+    born.get_by_label("Day").fill("4")
+    born.get_by_label("Month").fill("1")
+    born.get_by_label("Year").fill("1990")
     page.get_by_role("button", name="Search").click()
     expect(page.locator("main")).to_contain_text(request.reference)
     assert_accessible(page)

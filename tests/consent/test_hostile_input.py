@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from consent import signals_registry
+from tests.dates import date_parts
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +93,10 @@ def test_free_text_fields(parties, field, value):
 def test_choices_ids_and_dates(parties, field, value):
     client = parties.client("requester")
     data = base_form(parties)
-    data[field] = value
+    if field.endswith("date_of_birth"):
+        data.update(date_parts(field, value))
+    else:
+        data[field] = value
     response = client.post(reverse("consent:record"), data)
     assert response.status_code in (200, 302, 404), response.status_code
     if field == "subject" and value not in ("", None):

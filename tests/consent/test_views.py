@@ -14,6 +14,7 @@ from consent import signals_registry
 from consent.models import ConsentRecord, GivenBy
 from consent.services import consent_grant_for_request
 from portal.models import AccessLogEntry, DataSubject, DecisionLogEntry
+from tests.dates import date_parts
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +34,13 @@ def url(name, consent=None):
 
 
 # --- Need-to-know and roles ---------------------------------------------------------------
+
+
+def test_the_record_and_the_form_carry_the_marking_banner_top_and_bottom(parties, consent):
+    """Issue 15: the record names the person and the form asks for their details: both marked."""
+    for page_url in (url("detail", consent), reverse("consent:record")):
+        body = parties.client("requester").get(page_url).content.decode()
+        assert body.count('class="portal-marking"') == 2 and "RESTRICTED" in body, page_url
 
 
 @pytest.mark.parametrize("name", ["detail", "withdraw", "form_pdf", "scan_download", "scan_upload"])
@@ -244,7 +252,7 @@ def record_form(parties, **overrides):
     given = timezone.localdate() - datetime.timedelta(days=2)
     data = {
         "full_name": "Robin Newperson",
-        "date_of_birth": "1988-07-09",
+        **date_parts("date_of_birth", "1988-07-09"),
         "address": "1 Example Street",
         "given_by": "subject",
         "reasons_explained": "yes",
@@ -260,7 +268,7 @@ def record_form(parties, **overrides):
         "given_by_description": "",
         "signatory_name": "",
         "signatory_address": "",
-        "signatory_date_of_birth": "",
+        **date_parts("signatory_date_of_birth", ""),
     }
     data.update(overrides)
     return data

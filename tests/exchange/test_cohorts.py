@@ -13,6 +13,7 @@ from portal.models import AccessLogEntry, DecisionLogEntry, HeldCopy
 from portal.retention.services import retention_destroy_now
 from portal.roles import Role
 from tests.conftest import sign_in_fully
+from tests.dates import date_parts
 from tests.portal.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +36,7 @@ def iom(world):
     w.outsider_membership = MembershipFactory(organisation=w.c, role=Role.DESIGNATED_OFFICER)
     w.outsider = sign_in_fully(Client(), w.outsider_membership.user)
     assert w.police.post(reverse("exchange:cohort_person_add", kwargs={"pk": w.cohort.pk}),
-                         {"full_name": "Jordan Quintessa Example", "date_of_birth": "01/04/1990"}).status_code == 302
+                         {"full_name": "Jordan Quintessa Example", **date_parts("date_of_birth", "01/04/1990")}).status_code == 302
     w.person = CohortPerson.objects.get()
     return w
 

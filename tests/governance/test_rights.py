@@ -17,6 +17,7 @@ from governance.selectors.rights import subjects_matching
 from governance.services import rights as services
 from portal.models import AccessLogEntry, DataSubject, DecisionLogEntry, LegalHold, Notification
 from portal.retention.services import active_holds
+from tests.dates import date_parts
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +111,7 @@ def test_a_subject_access_case_across_two_organisations(w):
     assert f"Respond by <strong>{one_calendar_month(received):%-d %B %Y}</strong>" in body
 
     search = reverse("governance:rights_search", args=[case.pk])
-    results = b.get(search, {"name": "JORDAN  example", "date_of_birth": "1/4/1990"})
+    results = b.get(search, {"name": "JORDAN  example", **date_parts("date_of_birth", "1/4/1990")})
     text = page(results)
     assert "Jordan Example" in text and w.request.reference in text
     assert "Any record of incidents" not in text  # never the content of the request
@@ -128,7 +129,9 @@ def test_a_subject_access_case_across_two_organisations(w):
     assert {"kind": "Disclosure request (released)", "reference": w.request.reference} in consultation.records
     note = Notification.objects.get(recipient=w.m["dpo_a"].user, reference=case.reference)
     assert "Jordan" not in note.subject
-    assert "Awaiting 1 answer" in page(b.get(reverse("governance:rights_case", args=[case.pk])))
+    case_page = page(b.get(reverse("governance:rights_case", args=[case.pk])))
+    assert "Awaiting 1 answer" in case_page
+    assert case_page.count('class="portal-marking"') == 2 and "RESTRICTED" in case_page  # names people: marked
     # B cannot decide until A has answered.
     response = b.post(reverse("governance:rights_decide", args=[case.pk]), {"decision": "comply", "reasons": "r", "released": "x"})
     assert "Wait for every organisation consulted to answer: Greater Manchester Police" in page(response)

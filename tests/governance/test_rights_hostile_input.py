@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from governance.models import RightsCase
 from governance.services import rights as services
 from tests.consent.test_hostile_input import HYPOTHESIS, PROBE, hostile_text, hostile_value
+from tests.dates import date_parts
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +47,7 @@ def test_search_and_link_forms(w, name, dob, nhs, chosen):
     case = RightsCase.objects.first() or a_case(w)
     client = w.client("dpo_b")
     url = reverse("governance:rights_search", args=[case.pk])
-    response = client.get(url, {"name": name, "date_of_birth": dob, "nhs_number": nhs})
+    response = client.get(url, {"name": name, **date_parts("date_of_birth", dob), "nhs_number": nhs})
     assert response.status_code == 200 and PROBE not in response.content.decode()
     safe(client.post(url + "?name=Jordan", {"subjects": chosen}), client)
 

@@ -16,6 +16,7 @@ from portal.models import AccessLogEntry, DecisionLogEntry
 from sharing.models import DisclosureRequest, NoteKind, RequestNote, RequestSubject, Status
 from sharing.selectors import disclosure_role, visible_disclosures
 from sharing.views import raising as views
+from tests.dates import date_parts
 from tests.portal.factories import member_set, place
 from tests.sharing.factories import gateway_for
 from tests.sharing.test_raising_services import SUBJECT_NAME, VALID_NHS, fill_draft, start_draft
@@ -86,7 +87,7 @@ def test_requester_raises_fills_in_and_submits(parties, django_capture_on_commit
         {
             "full_name": SUBJECT_NAME,
             "aliases": "JQ",
-            "date_of_birth": "1990-04-01",
+            **date_parts("date_of_birth", "1990-04-01"),
             "address": "1 Example Street\nStockport",
             "nhs_number": "943 476 5919",
             "role": "offender",
@@ -313,7 +314,7 @@ def test_nhs_number_check_digit_on_the_form(parties):
 def test_date_of_birth_must_be_in_the_past(parties):
     draft = start_draft(parties)
     response = parties.client("requester").post(
-        url("draft_subject_add", draft), {"full_name": "Sam Person", "date_of_birth": iso(1), "role": "victim"}
+        url("draft_subject_add", draft), {"full_name": "Sam Person", **date_parts("date_of_birth", iso(1)), "role": "victim"}
     )
     assert response.status_code == 200
     assert "Date of birth must be in the past" in page(response)
@@ -343,7 +344,7 @@ def test_needed_by_in_the_past_is_refused_and_typed_values_kept(parties):
 def test_an_absurd_date_of_birth_is_refused_on_its_field(parties, born, message):
     draft = start_draft(parties)
     response = parties.client("requester").post(
-        url("draft_subject_add", draft), {"full_name": "Sam Person", "date_of_birth": born, "role": "victim"}
+        url("draft_subject_add", draft), {"full_name": "Sam Person", **date_parts("date_of_birth", born), "role": "victim"}
     )
     assert response.status_code == 200
     assert message in page(response) and 'value="Sam Person"' in page(response)

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sharing.models import NoteKind, RequestNote, RequestSubject, Status
+from tests.dates import date_parts
 from tests.sharing.test_raising_services import fill_draft, start_draft
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +79,7 @@ def test_subject_add(parties, full_name, aliases, date_of_birth, address, nhs_nu
     data = {
         "full_name": full_name,
         "aliases": aliases,
-        "date_of_birth": date_of_birth,
+        **date_parts("date_of_birth", date_of_birth),
         "address": address,
         "nhs_number": nhs_number,
         "role": role,
@@ -92,7 +93,8 @@ def test_subject_edit_one_field_at_a_time(parties, field, value):
     draft = getattr(parties, "hostile_draft", None) or fill_draft(parties, start_draft(parties))
     parties.hostile_draft = draft
     link = RequestSubject.objects.filter(request=draft).select_related("subject").first()
-    data = {"full_name": "Sam Person", "role": "victim", field: value}
+    data = {"full_name": "Sam Person", "role": "victim"}
+    data.update(date_parts(field, value) if field == "date_of_birth" else {field: value})
     response = check(parties.client("requester").post(draft_url("draft_subject_edit", draft, subject_pk=link.pk), data))
     if response.status_code == 302 and field in ("full_name", "aliases", "address"):
         link.subject.refresh_from_db()

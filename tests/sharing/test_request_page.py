@@ -116,13 +116,42 @@ def test_standard_handling_conditions_when_none_were_written(parties):
     assert "Top and bottom of each page" in body  # Restricted's handling rule
 
 
-def test_no_marking_and_no_items_before_a_release(parties):
+def test_without_a_release_the_page_is_marked_at_the_packs_personal_data_level(parties):
+    """Issue 15: the request names people before anything is released, so the page carries the
+    level the request's pack gives personal data about them (Stockport: Restricted), top and bottom."""
     request = parties.request(status=Status.DECLINED, assignee=parties.assignee)
     decision_make(request, outcome=Outcome.DECLINED, reasons="Not necessary for the purpose.")
     body = parties.client("requester").get(url(request)).content.decode()
-    assert "portal-marking" not in body
+    assert body.count('class="portal-marking"') == 2
+    assert body.index("RESTRICTED") < body.index("<main") and body.rindex("RESTRICTED") > body.index("</main>")
     assert "Not necessary for the purpose." in body
     assert "Download a PDF copy" not in body
+
+
+@pytest.mark.parametrize(
+    ("who", "name", "status"),
+    [
+        ("requester", "request_detail", Status.IN_REVIEW),
+        ("assignee", "request_detail", Status.IN_REVIEW),
+        ("assignee", "flowchart_start", Status.IN_REVIEW),
+        ("assignee", "request_decide", Status.IN_REVIEW),
+        ("assignee", "request_return", Status.IN_REVIEW),
+        ("do_b", "request_assign", Status.SUBMITTED),
+        ("requester", "draft_tasks", Status.DRAFT),
+        ("requester", "draft_subjects", Status.DRAFT),
+        ("requester", "draft_subject_add", Status.DRAFT),
+        ("requester", "draft_check_answers", Status.DRAFT),
+    ],
+)
+def test_request_pages_before_release_carry_the_marking_banner(parties, who, name, status):
+    request = parties.request(status=status, assignee=parties.assignee if status == Status.IN_REVIEW else None)
+    response = parties.client(who).get(reverse(f"sharing:{name}", kwargs={"pk": request.pk}))
+    assert response.status_code == 200, name
+    body = response.content.decode()
+    assert re.findall(r'<div class="portal-marking"[^>]*aria-label="([^"]+)"', body) == [
+        "Protective marking", "Protective marking, end of page"
+    ], name
+    assert "RESTRICTED" in body
 
 
 def test_flowchart_runs_only_for_the_holding_side(parties):
