@@ -156,7 +156,8 @@ def _decisions_append(entries: list[DecisionEntry]) -> int:
                 _copy_text(fields["protocol_version"]), _copy_text(details), previous, entry_hash,
             )))
         data = io.StringIO("\n".join(lines) + "\n")
-        cursor.cursor.copy_expert(f"COPY portal_decisionlogentry ({', '.join(_APPEND_COLUMNS)}) FROM STDIN", data)
+        with connection.wrap_database_errors:  # Django's exceptions, as for any query (a deadlock is retried)
+            cursor.cursor.copy_expert(f"COPY portal_decisionlogentry ({', '.join(_APPEND_COLUMNS)}) FROM STDIN", data)
     return len(entries)
 
 
