@@ -25,6 +25,7 @@ from consent.models import ConsentRecord
 from consent.pdf import consent_form_marking
 from consent.selectors import RETENTION_CONTENT_TYPE as CONTENT_TYPE
 from portal.models import DataSubject, HeldCopy, RetentionRecordKind, User
+from portal.retention.selectors import subjects_named_by_live_copies
 from portal.retention.services import held_copy_record
 from portal.uploads import stored_file_delete
 
@@ -95,11 +96,7 @@ def data_subjects_purge(*, subject_ids: Iterable[int]) -> list[int]:
         return []
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended('retention:data-subjects', 0))")
-    named = set()
-    for subject_list in HeldCopy.objects.filter(destroyed_at__isnull=True, subject_ids__overlap=ids).values_list(
-        "subject_ids", flat=True
-    ):
-        named.update(subject_list)
+    named = subjects_named_by_live_copies(ids)
     unheld = [pk for pk in ids if pk not in named]
     if unheld:
         DataSubject.objects.filter(pk__in=unheld).update(

@@ -606,9 +606,49 @@ def _lock_contents(keys: list[str]) -> None:
         )
 
 
-def _destroy_locked(copies: list[HeldCopy], *, run: DestructionRun, reasons_for) -> int:
-    """Destroy copies already locked by the caller's transaction: tombstones, content purge when
-    no copy is left, one decision-log entry each (last, so the chain lock is held briefly)."""
+@dataclass(frozen=True, slots=True)
+class LockedCopy:
+    """What a destruction batch needs of a copy it has locked: plain values read in one query (no
+    model instance per copy)."""
+
+    pk: int
+    content_type: str
+    content_id: int
+    kind: str
+    holder_id: int
+    holder_name: str
+    reference: str
+    marking_code: str
+    review_date: datetime.date
+    policy_description: str
+
+    def get_kind_display(self) -> str:
+        return _KIND_LABELS.get(self.kind, self.kind)
+
+
+_KIND_LABELS = dict(RetentionRecordKind.choices)
+_LOCKED_FIELDS = (
+    "pk", "content_type", "content_id", "kind", "holder_id", "holder__name", "reference", "marking_code",
+    "review_date", "policy_description",
+)
+
+
+def _lock_batch(copies, *, batch_size: int, order: tuple[str, ...]) -> list[LockedCopy]:
+    """Lock up to `batch_size` of these copies (SKIP LOCKED: another worker's are left to it), in
+    one statement, as plain values."""
+    rows = (
+        copies.select_for_update(skip_locked=True, of=("self",))
+        .order_by(*order)
+        .values_list(*_LOCKED_FIELDS)[:batch_size]
+    )
+    return [LockedCopy(*row) for row in rows]
+
+
+def _destroy_locked(copies: list[LockedCopy], *, run: DestructionRun, reasons_for) -> int:
+    """Destroy copies already locked by the caller's transaction, set-based: one UPDATE makes the
+    tombstones, one statement takes the content locks, one query per content type finds what no
+    live copy is left of (its app purges it), and one COPY appends a chained decision-log entry
+    per copy (last, so the chain lock is held briefly)."""
     if not copies:
         return 0
     now = timezone.now()
@@ -628,10 +668,11 @@ def _destroy_locked(copies: list[HeldCopy], *, run: DestructionRun, reasons_for)
         if gone:
             retention_content(content_type).purge(gone)
             purged.update((content_type, cid) for cid in gone)
+    holders = _holders(copies)
     entries = [
         DecisionEntry(
             actor=None,
-            organisation=copy.holder,
+            organisation=holders[copy.holder_id],
             action="retention.destroyed",
             reference=copy.reference,
             reasons=reasons_for(copy),
@@ -652,9 +693,15 @@ def _destroy_locked(copies: list[HeldCopy], *, run: DestructionRun, reasons_for)
     return len(copies)
 
 
-def _sweep_reasons(copy: HeldCopy) -> str:
+def _holders(copies: list[LockedCopy]) -> dict[int, Organisation]:
+    """The holders as the log entries name them (id and name, read with the copies): one
+    unsaved instance per organisation, not a query."""
+    return {copy.holder_id: Organisation(pk=copy.holder_id, name=copy.holder_name) for copy in copies}
+
+
+def _sweep_reasons(copy: LockedCopy) -> str:
     return (
-        f"{copy.get_kind_display()} held by {copy.holder.name}: review date {copy.review_date:%-d %B %Y} reached "
+        f"{copy.get_kind_display()} held by {copy.holder_name}: review date {copy.review_date:%-d %B %Y} reached "
         f"under {copy.policy_description}; not extended and under no legal hold (SSP 8.4, 14; SDP 6.3)."
     )
 
@@ -678,12 +725,7 @@ def retention_destroy_batch(*, run: DestructionRun, today: datetime.date | None 
 
 def _destroy_due_batch(*, run: DestructionRun, today: datetime.date, batch_size: int) -> int:
     with transaction.atomic():
-        copies = list(
-            due_copies(today=today)
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("holder")
-            .order_by("review_date", "id")[:batch_size]
-        )
+        copies = _lock_batch(due_copies(today=today), batch_size=batch_size, order=("review_date", "id"))
         in_use = _in_use(copies)
         deferred = [copy for copy in copies if (copy.content_type, copy.content_id) in in_use]
         destroyed = _destroy_locked(
@@ -695,7 +737,7 @@ def _destroy_due_batch(*, run: DestructionRun, today: datetime.date, batch_size:
         return destroyed + len(deferred)
 
 
-def _in_use(copies: list[HeldCopy]) -> set[tuple[str, int]]:
+def _in_use(copies: list[LockedCopy]) -> set[tuple[str, int]]:
     """(content_type, content_id) of content its app says is still being worked on (an open
     request): its copies are not destroyed yet."""
     groups: dict[str, set[int]] = defaultdict(set)
@@ -709,18 +751,19 @@ def _in_use(copies: list[HeldCopy]) -> set[tuple[str, int]]:
     return busy
 
 
-def _defer_locked(copies: list[HeldCopy], *, today: datetime.date) -> None:
+def _defer_locked(copies: list[LockedCopy], *, today: datetime.date) -> None:
     """Due copies of content still in use wait one warning period more, and their holder is told
     again then; each deferral is decision-logged (the system decided not to destroy)."""
     if not copies:
         return
     until = today + datetime.timedelta(days=settings.PORTAL_RETENTION_WARNING_DAYS)
     HeldCopy.objects.filter(pk__in=[c.pk for c in copies]).update(review_date=until, warned_at=None)
+    holders = _holders(copies)
     decision_records(
         [
             DecisionEntry(
                 actor=None,
-                organisation=copy.holder,
+                organisation=holders[copy.holder_id],
                 action="retention.deferred",
                 reference=copy.reference,
                 reasons=(
@@ -866,11 +909,10 @@ def retention_destroy_now(*, content_type: str, content_ids: Iterable[int], reas
     try:
         while True:
             with transaction.atomic():
-                copies = list(
-                    _not_held(HeldCopy.objects.filter(content_type=content_type, content_id__in=ids, destroyed_at__isnull=True))
-                    .select_for_update(skip_locked=True, of=("self",))
-                    .select_related("holder")
-                    .order_by("id")[:BATCH_SIZE]
+                copies = _lock_batch(
+                    _not_held(HeldCopy.objects.filter(content_type=content_type, content_id__in=ids, destroyed_at__isnull=True)),
+                    batch_size=BATCH_SIZE,
+                    order=("id",),
                 )
                 if not _destroy_locked(copies, run=run, reasons_for=lambda copy: reasons):
                     break
