@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.models import AccessLogEntry
 from sharing.models import Status
 from sharing.services import review
 
@@ -106,6 +107,9 @@ def test_triage_fields_and_the_subject_only_where_i_may_open_it_never_what_is_as
     about = {entry["request"].reference: entry["about"] for entry in response.context["entries"]}
     assert about == {"DR-OTHER": "Jordan Example", "DR-MINE": "", "DR-NEW": "", "DR-RETURNED": ""}
     assert body.count("Jordan Example") == 1
+    # Each request whose subject is shown is logged as viewed (one INSERT), and only those.
+    logged = AccessLogEntry.objects.filter(user=parties.officer_b, object_type="disclosure_request", path=INBOX)
+    assert list(logged.values_list("reference", "kind")) == [("DR-OTHER", "view")]
     assert "1 Example Street" not in body
     assert mix["new"].information_requested not in body
 
