@@ -262,6 +262,21 @@ def inbox_disclosures(*, organisation_id: int, user: User, show: str = "open", s
     )
 
 
+def inbox_page_rows(queryset: QuerySet, page_queryset: QuerySet, *, show: str) -> list[DisclosureRequest]:
+    """The rows of one inbox page: `page_queryset`, the page's slice of `queryset` (a tab of
+    `inbox_disclosures`). The decided tab's page is found by id first — the top of the 90 days'
+    decisions sorted from index entries alone (migration 0006_h17b) — and then only those rows
+    are read with what they show; the other tabs read their index in page order already, so they
+    take one query."""
+    if show != "decided":
+        return list(page_queryset)
+    ids = list(page_queryset.values_list("pk", flat=True))
+    if not ids:
+        return []
+    rows = {row.pk: row for row in queryset.filter(pk__in=ids)}
+    return [rows[pk] for pk in ids if pk in rows]
+
+
 @dataclass(frozen=True)
 class InboxRow:
     can_open: bool  # the user may open it (need-to-know)

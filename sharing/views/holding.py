@@ -58,6 +58,7 @@ from sharing.selectors import (
     access_for_assignment,
     inbox_counts,
     inbox_disclosures,
+    inbox_page_rows,
     inbox_row_details,
     status_text,
     visible_disclosures,
@@ -194,7 +195,7 @@ def inbox(request):
         # The tab's count is the page's total: no second COUNT(*) over the same rows.
         paginator.count = counts.get(show, counts["open"])
     page_obj = paginator.get_page(request.GET.get("page"))
-    rows = list(page_obj.object_list)
+    rows = inbox_page_rows(queryset, page_obj.object_list, show=show)
     # One query for the page: which rows the user may open, which the organisation no longer
     # holds (its copy destroyed under retention), and who the ones they may open are about.
     details = inbox_row_details(

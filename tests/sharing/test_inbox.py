@@ -202,3 +202,36 @@ def test_on_a_375_pixel_screen_the_inbox_table_scrolls_in_its_box_not_the_page(p
         assert_accessible(page)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("sort", ["due", "-due"])
+def test_the_decided_tab_pages_in_due_order_found_by_id_first(parties, sort, django_assert_max_num_queries):
+    """Issue 17: the decided tab's page is chosen from the index (ids), then its rows read; the
+    order, the page boundaries and the count are those of the tab, in a constant number of queries."""
+    client = parties.client("do_b")
+    now = timezone.now()
+    made = {}
+    for n in range(30):
+        needed_by = None if n % 7 == 0 else today() + datetime.timedelta(days=(n * 11) % 17)
+        req = parties.request(
+            reference=f"DR-D{n:03d}", status=Status.RELEASED, needed_by=needed_by,
+            decided_at=now - datetime.timedelta(days=1 + n % 80),
+        )
+        made[req.reference] = (req.needed_by, req.pk)
+    parties.request(reference="DR-D-OLD", status=Status.DECLINED, decided_at=now - datetime.timedelta(days=120))
+
+    def key(reference):
+        due, pk = made[reference]
+        if sort == "due":
+            return (due is None, due or datetime.date.min, pk)
+        return (due is None, -(due.toordinal()) if due else 0, -pk)
+
+    expected = sorted(made, key=key)
+    first = client.get(INBOX, {"show": "decided", "sort": sort})
+    with django_assert_max_num_queries(21):  # the page's ids, then its rows: one more than the other tabs
+        second = client.get(INBOX, {"show": "decided", "sort": sort, "page": 2})
+    assert references(first) + references(second) == expected
+    assert len(references(first)) == 25 and "DR-D-OLD" not in references(first) + references(second)
+    assert "Decided (last 90 days): 30 requests" in " ".join(first.content.decode().split())
+    again = client.get(INBOX, {"show": "decided", "sort": sort})
+    assert references(again) == references(first)
