@@ -196,6 +196,7 @@ def inbox(request):
         paginator.count = counts.get(show, counts["open"])
     page_obj = paginator.get_page(request.GET.get("page"))
     rows = inbox_page_rows(queryset, page_obj.object_list, show=show)
+    page_obj.object_list = rows  # what the page's template iterates or tests (`{% if page_obj %}`): these rows
     # One query for the page: which rows the user may open, which the organisation no longer
     # holds (its copy destroyed under retention), and who the ones they may open are about.
     details = inbox_row_details(
