@@ -98,15 +98,20 @@ def audit_marking_name() -> str:
     "Restricted" where the pack has it (Stockport: "personal data about an offender, victim or
     witness"); otherwise the pack's first level (e.g. Durham's OFFICIAL), as packs list levels from
     least to most restrictive and one without "restricted" marks such material at its base level."""
-    packs = list(current_protocol_packs())
-    if not packs:
+    # One small query of the levels' names (the inbox and the audit pages show this on every
+    # load): not the packs themselves, whose JSON data is large.
+    levels = list(
+        MarkingLevel.objects.filter(pack__in=current_protocol_packs().values("pk"))
+        .order_by("pack__partnership__name", "pack_id", "order", "pk")
+        .values_list("pack_id", "code", "name")
+    )
+    if not levels:
         return ""
-    for pack in packs:  # several partnerships: the most protective of their choices
-        restricted = pack.marking_levels.filter(code="restricted").first()
-        if restricted is not None:
-            return restricted.name
-    first = packs[0].marking_levels.order_by("order").first()
-    return first.name if first else ""
+    for _pack, code, name in levels:  # several partnerships: the most protective of their choices
+        if code == "restricted":
+            return name
+    first_pack = levels[0][0]
+    return next(name for pack, _code, name in levels if pack == first_pack)
 
 
 def personal_data_marking_name(*, pack_id: int) -> str:

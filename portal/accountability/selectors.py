@@ -4,8 +4,9 @@ Auditors see who, what kind, why, when and for what purpose — never released c
 details, which neither log holds. Keep it that way: nothing here joins to the apps above the core.
 
 Both lists page by keyset on id (constant time at any depth, unlike OFFSET and COUNT(*)) and keep a
-constant number of queries whatever the page size. A date range on the decision log adds three
-small probes that choose how PostgreSQL finds the page (`_decision_log_order_for`).
+constant number of queries whatever the page size. A date range on the decision log pages by
+(occurred_at, id) instead, with a two-column cursor, so a month reads a page of its index, not
+the whole month (issue 17).
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import F, Max, Min, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -62,70 +63,20 @@ def _in_date_range(entries: QuerySet, *, date_from: date | None, date_to: date |
 
 # The order of the lists: the primary key, which PostgreSQL can walk newest first and stop after a page.
 BY_ID = F("id")
-# The same order, but one the primary key index cannot serve: PostgreSQL finds the matching ids
-# through another index ((occurred_at, id), migration 0006, for a date range) and sorts them.
-BY_ID_SORTED = F("id") + 0
+# A date range pages by time instead: (occurred_at, id), newest first. Every index a dated filter
+# uses ends in (occurred_at, id) after its equality columns (migration 0012), so PostgreSQL walks
+# the range from its newest end and stops after a page, however long the range: a month of a
+# 10,000,000-entry log reads 51 index entries, not the month's 200,000.
+BY_TIME = (F("occurred_at"), F("id"))
 
 
-def _by_id(*, before: int | None = None, after: int | None = None, wanted: int = 1):
-    return BY_ID
+def _dated(filters: DecisionLogFilter) -> bool:
+    return bool(filters.date_from or filters.date_to)
 
 
-def _decision_log_order_for(filters: DecisionLogFilter):
-    """order_for(before=, after=, wanted=) -> BY_ID or BY_ID_SORTED: the cheaper way to find the
-    `wanted` entries nearest a keyset cursor, when the filters hold a date range.
-
-    Entries are written under the chain's lock, so id order is (almost always) time order; the
-    planner doesn't know that. For a date range in the past it walks the primary key from the
-    newest entry and reads every entry newer than the range before the first match (1.4 million
-    rows, most of a second, for a week a year ago in a log of 2 million); at the range's last page
-    it reads on through every older entry. Sorting the ids of the range's own entries instead
-    costs their number, read from the (occurred_at, id) index alone when no other filter needs
-    the rows: worse only for a wide range near the top of the log.
-
-    Three probes (the ids of the range's first and last entries by time, on the occurred_at index,
-    and the log's lowest and highest id) estimate both costs, and the cheaper order wins. The
-    estimate only chooses the plan, never the rows: both orders return exactly the same page,
-    so an entry out of time order is never missed.
-    """
-    if not (filters.date_from or filters.date_to):
-        return _by_id
-    dated = _in_date_range(DecisionLogEntry.objects.all(), date_from=filters.date_from, date_to=filters.date_to)
-    first = dated.order_by("occurred_at").values_list("id", flat=True).first()
-    last = dated.order_by("-occurred_at").values_list("id", flat=True).first()
-    if first is None or last is None:
-        # Nothing in the range: the occurred_at index says so at once, the primary key after a full walk.
-        return lambda **_: BY_ID_SORTED
-    bounds = DecisionLogEntry.objects.aggregate(oldest=Min("id"), newest=Max("id"))
-    low, high = min(first, last), max(first, last)
-    others = filters.organisation_id or filters.actor_id or filters.action or filters.reference
-    # Other filters leave fewer matches in the range: the walk runs out of it sooner.
-    sparse = 20 if others else 1
-    # Sorting reads index entries only (migration 0012's composite indexes hold every column the
-    # filters name), about 8 times cheaper than the rows the walk reads, and with another filter
-    # only the matching entries' (a reference has its own index, but no dates in it).
-    sorting = (high - low + 1) / (8 * (sparse if others and not filters.reference else 1))
-
-    def order_for(*, before: int | None = None, after: int | None = None, wanted: int = 1):
-        if after:  # walking up from the cursor
-            passed = max(low - after - 1, 0)  # older than the range, read before the first match
-            ahead = high - max(after, low - 1)  # the range's entries above the cursor
-            beyond = bounds["newest"] - high  # newer than the range, read if the range runs out
-        else:  # walking down from the cursor, or from the newest entry
-            top = before - 1 if before else bounds["newest"]
-            passed = max(top - high, 0)
-            ahead = min(top, high) - low + 1
-            beyond = low - bounds["oldest"]
-        walk = passed + (beyond if ahead < wanted * sparse else 0)
-        return BY_ID if walk <= sorting else BY_ID_SORTED
-
-    return order_for
-
-
-def decision_log_entries(*, filters: DecisionLogFilter, order=None) -> QuerySet[DecisionLogEntry]:
-    """The matching entries, newest first (by id; `order` says how PostgreSQL is to find them)."""
-    if order is None:
-        order = _decision_log_order_for(filters)(wanted=50)
+def decision_log_entries(*, filters: DecisionLogFilter, ordered: bool = True) -> QuerySet[DecisionLogEntry]:
+    """The matching entries, newest first: by id, or by (occurred_at, id) when a date range is
+    asked for (the order the range's pages walk)."""
     entries = DecisionLogEntry.objects.all()
     if filters.partnership_id:
         members = PartnershipMember.objects.filter(partnership_id=filters.partnership_id).values("organisation")
@@ -141,7 +92,9 @@ def decision_log_entries(*, filters: DecisionLogFilter, order=None) -> QuerySet[
     if filters.reference:
         entries = entries.filter(reference=filters.reference.strip().upper())
     entries = _in_date_range(entries, date_from=filters.date_from, date_to=filters.date_to)
-    return entries.order_by(order.desc())
+    if not ordered:
+        return entries
+    return entries.order_by(*(column.desc() for column in (BY_TIME if _dated(filters) else (BY_ID,))))
 
 
 def access_log_entries(*, filters: AccessLogFilter) -> QuerySet[AccessLogEntry]:
@@ -176,63 +129,66 @@ def _cursor(value: int | None) -> int | None:
     return value if value is not None and 0 < value <= MAX_ID else None
 
 
-def _first(entries: QuerySet, order, count: int, *, newest_first: bool) -> list:
-    """The first `count` of `entries` by id. BY_ID walks the primary key; BY_ID_SORTED sorts the
-    matching ids (from an index, when it holds every column the filters name), then reads only
-    the rows of those ids."""
-    ordering = order.desc() if newest_first else order.asc()
-    if order is BY_ID:
-        return list(entries.order_by(ordering)[:count])
-    ids = entries.order_by(ordering).values("id")[:count]
-    by_id = BY_ID.desc() if newest_first else BY_ID.asc()
-    return list(entries.model._default_manager.filter(id__in=ids).order_by(by_id))
-
-
-def _keyset_page(entries: QuerySet, *, before: int | None, after: int | None, size: int, order_for=_by_id) -> Page:
-    """A page of `entries`, newest first by id; `order_for` chooses how each query finds its rows."""
+def _keyset_page(entries: QuerySet, *, before: int | None, after: int | None, size: int) -> Page:
+    """A page of `entries`, newest first by id."""
     after, before = _cursor(after), _cursor(before)
     if after:
-        order = order_for(after=after, wanted=size + 1)
-        rows = _first(entries.filter(id__gt=after), order, size + 1, newest_first=False)
+        rows = list(entries.filter(id__gt=after).order_by("id")[: size + 1])
         has_more_newer = len(rows) > size
         rows = list(reversed(rows[:size]))
-        has_older = False
-        if rows:
-            order = order_for(before=rows[-1].id, wanted=1)
-            has_older = bool(entries.filter(id__lt=rows[-1].id).order_by(order.desc()).values_list("id", flat=True)[:1])
+        has_older = bool(rows) and bool(entries.filter(id__lt=rows[-1].id).order_by("-id").values_list("id", flat=True)[:1])
         return Page(rows, rows[0].id if rows and has_more_newer else None, rows[-1].id if has_older else None)
     if before:
         entries = entries.filter(id__lt=before)
-    rows = _first(entries, order_for(before=before, wanted=size + 1), size + 1, newest_first=True)
+    rows = list(entries.order_by("-id")[: size + 1])
     has_older = len(rows) > size
     rows = rows[:size]
     newer = rows[0].id if rows and before else None
     return Page(rows, newer, rows[-1].id if has_older else None)
 
 
-def _dated_only(filters: DecisionLogFilter) -> bool:
-    return bool(filters.date_from or filters.date_to) and not (
-        filters.organisation_id or filters.actor_id or filters.action or filters.reference
-    )
+def _older(entries: QuerySet, occurred_at, pk) -> QuerySet:
+    """The entries before (occurred_at, pk) in time order. `occurred_at__lte` bounds the index
+    walk; the exclusion drops the cursor's own instant's later ids."""
+    return entries.filter(occurred_at__lte=occurred_at).exclude(occurred_at=occurred_at, id__gte=pk)
+
+
+def _newer(entries: QuerySet, occurred_at, pk) -> QuerySet:
+    return entries.filter(occurred_at__gte=occurred_at).exclude(occurred_at=occurred_at, id__lte=pk)
+
+
+def _time_keyset_page(entries: QuerySet, *, before: int | None, after: int | None, size: int) -> Page:
+    """A page of a date-ranged log, newest first by (occurred_at, id), with a two-column keyset
+    cursor. The cursor in the link is still one entry's id; its time is read in the same query
+    (a subquery on the primary key), so paging costs no extra query. An id that is no entry
+    gives an empty page."""
+    after, before = _cursor(after), _cursor(before)
+    newest_first = [column.desc() for column in BY_TIME]
+    oldest_first = [column.asc() for column in BY_TIME]
+    if after:
+        at = Subquery(DecisionLogEntry.objects.filter(pk=after).values("occurred_at")[:1])
+        rows = list(_newer(entries, at, after).order_by(*oldest_first)[: size + 1])
+        has_more_newer = len(rows) > size
+        rows = list(reversed(rows[:size]))
+        has_older = bool(rows) and bool(
+            _older(entries, rows[-1].occurred_at, rows[-1].id).order_by(*newest_first).values_list("id", flat=True)[:1]
+        )
+        return Page(rows, rows[0].id if rows and has_more_newer else None, rows[-1].id if has_older else None)
+    if before:
+        at = Subquery(DecisionLogEntry.objects.filter(pk=before).values("occurred_at")[:1])
+        entries = _older(entries, at, before)
+    rows = list(entries.order_by(*newest_first)[: size + 1])
+    has_older = len(rows) > size
+    rows = rows[:size]
+    newer = rows[0].id if rows and before else None
+    return Page(rows, newer, rows[-1].id if has_older else None)
 
 
 def decision_log_page(*, filters: DecisionLogFilter, before: int | None, after: int | None, size: int = 50) -> Page:
-    entries = decision_log_entries(filters=filters, order=BY_ID)
-    order_for = _decision_log_order_for(filters)
-    if _dated_only(filters) and order_for(before=_cursor(before), after=_cursor(after), wanted=size + 1) is BY_ID_SORTED:
-        # A date range alone, too far from the cursor to walk to: its entries' lowest and highest
-        # ids (one index-only pass over the range's (occurred_at, id) entries) bound the
-        # primary-key walk, which then reads about a page of rows, since ids follow time. Sorting
-        # a month's ids (200,000 at 10M entries) cost 50 ms; this 30. Exact whatever the order of
-        # ids: every entry of the range lies within its bounds.
-        span = _in_date_range(DecisionLogEntry.objects.all(), date_from=filters.date_from, date_to=filters.date_to)
-        # Of id + 0: MIN(id) would be planned as a walk of the primary key from the oldest entry.
-        bounds = span.aggregate(low=Min(BY_ID_SORTED), high=Max(BY_ID_SORTED))
-        if bounds["low"] is None:
-            return Page([], None, None)
-        entries = entries.filter(id__gte=bounds["low"], id__lte=bounds["high"])
-        return _keyset_page(entries, before=before, after=after, size=size)
-    return _keyset_page(entries, before=before, after=after, size=size, order_for=order_for)
+    entries = decision_log_entries(filters=filters, ordered=False)
+    if _dated(filters):
+        return _time_keyset_page(entries, before=before, after=after, size=size)
+    return _keyset_page(entries, before=before, after=after, size=size)
 
 
 def access_log_page(*, filters: AccessLogFilter, before: int | None, after: int | None, size: int = 50) -> Page:

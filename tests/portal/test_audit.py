@@ -353,3 +353,28 @@ def test_hostile_filters_never_500(auditor, params):
             b"".join(response.streaming_content)
         else:
             assert "<script>" not in response.content.decode()
+
+
+def test_a_date_ranged_log_pages_by_time_with_links_that_work_in_constant_queries(auditor, django_assert_max_num_queries):
+    """Issue 17: a date range pages by (occurred_at, id) with the cursor in the link; the page
+    costs the same queries as the unfiltered one, however many entries the range holds."""
+    organisation = OrganisationFactory()
+    record(70, organisation)
+    today = timezone.localdate().isoformat()
+    dated = {"date_from": today, "date_to": today}
+    with django_assert_max_num_queries(13) as undated:
+        auditor.get(LOG)
+    with django_assert_max_num_queries(len(undated.captured_queries)):
+        first = auditor.get(LOG, dated)
+    ids_1 = [e.pk for e, _ in first.context["rows"]]
+    assert len(ids_1) == 50
+    times = [(e.occurred_at, e.pk) for e, _ in first.context["rows"]]
+    assert times == sorted(times, reverse=True)
+    older_url = link(first.content.decode(), "next")
+    assert "date_from=" + today in older_url
+    with django_assert_max_num_queries(len(undated.captured_queries)):
+        second = auditor.get(LOG + older_url)
+    ids_2 = [e.pk for e, _ in second.context["rows"]]
+    assert len(ids_2) == 20 and not set(ids_1) & set(ids_2)
+    newer = auditor.get(LOG + link(second.content.decode(), "prev"))
+    assert [e.pk for e, _ in newer.context["rows"]] == ids_1

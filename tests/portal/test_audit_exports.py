@@ -194,3 +194,24 @@ def test_pdf_is_capped_and_says_so(auditor, pack, monkeypatch):
     text = "".join(pdf_pages(auditor.get(PDF_URL).content))
     assert "only the newest 5 matching entries" in " ".join(text.split())
     assert "Capped reason 7" in text and "Capped reason 3" in text and "Capped reason 2" not in text
+
+
+def test_the_marking_of_the_log_is_the_packs_restricted_level_else_its_first_in_one_query(django_assert_num_queries):
+    """Issue 17: read on every inbox and audit page, so one small query of the levels' names."""
+    from django.conf import settings as django_settings
+
+    from portal.models import ProtocolPack
+    from portal.protocols.services import protocol_pack_load
+
+    ProtocolPack.objects.update(is_current=False)
+    with django_assert_num_queries(1):
+        assert exports.audit_marking_name() == ""
+    durham, _ = protocol_pack_load(path_or_text=django_settings.PORTAL_PROTOCOLS_DIR / "durham-2021.yaml")
+    first = durham.marking_levels.order_by("order").first()
+    assert not durham.marking_levels.filter(code="restricted").exists()
+    with django_assert_num_queries(1):
+        assert exports.audit_marking_name() == first.name
+    stockport, _ = protocol_pack_load(path_or_text=django_settings.PORTAL_PROTOCOLS_DIR / "stockport-2020.yaml")
+    restricted = stockport.marking_levels.get(code="restricted").name
+    with django_assert_num_queries(1):
+        assert exports.audit_marking_name() == restricted

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.models import AccessLogEntry
 from sharing.models import Status
 from sharing.services import review
 
@@ -106,6 +107,9 @@ def test_triage_fields_and_the_subject_only_where_i_may_open_it_never_what_is_as
     about = {entry["request"].reference: entry["about"] for entry in response.context["entries"]}
     assert about == {"DR-OTHER": "Jordan Example", "DR-MINE": "", "DR-NEW": "", "DR-RETURNED": ""}
     assert body.count("Jordan Example") == 1
+    # Each request whose subject is shown is logged as viewed (one INSERT), and only those.
+    logged = AccessLogEntry.objects.filter(user=parties.officer_b, object_type="disclosure_request", path=INBOX)
+    assert list(logged.values_list("reference", "kind")) == [("DR-OTHER", "view")]
     assert "1 Example Street" not in body
     assert mix["new"].information_requested not in body
 
@@ -198,3 +202,39 @@ def test_on_a_375_pixel_screen_the_inbox_table_scrolls_in_its_box_not_the_page(p
         assert_accessible(page)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("sort", ["due", "-due"])
+def test_the_decided_tab_pages_in_due_order_found_by_id_first(parties, sort, django_assert_max_num_queries):
+    """Issue 17: the decided tab's page is chosen from the index (ids), then its rows read; the
+    order, the page boundaries and the count are those of the tab, in a constant number of queries."""
+    client = parties.client("do_b")
+    now = timezone.now()
+    made = {}
+    for n in range(30):
+        needed_by = None if n % 7 == 0 else today() + datetime.timedelta(days=(n * 11) % 17)
+        req = parties.request(
+            reference=f"DR-D{n:03d}", status=Status.RELEASED, needed_by=needed_by,
+            decided_at=now - datetime.timedelta(days=1 + n % 80),
+        )
+        made[req.reference] = (req.needed_by, req.pk)
+    parties.request(reference="DR-D-OLD", status=Status.DECLINED, decided_at=now - datetime.timedelta(days=120))
+
+    def key(reference):
+        due, pk = made[reference]
+        if sort == "due":
+            return (due is None, due or datetime.date.min, pk)
+        return (due is None, -(due.toordinal()) if due else 0, -pk)
+
+    expected = sorted(made, key=key)
+    first = client.get(INBOX, {"show": "decided", "sort": sort})
+    # The page's ids, then its 25 rows: the tab's rows are read once, by id, never the whole tab again.
+    with django_assert_max_num_queries(21) as counted:
+        second = client.get(INBOX, {"show": "decided", "sort": sort, "page": 2})
+    assert references(first) + references(second) == expected
+    rows_read = [q["sql"] for q in counted.captured_queries if '"sharing_disclosurerequest"."reference"' in q["sql"]]
+    assert len(rows_read) == 1 and '"sharing_disclosurerequest"."id" IN (' in rows_read[0]
+    assert len(references(first)) == 25 and "DR-D-OLD" not in references(first) + references(second)
+    assert "Decided (last 90 days): 30 requests" in " ".join(first.content.decode().split())
+    again = client.get(INBOX, {"show": "decided", "sort": sort})
+    assert references(again) == references(first)
