@@ -972,7 +972,14 @@ def retention_erase_for_subjects(
     if destroy:
         run = _run_start(trigger)
         try:
-            _destroy_locked(destroy, run=run, reasons_for=lambda copy: reasons)
+            locked = [
+                LockedCopy(
+                    c.pk, c.content_type, c.content_id, c.kind, c.holder_id, c.holder.name, c.reference,
+                    c.marking_code, c.review_date, c.policy_description,
+                )
+                for c in destroy
+            ]
+            _destroy_locked(locked, run=run, reasons_for=lambda copy: reasons)
             run.finished_at = timezone.now()
             run.save(update_fields=["finished_at"])
         finally:
