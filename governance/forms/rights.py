@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from governance.models import ConsultationAnswer, Exemption, FinalDecision, ObjectionOutcome, RightKind, RightsStatus
-from portal.forms.dates import BIRTH, REVIEW, DateOfBirthField, date_bounds
+from portal.forms.dates import REVIEW, DateOfBirthField, date_bounds
 from portal.forms.retention import DATE_FORMATS
 
 TEXT_MAX = 20_000
@@ -186,11 +186,8 @@ class RectifyForm(forms.Form):
                                                 "max_length": "The name must be 200 characters or fewer"})
     aliases = forms.CharField(label="Aliases", required=False, max_length=500, strip=True,
                               error_messages={"max_length": "Aliases must be 500 characters or fewer"})
-    date_of_birth = forms.DateField(
-        label="Date of birth", required=False, input_formats=DATE_FORMATS, help_text="For example 27/3/1990",
-        error_messages={"invalid": "Enter the date of birth as a real date, for example 27/3/1990"},
-        validators=[date_bounds(BIRTH, "Date of birth")], widget=forms.DateInput(format="%d/%m/%Y"),
-    )
+    date_of_birth = DateOfBirthField(label="Date of birth", noun="Date of birth", required=False,
+                                     help_text="For example, 27 3 1990")
     nhs_number = forms.CharField(label="NHS number", required=False, max_length=12, strip=True,
                                  error_messages={"max_length": "The NHS number must be 12 characters or fewer"})
     address = forms.CharField(label="Address", required=False, max_length=2000, strip=True, widget=forms.Textarea(attrs={"rows": 3}),

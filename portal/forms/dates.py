@@ -123,6 +123,14 @@ class DatePartsInput(forms.MultiWidget):
         return all(f"{name}_{part}" not in data for part in PARTS)
 
 
+class DatePartsHiddenInput(DatePartsInput):
+    """The three boxes as hidden inputs, with the same names: a check-your-answers page carries
+    what was typed back to the confirm step (`{{ field.as_hidden }}`)."""
+
+    def __init__(self, attrs=None):
+        forms.MultiWidget.__init__(self, {part: forms.HiddenInput() for part in PARTS}, attrs)
+
+
 def _listed(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else " and ".join([", ".join(parts[:-1]), parts[-1]])
 
@@ -154,6 +162,7 @@ class DateOfBirthField(forms.Field):
     to yesterday). `noun` starts every message ("Date of birth", "Their date of birth")."""
 
     widget = DatePartsInput
+    hidden_widget = DatePartsHiddenInput
 
     def __init__(self, *, noun: str = "Date of birth", bounds: DateBounds = BIRTH, required_message: str = "", **kwargs):
         self.noun = noun

@@ -19,6 +19,7 @@ from portal.retention.services import held_copy_record, legal_holds_for_case_pla
 from sharing.models import Outcome, Status
 from sharing.services.decide import disclosure_decide_problems
 from sharing.services.raising import disclosure_submit_problems
+from tests.dates import date_parts
 from tests.sharing.factories import DisclosureRequestFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,8 +46,9 @@ def test_rectification_page_checks_answers_then_corrects_the_record_through_its_
     url = reverse("governance:rights_rectify", kwargs={"pk": case.pk})
     assert "Rectify the record" in page(client.get(reverse("governance:rights_case", kwargs={"pk": case.pk})))
     assert "Jordan Example" in page(client.get(url))
-    form = {"subject": w.subject.pk, "full_name": "Jordan Exemple", "aliases": "", "date_of_birth": "1/4/1990",
-            "nhs_number": "", "address": "1 Example Street, Stockport"}
+    form = {"subject": w.subject.pk, "full_name": "Jordan Exemple", "aliases": "",
+            **date_parts("date_of_birth", w.subject.date_of_birth or ""),
+            "nhs_number": w.subject.nhs_number, "address": w.subject.address}
     check = page(client.post(url, form))
     assert "Check the correction" in check and "Jordan Exemple" in check
     w.subject.refresh_from_db()
@@ -59,6 +61,40 @@ def test_rectification_page_checks_answers_then_corrects_the_record_through_its_
     assert entry.reference == case.reference and entry.details["fields"] == ["full_name"]
     assert "Exemple" not in entry.reasons  # the log names fields, never values
     assert DecisionLogEntry.objects.filter(action="governance.rights_rectified", reference=case.reference).exists()
+
+
+def test_a_date_of_birth_is_corrected_in_three_boxes_and_carried_through_the_check_page(w):
+    case = case_for(w, "rectification", "dpo_a")
+    client = w.client("dpo_a")
+    url = reverse("governance:rights_rectify", kwargs={"pk": case.pk})
+    form = {"subject": w.subject.pk, "full_name": w.subject.full_name, "aliases": w.subject.aliases,
+            "nhs_number": w.subject.nhs_number, "address": w.subject.address}
+    shown = page(client.get(url, {"subject": w.subject.pk}))
+    assert 'name="date_of_birth_day"' in shown and 'name="date_of_birth_year"' in shown
+
+    # Half a date: the GOV.UK message, and what was typed stays in the boxes.
+    refused = page(client.post(url, {**form, **date_parts("date_of_birth", ""), "date_of_birth_day": "2",
+                                     "date_of_birth_year": "1990"}))
+    assert "Date of birth must include a month" in refused
+    assert 'name="date_of_birth_day" type="text" inputmode="numeric" value="2"' in refused
+    assert 'name="date_of_birth_year" type="text" inputmode="numeric" value="1990"' in refused
+    w.subject.refresh_from_db()
+    before = w.subject.date_of_birth
+
+    corrected = {**form, **date_parts("date_of_birth", "2/4/1990")}
+    check = page(client.post(url, corrected))
+    assert "Check the correction" in check and "Date of birth" in check
+    # The check page carries the three boxes, not one, to the confirm step.
+    assert 'type="hidden" name="date_of_birth_day" value="2"' in check
+    assert 'type="hidden" name="date_of_birth_year" value="1990"' in check
+    w.subject.refresh_from_db()
+    assert w.subject.date_of_birth == before
+    done = page(client.post(url, {**corrected, "confirm": "1"}))
+    assert "Record rectified" in done and "1 detail corrected" in done
+    w.subject.refresh_from_db()
+    assert w.subject.date_of_birth == datetime.date(1990, 4, 2)
+    entry = DecisionLogEntry.objects.get(action="subject.rectified")
+    assert entry.details["fields"] == ["date_of_birth"] and "1990" not in entry.reasons
 
 
 def test_rectification_is_refused_for_another_organisations_record_and_other_rights(w):

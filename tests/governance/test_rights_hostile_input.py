@@ -96,7 +96,7 @@ def test_rectify_form(w, subject, name, aliases, dob, nhs, address, step):
     case = action_case(w, "rectification")
     client = w.client("dpo_a")
     url = reverse("governance:rights_rectify", args=[case.pk])
-    form = {"full_name": name, "aliases": aliases, "date_of_birth": dob, "nhs_number": nhs, "address": address}
+    form = {"full_name": name, "aliases": aliases, **date_parts("date_of_birth", dob), "nhs_number": nhs, "address": address}
     if step:
         form[step] = "1"
     safe(client.post(url, {**form, "subject": subject}), client)
