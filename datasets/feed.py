@@ -7,6 +7,12 @@ Authentication is a bearer token (`Authorization: Bearer …`) a partnership adm
 /datasets/feed/tokens/; only its SHA-256 is stored. Each token may make
 PORTAL_FEED_REQUESTS_PER_MINUTE requests a minute (429 with Retry-After beyond). Every answered
 request writes the access log, against the admin who issued the token. docs/datasets.md.
+
+The marking (the pack's lowest level) travels in the JSON's "marking" and, for both formats, in
+the `X-Protective-Marking` header, not as a first CSV line: a BI tool reads the first line as the
+column names (issue 15 asks a marking line of the exports people download and open; the feed is
+read by a program, and holds no personal data). Its text cells are the pack's own dataset,
+district and category codes, written as they are.
 """
 from __future__ import annotations
 
@@ -50,9 +56,10 @@ def feed(request, partnership: str, fmt: str):
         reference=f"FEED-{record.pk}", path=request.get_full_path(),
     )
     threshold = selectors.partnership_threshold(partnership=record.partnership)
+    marking = selectors.partnership_marking(partnership=record.partnership)
     if fmt == "json":
         response = JsonResponse(
-            {"partnership": record.partnership.slug, "threshold": threshold,
+            {"partnership": record.partnership.slug, "threshold": threshold, "marking": marking or None,
              "note": "Depersonalised aggregates; counts under the threshold are suppressed (null).", "rows": rows}
         )
     else:
@@ -62,5 +69,7 @@ def feed(request, partnership: str, fmt: str):
         for row in rows:
             writer.writerow({**row, "count": "" if row["count"] is None else row["count"], "suppressed": str(row["suppressed"]).lower()})
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    if marking:
+        response["X-Protective-Marking"] = marking
     response["Cache-Control"] = "no-store"
     return response

@@ -45,6 +45,14 @@ def partnership_dataset(*, partnership: Partnership | None, code: str) -> Datase
     return spec
 
 
+def partnership_marking(*, partnership: Partnership | None) -> str:
+    """The lowest marking of the partnership's pack in force (its first level): what a depersonalised
+    export is handled under. "" when no pack or no levels."""
+    pack = current_protocol_pack(partnership)
+    level = pack.marking_levels.order_by("order").first() if pack else None
+    return level.name if level else ""
+
+
 def partnership_threshold(*, partnership: Partnership | None) -> int:
     return pack_threshold(current_protocol_pack(partnership))
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
+from portal.accountability.exports import csv_cell
 from portal.accountability.services import access_record
 from portal.forms.errors import form_add_service_errors
 from portal.pdf import download_footer, render_pdf
@@ -209,9 +210,7 @@ def hotspots(request):
 
 
 def _marking(partnership) -> str:
-    pack = current_protocol_pack(partnership)
-    level = pack.marking_levels.order_by("order").first() if pack else None
-    return level.name if level else ""
+    return selectors.partnership_marking(partnership=partnership)
 
 
 def _record_export(request, reference: str):
@@ -221,9 +220,6 @@ def _record_export(request, reference: str):
     )
 
 
-def _csv_cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
 
 
 def _csv_response(rows: list[list], *, filename: str, marking: str, note: str) -> HttpResponse:
@@ -232,7 +228,7 @@ def _csv_response(rows: list[list], *, filename: str, marking: str, note: str) -
     writer.writerow([f"Marking: {marking}" if marking else "Marking: none set"])
     writer.writerow([note])
     for row in rows:
-        writer.writerow([_csv_cell(v) for v in row])
+        writer.writerow([csv_cell(v) for v in row])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"

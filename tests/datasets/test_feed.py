@@ -57,6 +57,18 @@ def test_the_csv_feed_has_a_header_and_empty_suppressed_counts(feed):
     assert "police-asb,2025-01,DH7,asb-personal,,true" in lines
 
 
+def test_the_feed_carries_the_packs_marking_without_a_line_before_the_column_names(feed):
+    from datasets.selectors import partnership_marking
+
+    marking = partnership_marking(partnership=feed.partnership)
+    assert marking  # the Durham pack has marking levels
+    as_json = get(feed, feed.token)
+    assert as_json.json()["marking"] == marking and as_json["X-Protective-Marking"] == marking
+    as_csv = get(feed, feed.token, "csv")
+    assert as_csv["X-Protective-Marking"] == marking
+    assert as_csv.content.decode().splitlines()[0] == "dataset,month,district,category,count,suppressed"
+
+
 def test_no_token_a_wrong_token_or_another_partnerships_token_get_401(feed):
     assert Client().get(url(feed)).status_code == 401
     assert get(feed, "not-a-token").status_code == 401
