@@ -532,6 +532,19 @@ def _fingerprint(request) -> str:
     return hashlib.sha256(request.body or b"").hexdigest()
 
 
+def _idempotency_earlier(request, *, client: ApiClient, fingerprint: str) -> tuple[str, IdempotencyRecord | None]:
+    """The request's Idempotency-Key ("" without one) and what an earlier request with that key
+    left, if any. Refused when the earlier request with the key was a different one."""
+    idempotency_key = (request.headers.get("Idempotency-Key") or "").strip()[:200]
+    if not idempotency_key:
+        return "", None
+    earlier = IdempotencyRecord.objects.filter(client=client, key=idempotency_key).first()
+    if earlier is not None and earlier.fingerprint != fingerprint:
+        raise Refused("This Idempotency-Key was used with a different request",
+                      {"Idempotency-Key": ["Used before with another body"]})
+    return idempotency_key, earlier
+
+
 def _pack_item(model, pack, code: str | None, field: str):
     if not code:
         return None
@@ -597,15 +610,10 @@ def _raise(request, payload: RaiseIn) -> DisclosureRequest:
 )
 def requests_raise(request, payload: RaiseIn):
     client = _require(request, Scope.REQUESTS_WRITE)
-    idempotency_key = (request.headers.get("Idempotency-Key") or "").strip()[:200]
     fingerprint = _fingerprint(request)
-    if idempotency_key:
-        earlier = IdempotencyRecord.objects.filter(client=client, key=idempotency_key).first()
-        if earlier is not None:
-            if earlier.fingerprint != fingerprint:
-                raise Refused("This Idempotency-Key was used with a different request",
-                              {"Idempotency-Key": ["Used before with another body"]})
-            return Status(200, earlier.body)  # the same answer again; nothing raised twice
+    idempotency_key, earlier = _idempotency_earlier(request, client=client, fingerprint=fingerprint)
+    if earlier is not None:
+        return Status(200, earlier.body)  # the same answer again; nothing raised twice
     try:
         with transaction.atomic():
             disclosure = _raise(request, payload)
@@ -962,21 +970,16 @@ def cohort_entry_save(request, cohort_id: int, person_id: int, payload: EntryIn)
     client = _require(request, Scope.COHORTS_WRITE)
     cohort = access_cohort(user=request.user, pk=cohort_id)
     person = cohort_person_of(cohort=cohort, pk=person_id)
-    idempotency_key = (request.headers.get("Idempotency-Key") or "").strip()[:200]
     fingerprint = hashlib.sha256(request.path.encode() + b"\n" + (request.body or b"")).hexdigest()
-    if idempotency_key:
-        earlier = IdempotencyRecord.objects.filter(client=client, key=idempotency_key).first()
-        if earlier is not None:
-            if earlier.fingerprint != fingerprint:
-                raise Refused("This Idempotency-Key was used with a different request",
-                              {"Idempotency-Key": ["Used before with another body"]})
-            # The entry as it stands (the record keeps its id only, never the text).
-            entry = person.entries.select_related("organisation", "updated_by").filter(
-                pk=earlier.body.get("entry_id")
-            ).first()
-            if entry is None:
-                raise Http404("No such entry")
-            return Status(200, {**_entry_body(entry), "handling": _cohort_handling(cohort)})
+    idempotency_key, earlier = _idempotency_earlier(request, client=client, fingerprint=fingerprint)
+    if earlier is not None:
+        # The entry as it stands (the record keeps its id only, never the text).
+        entry = person.entries.select_related("organisation", "updated_by").filter(
+            pk=earlier.body.get("entry_id")
+        ).first()
+        if entry is None:
+            raise Http404("No such entry")
+        return Status(200, {**_entry_body(entry), "handling": _cohort_handling(cohort)})
     try:
         with transaction.atomic():
             entry = exchange_services.cohort_entry_save(

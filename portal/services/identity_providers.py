@@ -76,20 +76,14 @@ def identity_provider_configure(
     one. Refused: an organisation outside the admin's partnership, or whose provider another
     partnership configured; a non-HTTPS issuer (but loopback, for development); a domain that
     another organisation's provider already signs in."""
-    if partnership is None or not PartnershipMember.objects.filter(partnership=partnership, organisation=organisation).exists():
-        raise ValidationError("This organisation is not a member of your partnership")
-    provider = IdentityProvider.objects.select_for_update().filter(organisation=organisation).first()
-    if provider is not None and provider.partnership_id != partnership.pk:
-        raise ValidationError("Another partnership's admins configure this organisation's provider")
+    provider = _provider_for_update(organisation=organisation, partnership=partnership)
     issuer = issuer.strip().rstrip("/")
     client_id = client_id.strip()
-    domains = sorted({domain.lower().lstrip("@") for domain in _split(allowed_domains)})
+    domains = _domains(allowed_domains)
     claims = {"email_claim": email_claim, "given_name_claim": given_name_claim, "family_name_claim": family_name_claim}
     errors = {
         **_issuer_errors(issuer),
-        **_domain_errors(domains, organisation=organisation),
-        **{field: ["Enter a claim name: letters, digits and _ : . / - only"]
-           for field, value in claims.items() if not CLAIM_PATTERN.match(value.strip())},
+        **_domain_and_claim_errors(domains, claims, organisation=organisation, claim_word="a claim"),
     }
     if not client_id:
         errors["client_id"] = ["Enter the client ID the provider gave the portal"]
@@ -98,33 +92,22 @@ def identity_provider_configure(
     if errors:
         raise ValidationError(errors)
     created = provider is None
-    before = None if created else _provider_summary(provider)
-    if created:
-        provider = IdentityProvider(organisation=organisation, partnership=partnership)
-    provider.protocol = IdentityProvider.Protocol.OIDC
-    provider.saml_metadata_url = provider.saml_metadata_xml = provider.saml_sso_url = ""
-    provider.issuer = issuer
-    provider.client_id = client_id
+    protocol_fields = {
+        "protocol": IdentityProvider.Protocol.OIDC,
+        "saml_metadata_url": "", "saml_metadata_xml": "", "saml_sso_url": "",
+        "issuer": issuer,
+        "client_id": client_id,
+    }
     if client_secret:
-        provider.client_secret_encrypted = secret_encrypt(client_secret)
-    provider.allowed_domains = domains
-    for field, value in claims.items():
-        setattr(provider, field, value.strip())
-    provider.accepted_acr = sorted(set(_split(accepted_acr)))
-    provider.is_enabled = is_enabled
-    provider.save()
-    decision_record(
-        actor=acting_user,
-        organisation=organisation,
-        partnership=partnership,
-        action="sso.provider_configured",
+        protocol_fields["client_secret_encrypted"] = secret_encrypt(client_secret)
+    return _provider_save(
+        provider, organisation=organisation, partnership=partnership, protocol_fields=protocol_fields,
+        domains=domains, claims=claims, accepted_acr=accepted_acr, is_enabled=is_enabled, acting_user=acting_user,
         reasons=(
             f"{organisation.name}'s identity provider {'added' if created else 'changed'}"
             + ("; client secret replaced" if client_secret and not created else "")
         ),
-        details={"provider_id": provider.pk, "before": before, "after": _provider_summary(provider)},
     )
-    return provider
 
 
 @transaction.atomic
@@ -150,19 +133,11 @@ def identity_provider_configure_saml(
     rules as an OpenID Connect provider."""
     from portal.auth import saml
 
-    if partnership is None or not PartnershipMember.objects.filter(partnership=partnership, organisation=organisation).exists():
-        raise ValidationError("This organisation is not a member of your partnership")
-    provider = IdentityProvider.objects.select_for_update().filter(organisation=organisation).first()
-    if provider is not None and provider.partnership_id != partnership.pk:
-        raise ValidationError("Another partnership's admins configure this organisation's provider")
+    provider = _provider_for_update(organisation=organisation, partnership=partnership)
     metadata_url, metadata_xml, entity_id = metadata_url.strip(), metadata_xml.strip(), entity_id.strip()
-    domains = sorted({domain.lower().lstrip("@") for domain in _split(allowed_domains)})
+    domains = _domains(allowed_domains)
     claims = {"email_claim": email_claim, "given_name_claim": given_name_claim, "family_name_claim": family_name_claim}
-    errors = {
-        **_domain_errors(domains, organisation=organisation),
-        **{field: ["Enter an attribute name: letters, digits and _ : . / - only"]
-           for field, value in claims.items() if not CLAIM_PATTERN.match(value.strip())},
-    }
+    errors = _domain_and_claim_errors(domains, claims, organisation=organisation, claim_word="an attribute")
     parsed = None
     if metadata_url and _issuer_errors(metadata_url):
         errors["metadata_url"] = ["Enter the metadata address as https://…"]
@@ -177,16 +152,58 @@ def identity_provider_configure_saml(
     if errors:
         raise ValidationError(errors)
     created = provider is None
+    return _provider_save(
+        provider, organisation=organisation, partnership=partnership,
+        protocol_fields={
+            "protocol": IdentityProvider.Protocol.SAML,
+            "issuer": parsed["entity_id"],
+            "saml_sso_url": parsed["sso_url"],
+            "saml_metadata_url": metadata_url,
+            "saml_metadata_xml": metadata_xml,
+            "client_id": "", "client_secret_encrypted": "",
+        },
+        domains=domains, claims=claims, accepted_acr=accepted_acr, is_enabled=is_enabled, acting_user=acting_user,
+        reasons=f"{organisation.name}'s SAML identity provider {'added' if created else 'changed'}",
+    )
+
+
+def _provider_for_update(*, organisation: Organisation, partnership: Partnership | None) -> IdentityProvider | None:
+    """The organisation's provider, locked, or None when it has none yet; refused when the
+    organisation is not in the admin's partnership or another partnership configures it."""
+    if partnership is None or not PartnershipMember.objects.filter(partnership=partnership, organisation=organisation).exists():
+        raise ValidationError("This organisation is not a member of your partnership")
+    provider = IdentityProvider.objects.select_for_update().filter(organisation=organisation).first()
+    if provider is not None and provider.partnership_id != partnership.pk:
+        raise ValidationError("Another partnership's admins configure this organisation's provider")
+    return provider
+
+
+def _domains(allowed_domains) -> list[str]:
+    return sorted({domain.lower().lstrip("@") for domain in _split(allowed_domains)})
+
+
+def _domain_and_claim_errors(domains: list[str], claims: dict, *, organisation: Organisation, claim_word: str) -> dict:
+    """What either protocol's configuration can get wrong in its domains and in the names of the
+    claims (OpenID Connect) or attributes (SAML) holding the email and names."""
+    return {
+        **_domain_errors(domains, organisation=organisation),
+        **{field: [f"Enter {claim_word} name: letters, digits and _ : . / - only"]
+           for field, value in claims.items() if not CLAIM_PATTERN.match(value.strip())},
+    }
+
+
+def _provider_save(
+    provider: IdentityProvider | None, *, organisation: Organisation, partnership: Partnership, protocol_fields: dict,
+    domains: list[str], claims: dict, accepted_acr, is_enabled: bool, acting_user: User | None, reasons: str,
+) -> IdentityProvider:
+    """Write a validated configuration (`protocol_fields`: what only its protocol has) to the
+    organisation's provider, made if it has none, and log it with what it was before."""
+    created = provider is None
     before = None if created else _provider_summary(provider)
     if created:
         provider = IdentityProvider(organisation=organisation, partnership=partnership)
-    provider.protocol = IdentityProvider.Protocol.SAML
-    provider.issuer = parsed["entity_id"]
-    provider.saml_sso_url = parsed["sso_url"]
-    provider.saml_metadata_url = metadata_url
-    provider.saml_metadata_xml = metadata_xml
-    provider.client_id = ""
-    provider.client_secret_encrypted = ""
+    for field, value in protocol_fields.items():
+        setattr(provider, field, value)
     provider.allowed_domains = domains
     for field, value in claims.items():
         setattr(provider, field, value.strip())
@@ -198,7 +215,7 @@ def identity_provider_configure_saml(
         organisation=organisation,
         partnership=partnership,
         action="sso.provider_configured",
-        reasons=f"{organisation.name}'s SAML identity provider {'added' if created else 'changed'}",
+        reasons=reasons,
         details={"provider_id": provider.pk, "before": before, "after": _provider_summary(provider)},
     )
     return provider

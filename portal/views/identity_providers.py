@@ -4,6 +4,9 @@ Admin only (403 for every other role before anything is looked up); another part
 providers and requests are not found (ADR 0009)."""
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.paginator import Paginator
@@ -45,100 +48,92 @@ def admin_identity_providers(request):
     )
 
 
-def _configure(request, form, *, organisation, provider):
+@dataclasses.dataclass(frozen=True)
+class _ProviderPages:
+    """What differs between the protocols' add and edit pages: the form, the service it feeds,
+    the template, what the success message calls the provider, and the template's extra context."""
+
+    form_class: type
+    configure: Callable  # the service in portal.services.identity_providers
+    template: str
+    saved_as: str
+    extra_context: Callable = lambda provider: {}
+
+    def render(self, request, form, provider):
+        return render(request, self.template, {"form": form, "provider": provider, **self.extra_context(provider)})
+
+
+OIDC_PAGES = _ProviderPages(
+    form_class=IdentityProviderForm,
+    configure=services.identity_provider_configure,
+    template="portal/admin/identity_provider_form.html",
+    saved_as="identity provider",
+)
+SAML_PAGES = _ProviderPages(
+    form_class=SamlIdentityProviderForm,
+    configure=services.identity_provider_configure_saml,
+    template="portal/admin/saml_provider_form.html",
+    saved_as="SAML identity provider",
+    # The portal's metadata address for the organisation's IT team, once the provider exists.
+    extra_context=lambda provider: {"sp_metadata_url": sp_entity_id(provider) if provider else None},
+)
+
+
+def _configure(request, form, pages: _ProviderPages, *, organisation):
     data = dict(form.cleaned_data)
     data.pop("organisation", None)
     try:
-        provider = services.identity_provider_configure(
+        provider = pages.configure(
             organisation=organisation, partnership=_partnership(request), acting_user=request.user, **data
         )
     except ValidationError as error:
         form_add_service_errors(form, error)
         return None
     except ImproperlyConfigured as error:
-        form.add_error("client_secret", str(error))
+        if "client_secret" not in form.fields:
+            raise
+        form.add_error("client_secret", str(error))  # no key to encrypt the client secret with
         return None
-    messages.success(request, f"{provider.organisation.name}'s identity provider has been saved")
+    messages.success(request, f"{provider.organisation.name}'s {pages.saved_as} has been saved")
     return redirect("portal:admin_identity_providers")
+
+
+def _create(request, pages: _ProviderPages):
+    organisations = selectors.organisations_without_provider(partnership=_partnership(request))
+    form = pages.form_class(request.POST or None, organisations=organisations, initial=pages.form_class.NEW_INITIAL)
+    if request.method == "POST" and form.is_valid():
+        response = _configure(request, form, pages, organisation=form.cleaned_data["organisation"])
+        if response is not None:
+            return response
+    return pages.render(request, form, None)
 
 
 @admin_only
 @require_http_methods(["GET", "POST"])
 def admin_identity_provider_create(request):
-    organisations = selectors.organisations_without_provider(partnership=_partnership(request))
-    form = IdentityProviderForm(
-        request.POST or None, organisations=organisations, initial=IdentityProviderForm.NEW_INITIAL
-    )
-    if request.method == "POST" and form.is_valid():
-        response = _configure(request, form, organisation=form.cleaned_data["organisation"], provider=None)
-        if response is not None:
-            return response
-    return render(request, "portal/admin/identity_provider_form.html", {"form": form, "provider": None})
-
-
-def _configure_saml(request, form, *, organisation):
-    data = dict(form.cleaned_data)
-    data.pop("organisation", None)
-    try:
-        provider = services.identity_provider_configure_saml(
-            organisation=organisation, partnership=_partnership(request), acting_user=request.user, **data
-        )
-    except ValidationError as error:
-        form_add_service_errors(form, error)
-        return None
-    messages.success(request, f"{provider.organisation.name}'s SAML identity provider has been saved")
-    return redirect("portal:admin_identity_providers")
-
-
-def _saml_page(request, form, provider):
-    sp_metadata_url = sp_entity_id(provider) if provider else None
-    return render(
-        request, "portal/admin/saml_provider_form.html",
-        {"form": form, "provider": provider, "sp_metadata_url": sp_metadata_url},
-    )
+    return _create(request, OIDC_PAGES)
 
 
 @admin_only
 @require_http_methods(["GET", "POST"])
 def admin_saml_provider_create(request):
-    organisations = selectors.organisations_without_provider(partnership=_partnership(request))
-    form = SamlIdentityProviderForm(
-        request.POST or None, organisations=organisations, initial=SamlIdentityProviderForm.NEW_INITIAL
-    )
-    if request.method == "POST" and form.is_valid():
-        response = _configure_saml(request, form, organisation=form.cleaned_data["organisation"])
-        if response is not None:
-            return response
-    return _saml_page(request, form, None)
-
-
-def _saml_edit(request, provider):
-    if request.method == "POST":
-        form = SamlIdentityProviderForm(request.POST, provider=provider)
-        if form.is_valid():
-            response = _configure_saml(request, form, organisation=provider.organisation)
-            if response is not None:
-                return response
-    else:
-        form = SamlIdentityProviderForm(provider=provider, initial=SamlIdentityProviderForm.initial_from(provider))
-    return _saml_page(request, form, provider)
+    return _create(request, SAML_PAGES)
 
 
 @admin_only
 @require_http_methods(["GET", "POST"])
 def admin_identity_provider_edit(request, pk: int):
     provider = selectors.access_identity_provider(pk=pk, partnership=_partnership(request))
-    if provider.protocol == IdentityProvider.Protocol.SAML:
-        return _saml_edit(request, provider)
+    pages = SAML_PAGES if provider.protocol == IdentityProvider.Protocol.SAML else OIDC_PAGES
     if request.method == "POST":
-        form = IdentityProviderForm(request.POST, provider=provider)
+        form = pages.form_class(request.POST, provider=provider)
         if form.is_valid():
-            response = _configure(request, form, organisation=provider.organisation, provider=provider)
+            response = _configure(request, form, pages, organisation=provider.organisation)
             if response is not None:
                 return response
     else:
-        form = IdentityProviderForm(provider=provider, initial=IdentityProviderForm.initial_from(provider))
-    return render(request, "portal/admin/identity_provider_form.html", {"form": form, "provider": provider})
+        form = pages.form_class(provider=provider, initial=pages.form_class.initial_from(provider))
+    return pages.render(request, form, provider)
 
 
 @admin_only

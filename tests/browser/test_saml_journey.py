@@ -10,26 +10,24 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import expect
 
-from portal.models import Partnership, SsoAccessRequest
+from portal.models import SsoAccessRequest
 from portal.roles import Role
 from portal.services.identity_providers import identity_provider_configure_saml, sso_access_request_approve
-from tests.portal.factories import MembershipFactory, OrganisationFactory
 from tests.saml_idp.server import MFA_CONTEXT, SamlIdpServer
+from tests.servers import running
+from tests.sso import organisation_sign_in_start, partnership_with_admin
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def idp(tmp_path):
-    server = SamlIdpServer(folder=tmp_path / "saml-idp")
-    server.start()
-    yield server
-    server.stop()
+    with running(SamlIdpServer(folder=tmp_path / "saml-idp")) as server:
+        yield server
 
 
 def _through_the_idp(page, idp, *, email, username):
-    page.get_by_label("Your work email address").fill(email)
-    page.get_by_role("button", name="Sign in with your organisation").click()
+    organisation_sign_in_start(page, email=email)
     expect(page.get_by_role("heading", level=1)).to_have_text("Test IdP sign in")
     assert urlparse(page.url).port == idp.port
     page.locator("#username").fill(username)
@@ -40,9 +38,9 @@ def _through_the_idp(page, idp, *, email, username):
 
 def test_sign_in_with_the_organisations_saml_idp(page, live_server, idp, settings, assert_accessible):
     settings.PORTAL_BASE_URL = live_server.url
-    partnership = Partnership.objects.create(slug="saml-browser", name="SAML browser partnership")
-    nhs = OrganisationFactory(name="Test NHS Trust", partnerships=[partnership])
-    admin = MembershipFactory(role=Role.ADMIN, organisation=OrganisationFactory(partnerships=[partnership]), partnership=partnership)
+    partnership, nhs, admin = partnership_with_admin(
+        slug="saml-browser", name="SAML browser partnership", organisation="Test NHS Trust"
+    )
     identity_provider_configure_saml(
         organisation=nhs, partnership=partnership, metadata_url=idp.metadata_url, allowed_domains="nhs.example",
         accepted_acr=MFA_CONTEXT, acting_user=admin.user,

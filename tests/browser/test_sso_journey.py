@@ -9,21 +9,20 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import expect
 
-from portal.models import Partnership, SsoAccessRequest
+from portal.models import SsoAccessRequest
 from portal.roles import Role
 from portal.services.identity_providers import identity_provider_configure, sso_access_request_approve
 from tests.oidc_idp.server import OidcProviderServer
-from tests.portal.factories import MembershipFactory, OrganisationFactory
+from tests.servers import running
+from tests.sso import organisation_sign_in_start, partnership_with_admin
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def idp(tmp_path):
-    server = OidcProviderServer(folder=tmp_path / "oidc-provider")
-    server.start()
-    yield server
-    server.stop()
+    with running(OidcProviderServer(folder=tmp_path / "oidc-provider")) as server:
+        yield server
 
 
 def test_sign_in_with_the_organisations_provider(page, live_server, idp, settings, assert_accessible):
@@ -32,9 +31,9 @@ def test_sign_in_with_the_organisations_provider(page, live_server, idp, setting
         client_id="portal", client_secret="browser-secret",
         redirect_uris=[f"{live_server.url}/sign-in/organisation/callback/"],
     )
-    partnership = Partnership.objects.create(slug="sso-browser", name="SSO browser partnership")
-    police = OrganisationFactory(name="Test Constabulary", partnerships=[partnership])
-    admin = MembershipFactory(role=Role.ADMIN, organisation=OrganisationFactory(partnerships=[partnership]), partnership=partnership)
+    partnership, police, admin = partnership_with_admin(
+        slug="sso-browser", name="SSO browser partnership", organisation="Test Constabulary"
+    )
     identity_provider_configure(
         organisation=police, partnership=partnership, issuer=idp.issuer, client_id="portal",
         client_secret="browser-secret", allowed_domains="police.example", acting_user=admin.user,
@@ -46,8 +45,7 @@ def test_sign_in_with_the_organisations_provider(page, live_server, idp, setting
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/sign-in/"))
     assert_accessible(page)
-    page.get_by_label("Your work email address").fill(email)
-    page.get_by_role("button", name="Sign in with your organisation").click()
+    organisation_sign_in_start(page, email=email)
 
     # The organisation's own sign-in page (another process, another origin).
     expect(page.get_by_role("heading", level=1)).to_have_text("Test organisation sign-in")
@@ -63,8 +61,7 @@ def test_sign_in_with_the_organisations_provider(page, live_server, idp, setting
         access_request=SsoAccessRequest.objects.get(email=email), role=Role.OFFICER, acting_user=admin.user
     )
     page.goto("/sign-in/")
-    page.get_by_label("Your work email address").fill(email)
-    page.get_by_role("button", name="Sign in with your organisation").click()
+    organisation_sign_in_start(page, email=email)
     # Still signed in at the provider: it sends the browser straight back; MFA there, no code here.
     expect(page.locator("header")).to_contain_text("Test Constabulary")
     assert urlparse(page.url).path == "/"
@@ -75,9 +72,9 @@ def test_admin_pages_for_organisations_sign_in_are_accessible(page, assert_acces
     from portal.auth.services import totp_code_now
     from tests.portal.factories import TEST_PASSWORD, TOTPDeviceFactory
 
-    partnership = Partnership.objects.create(slug="sso-admin", name="SSO admin partnership")
-    police = OrganisationFactory(name="Test Constabulary", partnerships=[partnership])
-    admin = MembershipFactory(role=Role.ADMIN, organisation=OrganisationFactory(partnerships=[partnership]), partnership=partnership)
+    _, police, admin = partnership_with_admin(
+        slug="sso-admin", name="SSO admin partnership", organisation="Test Constabulary"
+    )
     device = TOTPDeviceFactory(user=admin.user)
     page.goto("/sign-in/")
     page.get_by_label("Username").fill(admin.user.username)

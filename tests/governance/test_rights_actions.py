@@ -228,3 +228,32 @@ def test_action_pages_are_only_for_their_own_right(w):
     for name in ("rights_rectify", "rights_erase", "rights_restrict", "rights_objection"):
         response = client.get(reverse(f"governance:{name}", kwargs={"pk": case.pk}))
         assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("right", "who", "url_name", "data", "title"),
+    [
+        ("rectification", "dpo_a", "governance:rights_rectify", {"full_name": "", "date_of_birth": "31/2/1990"},
+         "Rectify the record"),
+        ("erasure", "dpo_a", "governance:rights_erase", {"reasons": " "}, "Erase records"),
+        ("restriction", "dpo_b", "governance:rights_restrict", {"reasons": " "}, "Restrict processing"),
+    ],
+)
+def test_a_refused_action_page_says_error_once_in_its_title(w, right, who, url_name, data, title):
+    # base.html puts "Error: " before the title of a page whose form has errors; a page that
+    # added its own said it twice to a screen reader.
+    case = case_for(w, right, who)
+    data = {"subject": w.subject.pk, "subjects": [w.subject.pk], **data}
+    body = page(w.client(who).post(reverse(url_name, kwargs={"pk": case.pk}), data))
+    assert f"<title>Error: {title}: {case.reference} –" in body
+    assert "Error: Error:" not in body
+
+
+def test_a_refused_lift_says_error_once_in_its_title(w):
+    case = case_for(w, "restriction", "dpo_b")
+    client = w.client("dpo_b")
+    client.post(reverse("governance:rights_restrict", kwargs={"pk": case.pk}),
+                {"subjects": [w.subject.pk], "reasons": "Accuracy contested (Art 18(1)(a))."})
+    body = page(client.post(reverse("governance:rights_restriction_lift", kwargs={"pk": case.pk}), {"reasons": " "}))
+    assert f"<title>Error: Lift the restriction: {case.reference} –" in body
+    assert "Error: Error:" not in body

@@ -70,3 +70,10 @@ def test_audit_search_form(w, q, status, page):
     _, client = auditor(w)
     response = client.get(reverse("governance:rights_audit_list"), {"q": q, "status": status, "page": page})
     assert response.status_code == 200 and PROBE not in response.content.decode()
+
+
+def test_a_refused_search_says_error_once_in_the_title(w):
+    _, client = auditor(w)
+    body = html.unescape(client.get(reverse("governance:rights_audit_list"), {"status": "nonsense"}).content.decode())
+    assert "Select a status from the list" in body
+    assert "<title>Error: Rights cases (audit) –" in body and "Error: Error:" not in body

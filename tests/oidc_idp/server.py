@@ -9,94 +9,35 @@
 """
 from __future__ import annotations
 
-import http.client
-import os
 import re
-import subprocess
 import sys
-import time
-from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from tests.servers import PROJECT_ROOT, free_port
-
-READY_TIMEOUT = 60
+from tests.servers import LocalProcessServer
 
 
-class OidcProviderServer:
-    def __init__(self, *, folder: Path, port: int | None = None):
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.port = port or free_port()
-        self.process: subprocess.Popen | None = None
-        self.log_path = self.folder / "oidc-provider.log"
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+class OidcProviderServer(LocalProcessServer):
+    log_name = "oidc-provider.log"
+    what = "the OIDC provider"
+    ready_path = "/openid/.well-known/openid-configuration"
 
     @property
     def issuer(self) -> str:
         return f"{self.base_url}/openid"
 
-    def _env(self) -> dict:
-        env = {
-            key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "REDIS_URL"}
-        }
-        env.update(
-            DJANGO_SETTINGS_MODULE="tests.oidc_idp.settings",
-            OIDC_IDP_SITE_URL=self.base_url,
-            OIDC_IDP_DATABASE=str(self.folder / "provider.sqlite3"),
-            PYTHONUNBUFFERED="1",
-        )
-        return env
-
-    def log(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-4000:]
-        except OSError:
-            return ""
-
     def start(self) -> None:
-        with open(self.log_path, "ab") as log:
-            subprocess.run(  # noqa: S603 - our own interpreter and arguments
-                [sys.executable, "-m", "django", "migrate", "--noinput", "-v", "0"],
-                cwd=PROJECT_ROOT, env=self._env(), stdout=log, stderr=subprocess.STDOUT, check=True,
-            )
-            self.process = subprocess.Popen(  # noqa: S603
-                [
-                    sys.executable, "-m", "gunicorn", "tests.oidc_idp.wsgi:application",
-                    "--bind", f"127.0.0.1:{self.port}", "--workers", "1", "--threads", "4",
-                    "--control-socket", str(self.folder / "gunicorn.ctl"),
-                ],
-                cwd=PROJECT_ROOT, env=self._env(), stdout=log, stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + READY_TIMEOUT
-        while not self._answers():
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the OIDC provider exited with {self.process.returncode}:\n{self.log()}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the OIDC provider did not answer:\n{self.log()}")
-            time.sleep(0.1)
-
-    def _answers(self) -> bool:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-            connection.request("GET", "/openid/.well-known/openid-configuration")
-            return connection.getresponse().status == 200
-        except OSError:
-            return False
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        """Migrate the provider's SQLite database, then start it."""
+        self.launch_stand_in(
+            "tests.oidc_idp.wsgi:application",
+            env={
+                "DJANGO_SETTINGS_MODULE": "tests.oidc_idp.settings",
+                "OIDC_IDP_SITE_URL": self.base_url,
+                "OIDC_IDP_DATABASE": str(self.folder / "provider.sqlite3"),
+            },
+            before=[sys.executable, "-m", "django", "migrate", "--noinput", "-v", "0"],
+        )
 
     def _seed(self, what: str, **data) -> dict:
         response = requests.post(f"{self.base_url}/seed/{what}/", json=data, timeout=10)

@@ -17,35 +17,38 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.auth.services import totp_code_now
 from portal.models import DecisionLogEntry, ExternalIdentity, IdentityProvider, Membership, SsoAccessRequest, User
 from portal.roles import Role
 from portal.services.identity_providers import identity_provider_configure_saml
 from tests.conftest import sign_in_fully
-from tests.portal.factories import TEST_PASSWORD, MembershipFactory, OrganisationFactory, TOTPDeviceFactory
-from tests.saml_idp.server import MFA_CONTEXT, SamlIdpServer, idp_sign_in
+from tests.portal.factories import TEST_PASSWORD, MembershipFactory, OrganisationFactory
+from tests.saml_idp.server import MFA_CONTEXT, PASSWORD_CONTEXT, SamlIdpServer, idp_sign_in
+from tests.servers import running
+from tests.sso import (
+    IDP_PASSWORD,
+    approve,
+    approved,
+    assert_the_portals_code_is_asked,
+    idp_person,
+    partnership_with_admin,
+)
 
 PORTAL = "http://portal.test"  # what the IdP is given (PORTAL_BASE_URL); the test client is the browser
-IDP_PASSWORD = "idp-password-1"  # noqa: S105 - a test user's password at the test IdP
 
 
 @pytest.fixture(scope="module")
 def idp(tmp_path_factory):
-    server = SamlIdpServer(folder=tmp_path_factory.mktemp("saml-idp"))
-    server.start()
-    yield server
-    server.stop()
+    with running(SamlIdpServer(folder=tmp_path_factory.mktemp("saml-idp"))) as server:
+        yield server
 
 
 @pytest.fixture
 def world(db, idp, settings):
-    from portal.models import Partnership
-
     settings.PORTAL_BASE_URL = PORTAL
     idp.set_mode()
-    partnership = Partnership.objects.create(slug="saml-test", name="SAML test partnership")
-    nhs = OrganisationFactory(name="Test NHS Trust", partnerships=[partnership])
-    admin = MembershipFactory(role=Role.ADMIN, organisation=OrganisationFactory(partnerships=[partnership]), partnership=partnership)
+    partnership, nhs, admin = partnership_with_admin(
+        slug="saml-test", name="SAML test partnership", organisation="Test NHS Trust"
+    )
     provider = identity_provider_configure_saml(
         organisation=nhs, partnership=partnership, metadata_url=idp.metadata_url, allowed_domains="nhs.example",
         accepted_acr=MFA_CONTEXT, acting_user=admin.user,
@@ -54,14 +57,10 @@ def world(db, idp, settings):
 
 
 def idp_user(idp, *, mfa=True, email=None, active=True):
-    username = f"idp-{uuid.uuid4().hex[:8]}"
-    email = email or f"{username}@nhs.example"
-    sub = idp.seed_user(
-        username=username, password=IDP_PASSWORD, email=email, given_name="Sam", family_name="Jones",
-        authn_context=MFA_CONTEXT if mfa else "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
-        active=active,
+    return idp_person(
+        idp, domain="nhs.example", email=email, given_name="Sam", family_name="Jones",
+        authn_context=MFA_CONTEXT if mfa else PASSWORD_CONTEXT, active=active,
     )
-    return type("IdpUser", (), {"username": username, "email": email, "sub": sub})
 
 
 def saml_round_trip(client: Client, person, *, typed_email=None):
@@ -93,11 +92,8 @@ def sign_in(client, person, **kwargs):
     return post_back(client, acs, fields)
 
 
-def approve(world, email, role=Role.OFFICER):
-    admin = sign_in_fully(Client(), world.admin.user)
-    pending = SsoAccessRequest.objects.get(email__iexact=email, status="pending")
-    response = admin.post(reverse("portal:admin_sso_access_request_approve", args=[pending.pk]), {"role": role})
-    assert response.status_code == 302
+def approved_user(world, idp, *, mfa):
+    return approved(world, idp_user(idp, mfa=mfa), sign_in=sign_in)
 
 
 def last_refusal():
@@ -141,22 +137,7 @@ def test_unapproved_then_approved_signs_in_with_the_idps_strong_authentication(w
 
 
 def test_without_strong_authentication_the_portals_code_is_still_asked(world, idp):
-    person = idp_user(idp, mfa=False)
-    sign_in(Client(), person)
-    approve(world, person.email)
-    client = Client()
-    response = sign_in(client, person)
-    assert response.status_code == 302 and response["Location"] == reverse("portal:enrol")
-    assert client.get(reverse("portal:home")).status_code == 302  # not signed in yet
-    user = User.objects.get(email=person.email)
-    device = TOTPDeviceFactory(user=user)
-    # Enrolled: the next sign-in asks the code, and the code lets them in.
-    client = Client()
-    response = sign_in(client, person)
-    assert response["Location"] == reverse("portal:sign_in_code")
-    done = client.post(reverse("portal:sign_in_code"), {"code": totp_code_now(key_hex=device.key)})
-    assert done.status_code == 302
-    assert client.get(reverse("portal:home")).status_code == 200
+    assert_the_portals_code_is_asked(approved_user(world, idp, mfa=False), sign_in=sign_in)
 
 
 def test_wrong_domain_is_refused(world, idp):
@@ -178,9 +159,7 @@ def test_wrong_domain_is_refused(world, idp):
     ids=["wrong-audience", "expired", "unsigned", "tampered"],
 )
 def test_a_response_the_portal_must_not_believe_is_refused(world, idp, mode, reason_part):
-    person = idp_user(idp, mfa=True)
-    sign_in(Client(), person)
-    approve(world, person.email)
+    person = approved_user(world, idp, mfa=True)
     idp.set_mode(**mode)
     client = Client()
     response = sign_in(client, person)
@@ -194,9 +173,7 @@ def test_a_response_the_portal_must_not_believe_is_refused(world, idp, mode, rea
 
 
 def test_a_response_cannot_be_replayed(world, idp):
-    person = idp_user(idp, mfa=True)
-    sign_in(Client(), person)
-    approve(world, person.email)
+    person = approved_user(world, idp, mfa=True)
     client = Client()
     acs, fields = saml_round_trip(client, person)
     assert post_back(client, acs, fields)["Location"] == reverse("portal:home")
@@ -214,9 +191,7 @@ def test_a_response_cannot_be_replayed(world, idp):
 
 
 def test_staff_who_left_cannot_sign_in(world, idp):
-    person = idp_user(idp, mfa=True)
-    sign_in(Client(), person)
-    approve(world, person.email)
+    person = approved_user(world, idp, mfa=True)
     assert sign_in(Client(), person)["Location"] == reverse("portal:home")
     user = User.objects.get(email=person.email)
     Membership.objects.filter(user=user).update(is_active=False)

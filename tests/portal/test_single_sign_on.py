@@ -14,7 +14,6 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from portal.auth.services import totp_code_now
 from portal.models import (
     DecisionLogEntry,
     ExternalIdentity,
@@ -30,17 +29,23 @@ from portal.services.identity_providers import identity_provider_configure
 from tests.conftest import sign_in_fully
 from tests.oidc_idp.server import OidcProviderServer, provider_sign_in
 from tests.portal.factories import TEST_PASSWORD, MembershipFactory, OrganisationFactory, TOTPDeviceFactory, UserFactory
+from tests.servers import running
+from tests.sso import (
+    IDP_PASSWORD,
+    approve,
+    approved,
+    assert_the_portals_code_is_asked,
+    idp_person,
+    partnership_with_admin,
+)
 
 CALLBACK = "http://testserver/sign-in/organisation/callback/"
-IDP_PASSWORD = "idp-password-1"  # noqa: S105 - a test user's password at the test provider
 
 
 @pytest.fixture(scope="module")
 def idp(tmp_path_factory):
-    server = OidcProviderServer(folder=tmp_path_factory.mktemp("oidc-provider"))
-    server.start()
-    yield server
-    server.stop()
+    with running(OidcProviderServer(folder=tmp_path_factory.mktemp("oidc-provider"))) as server:
+        yield server
 
 
 @pytest.fixture
@@ -48,9 +53,9 @@ def world(db, idp, settings):
     settings.PORTAL_BASE_URL = "http://testserver"
     client_id = f"portal-{uuid.uuid4().hex[:8]}"
     idp.seed_client(client_id=client_id, client_secret="portal-client-secret", redirect_uris=[CALLBACK])
-    partnership = Partnership.objects.create(slug="sso-test", name="SSO test partnership")
-    police = OrganisationFactory(name="Test Constabulary", partnerships=[partnership])
-    admin = MembershipFactory(role=Role.ADMIN, organisation=OrganisationFactory(partnerships=[partnership]), partnership=partnership)
+    partnership, police, admin = partnership_with_admin(
+        slug="sso-test", name="SSO test partnership", organisation="Test Constabulary"
+    )
     provider = identity_provider_configure(
         organisation=police, partnership=partnership, issuer=idp.issuer, client_id=client_id,
         client_secret="portal-client-secret", allowed_domains="police.example", accepted_acr="urn:test:loa:high",
@@ -60,12 +65,10 @@ def world(db, idp, settings):
 
 
 def idp_user(idp, *, mfa=True, email=None, acr="", active=True):
-    username = f"idp-{uuid.uuid4().hex[:8]}"
-    sub = idp.seed_user(
-        username=username, password=IDP_PASSWORD, email=email or f"{username}@police.example",
-        given_name="Jo", family_name="Bloggs", mfa=mfa, acr=acr, active=active,
+    return idp_person(
+        idp, domain="police.example", email=email, given_name="Jo", family_name="Bloggs", mfa=mfa, acr=acr,
+        active=active,
     )
-    return type("IdpUser", (), {"username": username, "email": email or f"{username}@police.example", "sub": sub})
 
 
 def sso_sign_in(client: Client, person, *, typed_email=None):
@@ -78,13 +81,6 @@ def sso_sign_in(client: Client, person, *, typed_email=None):
         return None
     assert callback.startswith(CALLBACK), callback
     return client.get(callback.removeprefix("http://testserver"))
-
-
-def approve(world, email, role=Role.OFFICER):
-    admin = sign_in_fully(Client(), world.admin.user)
-    pending = SsoAccessRequest.objects.get(email__iexact=email, status="pending")
-    response = admin.post(reverse("portal:admin_sso_access_request_approve", args=[pending.pk]), {"role": role})
-    assert response.status_code == 302
 
 
 def actions():
@@ -148,27 +144,12 @@ def test_an_address_of_no_provider_is_told_to_use_a_password(world):
 
 
 def _approved_user(world, idp, *, mfa, acr=""):
-    person = idp_user(idp, mfa=mfa, acr=acr)
-    sso_sign_in(Client(), person)
-    approve(world, person.email)
-    return person
+    return approved(world, idp_user(idp, mfa=mfa, acr=acr), sign_in=sso_sign_in)
 
 
 def test_without_mfa_in_amr_the_portals_code_is_still_asked(world, idp):
     person = _approved_user(world, idp, mfa=False)
-    client = Client()
-    response = sso_sign_in(client, person)
-    # First time: no authenticator yet, so enrolment, not the home page.
-    assert response.status_code == 302 and response["Location"] == reverse("portal:enrol")
-    assert client.get(reverse("portal:home"))["Location"].startswith(reverse("portal:sign_in"))
-    user = User.objects.get(email=person.email)
-    device = TOTPDeviceFactory(user=user)
-    client = Client()
-    response = sso_sign_in(client, person)
-    assert response["Location"] == reverse("portal:sign_in_code")
-    done = client.post(reverse("portal:sign_in_code"), {"code": totp_code_now(key_hex=device.key)})
-    assert done.status_code == 302
-    assert client.get(reverse("portal:home")).status_code == 200
+    assert_the_portals_code_is_asked(person, sign_in=sso_sign_in)
     signed_in = DecisionLogEntry.objects.filter(action="sso.signed_in").latest("id")
     assert signed_in.details["strong"] is False and signed_in.details["amr"] == ["pwd"]
 

@@ -22,7 +22,7 @@ from portal.middleware import ACTING_MEMBERSHIP
 from portal.roles import Role
 from tests.conftest import sign_in_fully
 from tests.portal.factories import MembershipFactory
-from tests.servers import GunicornServer
+from tests.servers import GunicornServer, running
 from tests.workers import worker_database_url
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -36,9 +36,8 @@ def gunicorn(tmp_path):
         database_url=worker_database_url(), folder=tmp_path, workers=2,
         extra_env={"PORTAL_FILES_ROOT": str(settings.MEDIA_ROOT), "DJANGO_CONN_MAX_AGE": "0"},
     )
-    server.start()
-    yield server
-    server.stop()
+    with running(server):
+        yield server
 
 
 def session_cookie(membership) -> str:

@@ -58,6 +58,18 @@ def marking(parties, code):
     return parties.pack.marking_levels.get(code=code)
 
 
+def release(parties, req):
+    """The assignee releases one item of fact, marked restricted (through the service)."""
+    return decide.disclosure_decide(
+        disclosure=req,
+        outcome="released",
+        reasons="Necessary.",
+        marking=marking(parties, "restricted"),
+        items=[decide.ItemInput(text="Call-outs.", fact_or_opinion="fact", originating_organisation=parties.b)],
+        acting_user=parties.assignee,
+    )
+
+
 def form_data(parties, **overrides):
     data = {
         "outcome": "released",
@@ -453,14 +465,7 @@ def test_no_release_while_either_partner_is_suspended(parties, suspended):
     req = ready(parties)
     member_set(parties.a if suspended == "requesting" else parties.b, sharing_suspended=True)
     with pytest.raises(ValidationError) as refused:
-        decide.disclosure_decide(
-            disclosure=req,
-            outcome="released",
-            reasons="Necessary.",
-            marking=marking(parties, "restricted"),
-            items=[decide.ItemInput(text="Call-outs.", fact_or_opinion="fact", originating_organisation=parties.b)],
-            acting_user=parties.assignee,
-        )
+        release(parties, req)
     assert "suspended" in " ".join(refused.value.messages)
     assert "SSP 13.3" in " ".join(refused.value.messages)
     req.refresh_from_db()
@@ -484,13 +489,6 @@ def test_release_is_possible_again_once_the_suspension_is_lifted(parties):
     req = ready(parties)
     member_set(parties.b, sharing_suspended=True)
     member_set(parties.b, sharing_suspended=False)
-    decide.disclosure_decide(
-        disclosure=req,
-        outcome="released",
-        reasons="Necessary.",
-        marking=marking(parties, "restricted"),
-        items=[decide.ItemInput(text="Call-outs.", fact_or_opinion="fact", originating_organisation=parties.b)],
-        acting_user=parties.assignee,
-    )
+    release(parties, req)
     req.refresh_from_db()
     assert req.status == Status.RELEASED

@@ -10,9 +10,8 @@ from django.core.exceptions import ValidationError
 from portal.models import Membership
 from portal.roles import Role
 from sharing.models import Decision, Status
-from sharing.services import decide
 from sharing.services import raising as services
-from tests.sharing.test_decide import form_data, marking, ready, url
+from tests.sharing.test_decide import form_data, ready, release, url
 from tests.sharing.test_onward import ask, released  # noqa: F401  (fixture)
 from tests.sharing.test_raising_services import fill_draft, start_draft, submit
 
@@ -22,17 +21,6 @@ pytestmark = pytest.mark.django_db
 def blocking(pack, on: bool = True) -> None:
     pack.data = {**pack.data, "review": {**(pack.data.get("review") or {}), "unsigned_blocks_sharing": on}}
     pack.save(update_fields=["data"])
-
-
-def release(parties, req):
-    return decide.disclosure_decide(
-        disclosure=req,
-        outcome="released",
-        reasons="Necessary.",
-        marking=marking(parties, "restricted"),
-        items=[decide.ItemInput(text="Call-outs.", fact_or_opinion="fact", originating_organisation=parties.b)],
-        acting_user=parties.assignee,
-    )
 
 
 def test_a_draft_is_refused_to_a_holder_without_an_ico_number_only_where_the_pack_says_so(parties):
