@@ -191,6 +191,8 @@ FROM (
 GROUP BY GROUPING SETS ((), (c.holding_organisation_id))
 """
 
+DECIDED_LIVE_SQL = "SELECT d.month, count(*) FROM ({live}) AS d GROUP BY d.month"
+
 # Decided by month: the roll-up's requests decided in the months wholly in the period, by month.
 DECIDED_ROLLUP_SQL = """
 SELECT r.decided_month, sum(r.decided) FROM oversight_requestrollup r
@@ -253,10 +255,23 @@ def _rollup_organisation_sql(filters: ReportFilter, alias: str) -> str:
     return "AND " + {"requester": requester, "holder": holder}.get(filters.organisation_as, f"({requester} OR {holder})")
 
 
-def _named(sql: str, params) -> tuple[str, dict]:
+def _named(sql: str, params, prefix: str = "c") -> tuple[str, dict]:
     """A compiled queryset's %s placeholders as named ones, so an outer query can name its own."""
-    names = {f"c{n}": value for n, value in enumerate(params)}
+    names = {f"{prefix}{n}": value for n, value in enumerate(params)}
     return sql.replace("%", "%%").replace("%%s", "%s") % tuple(f"%({name})s" for name in names), names
+
+
+def _union_all(querysets) -> tuple[str, dict]:
+    """Querysets as one `UNION ALL` relation with named placeholders: one range scan of a
+    covering index each, read from the index only. An OR of the ranges in one query is read
+    through a bitmap of the heap instead: 22,000 pages for two months of a million requests
+    spread over two years, against 700 in the index."""
+    parts, names = [], {}
+    for n, queryset in enumerate(querysets):
+        part, part_names = _named(*queryset.query.sql_with_params(), prefix=f"u{n}_")
+        parts.append(f"({part})")
+        names |= part_names
+    return " UNION ALL ".join(parts), names
 
 
 def cohort_pass(*, filters: ReportFilter, use_rollup: bool = True) -> Cohort:
@@ -274,7 +289,6 @@ def cohort_pass(*, filters: ReportFilter, use_rollup: bool = True) -> Cohort:
     boolean = BooleanField()
     cohort = (
         _requests(filters)
-        .filter(_in_spans("submitted_at", live_raised))
         .annotate(
             raised_month=TruncMonth("submitted_at", tzinfo=tz),
             days=DaysBetween(F("decided_at"), F("submitted_at")),
@@ -285,7 +299,10 @@ def cohort_pass(*, filters: ReportFilter, use_rollup: bool = True) -> Cohort:
             "raised_month", "days", "in_time",
         )
     )
-    cohort_sql, names = _named(*cohort.query.sql_with_params())
+    cohort_sql, names = _union_all(
+        [cohort.filter(_in_spans("submitted_at", [span])) for span in live_raised]
+        or [cohort.filter(_in_spans("submitted_at", []))]
+    )
     params = {
         **names,
         "released": Status.RELEASED, "partly_released": Status.PARTLY_RELEASED, "declined": Status.DECLINED,
@@ -337,19 +354,21 @@ def _decided_by_month(filters: ReportFilter, *, clean: set[date], params: dict) 
         whole = []
     whole_spans = rollup.spans(whole)
     not_rolled = rollup.minus(None, None, rollup.spans(sorted(clean)))
-    live = Q(_in_spans("decided_at", rollup.minus(filters.start, filters.end, whole_spans)))
-    live |= _in_spans("decided_at", whole_spans) & _in_spans("submitted_at", not_rolled)
-    decided = (
-        _requests(filters)
-        .filter(live)
-        .annotate(month=TruncMonth("decided_at", tzinfo=tz))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .values_list("month", "n")
-    )
-    counts = {_month_date(month): n for month, n in decided}
+    months = _requests(filters).annotate(month=TruncMonth("decided_at", tzinfo=tz)).values("month")
+    # Disjoint parts: the ends by the index on decided_at; the whole months, for the requests
+    # raised in months not rolled, by the index on submitted_at (which holds decided_at too).
+    parts = [months.filter(_in_spans("decided_at", [span])) for span in rollup.minus(filters.start, filters.end, whole_spans)]
     if whole:
-        with connection.cursor() as cursor:
+        parts += [
+            months.filter(_in_spans("submitted_at", [span]), _in_spans("decided_at", whole_spans)) for span in not_rolled
+        ]
+    counts: dict[date, int] = {}
+    with connection.cursor() as cursor:
+        if parts:
+            live_sql, names = _union_all(parts)
+            cursor.execute(DECIDED_LIVE_SQL.format(live=live_sql), names)
+            counts = {_month_date(month): n for month, n in cursor.fetchall()}
+        if whole:
             cursor.execute(
                 DECIDED_ROLLUP_SQL.format(organisation=_rollup_organisation_sql(filters, "r")), {**params, "whole": whole}
             )
