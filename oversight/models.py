@@ -186,3 +186,23 @@ class RollupRefresh(models.Model):
 
     finished_at = models.DateTimeField()
     months_rolled = models.PositiveIntegerField()
+
+
+class EventRollup(models.Model):
+    """Counts of what happened to the requests raised in one closed month, by partnership,
+    organisation pair, figure and month it happened: disputes raised (`dispute:<status>`),
+    public-interest overrides (`override:<status>`, by month decided; none for those waiting),
+    and current releases decided (`release`, `release:consent`, `release:override`; the
+    partnership of the decision's pack). Kept right by the same dirty months as `RequestRollup`:
+    a trigger on each of these tables marks the month its request was raised in."""
+
+    partnership = _rollup_fk("portal.Partnership")
+    month = models.DateField(help_text="Month the request was raised (UK time), its first day.")
+    requesting_organisation = _rollup_fk("portal.Organisation")
+    holding_organisation = _rollup_fk("portal.Organisation", null=True)
+    figure = models.CharField(max_length=32)
+    event_month = models.DateField(null=True)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["partnership", "month"], name="oversight_event_rollup_month")]

@@ -4,7 +4,8 @@ which months of a report it can answer, and how one month is rolled.
 A month (UK time) of requests *raised* is rolled once it has been closed for a day: its counts
 by (partnership, requester, holder, status, sub judice, month decided) into `RequestRollup`, its
 exact turnarounds by (partnership, requester, holder) as a sorted `float8[]` into
-`TurnaroundRollup`. A report reads a month from the roll-up only when the month lies wholly in
+`TurnaroundRollup`, and the disputes, overrides and current releases of those requests by the
+month they happened into `EventRollup`. A report reads a month from the roll-up only when the month lies wholly in
 its period and its `RollupMonth` row is clean; the rest of the period (the current month, the
 partial months at either end, months never rolled or written since) is counted live from the
 requests, and the two are added up in SQL. The purpose, forum, gateway and marking filters are
@@ -13,7 +14,8 @@ report under any of them is counted live throughout.
 
 Staleness: a statement-level trigger on `sharing_disclosurerequest` (migration 0005) upserts
 `RollupMonth(month, dirty=true)` for every closed month (all but the current one and, for its
-first day, the one before) of a request it inserts, updates or deletes, old values and new. The
+first day, the one before) of a request it inserts, updates or deletes, old values and new; the
+same on disputes, overrides, decisions and consent reliances marks their request's month (0006). The
 refresh takes the month's row lock before it reads, so a write to that month either committed
 before the refresh's reads (and is counted) or waits for it and marks the month dirty again.
 """
@@ -52,6 +54,37 @@ WHERE r.submitted_at >= %(start)s AND r.submitted_at < %(end)s AND r.decided_at 
 GROUP BY 1, 2, 3, 4
 """
 
+# What happened to the month's requests: disputes raised, overrides, current releases decided.
+ROLL_EVENTS_SQL = """
+INSERT INTO oversight_eventrollup (partnership_id, month, requesting_organisation_id, holding_organisation_id, figure, event_month, n)
+SELECT p.partnership_id, %(month)s, r.requesting_organisation_id, r.holding_organisation_id, 'dispute:' || d.status,
+       (date_trunc('month', d.raised_at AT TIME ZONE %(tz)s))::date, count(*)
+FROM sharing_dispute d JOIN sharing_disclosurerequest r ON r.id = d.request_id JOIN portal_protocolpack p ON p.id = r.protocol_pack_id
+WHERE r.submitted_at >= %(start)s AND r.submitted_at < %(end)s
+GROUP BY 1, 2, 3, 4, 5, 6
+UNION ALL
+SELECT p.partnership_id, %(month)s, r.requesting_organisation_id, r.holding_organisation_id, 'override:' || o.status,
+       (date_trunc('month', o.decided_at AT TIME ZONE %(tz)s))::date, count(*)
+FROM sharing_publicinterestoverride o JOIN sharing_disclosurerequest r ON r.id = o.request_id
+     JOIN portal_protocolpack p ON p.id = r.protocol_pack_id
+WHERE r.submitted_at >= %(start)s AND r.submitted_at < %(end)s
+GROUP BY 1, 2, 3, 4, 5, 6
+UNION ALL
+SELECT p.partnership_id, %(month)s, r.requesting_organisation_id, r.holding_organisation_id, f.figure,
+       (date_trunc('month', dc.decided_at AT TIME ZONE %(tz)s))::date, count(*)
+FROM sharing_decision dc JOIN sharing_disclosurerequest r ON r.id = dc.request_id
+     JOIN portal_protocolpack p ON p.id = dc.protocol_pack_id
+     CROSS JOIN LATERAL (VALUES
+         ('release'),
+         (CASE WHEN EXISTS (SELECT 1 FROM sharing_consentreliance c WHERE c.decision_id = dc.id) THEN 'release:consent' END),
+         (CASE WHEN EXISTS (SELECT 1 FROM sharing_publicinterestoverride o
+                            WHERE o.request_id = dc.request_id AND o.status = 'approved') THEN 'release:override' END)
+     ) AS f(figure)
+WHERE r.submitted_at >= %(start)s AND r.submitted_at < %(end)s AND dc.is_current
+      AND dc.outcome IN ('released', 'partly_released') AND f.figure IS NOT NULL
+GROUP BY 1, 2, 3, 4, 5, 6
+"""
+
 # Taken first: the month's row lock orders the roll against concurrent writes (module docstring).
 CLAIM_MONTH_SQL = """
 INSERT INTO oversight_rollupmonth (month, dirty, refreshed_at) VALUES (%(month)s, false, %(now)s)
@@ -86,8 +119,10 @@ def roll_month(month: date) -> None:
         cursor.execute(CLAIM_MONTH_SQL, params)
         cursor.execute("DELETE FROM oversight_requestrollup WHERE month = %(month)s", params)
         cursor.execute("DELETE FROM oversight_turnaroundrollup WHERE month = %(month)s", params)
+        cursor.execute("DELETE FROM oversight_eventrollup WHERE month = %(month)s", params)
         cursor.execute(ROLL_MONTH_SQL, params)
         cursor.execute(ROLL_TURNAROUNDS_SQL, params)
+        cursor.execute(ROLL_EVENTS_SQL, params)
 
 
 def clean_months() -> set[date]:

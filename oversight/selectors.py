@@ -402,12 +402,78 @@ def request_figures(*, filters: ReportFilter, cohort: Cohort | None = None) -> d
     )
     return figures
 
+EVENT_ROLLUP_SQL = """
+SELECT r.figure, sum(r.n) FROM oversight_eventrollup r
+WHERE r.partnership_id = %(partnership)s AND r.month = ANY(%(clean)s::date[]) AND r.figure = ANY(%(figures)s) {whole} {organisation}
+GROUP BY r.figure
+"""
+
+
+def _event_figures(
+    filters: ReportFilter, *, base, event_field: str, aggregates: dict, rolled: dict[str, tuple[str, ...]], dated: bool = True
+) -> dict:
+    """Counts of `base` (a queryset of disputes, overrides or decisions, already under the
+    reader's filters) with `event_field` in the period (or, `dated` false, whenever), each
+    aggregate in `aggregates` adding up the event roll-up's `rolled[name]` figures. As for the
+    requests decided by month: the event months wholly in the period come from the roll-up for
+    the requests raised in clean months, and live for those raised in other months; the
+    part-months at the ends are counted live for every request. Without the roll-up (filters it
+    cannot answer, or never refreshed) one live query over the period, as before."""
+    clean = rollup.clean_months() if rollup_answers(filters) else set()
+    if not clean:
+        return base.filter(_in_period(event_field, filters) if dated else Q()).aggregate(**aggregates)
+    not_rolled = rollup.minus(None, None, rollup.spans(sorted(clean)))
+    if dated:
+        whole = rollup.covered_months(start=filters.start, end=filters.end, clean=set(rollup_months_between(filters)))
+        whole_spans = rollup.spans(whole)
+        parts = [base.filter(_in_spans(event_field, [span])) for span in rollup.minus(filters.start, filters.end, whole_spans)]
+        if whole:
+            parts += [
+                base.filter(_in_spans("request__submitted_at", [span]), _in_spans(event_field, whole_spans))
+                for span in not_rolled
+            ]
+    else:
+        whole = None
+        parts = [base.filter(_in_spans("request__submitted_at", [span])) for span in not_rolled]
+    figures = dict.fromkeys(aggregates, 0)
+    for part in parts:
+        for name, value in part.aggregate(**aggregates).items():
+            figures[name] += value or 0
+    if whole is None or whole:
+        codes = sorted({code for codes in rolled.values() for code in codes})
+        sql = EVENT_ROLLUP_SQL.format(
+            whole="" if whole is None else "AND r.event_month = ANY(%(whole)s::date[])",
+            organisation=_rollup_organisation_sql(filters, "r"),
+        )
+        params = {
+            "partnership": filters.partnership_id, "clean": sorted(clean), "figures": codes, "whole": whole or [],
+            "organisation": filters.organisation_id,
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            counts = {figure: int(n) for figure, n in cursor.fetchall()}
+        for name, codes in rolled.items():
+            figures[name] += sum(counts.get(code, 0) for code in codes)
+    return figures
+
+
 def dispute_figures(*, filters: ReportFilter) -> dict:
-    return Dispute.objects.filter(request_q(filters, "request__"), _in_period("raised_at", filters)).aggregate(
-        raised=Count("pk"),
-        open=Count("pk", filter=Q(status=DisputeStatus.OPEN)),
-        upheld=Count("pk", filter=Q(status=DisputeStatus.UPHELD)),
-        overturned=Count("pk", filter=Q(status=DisputeStatus.OVERTURNED)),
+    return _event_figures(
+        filters,
+        base=Dispute.objects.filter(request_q(filters, "request__")),
+        event_field="raised_at",
+        aggregates={
+            "raised": Count("pk"),
+            "open": Count("pk", filter=Q(status=DisputeStatus.OPEN)),
+            "upheld": Count("pk", filter=Q(status=DisputeStatus.UPHELD)),
+            "overturned": Count("pk", filter=Q(status=DisputeStatus.OVERTURNED)),
+        },
+        rolled={
+            "raised": tuple(f"dispute:{status}" for status in DisputeStatus.values),
+            "open": (f"dispute:{DisputeStatus.OPEN}",),
+            "upheld": (f"dispute:{DisputeStatus.UPHELD}",),
+            "overturned": (f"dispute:{DisputeStatus.OVERTURNED}",),
+        },
     )
 
 
@@ -429,21 +495,45 @@ def basis_figures(*, filters: ReportFilter) -> dict:
     on_override = Q(
         request_id__in=PublicInterestOverride.objects.filter(status=OverrideStatus.APPROVED).values("request_id")
     )
-    figures = Decision.objects.filter(
-        request_q(filters, "request__", own_pack=True),
-        _in_period("decided_at", filters),
-        is_current=True,
-        outcome__in=(Outcome.RELEASED, Outcome.PARTLY_RELEASED),
-    ).aggregate(
-        releases=Count("pk"),
-        on_consent=Count("pk", filter=on_consent),
-        on_override=Count("pk", filter=on_override),
+    figures = _event_figures(
+        filters,
+        base=Decision.objects.filter(
+            request_q(filters, "request__", own_pack=True),
+            is_current=True,
+            outcome__in=(Outcome.RELEASED, Outcome.PARTLY_RELEASED),
+        ),
+        event_field="decided_at",
+        aggregates={
+            "releases": Count("pk"),
+            "on_consent": Count("pk", filter=on_consent),
+            "on_override": Count("pk", filter=on_override),
+        },
+        rolled={"releases": ("release",), "on_consent": ("release:consent",), "on_override": ("release:override",)},
+    )
+    overrides = PublicInterestOverride.objects.filter(request_q(filters, "request__"))
+    figures.update(
+        _event_figures(
+            filters,
+            base=overrides,
+            event_field="decided_at",
+            aggregates={
+                "overrides_approved": Count("pk", filter=Q(status=OverrideStatus.APPROVED)),
+                "overrides_refused": Count("pk", filter=Q(status=OverrideStatus.REJECTED)),
+            },
+            rolled={
+                "overrides_approved": (f"override:{OverrideStatus.APPROVED}",),
+                "overrides_refused": (f"override:{OverrideStatus.REJECTED}",),
+            },
+        )
     )
     figures.update(
-        PublicInterestOverride.objects.filter(request_q(filters, "request__")).aggregate(
-            overrides_approved=Count("pk", filter=Q(status=OverrideStatus.APPROVED) & _in_period("decided_at", filters)),
-            overrides_refused=Count("pk", filter=Q(status=OverrideStatus.REJECTED) & _in_period("decided_at", filters)),
-            overrides_waiting=Count("pk", filter=Q(status=OverrideStatus.PROPOSED)),
+        _event_figures(
+            filters,
+            base=overrides.filter(status=OverrideStatus.PROPOSED),
+            event_field="decided_at",
+            aggregates={"overrides_waiting": Count("pk")},
+            rolled={"overrides_waiting": (f"override:{OverrideStatus.PROPOSED}",)},
+            dated=False,
         )
     )
     figures["sub_judice_consultations"] = SubJudiceConsultation.objects.filter(

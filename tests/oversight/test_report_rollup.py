@@ -13,13 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from oversight import rollup
-from oversight.models import RequestRollup, RollupMonth, RollupRefresh, TurnaroundRollup
-from oversight.selectors import cohort_pass, report_period_bounds
+from oversight.models import EventRollup, RequestRollup, RollupMonth, RollupRefresh, TurnaroundRollup
+from oversight.selectors import basis_figures, cohort_pass, dispute_figures, report_period_bounds
 from oversight.services import report_rollup_refresh
+from portal.models import LawfulBasisCategory
 from portal.reports import ReportFilter
-from sharing.models import DisclosureRequest, Status
+from sharing.models import Decision, DisclosureRequest, Dispute, OverrideStatus, PublicInterestOverride, Status
 from tests.oversight.test_report_one_pass import filter_variants
-from tests.sharing.factories import DisclosureRequestFactory
+from tests.sharing.factories import DisclosureRequestFactory, decision_make
 from tests.workers import celery_worker_process  # noqa: F401  (fixture)
 
 STATUSES = [Status.RELEASED, Status.PARTLY_RELEASED, Status.DECLINED, Status.DISPUTED, Status.WITHDRAWN,
@@ -32,6 +33,7 @@ def spread(known):
     both ways between police and council, decided 0.5 to 20 days after (some across a month's
     end, some this month), some flagged sub judice, some with no date needed."""
     now = timezone.now()
+    art6 = known.pack.lawful_bases.filter(category=LawfulBasisCategory.ART6).first()
     for n in range(40):
         raised = now - timedelta(days=9 * n, hours=n)
         status = STATUSES[n % len(STATUSES)]
@@ -46,7 +48,39 @@ def spread(known):
             needed_by=None if n % 5 == 0 else timezone.localtime(raised).date() + timedelta(days=n % 12),
             sub_judice=n % 4 == 0, with_subject=False,
         )
+        request = DisclosureRequest.objects.get(reference=f"DR-S-{n}")
+        if decided:
+            outcome = "declined" if status == Status.DISPUTED else status
+            decision = decision_make(request, outcome=outcome, items=1, decided_by=known.responder.user)
+            Decision.objects.filter(pk=decision.pk).update(decided_at=decided_at)
+            if status in (Status.DISPUTED, Status.DECLINED) or n % 6 == 0:  # disputes raised a few days after
+                dispute = Dispute.objects.create(
+                    request=request, decision=decision, raised_by=known.requester.user, grounds="Needed.",
+                    status=("open", "upheld", "overturned")[n % 3],
+                )
+                Dispute.objects.filter(pk=dispute.pk).update(raised_at=min(decided_at + timedelta(days=3), now))
+        if n % 3 == 1:  # overrides: approved, refused, or waiting
+            override_status = (OverrideStatus.APPROVED, OverrideStatus.REJECTED, OverrideStatus.PROPOSED)[n % 9 // 3]
+            PublicInterestOverride.objects.create(
+                request=request, consent_position="not_sought", not_sought_reason="risk", art6_condition=art6,
+                proportionality="Only the dates.", risk_of_not_sharing="Harm.", alternatives_considered="None.",
+                proposed_by=known.responder.user, status=override_status,
+                decided_by=None if override_status == OverrideStatus.PROPOSED else known.do_council.user,
+                decided_at=None if override_status == OverrideStatus.PROPOSED else raised + timedelta(days=n % 7),
+            )
     return known
+
+
+@pytest.fixture
+def live(monkeypatch):
+    """Counts the live pass throughout, as for a filter the roll-up does not hold: `live(f, filters)`."""
+
+    def counted_live(function, filters):
+        with monkeypatch.context() as patch:
+            patch.setattr(rollup, "clean_months", set)
+            return function(filters=filters)
+
+    return counted_live
 
 
 def assert_rollup_equals_live(filters):
@@ -59,6 +93,11 @@ def assert_rollup_equals_live(filters):
     assert ours.raised_by_month == live.raised_by_month
     assert ours.decided_by_month == live.decided_by_month
     return ours
+
+
+def assert_events_equal_live(filters, live):
+    for function in (dispute_figures, basis_figures):
+        assert function(filters=filters) == live(function, filters), function.__name__
 
 
 def all_filters(known):
@@ -76,10 +115,16 @@ def all_filters(known):
     return variants
 
 
-def test_the_rollup_gives_exactly_the_live_figures_under_every_filter(spread):
+def test_the_rollup_gives_exactly_the_live_figures_under_every_filter(spread, live):
     assert report_rollup_refresh() > 10  # every closed month since the request two years ago
     assert RequestRollup.objects.exists() and TurnaroundRollup.objects.exists()
+    assert {"dispute:open", "dispute:upheld", "override:approved", "override:rejected", "override:proposed", "release"} <= set(
+        EventRollup.objects.values_list("figure", flat=True)
+    )
     results = [assert_rollup_equals_live(filters) for filters in all_filters(spread)]
+    for filters in all_filters(spread):
+        assert_events_equal_live(filters, live)
+    assert dispute_figures(filters=filter_variants(spread)[0])["raised"] > 3
     assert results[0].totals["raised"] > 7
     assert report_rollup_refresh() == 0  # nothing written since: nothing to roll again
 
@@ -97,7 +142,7 @@ def test_the_report_reads_the_closed_months_from_the_rollup(spread):
     assert cohort_pass(filters=purpose).totals == pytest.approx(cohort_pass(filters=purpose, use_rollup=False).totals)
 
 
-def test_writes_to_a_rolled_month_keep_the_report_right(spread):
+def test_writes_to_a_rolled_month_keep_the_report_right(spread, live):
     filters = filter_variants(spread)[0]
     report_rollup_refresh()
     r6 = spread.requests["r6"]  # raised 40 days ago, in review: its month is rolled and clean
@@ -121,11 +166,23 @@ def test_writes_to_a_rolled_month_keep_the_report_right(spread):
     }
     for variant in all_filters(spread):
         assert_rollup_equals_live(variant)
+        assert_events_equal_live(variant, live)
     # The refresh rolls exactly the months written, and the figures stay the live ones.
     assert report_rollup_refresh() == len({month, rollup.month_of(withdrawn.submitted_at), rollup.month_of(destroyed.submitted_at)})
     assert not RollupMonth.objects.filter(dirty=True).exists()
     for variant in all_filters(spread):
         assert_rollup_equals_live(variant)
+        assert_events_equal_live(variant, live)
+    # A dispute decided, and an override approved, on requests of rolled months: those months go live.
+    dispute = Dispute.objects.filter(request__reference__startswith="DR-S-", status="open").order_by("raised_at").first()
+    override = PublicInterestOverride.objects.filter(status=OverrideStatus.PROPOSED).order_by("request__submitted_at").first()
+    Dispute.objects.filter(pk=dispute.pk).update(status="upheld")
+    PublicInterestOverride.objects.filter(pk=override.pk).update(status=OverrideStatus.APPROVED, decided_at=timezone.now())
+    assert RollupMonth.objects.filter(dirty=True, month__in=[
+        rollup.month_of(dispute.request.submitted_at), rollup.month_of(override.request.submitted_at)
+    ]).count() == len({rollup.month_of(dispute.request.submitted_at), rollup.month_of(override.request.submitted_at)})
+    for variant in all_filters(spread):
+        assert_events_equal_live(variant, live)
 
 
 def test_writes_this_month_mark_nothing(spread):
