@@ -167,7 +167,8 @@ class RequestRollup(models.Model):
 
 class TurnaroundRollup(models.Model):
     """The exact turnarounds (days, submitted to decided) of the requests raised in one closed
-    month and decided, by partnership and organisation pair, sorted: the median and 90th
+    month and decided, by partnership and organisation pair, sorted (and the dates needed of
+    those still open): the median and 90th
     percentile over any run of months stay exact (`percentile_cont` over the arrays unnested),
     reading 8 bytes a request instead of a row."""
 
@@ -176,6 +177,8 @@ class TurnaroundRollup(models.Model):
     requesting_organisation = _rollup_fk("portal.Organisation")
     holding_organisation = _rollup_fk("portal.Organisation", null=True)
     days = ArrayField(models.FloatField())
+    # The dates needed of those still open, sorted: "overdue now" is those before today.
+    open_needed_by = ArrayField(models.DateField(), default=list)
 
     class Meta:
         indexes = [models.Index(fields=["partnership", "month"], name="oversight_turnaround_month")]

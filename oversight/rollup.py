@@ -28,6 +28,9 @@ from django.db import connection
 from django.utils import timezone
 
 from oversight.models import RollupMonth
+from sharing.models import Status
+
+OPEN_STATUSES = (Status.SUBMITTED, Status.RETURNED, Status.IN_REVIEW, Status.AWAITING_ADVICE)
 
 ROLL_MONTH_SQL = """
 INSERT INTO oversight_requestrollup (
@@ -45,12 +48,17 @@ GROUP BY 1, 2, 3, 4, 5, 6, 7
 """
 
 ROLL_TURNAROUNDS_SQL = """
-INSERT INTO oversight_turnaroundrollup (partnership_id, month, requesting_organisation_id, holding_organisation_id, days)
+INSERT INTO oversight_turnaroundrollup (
+    partnership_id, month, requesting_organisation_id, holding_organisation_id, days, open_needed_by
+)
 SELECT p.partnership_id, %(month)s, r.requesting_organisation_id, r.holding_organisation_id,
-       array_agg(date_part('epoch', r.decided_at - r.submitted_at) / 86400.0
-                 ORDER BY date_part('epoch', r.decided_at - r.submitted_at) / 86400.0)
+       coalesce(array_agg(date_part('epoch', r.decided_at - r.submitted_at) / 86400.0
+                          ORDER BY date_part('epoch', r.decided_at - r.submitted_at) / 86400.0)
+                FILTER (WHERE r.decided_at IS NOT NULL), ARRAY[]::float8[]),
+       coalesce(array_agg(r.needed_by ORDER BY r.needed_by)
+                FILTER (WHERE r.status = ANY(%(open)s) AND r.needed_by IS NOT NULL), ARRAY[]::date[])
 FROM sharing_disclosurerequest r JOIN portal_protocolpack p ON p.id = r.protocol_pack_id
-WHERE r.submitted_at >= %(start)s AND r.submitted_at < %(end)s AND r.decided_at IS NOT NULL
+WHERE r.submitted_at >= %(start)s AND r.submitted_at < %(end)s
 GROUP BY 1, 2, 3, 4
 """
 
@@ -112,7 +120,7 @@ def last_rollable_month(now: datetime | None = None) -> date:
 def roll_month(month: date) -> None:
     """Roll one month again, in the caller's transaction: claim its row, replace its rows."""
     params = {
-        "month": month, "now": timezone.now(), "tz": settings.TIME_ZONE,
+        "month": month, "now": timezone.now(), "tz": settings.TIME_ZONE, "open": list(OPEN_STATUSES),
         "start": month_start(month), "end": month_start(next_month(month)),
     }
     with connection.cursor() as cursor:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from oversight import rollup
 from oversight.models import EventRollup, RequestRollup, RollupMonth, RollupRefresh, TurnaroundRollup
-from oversight.selectors import basis_figures, cohort_pass, dispute_figures, report_period_bounds
+from oversight.selectors import basis_figures, cohort_pass, dispute_figures, overdue_now, report_period_bounds
 from oversight.services import report_rollup_refresh
 from portal.models import LawfulBasisCategory
 from portal.reports import ReportFilter
@@ -96,7 +96,7 @@ def assert_rollup_equals_live(filters):
 
 
 def assert_events_equal_live(filters, live):
-    for function in (dispute_figures, basis_figures):
+    for function in (dispute_figures, basis_figures, overdue_now):
         assert function(filters=filters) == live(function, filters), function.__name__
 
 
@@ -125,6 +125,7 @@ def test_the_rollup_gives_exactly_the_live_figures_under_every_filter(spread, li
     for filters in all_filters(spread):
         assert_events_equal_live(filters, live)
     assert dispute_figures(filters=filter_variants(spread)[0])["raised"] > 3
+    assert overdue_now(filters=filter_variants(spread)[0]) > 3  # r6 and the open ones of the spread
     assert results[0].totals["raised"] > 7
     assert report_rollup_refresh() == 0  # nothing written since: nothing to roll again
 
