@@ -247,6 +247,12 @@ def _in_spans(field: str, parts: list[tuple[datetime | None, datetime | None]]) 
     return q
 
 
+def _not_rolled(field: str, not_rolled: list) -> list[Q]:
+    """One condition per span of months not rolled, and one for requests never submitted (in
+    no month): together, every request the roll-up does not hold."""
+    return [_in_spans(field, [span]) for span in not_rolled] + [Q(**{f"{field}__isnull": True})]
+
+
 def _rollup_organisation_sql(filters: ReportFilter, alias: str) -> str:
     if not filters.organisation_id:
         return ""
@@ -360,7 +366,7 @@ def _decided_by_month(filters: ReportFilter, *, clean: set[date], params: dict) 
     parts = [months.filter(_in_spans("decided_at", [span])) for span in rollup.minus(filters.start, filters.end, whole_spans)]
     if whole:
         parts += [
-            months.filter(_in_spans("submitted_at", [span]), _in_spans("decided_at", whole_spans)) for span in not_rolled
+            months.filter(raised, _in_spans("decided_at", whole_spans)) for raised in _not_rolled("submitted_at", not_rolled)
         ]
     counts: dict[date, int] = {}
     with connection.cursor() as cursor:
@@ -416,9 +422,7 @@ def overdue_now(*, filters: ReportFilter) -> int:
         return overdue.aggregate(n=Count("pk"))["n"]
     not_rolled = rollup.minus(None, None, rollup.spans(sorted(clean)))
     # count(*), not of the id: the index on submitted_at holds the status and date needed, not the id.
-    n = overdue.filter(submitted_at__isnull=True).aggregate(n=Count("*"))["n"]
-    for span in not_rolled:
-        n += overdue.filter(_in_spans("submitted_at", [span])).aggregate(n=Count("*"))["n"]
+    n = sum(overdue.filter(raised).aggregate(n=Count("*"))["n"] for raised in _not_rolled("submitted_at", not_rolled))
     with connection.cursor() as cursor:
         cursor.execute(
             OVERDUE_ROLLUP_SQL.format(organisation=_rollup_organisation_sql(filters, "t")),
@@ -454,12 +458,12 @@ def _event_figures(
         parts = [base.filter(_in_spans(event_field, [span])) for span in rollup.minus(filters.start, filters.end, whole_spans)]
         if whole:
             parts += [
-                base.filter(_in_spans("request__submitted_at", [span]), _in_spans(event_field, whole_spans))
-                for span in not_rolled
+                base.filter(raised, _in_spans(event_field, whole_spans))
+                for raised in _not_rolled("request__submitted_at", not_rolled)
             ]
     else:
         whole = None
-        parts = [base.filter(_in_spans("request__submitted_at", [span])) for span in not_rolled]
+        parts = [base.filter(raised) for raised in _not_rolled("request__submitted_at", not_rolled)]
     figures = dict.fromkeys(aggregates, 0)
     for part in parts:
         for name, value in part.aggregate(**aggregates).items():
