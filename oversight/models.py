@@ -3,6 +3,7 @@ new protocol versions proposed in the browser and their approvals, the signatory
 
 None holds personal data about data subjects; staff names only."""
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 
@@ -117,3 +118,94 @@ class ProtocolSignature(models.Model):
     class Meta:
         ordering = ["-signed_at"]
         constraints = [models.UniqueConstraint(fields=["pack", "organisation"], name="oversight_signature_once")]
+
+
+# ---------------------------------------------------------------------------------------------
+# The monitoring report's monthly roll-up (issue 12; docs/performance.md, docs/adr/0018)
+# ---------------------------------------------------------------------------------------------
+
+
+class RollupMonth(models.Model):
+    """One calendar month (UK time) of requests *raised*, as the roll-up holds it. `dirty` is set
+    by a trigger on the requests table (migration 0005) whenever a request raised in a closed
+    month is written (a late decision, a withdrawal, a destruction): the report then counts that
+    month live until the refresh (`report_rollup_refresh`) rolls it again. A month with no row, or
+    a dirty one, is never read from the roll-up."""
+
+    month = models.DateField(unique=True, help_text="The first day of the month.")
+    dirty = models.BooleanField(default=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+
+
+def _rollup_fk(model: str, **extra):
+    # No constraint and no index: the roll-up is derived data, rebuilt a month at a time, and
+    # must never stand in the way of the records it counts.
+    return models.ForeignKey(
+        model, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+", **extra
+    )
+
+
+class RequestRollup(models.Model):
+    """Counts of the requests raised in one closed month, by partnership, organisation pair,
+    status, sub judice flag and month decided. Numbers only: no request, person or text."""
+
+    partnership = _rollup_fk("portal.Partnership")
+    month = models.DateField(help_text="Month raised (UK time), its first day.")
+    requesting_organisation = _rollup_fk("portal.Organisation")
+    holding_organisation = _rollup_fk("portal.Organisation", null=True)
+    status = models.CharField(max_length=20)
+    sub_judice = models.BooleanField(null=True)
+    decided_month = models.DateField(null=True, help_text="Month decided (UK time), its first day.")
+    raised = models.PositiveIntegerField()
+    decided = models.PositiveIntegerField()
+    decided_with_needed_by = models.PositiveIntegerField()
+    decided_by_needed_by = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["partnership", "month"], name="oversight_rollup_month")]
+
+
+class TurnaroundRollup(models.Model):
+    """The exact turnarounds (days, submitted to decided) of the requests raised in one closed
+    month and decided, by partnership and organisation pair, sorted (and the dates needed of
+    those still open): the median and 90th
+    percentile over any run of months stay exact (`percentile_cont` over the arrays unnested),
+    reading 8 bytes a request instead of a row."""
+
+    partnership = _rollup_fk("portal.Partnership")
+    month = models.DateField()
+    requesting_organisation = _rollup_fk("portal.Organisation")
+    holding_organisation = _rollup_fk("portal.Organisation", null=True)
+    days = ArrayField(models.FloatField())
+    # The dates needed of those still open, sorted: "overdue now" is those before today.
+    open_needed_by = ArrayField(models.DateField(), default=list)
+
+    class Meta:
+        indexes = [models.Index(fields=["partnership", "month"], name="oversight_turnaround_month")]
+
+
+class RollupRefresh(models.Model):
+    """The last run of the refresh (the page says when); one row, replaced by each run."""
+
+    finished_at = models.DateTimeField()
+    months_rolled = models.PositiveIntegerField()
+
+
+class EventRollup(models.Model):
+    """Counts of what happened to the requests raised in one closed month, by partnership,
+    organisation pair, figure and month it happened: disputes raised (`dispute:<status>`),
+    public-interest overrides (`override:<status>`, by month decided; none for those waiting),
+    and current releases decided (`release`, `release:consent`, `release:override`; the
+    partnership of the decision's pack). Kept right by the same dirty months as `RequestRollup`:
+    a trigger on each of these tables marks the month its request was raised in."""
+
+    partnership = _rollup_fk("portal.Partnership")
+    month = models.DateField(help_text="Month the request was raised (UK time), its first day.")
+    requesting_organisation = _rollup_fk("portal.Organisation")
+    holding_organisation = _rollup_fk("portal.Organisation", null=True)
+    figure = models.CharField(max_length=32)
+    event_month = models.DateField(null=True)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["partnership", "month"], name="oversight_event_rollup_month")]

@@ -5,14 +5,15 @@ designated officers of its organisations are told 60 and 14 days before, and whe
 once each (`ReviewReminder` rows, unique per pack and kind, are the proof)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from oversight import rollup
 from oversight.models import (
     REMINDER_DUE_AT,
     ProposalStatus,
@@ -20,6 +21,7 @@ from oversight.models import (
     ProtocolSignature,
     ReminderKind,
     ReviewReminder,
+    RollupRefresh,
     VersionApproval,
 )
 from oversight.selectors import approving_organisations, drafts_raised_under
@@ -31,6 +33,7 @@ from portal.protocols.services import protocol_pack_load
 from portal.protocols.validation import PackIssue, ProtocolPackError, pack_parse, pack_validate
 from portal.roles import Role
 from portal.text import text_problem
+from sharing.models import DisclosureRequest
 
 SUBJECTS = {
     ReminderKind.DAYS_60: "The {name} protocol is due for review in 60 days",
@@ -91,6 +94,34 @@ def review_reminders_send(*, today: date | None = None) -> int:
         if review_reminder_send(pack=pack, today=today) is not None:
             sent += 1
     return sent
+
+
+# ---------------------------------------------------------------------------------------------
+# The monitoring report's roll-up (issue 12; oversight/rollup.py)
+# ---------------------------------------------------------------------------------------------
+
+
+def report_rollup_refresh(*, now: datetime | None = None) -> int:
+    """Hourly (beat `report-rollup-refresh`): roll every closed month, from the first request
+    raised, that was never rolled or was written since (dirty); each month in its own
+    transaction. Returns the months rolled. Counts only: nothing it writes names anyone."""
+    now = now or timezone.now()
+    last = rollup.last_rollable_month(now)
+    first = DisclosureRequest.objects.filter(submitted_at__isnull=False).aggregate(first=Min("submitted_at"))["first"]
+    rolled = 0
+    if first is not None:
+        clean = rollup.clean_months()
+        month = rollup.month_of(first)
+        while month <= last:
+            if month not in clean:
+                with transaction.atomic():
+                    rollup.roll_month(month)
+                rolled += 1
+            month = rollup.next_month(month)
+    with transaction.atomic():
+        RollupRefresh.objects.all().delete()
+        RollupRefresh.objects.create(finished_at=timezone.now(), months_rolled=rolled)
+    return rolled
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.utils import timezone
 from oversight.forms import ReportFilterForm
 from oversight.report import report_marking_name, report_pdf, report_table_csv, shown_report
 from oversight.roles import REPORT_ROLES
-from oversight.selectors import report_period_bounds
+from oversight.selectors import report_period_bounds, report_rollup_status
 from portal.accountability.services import access_record
 from portal.protocols.selectors import current_protocol_pack
 from portal.reports import ReportFilter
@@ -62,6 +62,7 @@ def _render_page(request, form, partnership, pack, filters, status=200):
             "tables": tables,
             "filter_summary": form.summary() if filters else [],
             "marking": report_marking_name(pack),
+            "rollup": report_rollup_status(filters=filters) if filters else None,
         },
         status=status,
     )

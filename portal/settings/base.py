@@ -348,6 +348,8 @@ CELERY_BEAT_SCHEDULE = {
     "decision-log-verify-resume": {"task": "portal.decision_log_verification_resume", "schedule": 300.0},
     # SSP 17, SDP 13: the protocol's review date, 60 and 14 days ahead and once passed (oversight).
     "protocol-review-reminders": {"task": "oversight.review_reminders", "schedule": crontab(hour=7, minute=10)},
+    # Issue 12: the monitoring report's monthly roll-up; months written since are counted live meanwhile.
+    "report-rollup-refresh": {"task": "oversight.report_rollup_refresh", "schedule": crontab(minute=20)},
 }
 # Task modules autodiscovery does not find (it looks only for each app's `tasks` module).
 CELERY_IMPORTS = ["portal.accountability.tasks"]
