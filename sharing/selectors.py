@@ -549,21 +549,22 @@ def disclosure_sections_present(*, request: DisclosureRequest) -> dict[str, bool
         return Exists(model.objects.filter(**match))
 
     here = OuterRef("pk")
-    present = (
+    found = (
         DisclosureRequest.objects.filter(pk=request.pk)
         .annotate(
-            notes=any_of(RequestNote, request=here),
-            consultations=any_of(SubJudiceConsultation, request=here),
-            decisions=any_of(Decision, request=here),
-            disputes=any_of(Dispute, request=here),
-            flowchart_runs=any_of(FlowchartRun, request=here),
-            overrides=any_of(PublicInterestOverride, request=here),
-            reliances=any_of(ConsentReliance, request=here),
-            onward=Exists(OnwardRequest.objects.filter(Q(request=here) | Q(resulting_request=here))),
+            has_notes=any_of(RequestNote, request=here),
+            has_consultations=any_of(SubJudiceConsultation, request=here),
+            has_decisions=any_of(Decision, request=here),
+            has_disputes=any_of(Dispute, request=here),
+            has_flowchart_runs=any_of(FlowchartRun, request=here),
+            has_overrides=any_of(PublicInterestOverride, request=here),
+            has_reliances=any_of(ConsentReliance, request=here),
+            has_onward=Exists(OnwardRequest.objects.filter(Q(request=here) | Q(resulting_request=here))),
         )
-        .values(*SECTIONS_PRESENT)
+        .values_list(*(f"has_{name}" for name in SECTIONS_PRESENT))
         .first()
     )
+    present = dict(zip(SECTIONS_PRESENT, found, strict=True)) if found else None
     return present or dict.fromkeys(SECTIONS_PRESENT, False)
 
 
