@@ -19,6 +19,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.functional import SimpleLazyObject
 
 from portal.models import Membership
+from portal.selectors.memberships import active_memberships_remember
 
 SESSION_STARTED_AT = "portal_session_started_at"
 SSO_PROVIDER = "portal_sso_provider"  # set by portal.auth.views when a provider signed the session in
@@ -158,6 +159,8 @@ def _acting_membership(request) -> Membership | None:
     memberships = list(
         Membership.objects.active().filter(user=request.user).select_related("organisation").order_by("pk")
     )
+    if request.method in ("GET", "HEAD"):  # the page's need-to-know checks reuse them (issue 17)
+        active_memberships_remember(request.user, memberships)
     if not memberships:
         return None
     chosen = request.session.get(ACTING_MEMBERSHIP)

@@ -6,10 +6,13 @@ and writes the move's decision-log entry (`disclosure_decision_record`) in the c
 transaction. Buttons and form choices come from `allowed_next`, not from template `if`s."""
 from __future__ import annotations
 
+from django.db import transaction
+
 from portal.accountability.services import decision_record
 from portal.lifecycle import Lifecycle, table
 from portal.models import Organisation, User
 from sharing.models import DisclosureRequest, Status
+from sharing.selectors import inbox_summary_forget
 
 OPEN_STATUSES = frozenset({Status.SUBMITTED, Status.IN_REVIEW, Status.AWAITING_ADVICE, Status.RETURNED})
 DECIDED_STATUSES = frozenset({Status.RELEASED, Status.PARTLY_RELEASED, Status.DECLINED})
@@ -25,7 +28,14 @@ def disclosure_decision_record(
     details: dict | None = None,
 ) -> None:
     """Write the decision log for a request, in the caller's transaction (App 4 rule 7): with whom
-    (the other organisation of the request), for what purpose and under which pack version."""
+    (the other organisation of the request), for what purpose and under which pack version.
+
+    Every change to a request that its holding organisation's inbox counts (a submission, a
+    pick-up, an assignment, a status move) is logged here, so this is also where the inbox's
+    cached summary of that organisation is forgotten, once the change commits."""
+    if disclosure.holding_organisation_id is not None:
+        holding = disclosure.holding_organisation_id
+        transaction.on_commit(lambda: inbox_summary_forget(organisation_id=holding))
     if organisation is not None and organisation.pk == disclosure.requesting_organisation_id:
         recipient = disclosure.holding_organisation
     else:

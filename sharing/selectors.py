@@ -13,6 +13,7 @@ items and attachments (`released_data_tombstone`).
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -24,6 +25,7 @@ from django.utils import timezone
 
 from portal.models import HeldCopy, Membership, RetentionRecordKind, User
 from portal.roles import Role
+from portal.selectors.memberships import active_memberships
 from sharing.models import (
     DisclosureRequest,
     DisclosureRequestUserObjectPermission,
@@ -51,10 +53,11 @@ class DisclosureDestroyed(Http404):
 def designated_organisation_ids(user: User, *, partnership_id: int | None = None) -> list[int]:
     """The organisations `user` is a designated officer of; with `partnership_id`, only where that
     role covers that partnership (a designated officer's membership may be limited to one)."""
-    memberships = Membership.objects.active().filter(user=user, role=Role.DESIGNATED_OFFICER)
-    if partnership_id is not None:
-        memberships = memberships.filter(Q(partnership__isnull=True) | Q(partnership_id=partnership_id))
-    return list(memberships.values_list("organisation_id", flat=True))
+    return [
+        organisation_id
+        for organisation_id, role, limited_to in active_memberships(user)
+        if role == Role.DESIGNATED_OFFICER and (partnership_id is None or limited_to in (None, partnership_id))
+    ]
 
 
 def visible_disclosures(*, user: User) -> QuerySet[DisclosureRequest]:
@@ -69,8 +72,7 @@ def visible_disclosures(*, user: User) -> QuerySet[DisclosureRequest]:
     # grants an assignment gave go when the membership ends: sharing.services.membership).
     case_orgs = set()
     designated = []  # (organisation, the one partnership the role is limited to, or None)
-    memberships = Membership.objects.active().filter(user=user)
-    for organisation_id, role, partnership_id in memberships.values_list("organisation_id", "role", "partnership_id"):
+    for organisation_id, role, partnership_id in active_memberships(user):
         case_orgs.add(organisation_id)
         if role == Role.DESIGNATED_OFFICER:
             designated.append((organisation_id, partnership_id))
@@ -101,13 +103,22 @@ def access_disclosure(*, user: User, pk: int | str, for_update: bool = False) ->
     queryset = visible_disclosures(user=user).select_related(
         "requesting_organisation", "holding_organisation", "requester", "assignee", "purpose", "forum",
         "legal_gateway", "protocol_pack",
+    ).annotate(
+        # Whether any copy of it has been destroyed, in the same query: while none is (nearly
+        # always), there is no tombstone to look for.
+        copy_destroyed=Exists(
+            HeldCopy.objects.filter(
+                content_type=RETENTION_CONTENT_TYPE, content_id=OuterRef("pk"), kind=RetentionRecordKind.REQUESTS,
+                destroyed_at__isnull=False,
+            )
+        )
     )
     if for_update:
         queryset = queryset.select_for_update(of=("self",))
     request = queryset.filter(pk=pk).first()
     if request is None:
         raise Http404("No such request")
-    tombstone = disclosure_tombstone(user=user, request=request)
+    tombstone = disclosure_tombstone(user=user, request=request) if request.copy_destroyed else None
     if tombstone is not None:
         raise DisclosureDestroyed(request, tombstone)
     return request
@@ -284,28 +295,38 @@ class InboxRow:
     names: tuple[str, ...]  # who it is about: only when it may be opened and is still held
 
 
-def inbox_row_details(*, user: User, organisation_id: int, request_ids: list[int]) -> dict[int, InboxRow]:
-    """For an inbox page's rows, in one query: whether `user` may open each, whether the
-    organisation no longer holds it, and — for those it may open and still holds, as
-    `request_subject_names` gives them — the names of the people it is about. The caller logs
-    each request whose names it shows."""
-    if not request_ids:
-        return {}
+def with_inbox_row_details(queryset: QuerySet, *, user: User, organisation_id: int) -> QuerySet:
+    """An inbox tab (`inbox_disclosures`) with what each row shows beyond triage, evaluated only
+    for the rows a page reads (part of the page's own query): `row_can_open` (the user may open
+    it: need-to-know), `row_destroyed` (the organisation's copy of it was destroyed under
+    retention) and `row_names` — only for those it may open and still holds, as
+    `request_subject_names` gives them — the people it is about. The caller logs each request
+    whose names it shows."""
     can_open = Exists(visible_disclosures(user=user).filter(pk=OuterRef("pk")))
-    destroyed = destroyed_for(organisation_id=organisation_id)
     people = (
         RequestSubject.objects.filter(request_id=OuterRef("pk"))
         .exclude(subject__full_name="")
         .order_by("pk")
         .values("subject__full_name")
     )
-    rows = (
-        DisclosureRequest.objects.filter(pk__in=request_ids)
-        .annotate(can_open=can_open, destroyed=destroyed)
+    return queryset.annotate(row_can_open=can_open, row_destroyed=destroyed_for(organisation_id=organisation_id)).annotate(
         # The names subquery runs only for the rows the CASE lets through.
-        .annotate(names=Case(When(Q(can_open=True, destroyed=False), then=ArraySubquery(people)), default=None))
-        .values_list("pk", "can_open", "destroyed", "names")
+        row_names=Case(When(Q(row_can_open=True, row_destroyed=False), then=ArraySubquery(people)), default=None)
     )
+
+
+def inbox_row_detail(row: DisclosureRequest) -> InboxRow:
+    """The row's details, from a row of `with_inbox_row_details`."""
+    return InboxRow(bool(row.row_can_open), bool(row.row_destroyed), tuple(row.row_names or ()))
+
+
+def inbox_row_details(*, user: User, organisation_id: int, request_ids: list[int]) -> dict[int, InboxRow]:
+    """`with_inbox_row_details` for rows already read, by id, in one query."""
+    if not request_ids:
+        return {}
+    rows = with_inbox_row_details(
+        DisclosureRequest.objects.filter(pk__in=request_ids), user=user, organisation_id=organisation_id
+    ).values_list("pk", "row_can_open", "row_destroyed", "row_names")
     return {pk: InboxRow(can_open, gone, tuple(names or ())) for pk, can_open, gone, names in rows}
 
 
@@ -320,6 +341,74 @@ def inbox_counts(*, organisation_id: int, user: User) -> dict[str, int]:
     )
     counts["decided"] = mine.filter(rules["decided"]).count()
     return counts
+
+
+# The inbox's tab counts, whether the organisation is in several partnerships and the page's
+# marking, kept per organisation for at most INBOX_SUMMARY_SECONDS (issue 17: four queries a
+# load). Every decision-logged change to a request (a submission, an assignment, a pick-up, a
+# decision: `sharing.lifecycle.disclosure_decision_record`) forgets its holding organisation's
+# entry when it commits, so a new request is in the counts on the next load wherever the cache is
+# shared (Redis, `CACHES["inbox"]`), and within INBOX_SUMMARY_SECONDS in a process that did not
+# see the write (several processes without Redis). What only time moves (a decision leaving the
+# 90 days) and what no request write changes (the organisation joining a second partnership, a
+# new pack's levels) shows within INBOX_SUMMARY_SECONDS; the date is in the key, so "overdue"
+# and "due soon" turn over at midnight. Only committed values are kept (read outside a
+# transaction), as `current_partnership_name` does.
+INBOX_SUMMARY_SECONDS = 30
+INBOX_CACHE = "inbox"
+
+
+@dataclass(frozen=True)
+class InboxSummary:
+    counts: dict[str, int]
+    several_partnerships: bool
+    marking: str
+
+
+def _inbox_summary_keys(*, organisation_id: int, user: User) -> tuple[str, str]:
+    organisation_key = f"summary:{organisation_id}:{timezone.localdate().isoformat()}"
+    return organisation_key, f"{organisation_key}:user:{user.pk}"
+
+
+def inbox_summary(*, organisation_id: int, user: User) -> InboxSummary:
+    """The tab counts (`inbox_counts`), whether the organisation belongs to several partnerships
+    (each row then names its partnership) and the inbox's marking (`audit_marking_name`): from the
+    cache when it has them (one round trip, no query), else read (three queries) and kept."""
+    from django.core.cache import caches
+    from django.db import connection
+
+    from portal.accountability.exports import audit_marking_name
+    from portal.selectors.partnerships import organisation_partnerships
+
+    cache = caches[INBOX_CACHE]
+    organisation_key, user_key = _inbox_summary_keys(organisation_id=organisation_id, user=user)
+    found = cache.get_many([organisation_key, user_key])
+    shared, own = found.get(organisation_key), found.get(user_key)
+    # "mine" is the person's own; it is kept under the organisation entry's token, so forgetting
+    # the organisation's entry forgets every person's too.
+    if shared is not None and own is not None and own[0] == shared["token"]:
+        return InboxSummary({**shared["counts"], "mine": own[1]}, shared["several"], shared["marking"])
+    counts = inbox_counts(organisation_id=organisation_id, user=user)
+    if shared is None:
+        shared = {
+            "token": os.urandom(8).hex(),
+            "counts": {name: n for name, n in counts.items() if name != "mine"},
+            "several": organisation_partnerships(organisation=organisation_id).count() > 1,
+            "marking": audit_marking_name(),
+        }
+        if not connection.in_atomic_block:
+            cache.set(organisation_key, shared, INBOX_SUMMARY_SECONDS)
+    if not connection.in_atomic_block:
+        cache.set(user_key, (shared["token"], counts["mine"]), INBOX_SUMMARY_SECONDS)
+    return InboxSummary(counts, shared["several"], shared["marking"])
+
+
+def inbox_summary_forget(*, organisation_id: int) -> None:
+    """Forget the organisation's inbox summary (after a write to one of its requests commits)."""
+    from django.core.cache import caches
+
+    organisation_key, _ = _inbox_summary_keys(organisation_id=organisation_id, user=User(pk=0))
+    caches[INBOX_CACHE].delete(organisation_key)
 
 
 def open_work_of(*, user_id: int, organisation_id: int) -> list[tuple[int, bool]]:
@@ -435,14 +524,48 @@ from django.db.models import Max, Subquery  # noqa: E402
 
 from portal.models import DataSubject  # noqa: E402
 from sharing.models import (  # noqa: E402
+    ConsentReliance,
+    Decision,
     Dispute,
     DisputeStatus,
+    FlowchartRun,
     NoteKind,
     OnwardRequest,
     OnwardStatus,
     RequestNote,
     RequestSubject,
+    SubJudiceConsultation,
 )
+
+SECTIONS_PRESENT = ("notes", "consultations", "decisions", "disputes", "flowchart_runs", "overrides", "reliances", "onward")
+
+
+def disclosure_sections_present(*, request: DisclosureRequest) -> dict[str, bool]:
+    """Which of the request page's sections have anything in them, in one query of index probes:
+    most requests have no notes, disputes, overrides or onward requests, and a section known to
+    be empty is not read (issue 17). Call it after `access_disclosure`: it says nothing but
+    whether rows exist."""
+    def any_of(model, **match):
+        return Exists(model.objects.filter(**match))
+
+    here = OuterRef("pk")
+    found = (
+        DisclosureRequest.objects.filter(pk=request.pk)
+        .annotate(
+            has_notes=any_of(RequestNote, request=here),
+            has_consultations=any_of(SubJudiceConsultation, request=here),
+            has_decisions=any_of(Decision, request=here),
+            has_disputes=any_of(Dispute, request=here),
+            has_flowchart_runs=any_of(FlowchartRun, request=here),
+            has_overrides=any_of(PublicInterestOverride, request=here),
+            has_reliances=any_of(ConsentReliance, request=here),
+            has_onward=Exists(OnwardRequest.objects.filter(Q(request=here) | Q(resulting_request=here))),
+        )
+        .values_list(*(f"has_{name}" for name in SECTIONS_PRESENT))
+        .first()
+    )
+    present = dict(zip(SECTIONS_PRESENT, found, strict=True)) if found else None
+    return present or dict.fromkeys(SECTIONS_PRESENT, False)
 
 
 def request_subjects_visible_to(*, user: User):

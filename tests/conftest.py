@@ -10,6 +10,15 @@ from tests.portal.factories import MembershipFactory, OrganisationFactory, TOTPD
 pytest_plugins = ["tests.browser.fixtures"]
 
 
+@pytest.fixture(autouse=True)
+def _inbox_summary_cache_empty():
+    """Each test starts with the inbox's cached summaries forgotten (sharing.selectors.inbox_summary
+    keeps them only outside a transaction, so only transactional tests ever fill it)."""
+    from django.core.cache import caches
+
+    caches["inbox"].clear()
+
+
 def sign_in_fully(client: Client, user) -> Client:
     """Give `client` a session that has passed both factors for `user`, as the sign-in pages do."""
     device = TOTPDeviceFactory(user=user)

@@ -215,6 +215,12 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 # keeps the response here for two minutes and continues with a same-site GET (docs/sso.md).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # The inbox's per-organisation summary (sharing.selectors.inbox_summary): shared by every
+    # process through Redis, so a write's forgetting reaches them all.
+    "inbox": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "portal-inbox"}
+        if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal-inbox"}
+    ),
     "sso": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "portal-sso"}
         if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal-sso"}

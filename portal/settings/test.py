@@ -3,7 +3,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F401,F403
-from .base import EMAIL_BACKEND, EMAIL_URL, STORAGES, env
+from .base import CACHES, EMAIL_BACKEND, EMAIL_URL, STORAGES, env
 
 SECRET_KEY = "test-only-not-secret"
 # The tests' own gunicorn servers run without a worker: /healthz/ checks one only when asked.
@@ -26,3 +26,6 @@ CELERY_TASK_DEFAULT_QUEUE = env("PORTAL_TEST_WORKER_QUEUE", default="celery")
 PORTAL_DECISION_LOG_KEY = "test-decision-log-key"
 PORTAL_SSO_SECRET_KEYS = ["test-sso-secret-key"]
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# The inbox's summary cache in the test process's memory (base.py gives it Redis when REDIS_URL is
+# set): tests clear it (tests/conftest.py) without flushing the Redis the test workers use.
+CACHES = {**CACHES, "inbox": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal-inbox"}}

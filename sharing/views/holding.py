@@ -30,7 +30,6 @@ from portal.accountability.services import access_records
 from portal.forms.errors import form_add_service_errors
 from portal.models import FlowchartOutcome, Organisation
 from portal.roles import Role
-from portal.selectors.partnerships import organisation_partnerships
 from portal.templatetags.portal_tags import form_error_list
 from portal.uploads import max_upload_bytes, size_label, upload_limited
 from portal.views.decorators import role_required
@@ -56,12 +55,13 @@ from sharing.selectors import (
     InboxRow,
     access_disclosure,
     access_for_assignment,
-    inbox_counts,
     inbox_disclosures,
     inbox_page_rows,
-    inbox_row_details,
+    inbox_row_detail,
+    inbox_summary,
     status_text,
     visible_disclosures,
+    with_inbox_row_details,
 )
 from sharing.services import decide as decide_services
 from sharing.services import review as review_services
@@ -189,7 +189,10 @@ def inbox(request):
         request=request,
         criteria=criteria,
     )
-    counts = inbox_counts(organisation_id=membership.organisation_id, user=request.user)
+    # Each row's need-to-know, destroyed copy and subject names, in the page's own query.
+    queryset = with_inbox_row_details(queryset, user=request.user, organisation_id=membership.organisation_id)
+    summary = inbox_summary(organisation_id=membership.organisation_id, user=request.user)
+    counts = summary.counts
     paginator = Paginator(queryset, INBOX_PER_PAGE)
     if not criteria:
         # The tab's count is the page's total: no second COUNT(*) over the same rows.
@@ -197,11 +200,7 @@ def inbox(request):
     page_obj = paginator.get_page(request.GET.get("page"))
     rows = inbox_page_rows(queryset, page_obj.object_list, show=show)
     page_obj.object_list = rows  # what the page's template iterates or tests (`{% if page_obj %}`): these rows
-    # One query for the page: which rows the user may open, which the organisation no longer
-    # holds (its copy destroyed under retention), and who the ones they may open are about.
-    details = inbox_row_details(
-        user=request.user, organisation_id=membership.organisation_id, request_ids=[row.pk for row in rows]
-    )
+    details = {row.pk: inbox_row_detail(row) for row in rows}
     shown = [row.reference for row in rows if row.pk in details and details[row.pk].names]
     if shown:  # each request whose names are shown is logged as viewed, in one INSERT
         access_records(
@@ -218,7 +217,8 @@ def inbox(request):
         "sharing/holding/inbox.html",
         {
             # Requests come under each partnership the organisation belongs to: each row says which.
-            "several_partnerships": organisation_partnerships(organisation=membership.organisation_id).count() > 1,
+            "several_partnerships": summary.several_partnerships,
+            "inbox_marking": summary.marking,
             "filters": filters,
             "search": search,
             "searching": bool(criteria),

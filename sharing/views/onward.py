@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -186,29 +187,33 @@ def request_page_context(*, user, membership, request, roles) -> dict:
     """Onward disclosure on the request page: the onward requests made on it (everyone with
     need-to-know on the request sees them) and, on a request that is itself an onward
     disclosure, where it came from."""
-    onward_requests = list(
-        request.onward_requests.select_related(
-            "to_organisation", "purpose", "requested_by", "decided_by", "resulting_request"
-        ).prefetch_related("items")
+    # One query for both: the onward requests made on it, and the one it resulted from.
+    rows = list(
+        OnwardRequest.objects.filter(Q(request_id=request.pk) | Q(resulting_request_id=request.pk))
+        .select_related(
+            "to_organisation", "purpose", "requested_by", "decided_by", "resulting_request",
+            "request__holding_organisation", "request__requesting_organisation",
+        )
+        .prefetch_related("items")
+        .order_by("-requested_at", "-pk")
     )
-    source = (
-        OnwardRequest.objects.filter(resulting_request_id=request.pk)
-        .select_related("request__holding_organisation", "request__requesting_organisation", "decided_by", "request")
-        .first()
-    )
+    onward_requests = [row for row in rows if row.request_id == request.pk]
+    source = next((row for row in rows if row.resulting_request_id == request.pk), None)
     return {"onward_requests": onward_requests, "onward_source": source}
 
 
-def request_actions(*, user, membership, request, roles) -> list[Action]:
+def request_actions(*, user, membership, request, roles, onward_requests: list | None = None) -> list[Action]:
+    """The onward-disclosure buttons. `onward_requests`: the request's onward requests as the
+    page's section read them (`request_page_context`), so they are not read again."""
+    if onward_requests is None:
+        onward_requests = list(request.onward_requests.select_related("to_organisation"))
     actions: list[Action] = []
     may_share = onward_services.onward_may_share(user=user, membership=membership, disclosure=request)
     may_request = onward_services.onward_may_request(user=user, membership=membership, disclosure=request)
     # A recipient whose copy of the released data was destroyed has nothing left to pass on.
     if (may_share or may_request) and released_data_tombstone(request=request) is None:
         if may_share:
-            for onward in request.onward_requests.filter(status=OnwardStatus.APPROVED).select_related(
-                "to_organisation"
-            ):
+            for onward in (row for row in onward_requests if row.status == OnwardStatus.APPROVED):
                 actions.append(
                     Action(
                         f"Share onward with {onward.to_organisation.name}",
@@ -219,7 +224,11 @@ def request_actions(*, user, membership, request, roles) -> list[Action]:
         if may_request and onward_services.onward_items(disclosure=request):
             actions.append(Action("Ask to share onward", reverse("sharing:onward_request", kwargs={"pk": request.pk})))
     if onward_services.onward_may_decide(user=user, membership=membership, disclosure=request):
-        pending = request.onward_requests.filter(status=OnwardStatus.PENDING).order_by("requested_at", "pk").first()
+        pending = min(
+            (row for row in onward_requests if row.status == OnwardStatus.PENDING),
+            key=lambda row: (row.requested_at, row.pk),
+            default=None,
+        )
         if pending is not None:
             actions.append(
                 Action(

@@ -26,7 +26,13 @@ from portal.protocols.markings import marking_allowed_here, marking_refusal
 from sharing import lifecycle
 from sharing.forms.requester import DisputeDecisionForm, DisputeForm, DisputeViewForm
 from sharing.models import Decision, DisclosureRequest, Outcome, ReleaseAttachment, ReleaseItem, Status
-from sharing.selectors import DisclosureDestroyed, access_disclosure, disclosure_role, status_text
+from sharing.selectors import (
+    DisclosureDestroyed,
+    access_disclosure,
+    disclosure_role,
+    disclosure_sections_present,
+    status_text,
+)
 from sharing.services import disputes as dispute_services
 from sharing.views import holding, next_steps, onward, override, raising
 from sharing.views.actions import Action
@@ -107,17 +113,23 @@ def _flowchart_runs(disclosure: DisclosureRequest) -> list[dict]:
     return shown
 
 
-def _actions(request, disclosure: DisclosureRequest, roles: set[str]) -> list[Action]:
+def _actions(request, disclosure: DisclosureRequest, roles: set[str], *, onward_requests: list) -> list[Action]:
     membership = request.membership or None
     actions: list[Action] = []
-    for module in (raising, holding, override, onward):
+    for module in (raising, holding, override):
         actions.extend(module.request_actions(user=request.user, membership=membership, request=disclosure, roles=roles))
+    actions.extend(onward.request_actions(
+        user=request.user, membership=membership, request=disclosure, roles=roles, onward_requests=onward_requests
+    ))
     actions.extend(request_actions(user=request.user, membership=membership, request=disclosure, roles=roles))
     return actions
 
 
 @require_GET
 def request_detail(request, pk: int):
+    # The acting membership first: loading it remembers the person's memberships for this page,
+    # so need-to-know and their part in the request are worked out without asking again.
+    bool(request.membership)
     try:
         disclosure = access_disclosure(user=request.user, pk=pk)
     except DisclosureDestroyed as gone:
@@ -128,21 +140,31 @@ def request_detail(request, pk: int):
     roles = disclosure_role(user=request.user, request=disclosure)
     log_access(request, disclosure, "view")
 
+    # Which sections have anything in them, in one query: an empty one is not read.
+    present = disclosure_sections_present(request=disclosure)
+    if not present["overrides"]:
+        disclosure.override_waiting = False  # what status_text would otherwise ask
     subjects = list(disclosure.subjects.select_related("subject"))
     lawful_bases = list(disclosure.lawful_bases.all())
     checklist = list(disclosure.checklist_answers.select_related("question"))
-    notes = list(disclosure.notes.select_related("author", "organisation"))
-    consultations = list(disclosure.sub_judice_consultations.select_related("recorded_by").order_by("consulted_at", "pk"))
+    notes = list(disclosure.notes.select_related("author", "organisation")) if present["notes"] else []
+    consultations = (
+        list(disclosure.sub_judice_consultations.select_related("recorded_by").order_by("consulted_at", "pk"))
+        if present["consultations"] else []
+    )
     decisions = list(
         disclosure.decisions.select_related("marking", "decided_by", "organisation", "protocol_pack").prefetch_related(
             Prefetch("items", queryset=ReleaseItem.objects.select_related("originating_organisation")),
             Prefetch("attachments", queryset=ReleaseAttachment.objects.order_by("uploaded_at", "pk")),
         )
-    )
+    ) if present["decisions"] else []
     current = next((d for d in decisions if d.is_current), None)
     earlier = [d for d in decisions if d is not current]
     released = current if current is not None and current.outcome in RELEASE_OUTCOMES else None
-    disputes = list(disclosure.disputes.select_related("raised_by", "decided_by", "decision", "requesting_view_by"))
+    disputes = (
+        list(disclosure.disputes.select_related("raised_by", "decided_by", "decision", "requesting_view_by"))
+        if present["disputes"] else []
+    )
     holding_side = bool(roles & HOLDING_SIDE)
     released_tombstone = released_data_gone(request, disclosure) if released is not None else None
 
@@ -155,7 +177,7 @@ def request_detail(request, pk: int):
         "checklist": checklist,
         "notes": notes,
         "show_flowchart": holding_side,
-        "flowchart_runs": _flowchart_runs(disclosure) if holding_side else [],
+        "flowchart_runs": _flowchart_runs(disclosure) if holding_side and present["flowchart_runs"] else [],
         "consultations": consultations,
         "decision": current,
         "earlier_decisions": earlier,
@@ -163,16 +185,25 @@ def request_detail(request, pk: int):
         "released_tombstone": released_tombstone,
         "handling_conditions": _handling_conditions(released) if released else [],
         "disputes": disputes,
-        "actions": _actions(request, disclosure, roles),
     }
-    context.update(_basis_and_onward_context(request, disclosure, roles))
+    context.update(_basis_and_onward_context(request, disclosure, roles, present))
+    context["actions"] = _actions(request, disclosure, roles, onward_requests=context["onward_requests"])
     return render(request, "sharing/requester/request_detail.html", context)
 
 
-def _basis_and_onward_context(request, disclosure: DisclosureRequest, roles: set[str]) -> dict:
-    """The sections of the basis of a release (override part) and of onward disclosure."""
+def _basis_and_onward_context(request, disclosure: DisclosureRequest, roles: set[str], present: dict) -> dict:
+    """The sections of the basis of a release (override part) and of onward disclosure; those
+    `present` (`disclosure_sections_present`) says are empty are not read."""
     kwargs = dict(user=request.user, membership=request.membership or None, request=disclosure, roles=roles)
-    return {**override.request_page_context(**kwargs), **onward.request_page_context(**kwargs)}
+    basis = (
+        override.request_page_context(**kwargs)
+        if present["overrides"] or present["reliances"]
+        else {"basis_shown": False}
+    )
+    onward_section = onward.request_page_context(**kwargs) if present["onward"] else {
+        "onward_requests": [], "onward_source": None
+    }
+    return {**basis, **onward_section}
 
 
 def _handling_conditions(decision: Decision) -> list[str]:

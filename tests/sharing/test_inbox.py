@@ -238,3 +238,77 @@ def test_the_decided_tab_pages_in_due_order_found_by_id_first(parties, sort, dja
     assert "Decided (last 90 days): 30 requests" in " ".join(first.content.decode().split())
     again = client.get(INBOX, {"show": "decided", "sort": sort})
     assert references(again) == references(first)
+
+
+# The inbox's cached summary (issue 17) -----------------------------------------------------------
+# Transactional: the summary is kept only when read outside a transaction (committed values).
+
+
+def _tab_count(response, code):
+    return next(tab["count"] for tab in response.context["tabs"] if tab["code"] == code)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_submitted_request_is_in_the_counts_on_the_next_load_though_they_are_cached(parties):
+    from sharing.services import raising
+    from tests.sharing.test_raising_services import fill_draft, start_draft
+
+    parties.request(reference="DR-C0001", with_checklist=False)
+    client = parties.client("do_b")
+    first = client.get(INBOX)
+    assert _tab_count(first, "open") == 1 and _tab_count(first, "new") == 1
+    # A row written behind the write path's back (no decision-log entry) is not counted yet: the
+    # counts are the cached ones, for at most INBOX_SUMMARY_SECONDS.
+    parties.request(reference="DR-C0002", with_checklist=False)
+    assert _tab_count(client.get(INBOX), "open") == 1
+    draft = fill_draft(parties, start_draft(parties))
+    raising.disclosure_submit(disclosure=draft, acting_user=parties.requester, acting_membership=parties.memberships["requester"])
+    after = client.get(INBOX)
+    # The submission forgot the organisation's summary: both new requests are counted now.
+    assert _tab_count(after, "open") == 3 and _tab_count(after, "new") == 3
+    assert "All open (3)" in " ".join(after.content.decode().split())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_assignment_moves_the_assignees_own_count_at_once(parties):
+    req = parties.request(reference="DR-C0003", with_checklist=False)
+    assignee = parties.client("assignee")
+    assert _tab_count(assignee.get(INBOX), "mine") == 0
+    assert _tab_count(parties.client("do_b").get(INBOX), "new") == 1
+    assign(parties, req)
+    assert _tab_count(assignee.get(INBOX), "mine") == 1
+    designated = parties.client("do_b").get(INBOX)
+    assert _tab_count(designated, "new") == 0 and _tab_count(designated, "assigned") == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_counts_are_read_again_once_the_summary_is_older_than_its_stated_staleness(parties, monkeypatch):
+    import time
+
+    from sharing import selectors
+
+    monkeypatch.setattr(selectors, "INBOX_SUMMARY_SECONDS", 3)
+    parties.request(reference="DR-C0004", with_checklist=False)
+    client = parties.client("do_b")
+    assert _tab_count(client.get(INBOX), "open") == 1
+    parties.request(reference="DR-C0005", with_checklist=False)  # behind the write path's back
+    assert _tab_count(client.get(INBOX), "open") == 1
+    time.sleep(3.2)
+    assert _tab_count(client.get(INBOX), "open") == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cached_inbox_load_makes_four_queries_fewer(parties):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _fill(parties, 5, 200)
+    client = parties.client("do_b")
+    client.get(reverse("portal:home"))  # the session's first save out of the way
+    with CaptureQueriesContext(connection) as cold:
+        client.get(INBOX)
+    with CaptureQueriesContext(connection) as warm:
+        response = client.get(INBOX)
+    # The two tab counts, the partnership count and the marking's levels come from the cache.
+    assert len(warm.captured_queries) == len(cold.captured_queries) - 4
+    assert _tab_count(response, "open") == 5 and len(response.context["entries"]) == 5
