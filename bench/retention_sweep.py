@@ -22,7 +22,7 @@ average.
 
     BENCH_DB_SUFFIX=_h17a .venv/bin/python bench/retention_sweep.py [--copies 1000000]
         [--requests 1000000] [--entries 1000000] [--samples 300] [--batch-size N] [--explain]
-        [--stop-after SECONDS] [--seed-only]
+        [--stop-after SECONDS] [--niceness N] [--seed-only]
 
 It uses its own database (portal_bench_sweep plus BENCH_DB_SUFFIX, on DATABASE_URL's server or the
 embedded one) and its own files folder (PORTAL_FILES_ROOT, default /tmp/portal_bench_sweep_files).
@@ -189,6 +189,16 @@ def inbox_report(before_timings, during_timings, after_timings, before_floor, du
     return ratio
 
 
+def sweep_command(args) -> tuple[list[str], dict]:
+    command = [sys.executable, str(ROOT / "manage.py"), "retention_sweep"]
+    if args.batch_size:
+        command += ["--batch-size", str(args.batch_size)]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.test"}
+    if args.niceness is not None:
+        env["PORTAL_RETENTION_SWEEP_NICENESS"] = str(args.niceness)
+    return command, env
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--copies", type=int, default=1_000_000)
@@ -199,6 +209,8 @@ def main() -> int:
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--stop-after", type=float, default=None,
                         help="stop the sweep (SIGTERM) after this many seconds and report the rate so far")
+    parser.add_argument("--niceness", type=int, default=None,
+                        help="the sweep's PORTAL_RETENTION_SWEEP_NICENESS (default: the setting's, 10)")
     parser.add_argument("--seed-only", action="store_true", help="grow and seed the due copies, then stop")
     args = parser.parse_args()
     os.environ["PORTAL_FILES_ROOT"] = str(FILES)
@@ -250,10 +262,7 @@ def main() -> int:
         load_before = os.getloadavg()
         before_timings, before_floor = sample(session, urls, count=args.samples)
 
-        command = [sys.executable, str(ROOT / "manage.py"), "retention_sweep"]
-        if args.batch_size:
-            command += ["--batch-size", str(args.batch_size)]
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.test"}
+        command, env = sweep_command(args)
         loads = []
         stop_loads = threading.Event()
 
