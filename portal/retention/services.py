@@ -780,16 +780,19 @@ def _defer_locked(copies: list[LockedCopy], *, today: datetime.date) -> None:
 # The sweep is background work: where it shares the machine with the web process it lets page
 # requests have the CPU first (the inbox p95 while 100,000 copies are destroyed,
 # docs/performance.md). Niceness only ever rises, so a worker that ran a sweep keeps the lower
-# priority for its later tasks, which are background work too.
-SWEEP_NICENESS = 10
+# priority for its later tasks, which are background work too. How far it lowers itself is
+# PORTAL_RETENTION_SWEEP_NICENESS (10 by default): at 10 the sweep keeps up on a machine whose web
+# process is its only rival, but gets a few per cent of a core where other nice-0 work is busy
+# (1,000,000 copies at 1M scale, docs/performance.md).
 
 
 def sweep_yield_cpu() -> None:
-    """Lower this process's CPU priority to SWEEP_NICENESS (never raises it). Called by the
-    sweep's task and command; the database server's own work is not affected."""
+    """Lower this process's CPU priority to PORTAL_RETENTION_SWEEP_NICENESS (never raises it).
+    Called by the sweep's task and command; the database server's own work is not affected."""
+    niceness = settings.PORTAL_RETENTION_SWEEP_NICENESS
     try:
-        if os.getpriority(os.PRIO_PROCESS, 0) < SWEEP_NICENESS:
-            os.setpriority(os.PRIO_PROCESS, 0, SWEEP_NICENESS)
+        if os.getpriority(os.PRIO_PROCESS, 0) < niceness:
+            os.setpriority(os.PRIO_PROCESS, 0, niceness)
     except (AttributeError, OSError):  # no priorities on this platform: run as before
         logger.info("Could not lower the sweep's CPU priority")
 

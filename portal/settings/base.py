@@ -378,6 +378,9 @@ PORTAL_RETENTION_WARNING_DAYS = env.int("PORTAL_RETENTION_WARNING_DAYS", default
 # check (every PORTAL_RETENTION_RECOVERY_EVERY seconds) closes it and starts the sweep again. So
 # a killed sweep resumes within the two added together: 20 minutes by default.
 PORTAL_RETENTION_RUN_ABANDONED_AFTER = env.int("PORTAL_RETENTION_RUN_ABANDONED_AFTER", default=600)
+# The CPU priority (nice) the sweep's process lowers itself to, so page requests on the same
+# machine get the CPU first (docs/performance.md, issues 6 and 17). 0 leaves it as started.
+PORTAL_RETENTION_SWEEP_NICENESS = env.int("PORTAL_RETENTION_SWEEP_NICENESS", default=10)
 
 # Uploads (release attachments, consent scans, meeting papers; portal/uploads.py): at most 20 MB a file, checked by content.
 # Files above FILE_UPLOAD_MAX_MEMORY_SIZE stream to a temporary file, never into memory; the
