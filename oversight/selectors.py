@@ -355,7 +355,7 @@ def _decided_by_month(filters: ReportFilter, *, clean: set[date], params: dict) 
     counted live for every request. The live parts read the index on `submitted_at` where the
     months not rolled are few, the one on `decided_at` for the ends."""
     tz = timezone.get_current_timezone()
-    whole = rollup.covered_months(start=filters.start, end=filters.end, clean=set(rollup_months_between(filters)))
+    whole = rollup.covered_months(start=filters.start, end=filters.end, clean=set(_months(filters)))
     if not clean:
         whole = []
     whole_spans = rollup.spans(whole)
@@ -387,15 +387,6 @@ def report_rollup_status(*, filters: ReportFilter) -> dict:
     """For the page: whether the roll-up answers these filters, and when it was last refreshed."""
     last = RollupRefresh.objects.order_by("-finished_at").values_list("finished_at", flat=True).first()
     return {"used": rollup_answers(filters) and last is not None, "refreshed_at": last}
-
-
-def rollup_months_between(filters: ReportFilter) -> list[date]:
-    """Every month that starts in [start, end)."""
-    months, month = [], rollup.month_of(filters.start)
-    while rollup.month_start(month) < filters.end:
-        months.append(month)
-        month = rollup.next_month(month)
-    return months
 
 
 def request_figures(*, filters: ReportFilter, cohort: Cohort | None = None) -> dict:
@@ -453,7 +444,7 @@ def _event_figures(
         return base.filter(_in_period(event_field, filters) if dated else Q()).aggregate(**aggregates)
     not_rolled = rollup.minus(None, None, rollup.spans(sorted(clean)))
     if dated:
-        whole = rollup.covered_months(start=filters.start, end=filters.end, clean=set(rollup_months_between(filters)))
+        whole = rollup.covered_months(start=filters.start, end=filters.end, clean=set(_months(filters)))
         whole_spans = rollup.spans(whole)
         parts = [base.filter(_in_spans(event_field, [span])) for span in rollup.minus(filters.start, filters.end, whole_spans)]
         if whole:

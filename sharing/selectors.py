@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Case, Count, DateField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
@@ -365,23 +367,20 @@ class InboxSummary:
     marking: str
 
 
-def _inbox_summary_keys(*, organisation_id: int, user: User) -> tuple[str, str]:
-    organisation_key = f"summary:{organisation_id}:{timezone.localdate().isoformat()}"
-    return organisation_key, f"{organisation_key}:user:{user.pk}"
+def _inbox_summary_key(organisation_id: int) -> str:
+    return f"summary:{organisation_id}:{timezone.localdate().isoformat()}"
 
 
 def inbox_summary(*, organisation_id: int, user: User) -> InboxSummary:
     """The tab counts (`inbox_counts`), whether the organisation belongs to several partnerships
     (each row then names its partnership) and the inbox's marking (`audit_marking_name`): from the
     cache when it has them (one round trip, no query), else read (three queries) and kept."""
-    from django.core.cache import caches
-    from django.db import connection
-
     from portal.accountability.exports import audit_marking_name
     from portal.selectors.partnerships import organisation_partnerships
 
     cache = caches[INBOX_CACHE]
-    organisation_key, user_key = _inbox_summary_keys(organisation_id=organisation_id, user=user)
+    organisation_key = _inbox_summary_key(organisation_id)
+    user_key = f"{organisation_key}:user:{user.pk}"
     found = cache.get_many([organisation_key, user_key])
     shared, own = found.get(organisation_key), found.get(user_key)
     # "mine" is the person's own; it is kept under the organisation entry's token, so forgetting
@@ -405,10 +404,7 @@ def inbox_summary(*, organisation_id: int, user: User) -> InboxSummary:
 
 def inbox_summary_forget(*, organisation_id: int) -> None:
     """Forget the organisation's inbox summary (after a write to one of its requests commits)."""
-    from django.core.cache import caches
-
-    organisation_key, _ = _inbox_summary_keys(organisation_id=organisation_id, user=User(pk=0))
-    caches[INBOX_CACHE].delete(organisation_key)
+    caches[INBOX_CACHE].delete(_inbox_summary_key(organisation_id))
 
 
 def open_work_of(*, user_id: int, organisation_id: int) -> list[tuple[int, bool]]:
